@@ -1,0 +1,120 @@
+/* endpoint.h: endpoints and connections, the public face of the broker.
+ *
+ * Processes share endpoints through the runtime directory (lock files and
+ * shared memory; no daemon). An endpoint id is "transport:name"
+ * (diag:loopback-a, loop:foo-b, virt:synth, usb:...). A SPEC given by users
+ * is an exact id, else a case-insensitive substring of the display name (or
+ * id); several matches is MIDI_ERR_NOTFOUND with the matches listed. */
+#ifndef MIDI_ENDPOINT_H
+#define MIDI_ENDPOINT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "midi/error.h"
+#include "midi/ump.h"
+
+#define MIDI_ID_MAX 64          /* including NUL */
+#define MIDI_NAME_MAX 128       /* display/user name, including NUL */
+#define MIDI_UMP_EP_NAME_MAX 98 /* in-protocol Endpoint Name, bytes */
+#define MIDI_UMP_FB_NAME_MAX 91 /* in-protocol Function Block Name, bytes */
+#define MIDI_UMP_PIID_MAX 42    /* Product Instance Id, bytes */
+#define MIDI_FB_MAX 32          /* function blocks per endpoint */
+
+enum midi_native { MIDI_NATIVE_BYTES = 1, MIDI_NATIVE_UMP = 2 };
+enum midi_purpose { MIDI_PURPOSE_NORMAL = 0, MIDI_PURPOSE_DIAGNOSTIC = 1, MIDI_PURPOSE_VIRTUAL = 2 };
+
+/* Endpoint flags */
+#define MIDI_EPF_PERSISTENT 0x01  /* declared in the configuration file */
+#define MIDI_EPF_JR_TX 0x02       /* sends JR timestamps (negotiated) */
+#define MIDI_EPF_JR_RX 0x04       /* receives JR timestamps (negotiated) */
+#define MIDI_EPF_DISCOVERED 0x08  /* UMP discovery answered */
+#define MIDI_EPF_STATIC_FB 0x10   /* function blocks are static */
+
+typedef struct midi_function_block {
+	uint8_t index;          /* 0-31 */
+	uint8_t active;
+	uint8_t direction;      /* 1 input, 2 output, 3 bidirectional */
+	uint8_t first_group;    /* 0-15 */
+	uint8_t num_groups;     /* 1-16 */
+	uint8_t midi1;          /* 0 not MIDI 1.0, 1 MIDI 1.0, 2 MIDI 1.0 restricted 31.25k */
+	uint8_t ui_hint;        /* 0 unknown, 1 receiver, 2 sender, 3 both */
+	uint8_t ci_version;
+	uint8_t sysex8_streams;
+	char name[MIDI_UMP_FB_NAME_MAX + 1];
+} midi_function_block;
+
+typedef struct midi_endpoint_info {
+	char id[MIDI_ID_MAX];
+	char name[MIDI_NAME_MAX];         /* display name: user, else in-protocol, else transport */
+	char transport[16];               /* "diag", "loop", "virt", "usb" */
+	char transport_name[MIDI_NAME_MAX]; /* the name the transport gives */
+	char user_name[MIDI_NAME_MAX];    /* from the configuration file, "" if none */
+	char description[256];            /* from the configuration file */
+	char ump_name[MIDI_UMP_EP_NAME_MAX + 1]; /* Endpoint Name from discovery */
+	char product_instance_id[MIDI_UMP_PIID_MAX + 1];
+	uint8_t native;                   /* enum midi_native */
+	uint8_t protocol;                 /* 1 = MIDI 1.0, 2 = MIDI 2.0 (current) */
+	uint8_t protocols;                /* bit0 MIDI 1.0 supported, bit1 MIDI 2.0 */
+	uint8_t purpose;                  /* enum midi_purpose */
+	uint32_t flags;                   /* MIDI_EPF_* */
+	uint32_t clients;                 /* connected clients now */
+	uint8_t ump_version_major, ump_version_minor;
+	uint8_t has_identity;
+	uint8_t identity_manufacturer[3];
+	uint16_t identity_family, identity_model;
+	uint8_t identity_version[4];
+	uint16_t usb_vendor, usb_product;
+	char usb_serial[64];
+	uint8_t num_function_blocks;      /* declared count */
+	midi_function_block fb[MIDI_FB_MAX];
+	uint64_t generation;              /* changes whenever a property changes */
+} midi_endpoint_info;
+
+/* Runtime directory in use ($MIDI_RUNTIME_DIR, else $XDG_RUNTIME_DIR/midi,
+ * else /tmp/midi-$UID), created 0700 and checked (owner, mode, no symlink). */
+int midi_runtime_dir(char *buf, size_t n, midi_error *e);
+
+/* List endpoints. *out is malloc'd (free with free()); diagnostic endpoints
+ * only with MIDI_LIST_ALL. Returns 0 or a negative status. */
+#define MIDI_LIST_ALL 0x1
+int midi_list(midi_endpoint_info **out, size_t *n, unsigned flags, midi_error *e);
+/* Resolve SPEC (exact id, else unique case-insensitive name substring). */
+int midi_find(const char *spec, midi_endpoint_info *out, midi_error *e);
+
+/* Connections. */
+typedef struct midi_conn midi_conn;
+#define MIDI_OPEN_RECONNECT 0x1 /* when the endpoint goes away, wait for it to come back */
+#define MIDI_OPEN_SEND_ONLY 0x2 /* do not receive (no cursor, no wake-ups) */
+
+midi_conn *midi_open(const char *spec, unsigned flags, midi_error *e);
+void midi_close(midi_conn *c);
+const midi_endpoint_info *midi_conn_info(const midi_conn *c);
+
+/* Send n packets (time_ns 0 = now, else a CLOCK_MONOTONIC due time).
+ * SysEx (MT3/MT5) is delivered whole: packets of an unfinished SysEx are
+ * held until its end and then passed on without interleaving. Returns 0 or
+ * a negative status. */
+int midi_send(midi_conn *c, const midi_packet *p, size_t n, midi_error *e);
+int midi_send_ump(midi_conn *c, const midi_ump *u, midi_error *e);
+/* Wait until everything sent has been handed over (timeout_ms -1 = forever). */
+int midi_flush(midi_conn *c, int timeout_ms, midi_error *e);
+
+/* Receive up to max packets, waiting up to timeout_ms (0 = do not wait,
+ * -1 = forever). Returns the count (0 on timeout) or a negative status:
+ * -MIDI_ERR_CLOSED when the endpoint went away (e->msg gives the reason). */
+int midi_recv(midi_conn *c, midi_packet *out, size_t max, int timeout_ms, midi_error *e);
+/* Messages lost so far because this reader fell behind (never silent). */
+uint64_t midi_conn_lost(const midi_conn *c);
+/* A descriptor that polls readable while packets are waiting; midi_recv
+ * drains it. Created on first call. -1 on error. */
+int midi_conn_fd(midi_conn *c, midi_error *e);
+
+/* Loopback pairs made by users: loop:NAME-a and loop:NAME-b. */
+int midi_loop_create(const char *name, midi_error *e);
+int midi_loop_remove(const char *name, midi_error *e);
+/* Names of loopback pairs (transient and persistent); *names malloc'd array
+ * of malloc'd strings, *persistent parallel flags (may be NULL). */
+int midi_loop_list(char ***names, int **persistent, size_t *n, midi_error *e);
+
+#endif

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# run.sh: the whole test run behind `make check`. Runs every unit test (plain
+# build, then AddressSanitizer+UndefinedBehaviorSanitizer build), every bats
+# file against bin/, and a short libFuzzer run of every fuzz target. Each
+# suite speaks TAP; this script counts "ok"/"not ok" lines and ends with one
+# summary line: "N passed, N failed".
+set -u
+cd "$(dirname "$0")/.."
+top=$PWD
+pass=0; fail=0; failed_names=()
+log=$(mktemp -d "${TMPDIR:-/tmp}/midi-check.XXXXXX")
+
+count_tap() { # $1 = label, stdin = TAP
+	local label=$1 line
+	while IFS= read -r line; do
+		case "$line" in
+		"not ok"*) fail=$((fail + 1)); failed_names+=("$label: ${line#not ok }"); echo "  FAIL $label: ${line#not ok }";;
+		"ok"*) pass=$((pass + 1));;
+		esac
+	done
+}
+
+run_unit() { # $1 = dir with test binaries, $2 = label
+	local t name
+	for t in "$1"/tests/test_*; do
+		[ -x "$t" ] || continue
+		name="$2/$(basename "$t")"
+		echo "== $name"
+		local out="$log/$(echo "$name" | tr / _).tap"
+		MIDI_RUNTIME_DIR=$(mktemp -d "$log/rt.XXXXXX") CMOCKA_MESSAGE_OUTPUT=TAP \
+			ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+			timeout 600 "$t" >"$out" 2>"$out.err"
+		local rc=$?
+		count_tap "$name" <"$out"
+		if [ $rc -ne 0 ] && ! grep -q '^not ok' "$out"; then
+			fail=$((fail + 1)); failed_names+=("$name: exit $rc")
+			echo "  FAIL $name: exited $rc"; tail -20 "$out.err"
+		elif [ $rc -ne 0 ]; then tail -20 "$out.err"
+		fi
+	done
+}
+
+run_unit build plain
+run_unit build-asan asan
+
+if command -v bats >/dev/null && ls tests/bats/*.bats >/dev/null 2>&1; then
+	for f in tests/bats/*.bats; do
+		echo "== bats $(basename "$f")"
+		PATH="$top/bin:$PATH" MIDI_TOP="$top" timeout 900 bats --tap "$f" >"$log/bats.tap" 2>&1
+		grep -E '^(not ok|#)' "$log/bats.tap" | head -40
+		count_tap "bats/$(basename "$f")" <"$log/bats.tap"
+	done
+fi
+
+for f in build-fuzz/fuzz_*; do
+	[ -x "$f" ] || continue
+	n=$(basename "$f")
+	echo "== fuzz $n (${FUZZ_SECONDS:-5}s)"
+	seeds=(); [ -d "tests/fuzz/seeds/$n" ] && seeds=("tests/fuzz/seeds/$n")
+	mkdir -p "$log/corpus-$n"
+	if "$f" -max_total_time="${FUZZ_SECONDS:-5}" -rss_limit_mb=1024 "$log/corpus-$n" "${seeds[@]}" >"$log/$n.log" 2>&1; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1)); failed_names+=("fuzz/$n"); echo "  FAIL fuzz/$n"; tail -30 "$log/$n.log"
+	fi
+done
+
+echo
+if [ $fail -gt 0 ]; then printf 'failed: %s\n' "${failed_names[@]}"; fi
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]

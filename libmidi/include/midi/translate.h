@@ -1,0 +1,101 @@
+/* translate.h: streaming translators between MIDI 1.0 byte streams, UMP
+ * MIDI 1.0 protocol (MT2) and UMP MIDI 2.0 protocol (MT4), value scaling,
+ * SysEx chunking and reassembly. Every translator is a small state struct
+ * the caller owns (no allocation), fed any split of its input, with the
+ * edge policies of SPEC.md section 3. Callbacks returning non-zero stop the
+ * feed and that value is returned. The struct fields are private. */
+#ifndef MIDI_TRANSLATE_H
+#define MIDI_TRANSLATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "midi/ump.h"
+
+/* ---- value scaling (MIDI 2.0 spec min-center-max rule) ---- */
+uint32_t midi_scale_up(uint32_t v, unsigned src_bits, unsigned dst_bits);
+uint32_t midi_scale_down(uint32_t v, unsigned src_bits, unsigned dst_bits);
+
+/* ---- MIDI 1.0 byte stream -> UMP (MT1, MT2, MT3) ---- */
+typedef struct midi_b2u {
+	uint8_t group;        /* 0-15 */
+	uint8_t running;      /* running status in force, 0 if none */
+	uint8_t status;       /* status of the message being built, 0 if none */
+	uint8_t ndata, need;  /* data bytes collected / needed */
+	uint8_t data[2];
+	uint8_t in_sysex;     /* inside F0 ... */
+	uint8_t sx_started;   /* a Start packet has gone out for this SysEx */
+	uint8_t nsx;          /* bytes held in sx */
+	uint8_t sx[6];
+} midi_b2u;
+void midi_b2u_init(midi_b2u *s, unsigned group);
+int midi_b2u_feed(midi_b2u *s, const uint8_t *b, size_t n, midi_ump_cb cb, void *ctx);
+/* End of input. A SysEx still open is ended (as if F7 came) and *truncated
+ * (if not NULL) set to 1; an incomplete channel message is dropped and
+ * *truncated set to 1. */
+int midi_b2u_end(midi_b2u *s, midi_ump_cb cb, void *ctx, int *truncated);
+
+/* ---- UMP -> MIDI 1.0 byte stream (inverse of the above; MT4 is first
+ * translated to MIDI 1.0 protocol). ---- */
+typedef struct midi_u2b {
+	uint64_t dropped;     /* packets with no byte-stream form */
+} midi_u2b;
+void midi_u2b_init(midi_u2b *s);
+/* Bytes for one packet into out (cap >= 16 always suffices). Returns the
+ * byte count (0 when the packet has no byte form: MT0, MT5, MTD, MTF,
+ * reserved, untranslatable MT4; such packets are counted in dropped). */
+int midi_u2b_put(midi_u2b *s, const midi_ump *p, uint8_t *out, size_t cap);
+
+/* ---- MIDI 1.0 protocol (MT2) -> MIDI 2.0 protocol (MT4), stateful ---- */
+typedef struct midi_up_chan {
+	uint8_t bank_msb, bank_lsb, bank_pending;
+	uint8_t sel_kind;     /* 0 none, 1 RPN, 2 NRPN */
+	uint8_t sel_msb, sel_lsb;
+	uint8_t sel_valid_msb, sel_valid_lsb;
+	uint8_t data_msb, data_msb_valid, data_msb_waiting;
+} midi_up_chan;
+typedef struct midi_up {
+	midi_up_chan ch[16][16]; /* [group][channel] */
+} midi_up;
+void midi_up_init(midi_up *s);
+/* MT2 becomes 0 or 1 MT4 packet (a waiting Data Entry MSB may come out
+ * first); every other MT passes unchanged (a waiting MSB on that group and
+ * channel is not affected by other groups). */
+int midi_up_put(midi_up *s, const midi_ump *in, midi_ump_cb cb, void *ctx);
+/* End of stream: every waiting Data Entry MSB goes out with LSB 0. */
+int midi_up_end(midi_up *s, midi_ump_cb cb, void *ctx);
+
+/* ---- MIDI 2.0 protocol (MT4) -> MIDI 1.0 protocol (MT2), stateless ---- */
+typedef struct midi_down {
+	uint64_t dropped;     /* MT4 messages with no MIDI 1.0 form */
+} midi_down;
+void midi_down_init(midi_down *s);
+/* MT4 becomes 0-4 MT2 packets; other MTs pass unchanged. */
+int midi_down_put(midi_down *s, const midi_ump *in, midi_ump_cb cb, void *ctx);
+
+/* ---- SysEx ---- */
+/* SysEx7 payload (no F0/F7, bytes 0-0x7F) into MT3 packets of up to 6 bytes
+ * (n == 0 gives one empty Complete). */
+int midi_sysex7_chunk(unsigned group, const uint8_t *data, size_t n, midi_ump_cb cb, void *ctx);
+/* SysEx8 payload into MT5 packets of up to 13 bytes (stream id first). */
+int midi_sysex8_chunk(unsigned group, unsigned stream_id, const uint8_t *data, size_t n,
+		      midi_ump_cb cb, void *ctx);
+
+/* Reassembles SysEx7 (MT3) and SysEx8 (MT5 status 0-3) per group. */
+typedef struct midi_sysex_asm {
+	uint8_t *buf[16];     /* per group, malloc'd */
+	size_t len[16], cap[16];
+	uint8_t active[16];   /* 0 idle, 7 or 8 while a message is open */
+	size_t max;           /* largest message accepted (0 = 16 MiB) */
+} midi_sysex_asm;
+void midi_sysex_asm_init(midi_sysex_asm *a);
+void midi_sysex_asm_free(midi_sysex_asm *a);
+/* Feed a packet. Returns 1 when a message completed on group *group (its
+ * payload in *data/*len until the next call; *kind 7 or 8; for SysEx8 the
+ * stream id is data[0]), 0 when more is needed or the packet is not SysEx,
+ * -1 on a protocol error (Continue/End with no Start, or too long), after
+ * which that group's state is reset. */
+int midi_sysex_asm_put(midi_sysex_asm *a, const midi_ump *p, unsigned *group, unsigned *kind,
+		       const uint8_t **data, size_t *len);
+
+#endif

@@ -91,7 +91,7 @@ typedef struct midi_sysex_asm {
 void midi_sysex_asm_init(midi_sysex_asm *a);
 void midi_sysex_asm_free(midi_sysex_asm *a);
 /* Feed a packet. Returns 1 when a message completed on group *group (its
- * payload in *data/*len until the next call; *kind 7 or 8; for SysEx8 the
+ * payload in *data and *len until the next call; *kind 7 or 8; for SysEx8 the
  * stream id is data[0]), 0 when more is needed or the packet is not SysEx,
  * -1 on a protocol error (Continue/End with no Start, or too long), after
  * which that group's state is reset. */

@@ -1,0 +1,130 @@
+/* cli.c: implementation of cli.h (messages, exit statuses, arguments). */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
+
+const char *cli_prog = "midi";
+
+void cli_init(const char *argv0)
+{
+	const char *s = strrchr(argv0, '/');
+	cli_prog = s ? s + 1 : argv0;
+}
+
+void cli_warn(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: ", cli_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int status_of(const midi_error *e)
+{
+	switch (e->code) {
+	case MIDI_ERR_INPUT:
+	case MIDI_ERR_NOTFOUND:
+	case MIDI_ERR_TIMEOUT:
+	case MIDI_ERR_LOST:
+		return e->code;
+	default:
+		return EXIT_RUNTIME;
+	}
+}
+
+int cli_report(const midi_error *e)
+{
+	fprintf(stderr, "%s: %s\n", cli_prog, e->msg[0] ? e->msg : "unknown error");
+	return status_of(e);
+}
+
+int cli_report_in(const char *where, const midi_error *e)
+{
+	fprintf(stderr, "%s: %s: %s\n", cli_prog, where, e->msg[0] ? e->msg : "unknown error");
+	return status_of(e);
+}
+
+int cli_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: ", cli_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help' for more information.\n", cli_prog);
+	return EXIT_USAGE;
+}
+
+void cli_version(void)
+{
+	printf("%s (libmidi) %s\n", cli_prog, MIDI_VERSION);
+}
+
+int cli_uint(const char *s, unsigned long lo, unsigned long hi, const char *what, unsigned long *out)
+{
+	char *end;
+	errno = 0;
+	if (!s || !*s || *s == '-' || *s == '+')
+		goto bad;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || *end || v < lo || v > hi)
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	cli_warn("invalid %s '%s' (expected %lu-%lu)", what, s ? s : "", lo, hi);
+	return -1;
+}
+
+int cli_seconds(const char *s, const char *what, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = s && *s ? strtod(s, &end) : -1;
+	if (!s || !*s || errno || *end || !(v >= 0) || v > 1e7) {
+		cli_warn("invalid %s '%s' (expected seconds, e.g. 2 or 0.5)", what, s ? s : "");
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+const char *cli_endpoint(const char *opt)
+{
+	if (opt && *opt)
+		return opt;
+	const char *env = getenv("MIDI_ENDPOINT");
+	return env && *env ? env : NULL;
+}
+
+uint64_t cli_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void cli_sleep_until(uint64_t deadline_ns)
+{
+	static int slack_set;
+	if (!slack_set) {
+		prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+		slack_set = 1;
+	}
+	uint64_t now = cli_now_ns();
+	if (deadline_ns > now + 200000) {
+		uint64_t t = deadline_ns - 200000;
+		struct timespec ts = {(time_t)(t / 1000000000u), (long)(t % 1000000000u)};
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+			;
+	}
+	while (cli_now_ns() < deadline_ns)
+		;
+}

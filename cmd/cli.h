@@ -1,0 +1,37 @@
+/* cli.h: helpers shared by the programs: messages, exit statuses, number
+ * and endpoint arguments, precise sleeping. No MIDI logic lives here. */
+#ifndef MIDI_CLI_H
+#define MIDI_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "midi/error.h"
+
+/* Exit statuses of SPEC.md section 5 (same values as enum midi_status). */
+enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_NOTFOUND = 3, EXIT_TIMEOUT = 4, EXIT_LOST = 5 };
+
+extern const char *cli_prog;
+void cli_init(const char *argv0);
+/* "prog: message" on stderr. */
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print e and return the exit status for it (CLOSED maps to 1). */
+int cli_report(const midi_error *e);
+/* Same, with a prefix such as a file name: "prog: FILE: message". */
+int cli_report_in(const char *where, const midi_error *e);
+/* Usage error: "prog: message" + "Try 'prog --help'." and return 2. */
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_version(void);
+/* Parse an unsigned decimal in [lo, hi]; on error prints "invalid WHAT" and returns -1. */
+int cli_uint(const char *s, unsigned long lo, unsigned long hi, const char *what, unsigned long *out);
+/* Parse seconds with optional fraction ("1.5"); returns -1 on error. */
+int cli_seconds(const char *s, const char *what, double *out);
+/* The endpoint SPEC: opt if given, else $MIDI_ENDPOINT, else NULL. */
+const char *cli_endpoint(const char *opt);
+/* CLOCK_MONOTONIC now in ns. */
+uint64_t cli_now_ns(void);
+/* Sleep until a CLOCK_MONOTONIC deadline with ~microsecond precision (timer
+ * slack lowered, last 200 us spun). */
+void cli_sleep_until(uint64_t deadline_ns);
+
+#endif

@@ -1,0 +1,275 @@
+/* midi-send: send MIDI messages given as arguments, on standard input or in a
+ * file, in any input format, to an endpoint; or with -n print the UMP
+ * packets it would send. Front end only: parsing, translation and the broker
+ * are in libmidi. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "midi/endpoint.h"
+#include "midi/format.h"
+#include "midi/translate.h"
+
+#define BATCH 256
+
+struct sender {
+	int dry_run;
+	int protocol;          /* 0 keep, 1 midi1, 2 midi2 */
+	midi_up up;
+	midi_down down;
+	midi_printer *printer; /* dry run */
+	midi_conn *conn;       /* real send */
+	uint64_t start_ns;     /* time origin for offsets */
+	uint64_t interval_ns;  /* --interval */
+	uint64_t next_ns;      /* earliest time for the next message with --interval */
+	int timed;             /* some packet had a time offset or --interval */
+	midi_packet batch[BATCH];
+	size_t nbatch;
+	uint64_t offset;       /* time offset of the packet being translated */
+	uint64_t sent;
+	midi_error err;
+	int failed;
+};
+
+static int flush_batch(struct sender *s)
+{
+	if (s->nbatch == 0 || s->dry_run)
+		return 0;
+	if (midi_send(s->conn, s->batch, s->nbatch, &s->err) < 0) {
+		s->failed = 1;
+		return -1;
+	}
+	s->sent += s->nbatch;
+	s->nbatch = 0;
+	return 0;
+}
+
+/* A packet continues the message before it (SysEx Continue/End). */
+static int continues_message(const midi_ump *u)
+{
+	unsigned mt = midi_ump_mt(u), st = (u->w[0] >> 20) & 0xF;
+	return (mt == MIDI_MT_DATA64 || mt == MIDI_MT_DATA128) && (st == 2 || st == 3);
+}
+
+/* Final stage: print (dry run) or queue for sending at its time. */
+static int emit(void *ctx, const midi_ump *u)
+{
+	struct sender *s = ctx;
+	midi_packet p = {.time_ns = 0, .ump = *u};
+	if (s->dry_run) {
+		if (midi_printer_put(s->printer, &p, stdout) < 0) {
+			midi_error_sys(&s->err, errno, "writing standard output");
+			s->failed = 1;
+			return -1;
+		}
+		return 0;
+	}
+	uint64_t due = s->start_ns + s->offset;
+	if (s->interval_ns && !continues_message(u)) {
+		if (due < s->next_ns)
+			due = s->next_ns;
+		s->next_ns = due + s->interval_ns;
+	}
+	if (s->timed && due > cli_now_ns()) {
+		if (flush_batch(s) < 0)
+			return -1;
+		cli_sleep_until(due);
+	}
+	s->batch[s->nbatch++] = p;
+	if (s->nbatch == BATCH || s->timed)
+		return flush_batch(s);
+	return 0;
+}
+
+/* Reader callback: optional protocol translation, then emit. */
+static int on_packet(void *ctx, const midi_packet *p)
+{
+	struct sender *s = ctx;
+	s->offset = p->time_ns;
+	if (p->time_ns)
+		s->timed = 1;
+	switch (s->protocol) {
+	case 1:
+		return midi_down_put(&s->down, &p->ump, emit, s);
+	case 2:
+		return midi_up_put(&s->up, &p->ump, emit, s);
+	default:
+		return emit(s, &p->ump);
+	}
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: %s [OPTIONS] [MESSAGE...]\n"
+		"Send MIDI messages to an endpoint: from the arguments, else from -i FILE,\n"
+		"else from standard input.\n\n"
+		"  -e, --endpoint SPEC     endpoint id or name part (default $MIDI_ENDPOINT)\n"
+		"  -f, --format FMT        input format: text (default), hex, ump, bin, smf\n"
+		"  -i, --input FILE        read messages from FILE ('-' = standard input)\n"
+		"  -g, --group N           group 1-16 for messages that do not name one (default 1)\n"
+		"  -P, --protocol P        translate channel voice messages to midi1 or midi2\n"
+		"      --interval MS       at least MS milliseconds between messages\n"
+		"  -n, --dry-run           print the UMP packets instead of sending them\n"
+		"  -h, --help              show this help\n"
+		"      --version           show the version\n\n"
+		"Examples:\n"
+		"  %s -e diag:loopback-a on C3 100 +500ms off C3\n"
+		"  printf '90 3C 64' | %s -n -f hex -P midi2\n"
+		"See midi-send(1) and midi-formats(7).\n",
+		cli_prog, cli_prog, cli_prog);
+}
+
+/* Feed a whole input descriptor through the reader, in chunks, as it comes. */
+static int feed_fd(midi_reader *r, int fd, struct sender *s, midi_error *e)
+{
+	char buf[65536];
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return midi_error_sys(e, errno, "reading input");
+		if (n == 0)
+			return 0;
+		int rc = midi_reader_feed(r, buf, (size_t)n, on_packet, s, e);
+		if (rc == 0 && !s->timed)
+			rc = flush_batch(s);
+		if (rc != 0)
+			return rc;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"endpoint", required_argument, 0, 'e'}, {"format", required_argument, 0, 'f'},
+		{"input", required_argument, 0, 'i'},    {"group", required_argument, 0, 'g'},
+		{"protocol", required_argument, 0, 'P'}, {"dry-run", no_argument, 0, 'n'},
+		{"interval", required_argument, 0, 'I'}, {"help", no_argument, 0, 'h'},
+		{"version", no_argument, 0, 'V'},        {0, 0, 0, 0},
+	};
+	struct sender s = {0};
+	const char *ep_opt = NULL, *input = NULL;
+	midi_format fmt = MIDI_FMT_TEXT;
+	unsigned long group = 1, ms;
+	midi_error e = {0};
+	int c;
+
+	cli_init(argv[0]);
+	while ((c = getopt_long(argc, argv, "+e:f:i:g:P:nh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'e': ep_opt = optarg; break;
+		case 'f':
+			if (midi_format_parse_name(optarg, &fmt, &e) < 0 || fmt == MIDI_FMT_JSON)
+				return cli_usage_error("unknown input format '%s' (expected text, hex, ump, bin or smf)", optarg);
+			break;
+		case 'i': input = optarg; break;
+		case 'g':
+			if (cli_uint(optarg, 1, 16, "group", &group) < 0)
+				return EXIT_USAGE;
+			break;
+		case 'P':
+			if (!strcasecmp(optarg, "midi1") || !strcmp(optarg, "1"))
+				s.protocol = 1;
+			else if (!strcasecmp(optarg, "midi2") || !strcmp(optarg, "2"))
+				s.protocol = 2;
+			else
+				return cli_usage_error("unknown protocol '%s' (expected midi1 or midi2)", optarg);
+			break;
+		case 'n': s.dry_run = 1; break;
+		case 'I':
+			if (cli_uint(optarg, 0, 3600000, "interval", &ms) < 0)
+				return EXIT_USAGE;
+			s.interval_ns = ms * 1000000ull;
+			s.timed = ms > 0;
+			break;
+		case 'h': usage(stdout); return 0;
+		case 'V': cli_version(); return 0;
+		default: return cli_usage_error("invalid option");
+		}
+	}
+	int nargs = argc - optind;
+	if (nargs > 0 && input)
+		return cli_usage_error("give messages as arguments or with -i, not both");
+	if (nargs > 0 && (fmt == MIDI_FMT_BIN || fmt == MIDI_FMT_SMF))
+		return cli_usage_error("format %s cannot be given as arguments; use -i FILE or standard input",
+				       midi_format_name(fmt));
+
+	midi_up_init(&s.up);
+	midi_down_init(&s.down);
+	if (s.dry_run) {
+		s.printer = midi_printer_new(MIDI_FMT_UMP, 0, 0, &e);
+		if (!s.printer)
+			return cli_report(&e);
+	} else {
+		const char *spec = cli_endpoint(ep_opt);
+		if (!spec)
+			return cli_usage_error("no endpoint: use -e SPEC or set MIDI_ENDPOINT (or -n for a dry run)");
+		s.conn = midi_open(spec, MIDI_OPEN_SEND_ONLY, &e);
+		if (!s.conn)
+			return cli_report(&e);
+	}
+
+	midi_reader *r = midi_reader_new(fmt, (unsigned)group - 1, &e);
+	if (!r)
+		return cli_report(&e);
+	const char *where = "arguments";
+	int rc = 0;
+	s.start_ns = cli_now_ns();
+	s.next_ns = s.start_ns;
+	if (nargs > 0) {
+		for (int i = optind; i < argc && rc == 0; i++) {
+			rc = midi_reader_feed(r, argv[i], strlen(argv[i]), on_packet, &s, &e);
+			if (rc == 0)
+				rc = midi_reader_feed(r, " ", 1, on_packet, &s, &e);
+		}
+	} else {
+		int fd = 0;
+		where = "standard input";
+		if (input && strcmp(input, "-") != 0) {
+			where = input;
+			fd = open(input, O_RDONLY | O_CLOEXEC);
+			if (fd < 0) {
+				midi_error_sys(&e, errno, "cannot open %s", input);
+				return cli_report(&e);
+			}
+		}
+		rc = feed_fd(r, fd, &s, &e);
+		if (fd > 0)
+			close(fd);
+	}
+	if (rc == 0)
+		rc = midi_reader_end(r, on_packet, &s, &e);
+	if (rc == 0 && s.protocol == 2)
+		rc = midi_up_end(&s.up, emit, &s);
+	midi_reader_free(r);
+
+	int status = 0;
+	if (rc != 0) {
+		/* The failing stage filled either e (reader) or s.err (sender). */
+		status = s.failed ? cli_report(&s.err) : cli_report_in(where, &e);
+	}
+	/* Whatever was accepted before an error still goes out. */
+	if (!s.dry_run) {
+		if (flush_batch(&s) < 0 && !status)
+			status = cli_report(&s.err);
+		if (midi_flush(s.conn, 10000, &e) < 0 && !status)
+			status = cli_report(&e);
+		midi_close(s.conn);
+	} else {
+		midi_printer_end(s.printer, stdout);
+		midi_printer_free(s.printer);
+		if (fflush(stdout) != 0 && !status) {
+			midi_error_sys(&e, errno, "writing standard output");
+			status = cli_report(&e);
+		}
+	}
+	if (s.protocol == 1 && s.down.dropped)
+		cli_warn("%llu message(s) with no MIDI 1.0 form were dropped", (unsigned long long)s.down.dropped);
+	return status;
+}

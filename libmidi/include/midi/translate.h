@@ -19,8 +19,10 @@ uint32_t midi_scale_down(uint32_t v, unsigned src_bits, unsigned dst_bits);
 /* ---- MIDI 1.0 byte stream -> UMP (MT1, MT2, MT3) ---- */
 typedef struct midi_b2u {
 	uint8_t group;        /* 0-15 */
-	uint8_t running;      /* running status in force, 0 if none */
-	uint8_t status;       /* status of the message being built, 0 if none */
+	uint8_t status;       /* status whose data bytes are awaited: a channel
+	                       * status stays in force after its message
+	                       * (running status), a System Common one does not;
+	                       * 0 if none */
 	uint8_t ndata, need;  /* data bytes collected / needed */
 	uint8_t data[2];
 	uint8_t in_sysex;     /* inside F0 ... */
@@ -43,7 +45,8 @@ typedef struct midi_u2b {
 void midi_u2b_init(midi_u2b *s);
 /* Bytes for one packet into out (cap >= 16 always suffices). Returns the
  * byte count (0 when the packet has no byte form: MT0, MT5, MTD, MTF,
- * reserved, untranslatable MT4; such packets are counted in dropped). */
+ * reserved, untranslatable MT4; such packets are counted in dropped), or
+ * -1 if cap is too small for the packet's bytes (at most 12). */
 int midi_u2b_put(midi_u2b *s, const midi_ump *p, uint8_t *out, size_t cap);
 
 /* ---- MIDI 1.0 protocol (MT2) -> MIDI 2.0 protocol (MT4), stateful ---- */

@@ -1,0 +1,175 @@
+/* sysex.c: SysEx payloads into UMP packets (midi_sysex7_chunk: MT3, 6 bytes
+ * per packet; midi_sysex8_chunk: MT5, stream id + 13 bytes per packet) and
+ * reassembly of SysEx7/SysEx8 packets per group (midi_sysex_asm_*). */
+#include "midi/translate.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SYSEX_DEFAULT_MAX (16u << 20)
+
+static unsigned chunk_status(size_t off, size_t take, size_t n)
+{
+	int first = off == 0, last = off + take >= n;
+	return first && last ? 0 : first ? 1 : last ? 3 : 2;
+}
+
+int midi_sysex7_chunk(unsigned group, const uint8_t *data, size_t n, midi_ump_cb cb, void *ctx)
+{
+	size_t off = 0;
+	do {
+		size_t take = n - off > 6 ? 6 : n - off;
+		uint8_t b[6] = {0};
+		for (size_t i = 0; i < take; i++)
+			b[i] = data[off + i] & 0x7F;
+		uint32_t st = chunk_status(off, take, n);
+		midi_ump p = {{0x30000000u | (group & 0xF) << 24 | st << 20 | (uint32_t)take << 16 |
+				       (uint32_t)b[0] << 8 | b[1],
+			       (uint32_t)b[2] << 24 | (uint32_t)b[3] << 16 | (uint32_t)b[4] << 8 | b[5],
+			       0, 0}};
+		int rc = cb(ctx, &p);
+		if (rc)
+			return rc;
+		off += take;
+	} while (off < n);
+	return 0;
+}
+
+int midi_sysex8_chunk(unsigned group, unsigned stream_id, const uint8_t *data, size_t n,
+		      midi_ump_cb cb, void *ctx)
+{
+	size_t off = 0;
+	do {
+		size_t take = n - off > 13 ? 13 : n - off;
+		uint8_t b[14] = {0};
+		b[0] = stream_id & 0xFF;
+		for (size_t i = 0; i < take; i++)
+			b[1 + i] = data[off + i];
+		uint32_t st = chunk_status(off, take, n);
+		midi_ump p;
+		p.w[0] = 0x50000000u | (group & 0xF) << 24 | st << 20 | (uint32_t)(take + 1) << 16 |
+			 (uint32_t)b[0] << 8 | b[1];
+		for (unsigned w = 1; w < 4; w++) {
+			const uint8_t *q = b + 2 + (w - 1) * 4;
+			p.w[w] = (uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 | (uint32_t)q[2] << 8 | q[3];
+		}
+		int rc = cb(ctx, &p);
+		if (rc)
+			return rc;
+		off += take;
+	} while (off < n);
+	return 0;
+}
+
+void midi_sysex_asm_init(midi_sysex_asm *a)
+{
+	memset(a, 0, sizeof *a);
+}
+
+void midi_sysex_asm_free(midi_sysex_asm *a)
+{
+	for (unsigned g = 0; g < 16; g++)
+		free(a->buf[g]);
+	size_t max = a->max;
+	memset(a, 0, sizeof *a);
+	a->max = max;
+}
+
+static int append(midi_sysex_asm *a, unsigned g, const uint8_t *b, size_t n)
+{
+	size_t max = a->max ? a->max : SYSEX_DEFAULT_MAX;
+	if (a->len[g] + n > max)
+		return -1;
+	if (a->len[g] + n > a->cap[g]) {
+		size_t cap = a->cap[g] ? a->cap[g] : 256;
+		while (cap < a->len[g] + n)
+			cap *= 2;
+		if (cap > max)
+			cap = max;
+		uint8_t *nb = realloc(a->buf[g], cap);
+		if (!nb)
+			return -1;
+		a->buf[g] = nb;
+		a->cap[g] = cap;
+	}
+	memcpy(a->buf[g] + a->len[g], b, n);
+	a->len[g] += n;
+	return 0;
+}
+
+static int fail(midi_sysex_asm *a, unsigned g)
+{
+	a->active[g] = 0;
+	a->len[g] = 0;
+	return -1;
+}
+
+int midi_sysex_asm_put(midi_sysex_asm *a, const midi_ump *p, unsigned *group, unsigned *kind,
+		       const uint8_t **data, size_t *len)
+{
+	unsigned mt = midi_ump_mt(p), g = midi_ump_group(p);
+	unsigned st = (p->w[0] >> 20) & 0xF, n = (p->w[0] >> 16) & 0xF, k;
+	uint8_t b[14];
+	size_t nb;
+
+	if (mt == MIDI_MT_DATA64) {
+		if (st > 3)
+			return 0;
+		if (n > 6)
+			return fail(a, g);
+		k = 7;
+		uint8_t all[6] = {(p->w[0] >> 8) & 0x7F, p->w[0] & 0x7F, (p->w[1] >> 24) & 0x7F,
+				  (p->w[1] >> 16) & 0x7F, (p->w[1] >> 8) & 0x7F, p->w[1] & 0x7F};
+		memcpy(b, all, 6);
+		nb = n;
+	} else if (mt == MIDI_MT_DATA128) {
+		if (st > 3)
+			return 0; /* Mixed Data Set */
+		if (n < 1 || n > 14)
+			return fail(a, g);
+		k = 8;
+		b[0] = (p->w[0] >> 8) & 0xFF;
+		b[1] = p->w[0] & 0xFF;
+		for (unsigned w = 1; w < 4; w++)
+			for (unsigned i = 0; i < 4; i++)
+				b[2 + (w - 1) * 4 + i] = (p->w[w] >> (24 - 8 * i)) & 0xFF;
+		nb = n;
+	} else {
+		return 0;
+	}
+
+	/* A Start or Complete while a message is open abandons the open one
+	 * (its sender lost it); Continue/End must follow a Start of the same
+	 * kind. For SysEx8 the stream id (first byte) is kept once, from the
+	 * Start or Complete. */
+	if (st == 0 || st == 1) {
+		a->len[g] = 0;
+		a->active[g] = 0;
+		if (append(a, g, b, nb) < 0)
+			return fail(a, g);
+		if (st == 1) {
+			a->active[g] = k;
+			return 0;
+		}
+	} else {
+		if (a->active[g] != k)
+			return fail(a, g);
+		const uint8_t *src = k == 8 ? b + 1 : b;
+		size_t cnt = k == 8 ? nb - 1 : nb;
+		if (append(a, g, src, cnt) < 0)
+			return fail(a, g);
+		if (st == 2)
+			return 0;
+	}
+	if (group)
+		*group = g;
+	if (kind)
+		*kind = k;
+	if (data)
+		*data = a->buf[g] ? a->buf[g] : (const uint8_t *)"";
+	if (len)
+		*len = a->len[g];
+	a->active[g] = 0;
+	a->len[g] = 0;
+	return 1;
+}

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "midi/endpoint.h"
+#include "midi/msg.h"
 #include "midi/ump.h"
 
 /* What a device declares about itself (the answering side). */
@@ -20,7 +21,8 @@ typedef struct midi_device_decl {
 	uint8_t ump_version_major, ump_version_minor;    /* 1.1 by default */
 	uint8_t protocols;        /* bit0 MIDI 1.0, bit1 MIDI 2.0 */
 	uint8_t protocol;         /* current: 1 or 2 */
-	uint8_t jr_rx, jr_tx;     /* JR timestamps supported */
+	uint8_t jr_rx, jr_tx;     /* JR timestamps supported (Endpoint Info) */
+	uint8_t jr_rx_on, jr_tx_on; /* JR timestamps in use now (Stream Configuration) */
 	uint8_t static_fb;
 	uint8_t has_identity;
 	uint8_t identity_manufacturer[3];
@@ -32,38 +34,100 @@ typedef struct midi_device_decl {
 } midi_device_decl;
 
 /* Defaults: UMP 1.1, MIDI 1.0 + 2.0 supported, protocol 2, no JR, one
- * bidirectional function block over group 1 named like the endpoint. */
+ * bidirectional function block (index 0, active, UI hint both, not MIDI 1.0)
+ * over group 1 named like the endpoint. name may be NULL (no name); it is
+ * cut to 98 bytes (91 for the block), never inside a UTF-8 sequence. */
 void midi_device_decl_init(midi_device_decl *d, const char *name);
-/* Check lengths and ranges (names, groups 0-15, first+num <= 16, fb count).
- * Returns 0 or -MIDI_ERR_INPUT with e saying what. */
+/* Check lengths and ranges (names, groups 0-15, first+num <= 16, fb count,
+ * fb[i].index == i, direction 1-3, MIDI 1.0 mode 0-2, UI hint 0-3, protocol
+ * one of those supported, JR in use only where supported, identity values
+ * 7/14 bits). Returns 0 or -MIDI_ERR_INPUT with e saying what. */
 int midi_device_decl_check(const midi_device_decl *d, midi_error *e);
 
 /* Answering side: feed one received packet; the replies (0 or more stream
  * packets) go to cb. A Stream Configuration Request changes d->protocol /
  * JR settings when supported and is answered with a Notification.
- * Non-stream packets are ignored (returns 0). */
+ * Non-stream packets are ignored (returns 0).
+ *
+ * Endpoint Discovery is answered, in this order and only for the filter bits
+ * set: Endpoint Info (bit 0), Device Identity (bit 1, only if has_identity),
+ * Endpoint Name (bit 2, only if the name is not empty), Product Instance Id
+ * (bit 3, only if not empty), Stream Configuration Notification (bit 4).
+ * Function Block Discovery (block index, or 0xFF for all) is answered per
+ * block with Function Block Info (filter bit 0) and Function Block Name
+ * (bit 1; an empty name is one Complete packet with no text); an index
+ * beyond num_function_blocks gets no answer. A Stream Configuration Request
+ * switches to the requested protocol if it is in d->protocols (else keeps
+ * the current one) and turns each JR direction on only if supported.
+ * With d->silent nothing is ever answered.
+ * Returns 0, or the non-zero value cb returned to stop (remaining replies
+ * are not sent). */
 int midi_responder_put(midi_device_decl *d, const midi_ump *in, midi_ump_cb cb, void *ctx);
 /* Packets a device sends unprompted when its state changed (Endpoint Info,
- * names, Function Block Info/Name): used after the host edits d. */
+ * Device Identity, names, Stream Configuration, Function Block Info/Name of
+ * every block): used after the host edits d. Nothing when d->silent.
+ * Returns 0 or the non-zero value of cb that stopped it. */
 int midi_responder_announce(const midi_device_decl *d, midi_ump_cb cb, void *ctx);
 
-/* Asking side. */
+/* Asking side.
+ *
+ * midi_discovery_put consumes Endpoint Info, Device Identity, Endpoint Name,
+ * Product Instance Id, Stream Configuration Notification, Function Block
+ * Info and Function Block Name into *info; other packets are ignored. Names
+ * are reassembled from their packets (Complete, or Start Continue... End; a
+ * new Start or Complete discards a half-built name; Continue/End without a
+ * Start are dropped), NUL bytes are dropped, and they are cut at 98 / 42 /
+ * 91 bytes (invalid UTF-8 is kept as bytes; always NUL-terminated). A
+ * Function Block Info for index >= 32, with direction 0, MIDI 1.0 mode 3,
+ * a first group > 15, 0 groups or first + groups > 16 is ignored, and so is
+ * a Function Block Name for index >= 32. A Stream Configuration
+ * Notification with a protocol other than 1 or 2 is ignored.
+ *
+ * Fields written: ump_name; name (the display name) when user_name is empty
+ * and the Endpoint Name is not (or transport_name when the Endpoint Name
+ * became empty); product_instance_id; ump_version_*; protocols; protocol
+ * and MIDI_EPF_JR_RX/TX (from Stream Configuration Notifications);
+ * MIDI_EPF_STATIC_FB and MIDI_EPF_DISCOVERED (set when Endpoint Info
+ * arrives); has_identity and identity_*; num_function_blocks (the declared
+ * count, cut to 32) and fb[]. Nothing else in *info is touched (not
+ * generation: bump it when midi_discovery_take_changes returns non-zero).
+ *
+ * Negotiation: once both Endpoint Info (capabilities) and a Stream
+ * Configuration Notification (current state) have arrived, the wanted
+ * protocol (if supported) and JR setting (ON: every direction the device
+ * supports; OFF: none) are compared with the current state; if they
+ * differ, one Stream Configuration Request is sent. This is decided once
+ * per discovery, never repeated.
+ *
+ * Complete (midi_discovery_complete) means: Endpoint Info arrived, a Stream
+ * Configuration Notification arrived (after our request if one was sent),
+ * and Function Block Info and Function Block Name arrived for every block
+ * index 0 .. num_function_blocks-1. Device Identity, Endpoint Name and
+ * Product Instance Id are optional (a device sends them only if it has
+ * them) and are not waited for: a device without Stream Configuration or
+ * without block names never completes, and the caller's timeout ends the
+ * wait. Packets keep being consumed after completion (a device announcing
+ * a change updates *info and the change bits). */
+#define MIDI_DISC_JR_KEEP 0   /* want_jr: leave the device's JR setting */
+#define MIDI_DISC_JR_ON 1     /* JR timestamps in every direction supported */
+#define MIDI_DISC_JR_OFF 2    /* no JR timestamps */
+
 typedef struct midi_discovery {
 	midi_endpoint_info *info;   /* where results go (caller's) */
 	uint32_t got;               /* MIDI_DISC_GOT_* bits received */
 	uint32_t changed;           /* MIDI_PROP_* bits changed since last take */
 	uint8_t want_protocol;      /* protocol to request (0 = keep device's) */
-	uint8_t want_jr;            /* request JR timestamps if supported */
-	uint8_t fb_expected;        /* from Endpoint Info */
+	uint8_t want_jr;            /* MIDI_DISC_JR_* */
+	uint8_t fb_expected;        /* from Endpoint Info, <= MIDI_FB_MAX */
 	uint32_t fb_info_got, fb_name_got; /* bitmaps per FB index */
-	uint8_t config_sent, config_done;
-	/* reassembly buffers for multi-packet names */
-	char ep_name[MIDI_UMP_EP_NAME_MAX + 1];
-	size_t ep_name_len;
-	char piid[MIDI_UMP_PIID_MAX + 1];
-	size_t piid_len;
-	char fb_name[MIDI_FB_MAX][MIDI_UMP_FB_NAME_MAX + 1];
-	size_t fb_name_len[MIDI_FB_MAX];
+	uint8_t config_sent;        /* Stream Configuration Request sent */
+	uint8_t config_done;        /* negotiation decided and answered */
+	uint8_t jr_caps;            /* from Endpoint Info: bit0 tx, bit1 rx */
+	uint8_t completed;          /* MIDI_PROP_DISCOVERY already raised */
+	/* reassembly of multi-packet names */
+	midi_stream_name_asm ep_name;
+	midi_stream_name_asm piid;
+	midi_stream_name_asm fb_name[MIDI_FB_MAX];
 } midi_discovery;
 
 #define MIDI_DISC_GOT_INFO 0x01
@@ -84,18 +148,26 @@ typedef struct midi_discovery {
 #define MIDI_PROP_USER 0x0100        /* user name / description from config */
 #define MIDI_PROP_DISCOVERY 0x0200   /* discovery finished or timed out */
 
+/* want_protocol: 0 keep, 1 MIDI 1.0, 2 MIDI 2.0; want_jr: MIDI_DISC_JR_*.
+ * *info is not cleared: fill its transport fields before. */
 void midi_discovery_init(midi_discovery *d, midi_endpoint_info *info, uint8_t want_protocol,
 			 uint8_t want_jr);
-/* The opening requests: Endpoint Discovery (all filter bits) then Function
- * Block Discovery for all blocks (0xFF, info and name). */
+/* The opening requests: Endpoint Discovery (UMP 1.1, all filter bits) then
+ * Function Block Discovery for all blocks (0xFF, info and name). Returns 0
+ * or the non-zero value of cb that stopped it. */
 int midi_discovery_start(midi_discovery *d, midi_ump_cb cb, void *ctx);
 /* Feed a packet received from the endpoint. Updates info; may emit a Stream
- * Configuration Request through cb once Endpoint Info arrived. Stream
- * messages arriving after discovery finished update info as well. */
+ * Configuration Request through cb (see Negotiation above). Stream
+ * messages arriving after discovery finished update info as well. Returns
+ * 0 or the non-zero value cb returned. */
 int midi_discovery_put(midi_discovery *d, const midi_ump *in, midi_ump_cb cb, void *ctx);
-/* 1 when every expected reply arrived. */
+/* 1 when every expected reply arrived (see Complete above), else 0. */
 int midi_discovery_complete(const midi_discovery *d);
-/* MIDI_PROP_* bits changed since the last call, then cleared. */
+/* MIDI_PROP_* bits changed since the last call, then cleared. A bit is set
+ * only when a value really changed (UMP_NAME and NAME, PIID, INFO: version,
+ * protocols, JR capabilities, static flag, block count, discovered flag;
+ * IDENTITY; PROTOCOL: protocol or JR in use; FUNCTION_BLOCKS: any block
+ * field or name; DISCOVERY: the moment discovery became complete). */
 uint32_t midi_discovery_take_changes(midi_discovery *d);
 
 #endif

@@ -1,0 +1,274 @@
+/* midi-mon: print what an endpoint receives, one message per line in a
+ * chosen format, filtered by type, group and channel, until a count, a time
+ * limit, a signal or the endpoint's end. Reports lost messages. Front end
+ * only: the broker, the filter and the printers are in libmidi. (The
+ * interactive ncurses monitor is a later addition; for now a terminal gets
+ * the text format too.) */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "midi/endpoint.h"
+#include "midi/filter.h"
+#include "midi/format.h"
+
+#define BATCH 256
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: %s [OPTIONS]\n"
+		"Print the MIDI messages an endpoint receives, one per line.\n\n"
+		"  -e, --endpoint SPEC     endpoint id or name part (default $MIDI_ENDPOINT)\n"
+		"  -f, --format FMT        text (default), ump, hex, bin or json\n"
+		"  -T, --timestamps        prefix seconds since the monitor started\n"
+		"      --abs-time          prefix absolute CLOCK_MONOTONIC seconds instead\n"
+		"      --type LIST         message types to show, e.g. note,cc or -pb,clock:\n"
+		"                          note pressure cc pc pb rpn pernote sysex system clock\n"
+		"                          sense utility stream flex other voice midi1 midi2 all\n"
+		"  -g, --group LIST        groups to show, 1-16, e.g. 1,3-4 (default all)\n"
+		"      --channel LIST      channels to show, 1-16, e.g. 10 or 1-8 (default all)\n"
+		"      --clock             show timing clock (hidden by default)\n"
+		"      --sense             show active sensing (hidden by default)\n"
+		"  -c, --count N           stop after N messages\n"
+		"  -t, --timeout SECONDS   stop after SECONDS (status 4 if -c N was not reached)\n"
+		"  -h, --help              show this help\n"
+		"      --version           show the version\n\n"
+		"Examples:\n"
+		"  %s -e diag:loopback-b -T\n"
+		"  %s -e keyboard --type note --channel 10\n"
+		"  %s -e keyboard | midi-send -e synth      # forward\n"
+		"See midi-mon(1) and midi-formats(7).\n",
+		cli_prog, cli_prog, cli_prog, cli_prog);
+}
+
+struct monitor {
+	midi_conn *conn;
+	midi_printer *printer;
+	midi_filter filter;
+	unsigned long count;     /* stop after this many messages, 0 = no limit */
+	unsigned long seen;      /* messages shown so far */
+	uint64_t lost;           /* lost messages reported so far */
+	int write_failed;        /* errno of a failed write, 0 if none */
+};
+
+/* Report newly lost messages; return 1 if there were any so far. */
+static int check_lost(struct monitor *m)
+{
+	uint64_t lost = midi_conn_lost(m->conn);
+	if (lost > m->lost) {
+		fflush(stdout);
+		cli_warn("lost %llu messages", (unsigned long long)(lost - m->lost));
+		m->lost = lost;
+	}
+	return m->lost > 0;
+}
+
+/* Filter and print a batch. Returns 1 once the count is reached. */
+static int show(struct monitor *m, const midi_packet *p, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (!midi_filter_match(&m->filter, &p[i].ump))
+			continue;
+		if (midi_printer_put(m->printer, &p[i], stdout) < 0) {
+			m->write_failed = errno ? errno : EIO;
+			return -1;
+		}
+		if (midi_ump_ends_message(&p[i].ump) && m->count && ++m->seen == m->count)
+			return 1;
+	}
+	return 0;
+}
+
+/* Milliseconds until deadline (0 = none) for poll, rounded up; -1 = forever. */
+static int wait_ms(uint64_t deadline)
+{
+	if (!deadline)
+		return -1;
+	uint64_t now = cli_now_ns();
+	if (now >= deadline)
+		return 0;
+	uint64_t ms = (deadline - now + 999999) / 1000000;
+	return ms > 86400000 ? 86400000 : (int)ms;
+}
+
+static int parse_format(const char *name, midi_format *fmt)
+{
+	midi_error e = {0};
+	if (midi_format_parse_name(name, fmt, &e) < 0 || *fmt == MIDI_FMT_SMF)
+		return -1;
+	return 0;
+}
+
+enum { OPT_ABS = 256, OPT_TYPE, OPT_CHANNEL, OPT_CLOCK, OPT_SENSE };
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"endpoint", required_argument, 0, 'e'}, {"format", required_argument, 0, 'f'},
+		{"timestamps", no_argument, 0, 'T'},     {"abs-time", no_argument, 0, OPT_ABS},
+		{"type", required_argument, 0, OPT_TYPE}, {"group", required_argument, 0, 'g'},
+		{"channel", required_argument, 0, OPT_CHANNEL}, {"clock", no_argument, 0, OPT_CLOCK},
+		{"sense", no_argument, 0, OPT_SENSE},    {"count", required_argument, 0, 'c'},
+		{"timeout", required_argument, 0, 't'},  {"help", no_argument, 0, 'h'},
+		{"version", no_argument, 0, 'V'},        {0, 0, 0, 0},
+	};
+	struct monitor m = {0};
+	const char *ep_opt = NULL, *types = NULL;
+	midi_format fmt = MIDI_FMT_TEXT;
+	unsigned pflags = 0;
+	int clock = 0, sense = 0, c;
+	double seconds = -1;
+	midi_error e = {0};
+
+	cli_init(argv[0]);
+	midi_filter_init(&m.filter);
+	while ((c = getopt_long(argc, argv, "e:f:Tg:c:t:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'e': ep_opt = optarg; break;
+		case 'f':
+			if (parse_format(optarg, &fmt) < 0)
+				return cli_usage_error("unknown output format '%s' (expected text, ump, hex, bin or json)",
+						       optarg);
+			break;
+		case 'T': pflags |= MIDI_PRINT_TIME; break;
+		case OPT_ABS: pflags |= MIDI_PRINT_TIME | MIDI_PRINT_ABSTIME; break;
+		case OPT_TYPE: types = optarg; break;
+		case 'g':
+			if (midi_filter_parse_set(optarg, "group", &m.filter.groups, &e) < 0)
+				return cli_usage_error("%s", e.msg);
+			break;
+		case OPT_CHANNEL:
+			if (midi_filter_parse_set(optarg, "channel", &m.filter.channels, &e) < 0)
+				return cli_usage_error("%s", e.msg);
+			break;
+		case OPT_CLOCK: clock = 1; break;
+		case OPT_SENSE: sense = 1; break;
+		case 'c':
+			if (cli_uint(optarg, 1, 0xFFFFFFFFul, "count", &m.count) < 0)
+				return EXIT_USAGE;
+			break;
+		case 't':
+			if (cli_seconds(optarg, "timeout", &seconds) < 0)
+				return EXIT_USAGE;
+			break;
+		case 'h': usage(stdout); return 0;
+		case 'V': cli_version(); return 0;
+		default: return cli_usage_error("invalid option");
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("unexpected argument '%s'", argv[optind]);
+	/* --type first, so that --clock and --sense add to whatever it chose. */
+	if (types && midi_filter_set_types(&m.filter, types, &e) < 0)
+		return cli_usage_error("%s", e.msg);
+	if (clock)
+		midi_filter_show_clock(&m.filter, 1);
+	if (sense)
+		midi_filter_show_sense(&m.filter, 1);
+	const char *spec = cli_endpoint(ep_opt);
+	if (!spec)
+		return cli_usage_error("no endpoint: use -e SPEC or set MIDI_ENDPOINT");
+
+	/* INT and TERM are blocked except while waiting in ppoll, so a signal
+	 * is never missed between a check and the wait. PIPE shows up as EPIPE. */
+	struct sigaction sa = {0};
+	sigset_t block, waitmask;
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &waitmask);
+	sigdelset(&waitmask, SIGINT);
+	sigdelset(&waitmask, SIGTERM);
+
+	m.conn = midi_open(spec, 0, &e);
+	if (!m.conn)
+		return cli_report(&e);
+	uint64_t start = cli_now_ns();
+	uint64_t deadline = seconds >= 0 ? start + (uint64_t)llround(seconds * 1e9) : 0;
+	if (deadline == 0 && seconds >= 0)
+		deadline = 1; /* -t 0: already due */
+	m.printer = midi_printer_new(fmt, pflags, start, &e);
+	int fd = m.printer ? midi_conn_fd(m.conn, &e) : -1;
+	if (fd < 0) {
+		int st = cli_report(&e);
+		midi_printer_free(m.printer);
+		midi_close(m.conn);
+		return st;
+	}
+	static char outbuf[1 << 16];
+	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+
+	midi_packet buf[BATCH];
+	int status = 0, done = 0, timed_out = 0;
+	while (!done && !stop_signal) {
+		int n = midi_recv(m.conn, buf, BATCH, 0, &e);
+		if (n < 0) {
+			fflush(stdout);
+			status = cli_report(&e);
+			break;
+		}
+		int r = show(&m, buf, n);
+		check_lost(&m);
+		if (r != 0) {
+			done = 1;
+			break;
+		}
+		if (n > 0)
+			continue;
+		/* Nothing waiting: pass on what was printed, then sleep. */
+		if (fflush(stdout) != 0) {
+			m.write_failed = errno;
+			break;
+		}
+		int ms = wait_ms(deadline);
+		if (ms == 0) {
+			timed_out = 1;
+			break;
+		}
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+		if (ppoll(&pfd, 1, ms < 0 ? NULL : &ts, &waitmask) < 0 && errno != EINTR) {
+			midi_error_sys(&e, errno, "waiting for messages");
+			status = cli_report(&e);
+			break;
+		}
+	}
+	if (!m.write_failed && !status)
+		midi_printer_end(m.printer, stdout);
+	if (fflush(stdout) != 0 && !m.write_failed)
+		m.write_failed = errno;
+	midi_printer_free(m.printer);
+	midi_close(m.conn);
+
+	if (m.write_failed && m.write_failed != EPIPE) {
+		midi_error_sys(&e, m.write_failed, "writing standard output");
+		return cli_report(&e);
+	}
+	if (status)
+		return status;
+	if (m.lost)
+		return EXIT_LOST;
+	if (timed_out && m.count && m.seen < m.count) {
+		cli_warn("timed out after %g s with %lu of %lu messages", seconds, m.seen, m.count);
+		return EXIT_TIMEOUT;
+	}
+	return 0;
+}

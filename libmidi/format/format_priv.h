@@ -1,0 +1,135 @@
+/* format_priv.h: what the readers and printers of libmidi/format share:
+ * the reader and printer structs, the packet emitter, line splitting,
+ * timing tokens and the per-format entry points. */
+#ifndef MIDI_FORMAT_PRIV_H
+#define MIDI_FORMAT_PRIV_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "midi/format.h"
+#include "midi/translate.h"
+
+#define MIDI_LINE_MAX 65536     /* longest input line (bytes, newline excluded) */
+#define MIDI_SMF_MAX (64u << 20) /* largest SMF image accepted */
+
+struct text_state;
+
+/* Where packets go during one feed/end call. */
+typedef struct emitter {
+	midi_packet_cb cb;
+	void *ctx;
+	int stop;               /* the callback's non-zero value, 0 while going */
+} emitter;
+
+struct midi_reader {
+	midi_format fmt;
+	unsigned group;
+	/* line splitting (ump, hex, text) */
+	char *line;
+	size_t len, cap;
+	int lineno;             /* number of the line being collected, 1-based */
+	int overlong;           /* the current line passed MIDI_LINE_MAX */
+	int failed;             /* an error was reported; further input refused */
+	midi_error err;         /* that error */
+	uint64_t time_ns;       /* current time offset (timing tokens) */
+	uint64_t offset;        /* bytes seen (bin) */
+	/* hex and bin */
+	midi_b2u b2u;
+	int msg_line, msg_col;  /* where the message being built began (hex) */
+	uint64_t msg_offset;    /* (bin) */
+	/* text */
+	struct text_state *text;
+	/* smf */
+	uint8_t *buf;
+	size_t blen, bcap;
+};
+
+/* Deliver one packet with the reader's current time. Returns the
+ * callback's non-zero value (also kept in em->stop), else 0. */
+int emit_packet(midi_reader *r, emitter *em, const midi_ump *p);
+/* midi_ump_cb adaptor: ctx is a struct emit_ctx. */
+struct emit_ctx {
+	midi_reader *r;
+	emitter *em;
+};
+int emit_ump_cb(void *ctx, const midi_ump *p);
+
+/* Timing tokens: "+N[unit]" (relative, default unit ms) and "@T[unit]"
+ * (absolute from the start, default unit s); units ns us ms s; N may have
+ * a decimal fraction. Returns 0 and sets *ns, or -1 with a reason in why. */
+int parse_time_token(const char *s, size_t n, uint64_t *ns, const char **why);
+/* Apply a timing token at line/col. Returns 0 or a negative status. */
+int apply_time_token(midi_reader *r, const char *s, size_t n, int line, int col, midi_error *e);
+
+/* Hex digit value or -1. */
+int hexval(int c);
+/* "ump" words: 1-8 hex digits, optional 0x. Returns 0 or -1. */
+int parse_word(const char *s, size_t n, uint32_t *w);
+
+/* Per-format line handlers: the line without its newline (a trailing CR
+ * removed), its number. Return 0, the callback's value, or a negative
+ * status with e set. */
+int ump_line(midi_reader *r, const char *s, size_t n, int lineno, emitter *em, midi_error *e);
+int hex_line(midi_reader *r, const char *s, size_t n, int lineno, emitter *em, midi_error *e);
+int hex_end(midi_reader *r, emitter *em, midi_error *e);
+int bin_feed(midi_reader *r, const uint8_t *b, size_t n, emitter *em, midi_error *e);
+int bin_end(midi_reader *r, emitter *em, midi_error *e);
+int text_init(midi_reader *r);
+void text_free(midi_reader *r);
+int text_line(midi_reader *r, const char *s, size_t n, int lineno, emitter *em, midi_error *e);
+int text_end(midi_reader *r, int lineno, int col, emitter *em, midi_error *e);
+int smf_end(midi_reader *r, emitter *em, midi_error *e);
+
+/* ---- printing ---- */
+typedef struct sx_hold {
+	midi_packet *pk;        /* packets held (text) */
+	size_t n, cap;
+	uint8_t *data;          /* payload bytes so far (hex/bin) */
+	size_t len, dcap;
+	uint64_t time_ns;       /* of the first packet */
+	uint8_t open;           /* a Start was seen, End not yet */
+	uint8_t spill;          /* text: too long, printing packet by packet */
+	uint8_t stream_id;      /* SysEx8 */
+} sx_hold;
+
+struct midi_printer {
+	midi_format fmt;
+	unsigned flags;
+	uint64_t base_ns;
+	midi_u2b u2b;
+	sx_hold sx7[16], sx8[16];
+	char *buf;              /* line being built */
+	size_t len, cap;
+	int oom;
+};
+
+/* Line building: append to pr->buf (grows; sets pr->oom on failure). */
+void pr_reset(midi_printer *pr);
+void pr_add(midi_printer *pr, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void pr_addn(midi_printer *pr, const char *s, size_t n);
+/* Write pr->buf plus a newline to out. 0 or a negative status. */
+int pr_flush_line(midi_printer *pr, FILE *out);
+/* "@S.NNNNNNs " when MIDI_PRINT_TIME is set. */
+void pr_time(midi_printer *pr, uint64_t time_ns);
+
+/* The text-format line for one packet alone (no time prefix, no newline):
+ * appended to pr->buf. SysEx7/SysEx8 Complete packets in canonical form
+ * give "syx"/"syx8" lines; anything without a text form gives
+ * "ump WORDS  # description". */
+void text_packet_line(midi_printer *pr, const midi_ump *p);
+void text_ump_line(midi_printer *pr, const midi_ump *p);
+
+int print_ump(midi_printer *pr, const midi_packet *p, FILE *out);
+int print_text(midi_printer *pr, const midi_packet *p, FILE *out);
+int print_text_end(midi_printer *pr, FILE *out);
+int print_bytes(midi_printer *pr, const midi_packet *p, FILE *out);
+int print_bytes_end(midi_printer *pr, FILE *out);
+int print_json(midi_printer *pr, const midi_packet *p, FILE *out);
+
+void sx_hold_clear(sx_hold *h);
+void sx_hold_free(sx_hold *h);
+int sx_hold_add_packet(sx_hold *h, const midi_packet *p);
+int sx_hold_add_bytes(sx_hold *h, const uint8_t *b, size_t n);
+
+#endif

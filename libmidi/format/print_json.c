@@ -1,0 +1,340 @@
+/* print_json.c: the "json" output format: one object per packet and line,
+ * with the time, the decoded fields (groups and channels 1-based), the raw
+ * words, the text-format line and a description. Strings are escaped and
+ * invalid UTF-8 becomes U+FFFD, so every line is valid JSON. */
+#include "format_priv.h"
+
+#include <string.h>
+
+#include "midi/msg.h"
+
+/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len;
+	uint32_t cp;
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xE0) == 0xC0) { len = 2; cp = s[0] & 0x1F; }
+	else if ((s[0] & 0xF0) == 0xE0) { len = 3; cp = s[0] & 0x0F; }
+	else if ((s[0] & 0xF8) == 0xF0) { len = 4; cp = s[0] & 0x07; }
+	else return 0;
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3F);
+	}
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return len;
+}
+
+static void jstr(midi_printer *pr, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	pr_addn(pr, "\"", 1);
+	for (size_t i = 0; i < n;) {
+		unsigned char c = u[i];
+		if (c == '"' || c == '\\') {
+			pr_add(pr, "\\%c", c);
+			i++;
+		} else if (c < 0x20 || c == 0x7F) {
+			pr_add(pr, "\\u%04x", c);
+			i++;
+		} else {
+			size_t l = utf8_len(u + i, n - i);
+			if (l == 0) {
+				pr_add(pr, "\\ufffd");
+				i++;
+			} else {
+				pr_addn(pr, s + i, l);
+				i += l;
+			}
+		}
+	}
+	pr_addn(pr, "\"", 1);
+}
+
+static void key(midi_printer *pr, const char *k)
+{
+	pr_add(pr, ",\"%s\":", k);
+}
+
+static void num(midi_printer *pr, const char *k, long long v)
+{
+	pr_add(pr, ",\"%s\":%lld", k, v);
+}
+
+static void boolean(midi_printer *pr, const char *k, int v)
+{
+	pr_add(pr, ",\"%s\":%s", k, v ? "true" : "false");
+}
+
+static void str(midi_printer *pr, const char *k, const char *s, size_t n)
+{
+	key(pr, k);
+	jstr(pr, s, n);
+}
+
+static void bytes(midi_printer *pr, const char *k, const uint8_t *b, size_t n)
+{
+	key(pr, k);
+	pr_addn(pr, "[", 1);
+	for (size_t i = 0; i < n; i++)
+		pr_add(pr, i ? ",%u" : "%u", b[i]);
+	pr_addn(pr, "]", 1);
+}
+
+static const char *form_name(unsigned f)
+{
+	static const char *const n[4] = {"complete", "start", "continue", "end"};
+	return n[f & 3];
+}
+
+static void cv_fields(midi_printer *pr, const midi_msg *m)
+{
+	switch (m->kind) {
+	case MIDI_MSG_NOTE_ON:
+	case MIDI_MSG_NOTE_OFF:
+		num(pr, "note", m->u.note.note);
+		num(pr, "velocity", m->u.note.velocity);
+		if (m->protocol == 2) {
+			num(pr, "attribute_type", m->u.note.attr_type);
+			num(pr, "attribute_data", m->u.note.attr_data);
+		}
+		break;
+	case MIDI_MSG_POLY_PRESSURE:
+	case MIDI_MSG_PN_PITCH_BEND:
+		num(pr, "note", m->u.note_value.note);
+		num(pr, "value", m->u.note_value.value);
+		break;
+	case MIDI_MSG_CONTROL_CHANGE:
+		num(pr, "controller", m->u.ctrl.index);
+		num(pr, "value", m->u.ctrl.value);
+		break;
+	case MIDI_MSG_PROGRAM_CHANGE:
+		num(pr, "program", m->u.program.program);
+		if (m->protocol == 2) {
+			boolean(pr, "bank_valid", m->u.program.bank_valid);
+			num(pr, "bank_msb", m->u.program.bank_msb);
+			num(pr, "bank_lsb", m->u.program.bank_lsb);
+		}
+		break;
+	case MIDI_MSG_CHANNEL_PRESSURE:
+	case MIDI_MSG_PITCH_BEND:
+		num(pr, "value", m->u.value);
+		break;
+	case MIDI_MSG_PN_REGISTERED:
+	case MIDI_MSG_PN_ASSIGNABLE:
+		num(pr, "note", m->u.ctrl.note);
+		num(pr, "index", m->u.ctrl.index);
+		num(pr, "value", m->u.ctrl.value);
+		break;
+	case MIDI_MSG_REGISTERED:
+	case MIDI_MSG_ASSIGNABLE:
+	case MIDI_MSG_REL_REGISTERED:
+	case MIDI_MSG_REL_ASSIGNABLE:
+		num(pr, "bank", m->u.ctrl.bank);
+		num(pr, "index", m->u.ctrl.index);
+		num(pr, "parameter", m->u.ctrl.bank * 128 + m->u.ctrl.index);
+		if (m->kind == MIDI_MSG_REL_REGISTERED || m->kind == MIDI_MSG_REL_ASSIGNABLE)
+			num(pr, "value", (int32_t)m->u.ctrl.value);
+		else
+			num(pr, "value", m->u.ctrl.value);
+		break;
+	case MIDI_MSG_PN_MANAGEMENT:
+		num(pr, "note", m->u.pn_mgmt.note);
+		boolean(pr, "detach", m->u.pn_mgmt.detach);
+		boolean(pr, "reset", m->u.pn_mgmt.reset);
+		break;
+	default:
+		break;
+	}
+}
+
+static void flex_fields(midi_printer *pr, const midi_msg *m)
+{
+	const typeof(m->u.flex) *f = &m->u.flex;
+	str(pr, "form", form_name(f->form), strlen(form_name(f->form)));
+	num(pr, "address", f->address);
+	num(pr, "status_bank", f->bank);
+	num(pr, "status", f->status);
+	switch (m->kind) {
+	case MIDI_MSG_FLEX_TEMPO:
+		num(pr, "tempo_10ns", f->tempo);
+		break;
+	case MIDI_MSG_FLEX_TIME_SIGNATURE:
+		num(pr, "numerator", f->numerator);
+		num(pr, "denominator_power", f->denominator);
+		num(pr, "thirty_seconds_per_beat", f->n32);
+		break;
+	case MIDI_MSG_FLEX_METRONOME:
+		num(pr, "clocks_per_click", f->clicks);
+		bytes(pr, "bar_accents", f->accent, 3);
+		bytes(pr, "subdivision_clicks", f->subdiv, 2);
+		break;
+	case MIDI_MSG_FLEX_KEY_SIGNATURE:
+		num(pr, "sharps_flats", f->sharps_flats);
+		num(pr, "tonic", f->tonic);
+		break;
+	case MIDI_MSG_FLEX_CHORD_NAME:
+		num(pr, "sharps_flats", f->sharps_flats);
+		num(pr, "tonic", f->tonic);
+		num(pr, "chord_type", f->chord_type);
+		bytes(pr, "alterations", f->alter, 4);
+		num(pr, "bass_sharps_flats", f->bass_sharps_flats);
+		num(pr, "bass_note", f->bass_note);
+		num(pr, "bass_chord_type", f->bass_type);
+		bytes(pr, "bass_alterations", f->bass_alter, 2);
+		break;
+	case MIDI_MSG_FLEX_TEXT:
+		str(pr, "text", f->text, f->text_len);
+		break;
+	default:
+		break;
+	}
+}
+
+static void stream_fields(midi_printer *pr, const midi_msg *m)
+{
+	const typeof(m->u.stream) *s = &m->u.stream;
+	num(pr, "status", s->status);
+	switch (m->kind) {
+	case MIDI_MSG_EP_DISCOVERY:
+		num(pr, "ump_version_major", s->ver_major);
+		num(pr, "ump_version_minor", s->ver_minor);
+		num(pr, "filter", s->filter);
+		break;
+	case MIDI_MSG_EP_INFO:
+		num(pr, "ump_version_major", s->ver_major);
+		num(pr, "ump_version_minor", s->ver_minor);
+		num(pr, "function_blocks", s->num_fbs);
+		boolean(pr, "static_function_blocks", s->static_fbs);
+		boolean(pr, "midi1", s->midi1);
+		boolean(pr, "midi2", s->midi2);
+		boolean(pr, "rx_jr", s->rxjr);
+		boolean(pr, "tx_jr", s->txjr);
+		break;
+	case MIDI_MSG_DEVICE_IDENTITY:
+		bytes(pr, "manufacturer", s->manufacturer, 3);
+		num(pr, "family", s->family);
+		num(pr, "model", s->model);
+		bytes(pr, "version", s->version, 4);
+		break;
+	case MIDI_MSG_FB_NAME:
+		num(pr, "function_block", s->fb);
+		/* fall through */
+	case MIDI_MSG_EP_NAME:
+	case MIDI_MSG_PRODUCT_INSTANCE_ID:
+		str(pr, "form", form_name(s->form), strlen(form_name(s->form)));
+		str(pr, "name", s->text, s->len);
+		break;
+	case MIDI_MSG_STREAM_CONFIG_REQUEST:
+	case MIDI_MSG_STREAM_CONFIG_NOTIFY:
+		num(pr, "protocol", s->protocol);
+		boolean(pr, "rx_jr", s->rxjr);
+		boolean(pr, "tx_jr", s->txjr);
+		break;
+	case MIDI_MSG_FB_DISCOVERY:
+		num(pr, "function_block", s->fb);
+		num(pr, "filter", s->filter);
+		break;
+	case MIDI_MSG_FB_INFO:
+		num(pr, "function_block", s->fb);
+		boolean(pr, "active", s->fb_active);
+		num(pr, "direction", s->fb_direction);
+		num(pr, "midi1", s->fb_midi1);
+		num(pr, "ui_hint", s->fb_ui_hint);
+		num(pr, "first_group", s->fb_first_group + 1);
+		num(pr, "groups", s->fb_groups);
+		num(pr, "midi_ci_version", s->fb_ci_version);
+		num(pr, "sysex8_streams", s->fb_sysex8_streams);
+		break;
+	default:
+		break;
+	}
+}
+
+int print_json(midi_printer *pr, const midi_packet *p, FILE *out)
+{
+	midi_msg m;
+	char d[512];
+	uint64_t t = p->time_ns;
+	if (!(pr->flags & MIDI_PRINT_ABSTIME))
+		t = t > pr->base_ns ? t - pr->base_ns : 0;
+	midi_msg_decode(&p->ump, &m);
+	pr_reset(pr);
+	pr_add(pr, "{\"time\":%llu", (unsigned long long)t);
+	if (midi_ump_has_group(&p->ump))
+		num(pr, "group", m.group + 1);
+	if (m.protocol || (m.mt == MIDI_MT_FLEX && m.u.flex.address == 0))
+		num(pr, "channel", m.channel + 1);
+	str(pr, "type", midi_msg_kind_name(m.kind), strlen(midi_msg_kind_name(m.kind)));
+	if (m.protocol)
+		str(pr, "protocol", m.protocol == 2 ? "midi2" : "midi1", 5);
+	switch (m.kind) {
+	case MIDI_MSG_JR_CLOCK: case MIDI_MSG_JR_TIMESTAMP: case MIDI_MSG_DCTPQ:
+	case MIDI_MSG_DELTA_CLOCKSTAMP: case MIDI_MSG_MTC_QUARTER: case MIDI_MSG_SONG_POSITION:
+	case MIDI_MSG_SONG_SELECT:
+		num(pr, "value", m.u.value);
+		break;
+	case MIDI_MSG_SYSEX7:
+		str(pr, "form", form_name(m.u.sysex7.form), strlen(form_name(m.u.sysex7.form)));
+		bytes(pr, "data", m.u.sysex7.data, m.u.sysex7.len);
+		break;
+	case MIDI_MSG_SYSEX8:
+		str(pr, "form", form_name(m.u.sysex8.form), strlen(form_name(m.u.sysex8.form)));
+		num(pr, "stream", m.u.sysex8.stream_id);
+		bytes(pr, "data", m.u.sysex8.data, m.u.sysex8.len);
+		break;
+	case MIDI_MSG_MDS_HEADER:
+		num(pr, "mds_id", m.u.mds_header.mds_id);
+		num(pr, "bytes", m.u.mds_header.bytes);
+		num(pr, "chunks", m.u.mds_header.chunks);
+		num(pr, "chunk", m.u.mds_header.chunk);
+		num(pr, "manufacturer", m.u.mds_header.manufacturer);
+		num(pr, "device", m.u.mds_header.device);
+		num(pr, "sub_id1", m.u.mds_header.sub_id1);
+		num(pr, "sub_id2", m.u.mds_header.sub_id2);
+		break;
+	case MIDI_MSG_MDS_PAYLOAD:
+		num(pr, "mds_id", m.u.mds_payload.mds_id);
+		bytes(pr, "data", m.u.mds_payload.data, 14);
+		break;
+	default:
+		if (m.protocol)
+			cv_fields(pr, &m);
+		else if (m.mt == MIDI_MT_FLEX)
+			flex_fields(pr, &m);
+		else if (m.mt == MIDI_MT_STREAM)
+			stream_fields(pr, &m);
+		break;
+	}
+	key(pr, "words");
+	unsigned n = midi_ump_words(&p->ump);
+	for (unsigned i = 0; i < n; i++)
+		pr_add(pr, "%s\"%08X\"", i ? "," : "[", (unsigned)p->ump.w[i]);
+	pr_addn(pr, "]", 1);
+	/* the text line: built after the fields, in the same buffer */
+	size_t mark = pr->len;
+	text_packet_line(pr, &p->ump);
+	size_t tlen = pr->len - mark;
+	char *tcopy = tlen < sizeof d ? d : NULL;
+	if (tcopy) {
+		memcpy(tcopy, pr->buf + mark, tlen);
+		pr->len = mark;
+		pr->buf[mark] = 0;
+		str(pr, "text", tcopy, tlen);
+	} else {
+		pr->len = mark;
+		if (pr->buf)
+			pr->buf[mark] = 0;
+	}
+	midi_ump_describe(&p->ump, d, sizeof d);
+	str(pr, "description", d, strlen(d));
+	pr_addn(pr, "}", 1);
+	return pr_flush_line(pr, out);
+}

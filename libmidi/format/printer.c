@@ -1,0 +1,199 @@
+/* printer.c: the midi_printer front end (dispatch per format), the line
+ * buffer, timestamps and the per-group SysEx holding area used by the
+ * text, hex and bin printers. */
+#include "format_priv.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+midi_printer *midi_printer_new(midi_format f, unsigned flags, uint64_t base_ns, midi_error *e)
+{
+	if (f < MIDI_FMT_UMP || f > MIDI_FMT_JSON) {
+		midi_error_set(e, MIDI_ERR_INPUT, "format %s cannot be printed", midi_format_name(f));
+		return NULL;
+	}
+	midi_printer *pr = calloc(1, sizeof *pr);
+	if (!pr) {
+		midi_error_set(e, MIDI_ERR_RUNTIME, "out of memory");
+		return NULL;
+	}
+	pr->fmt = f;
+	pr->flags = flags;
+	pr->base_ns = base_ns;
+	midi_u2b_init(&pr->u2b);
+	return pr;
+}
+
+void midi_printer_free(midi_printer *pr)
+{
+	if (!pr)
+		return;
+	for (int g = 0; g < 16; g++) {
+		sx_hold_free(&pr->sx7[g]);
+		sx_hold_free(&pr->sx8[g]);
+	}
+	free(pr->buf);
+	free(pr);
+}
+
+int midi_printer_put(midi_printer *pr, const midi_packet *p, FILE *out)
+{
+	switch (pr->fmt) {
+	case MIDI_FMT_UMP: return print_ump(pr, p, out);
+	case MIDI_FMT_TEXT: return print_text(pr, p, out);
+	case MIDI_FMT_HEX:
+	case MIDI_FMT_BIN: return print_bytes(pr, p, out);
+	default: return print_json(pr, p, out);
+	}
+}
+
+int midi_printer_end(midi_printer *pr, FILE *out)
+{
+	int rc = 0;
+	if (pr->fmt == MIDI_FMT_TEXT)
+		rc = print_text_end(pr, out);
+	else if (pr->fmt == MIDI_FMT_HEX || pr->fmt == MIDI_FMT_BIN)
+		rc = print_bytes_end(pr, out);
+	if (rc == 0 && fflush(out) != 0)
+		return -MIDI_ERR_RUNTIME;
+	return rc;
+}
+
+void pr_reset(midi_printer *pr)
+{
+	pr->len = 0;
+	if (pr->buf)
+		pr->buf[0] = 0;
+}
+
+static int pr_grow(midi_printer *pr, size_t need)
+{
+	if (need <= pr->cap)
+		return 0;
+	size_t cap = pr->cap ? pr->cap : 256;
+	while (cap < need)
+		cap *= 2;
+	char *b = realloc(pr->buf, cap);
+	if (!b) {
+		pr->oom = 1;
+		return -1;
+	}
+	pr->buf = b;
+	pr->cap = cap;
+	return 0;
+}
+
+void pr_addn(midi_printer *pr, const char *s, size_t n)
+{
+	if (pr_grow(pr, pr->len + n + 1) < 0)
+		return;
+	memcpy(pr->buf + pr->len, s, n);
+	pr->len += n;
+	pr->buf[pr->len] = 0;
+}
+
+void pr_add(midi_printer *pr, const char *fmt, ...)
+{
+	char tmp[256];
+	va_list ap;
+	va_start(ap, fmt);
+	int k = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	if (k < 0)
+		return;
+	if ((size_t)k < sizeof tmp) {
+		pr_addn(pr, tmp, (size_t)k);
+		return;
+	}
+	if (pr_grow(pr, pr->len + (size_t)k + 1) < 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(pr->buf + pr->len, (size_t)k + 1, fmt, ap);
+	va_end(ap);
+	pr->len += (size_t)k;
+}
+
+int pr_flush_line(midi_printer *pr, FILE *out)
+{
+	if (pr->oom) {
+		pr->oom = 0;
+		pr_reset(pr);
+		return -MIDI_ERR_RUNTIME;
+	}
+	pr_addn(pr, "\n", 1);
+	size_t n = pr->len;
+	int bad = pr->oom || fwrite(pr->buf, 1, n, out) != n;
+	pr_reset(pr);
+	pr->oom = 0;
+	return bad ? -MIDI_ERR_RUNTIME : 0;
+}
+
+void pr_time(midi_printer *pr, uint64_t t)
+{
+	if (!(pr->flags & MIDI_PRINT_TIME))
+		return;
+	if (!(pr->flags & MIDI_PRINT_ABSTIME))
+		t = t > pr->base_ns ? t - pr->base_ns : 0;
+	pr_add(pr, "@%llu.%06llus ", (unsigned long long)(t / 1000000000ull),
+	       (unsigned long long)(t % 1000000000ull / 1000ull));
+}
+
+void sx_hold_clear(sx_hold *h)
+{
+	h->n = 0;
+	h->len = 0;
+	h->open = 0;
+	h->spill = 0;
+}
+
+void sx_hold_free(sx_hold *h)
+{
+	free(h->pk);
+	free(h->data);
+	memset(h, 0, sizeof *h);
+}
+
+int sx_hold_add_packet(sx_hold *h, const midi_packet *p)
+{
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 8;
+		midi_packet *q = realloc(h->pk, cap * sizeof *q);
+		if (!q)
+			return -1;
+		h->pk = q;
+		h->cap = cap;
+	}
+	if (h->n == 0)
+		h->time_ns = p->time_ns;
+	h->pk[h->n++] = *p;
+	return 0;
+}
+
+int sx_hold_add_bytes(sx_hold *h, const uint8_t *b, size_t n)
+{
+	if (h->len + n > h->dcap) {
+		size_t cap = h->dcap ? h->dcap : 64;
+		while (cap < h->len + n)
+			cap *= 2;
+		uint8_t *q = realloc(h->data, cap);
+		if (!q)
+			return -1;
+		h->data = q;
+		h->dcap = cap;
+	}
+	memcpy(h->data + h->len, b, n);
+	h->len += n;
+	return 0;
+}
+
+int print_ump(midi_printer *pr, const midi_packet *p, FILE *out)
+{
+	unsigned n = midi_ump_words(&p->ump);
+	pr_reset(pr);
+	pr_time(pr, p->time_ns);
+	for (unsigned i = 0; i < n; i++)
+		pr_add(pr, i ? " %08X" : "%08X", (unsigned)p->ump.w[i]);
+	return pr_flush_line(pr, out);
+}

@@ -1,0 +1,106 @@
+/* read_hex.c: the "hex" and "bin" input formats: MIDI 1.0 bytes (as hex
+ * pairs, or raw) through midi_b2u into UMP. Hex tokens are runs of hex
+ * digit pairs ("90 3C 64", "903C64", "0x90"), separated by blanks or
+ * commas, "#" comments, timing tokens; the byte stream runs across lines. */
+#include "format_priv.h"
+
+static int is_sep(char c)
+{
+	return c == ' ' || c == '\t' || c == ',' || c == '\v' || c == '\f' || c == '\r';
+}
+
+static int b2u_idle(const midi_b2u *s)
+{
+	return s->status == 0 && !s->in_sysex;
+}
+
+/* Feed one byte, remembering where a message begins. */
+static int feed_byte(midi_reader *r, uint8_t b, int line, int col, uint64_t off, emitter *em)
+{
+	struct emit_ctx c = {r, em};
+	if (b < 0xF8 && b2u_idle(&r->b2u)) {
+		r->msg_line = line;
+		r->msg_col = col;
+		r->msg_offset = off;
+	}
+	return midi_b2u_feed(&r->b2u, &b, 1, emit_ump_cb, &c);
+}
+
+int hex_line(midi_reader *r, const char *s, size_t n, int lineno, emitter *em, midi_error *e)
+{
+	size_t i = 0;
+	for (;;) {
+		while (i < n && is_sep(s[i]))
+			i++;
+		if (i >= n || s[i] == '#')
+			return 0;
+		size_t t = i;
+		while (i < n && !is_sep(s[i]) && s[i] != '#')
+			i++;
+		const char *tok = s + t;
+		size_t len = i - t, k = 0;
+		int col = (int)t + 1;
+		if (tok[0] == '+' || tok[0] == '@') {
+			int rc = apply_time_token(r, tok, len, lineno, col, e);
+			if (rc)
+				return rc;
+			continue;
+		}
+		if (len > 2 && tok[0] == '0' && (tok[1] == 'x' || tok[1] == 'X'))
+			k = 2;
+		for (size_t j = k; j < len; j++)
+			if (hexval((unsigned char)tok[j]) < 0)
+				return midi_error_at(e, MIDI_ERR_INPUT, lineno, (int)(t + j) + 1,
+						     "bad hex byte \"%.*s\" (expected pairs of hex digits)",
+						     (int)(len > 40 ? 40 : len), tok);
+		if ((len - k) % 2)
+			return midi_error_at(e, MIDI_ERR_INPUT, lineno, col,
+					     "odd number of hex digits in \"%.*s\"",
+					     (int)(len > 40 ? 40 : len), tok);
+		for (size_t j = k; j < len; j += 2) {
+			uint8_t b = (uint8_t)(hexval((unsigned char)tok[j]) << 4 |
+					      hexval((unsigned char)tok[j + 1]));
+			int rc = feed_byte(r, b, lineno, (int)(t + j) + 1, 0, em);
+			if (rc)
+				return rc;
+		}
+	}
+}
+
+int hex_end(midi_reader *r, emitter *em, midi_error *e)
+{
+	struct emit_ctx c = {r, em};
+	int truncated = 0;
+	int rc = midi_b2u_end(&r->b2u, emit_ump_cb, &c, &truncated);
+	if (rc)
+		return rc;
+	if (truncated)
+		return midi_error_at(e, MIDI_ERR_INPUT, r->msg_line, r->msg_col,
+				     "input ends inside the message that begins here");
+	return 0;
+}
+
+int bin_feed(midi_reader *r, const uint8_t *b, size_t n, emitter *em, midi_error *e)
+{
+	for (size_t i = 0; i < n; i++) {
+		int rc = feed_byte(r, b[i], 0, 0, r->offset, em);
+		r->offset++;
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int bin_end(midi_reader *r, emitter *em, midi_error *e)
+{
+	struct emit_ctx c = {r, em};
+	int truncated = 0;
+	int rc = midi_b2u_end(&r->b2u, emit_ump_cb, &c, &truncated);
+	if (rc)
+		return rc;
+	if (truncated)
+		return midi_error_set(e, MIDI_ERR_INPUT,
+				      "input ends inside the message that begins at byte offset %llu",
+				      (unsigned long long)r->msg_offset);
+	return 0;
+}

@@ -1,0 +1,23 @@
+/* read_smf.c: the "smf" input format: the whole Standard MIDI File is
+ * buffered by the reader and turned into timed packets at the end by
+ * midi_smf_to_ump (libmidi/smf). */
+#include "format_priv.h"
+
+#include <stdlib.h>
+
+#include "midi/smf.h"
+
+int smf_end(midi_reader *r, emitter *em, midi_error *e)
+{
+	midi_packet *pk = NULL;
+	size_t count = 0;
+	int rc = midi_smf_to_ump(r->buf, r->blen, r->group, &pk, &count, e);
+	if (rc)
+		return rc < 0 ? rc : -MIDI_ERR_INPUT;
+	for (size_t i = 0; i < count && rc == 0; i++) {
+		r->time_ns = pk[i].time_ns;
+		rc = emit_packet(r, em, &pk[i].ump);
+	}
+	free(pk);
+	return rc;
+}

@@ -1,0 +1,62 @@
+/* read_ump.c: the "ump" input format: 32-bit words in hex (1-8 digits,
+ * optional 0x, any case) separated by blanks or commas; a packet's words
+ * (as many as its MT needs) are on one line; a line may hold several
+ * packets; "#" starts a comment; timing tokens +N / @T between packets. */
+#include "format_priv.h"
+
+#include <string.h>
+
+static int is_sep(char c)
+{
+	return c == ' ' || c == '\t' || c == ',' || c == '\v' || c == '\f' || c == '\r';
+}
+
+int ump_line(midi_reader *r, const char *s, size_t n, int lineno, emitter *em, midi_error *e)
+{
+	midi_ump p = {{0}};
+	unsigned have = 0, need = 0;
+	int pcol = 0;
+	size_t i = 0;
+	for (;;) {
+		while (i < n && is_sep(s[i]))
+			i++;
+		if (i >= n || s[i] == '#')
+			break;
+		size_t t = i;
+		while (i < n && !is_sep(s[i]) && s[i] != '#')
+			i++;
+		int col = (int)t + 1;
+		const char *tok = s + t;
+		size_t len = i - t;
+		if (tok[0] == '+' || tok[0] == '@') {
+			if (have)
+				break; /* reported below as a short packet */
+			int rc = apply_time_token(r, tok, len, lineno, col, e);
+			if (rc)
+				return rc;
+			continue;
+		}
+		uint32_t w;
+		if (parse_word(tok, len, &w) < 0)
+			return midi_error_at(e, MIDI_ERR_INPUT, lineno, col,
+					     "bad word \"%.*s\" (expected 1 to 8 hex digits)",
+					     (int)(len > 40 ? 40 : len), tok);
+		if (!have) {
+			need = midi_mt_words(w >> 28);
+			pcol = col;
+		}
+		p.w[have++] = w;
+		if (have == need) {
+			int rc = emit_packet(r, em, &p);
+			if (rc)
+				return rc;
+			memset(&p, 0, sizeof p);
+			have = 0;
+		}
+	}
+	if (have)
+		return midi_error_at(e, MIDI_ERR_INPUT, lineno, pcol,
+				     "packet of MT %X needs %u words, got %u (a packet may not span lines)",
+				     (unsigned)(p.w[0] >> 28), need, have);
+	return 0;
+}

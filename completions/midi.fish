@@ -1,0 +1,65 @@
+# midi.fish: fish completion for the six midi-* programs. Endpoint ids for
+# -e come from `midi-list -a --ids` (the endpoints that exist now,
+# diagnostic ones included).
+
+function __midi_endpoints
+    midi-list -a --ids 2>/dev/null
+end
+
+function __midi_loop_names
+    midi-loop list 2>/dev/null | awk 'NR > 1 && $4 == "transient" { print $1 }'
+end
+
+for prog in midi-list midi-watch midi-send midi-mon midi-sysex midi-loop
+    complete -c $prog -s h -l help -d 'Show help'
+    complete -c $prog -l version -d 'Show the version'
+end
+for prog in midi-list midi-watch midi-send midi-mon midi-sysex
+    complete -c $prog -s e -l endpoint -x -a '(__midi_endpoints)' -d 'Endpoint id or name part'
+end
+
+# midi-list
+complete -c midi-list -s a -l all -d 'Include diagnostic endpoints'
+complete -c midi-list -s v -l verbose -d 'Every property'
+complete -c midi-list -l json -d 'JSON array'
+complete -c midi-list -l ids -d 'Only the ids'
+
+# midi-watch
+complete -c midi-watch -s a -l all -d 'Include diagnostic endpoints'
+complete -c midi-watch -l json -d 'JSON lines'
+
+# midi-send
+complete -c midi-send -s f -l format -x -a 'text hex ump bin smf' -d 'Input format'
+complete -c midi-send -s i -l input -r -F -d 'Read messages from a file'
+complete -c midi-send -s g -l group -x -a '(seq 1 16)' -d 'Default group'
+complete -c midi-send -s P -l protocol -x -a 'midi1 midi2' -d 'Translate to a protocol'
+complete -c midi-send -l interval -x -d 'Milliseconds between messages'
+complete -c midi-send -s n -l dry-run -d 'Print UMP packets instead of sending'
+
+# midi-mon
+set -l __midi_types note pressure cc pc pb rpn pernote sysex system clock sense utility stream flex other voice midi1 midi2 all
+complete -c midi-mon -s f -l format -x -a 'text ump hex bin json' -d 'Output format'
+complete -c midi-mon -s T -l timestamps -d 'Prefix relative timestamps'
+complete -c midi-mon -l abs-time -d 'Prefix absolute timestamps'
+complete -c midi-mon -l type -x -a "(__fish_complete_list , 'printf \"%s\n\" $__midi_types')" -d 'Message types to show'
+complete -c midi-mon -s g -l group -x -d 'Groups to show, e.g. 1,3-4'
+complete -c midi-mon -l channel -x -d 'Channels to show, e.g. 10 or 1-8'
+complete -c midi-mon -l clock -d 'Show timing clock'
+complete -c midi-mon -l sense -d 'Show active sensing'
+complete -c midi-mon -s c -l count -x -d 'Stop after N messages'
+complete -c midi-mon -s t -l timeout -x -d 'Stop after SECONDS'
+
+# midi-sysex
+complete -c midi-sysex -n __fish_use_subcommand -x -a 'send capture request'
+complete -c midi-sysex -n '__fish_seen_subcommand_from send capture request' -F
+
+# midi-loop
+complete -c midi-loop -f
+complete -c midi-loop -n __fish_use_subcommand -a create -d 'Create a loopback pair'
+complete -c midi-loop -n __fish_use_subcommand -a remove -d 'Remove a loopback pair'
+complete -c midi-loop -n __fish_use_subcommand -a list -d 'List loopback pairs'
+complete -c midi-loop -n __fish_use_subcommand -a ping -d 'Round trips through diag:ping'
+complete -c midi-loop -n '__fish_seen_subcommand_from remove' -a '(__midi_loop_names)'
+complete -c midi-loop -n '__fish_seen_subcommand_from ping' -s c -l count -x -d 'Pings to send'
+complete -c midi-loop -n '__fish_seen_subcommand_from ping' -s i -l interval -x -d 'Milliseconds between pings'
+complete -c midi-loop -n '__fish_seen_subcommand_from ping' -s W -l wait -x -d 'Milliseconds to wait for each reply'

@@ -1,0 +1,222 @@
+/* broker.h: private interfaces of the broker: the runtime directory
+ * context, the registry (endpoint table + event log), endpoint segments
+ * (client table + rings), locks and hosting. Public API: midi/endpoint.h. */
+#ifndef MIDI_BROKER_H
+#define MIDI_BROKER_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "broker/ring.h"
+#include "midi/endpoint.h"
+#include "midi/error.h"
+
+/* ---- runtime directory (runtime.c) ---- */
+
+struct rt {
+	int refs;               /* guarded by the runtime mutex */
+	unsigned long fork_gen; /* process generation the lock fd belongs to */
+	char path[PATH_MAX];
+	int dirfd;              /* O_DIRECTORY|O_NOFOLLOW */
+	int lockfd;             /* registry.lock (reopened after fork) */
+	int locked;             /* this process holds the registry lock */
+	struct reg_hdr *reg;    /* registry mapping */
+	size_t reg_size;
+};
+
+/* Current runtime context, referenced (release with rt_put). */
+struct rt *rt_get(midi_error *e);
+void rt_put(struct rt *rt);
+/* After fork, a process gets a new generation; lock fds must be reopened. */
+unsigned long rt_fork_gen(void);
+/* Forget the cached context without touching its fds (host child after
+ * closing descriptors). */
+void rt_forget(void);
+/* Open (flags may include O_CREAT) a file in the runtime directory without
+ * following symlinks, checking it is a regular file of ours, mode 0600. */
+int rt_open(struct rt *rt, const char *name, int flags, midi_error *e);
+/* flock with a bound: LOCK_EX retried until timeout_ms (0 = try once).
+ * Returns 0, 1 if busy (timeout), or -errno. */
+int lock_fd(int fd, int timeout_ms);
+void unlock_fd(int fd);
+/* Key of a live process: (start time & 0x7fffffff) << 32 | pid. */
+uint64_t proc_key_self(void);
+/* 1 if the process named by key lives (not a zombie, same start time). */
+int proc_key_alive(uint64_t key);
+
+/* ---- registry (registry.c) ---- */
+
+#define REG_MAGIC 0x3147455249444d4dull /* "MMIDIREG1" */
+#define REG_VERSION 1u
+#define REG_SLOTS 64u
+#define REG_EVENTS 256u
+#define SEG_NAME_MAX 32
+
+enum reg_event_kind { REG_EV_ADDED = 1, REG_EV_REMOVED = 2, REG_EV_UPDATED = 3 };
+/* Changed-property mask of an "updated" event. */
+#define REG_CH_NAME 0x01
+#define REG_CH_DESCRIPTION 0x02
+#define REG_CH_FLAGS 0x04
+#define REG_CH_STREAM 0x08 /* discovery properties (later) */
+#define REG_CH_SEGMENT 0x10 /* segment rebuilt */
+
+struct reg_event {
+	uint64_t seq;
+	uint32_t kind;
+	uint32_t mask;
+	uint64_t uid;
+	char id[MIDI_ID_MAX];
+};
+
+struct reg_slot {
+	uint32_t state;  /* 0 free, 1 active */
+	uint32_t hosted; /* clients write into the `in` ring, a host serves it */
+	uint64_t uid;    /* incarnation id, never reused */
+	char seg[SEG_NAME_MAX];  /* segment file name in the runtime directory */
+	char peer[MIDI_ID_MAX];  /* transport-private: crossing partner (loops) */
+	uint64_t tpriv[8];       /* transport-private */
+	midi_endpoint_info info;
+};
+
+struct reg_hdr {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t size;
+	uint32_t nslots;
+	uint32_t nevents;
+	uint32_t gen;        /* seqlock generation: odd while being changed */
+	uint32_t pad0;
+	uint64_t event_seq;  /* sequence number of the next event */
+	uint64_t next_uid;
+	uint64_t conf_stamp[3]; /* mtime ns, size, inode of the applied config (0 = none) */
+	uint64_t pad1[22];
+	struct reg_slot slots[REG_SLOTS];
+	struct reg_event events[REG_EVENTS];
+};
+
+/* Lock-free snapshot of the active slots (sanitised); *n set. */
+int reg_snapshot(struct rt *rt, struct reg_slot *out, size_t *n, midi_error *e);
+/* Take the registry lock (bounded), rebuilding a garbage registry and
+ * repairing a half-done change. */
+int reg_lock(struct rt *rt, midi_error *e);
+void reg_unlock(struct rt *rt);
+/* Under the lock: change bracket (generation odd/even). */
+void reg_write_begin(struct rt *rt);
+void reg_write_end(struct rt *rt);
+/* Under the lock. */
+int reg_find_locked(struct rt *rt, const char *id);
+int reg_free_slots_locked(struct rt *rt);
+/* Add an endpoint: creates its segment, posts "added". Returns slot index. */
+int reg_add_locked(struct rt *rt, const struct reg_slot *tmpl, midi_error *e);
+/* Remove: closes the segment with reason, posts "removed", unlinks files. */
+void reg_remove_locked(struct rt *rt, int idx, const char *reason);
+void reg_event_locked(struct rt *rt, uint32_t kind, uint32_t mask, const struct reg_slot *s);
+/* Replace a corrupt segment of slot idx by a fresh one (new uid). */
+int reg_reseg_locked(struct rt *rt, int idx, midi_error *e);
+void reg_sanitize_slot(struct reg_slot *s);
+/* Re-read the configuration file if it changed since applied (config.c). */
+int rt_refresh(struct rt *rt, midi_error *e);
+
+/* ---- configuration file (config.c) ---- */
+
+struct conf_ep {
+	char id[MIDI_ID_MAX];
+	char name[MIDI_NAME_MAX];
+	char description[256];
+	int has_name, has_description;
+};
+struct conf {
+	char (*loops)[41];
+	size_t nloops;
+	struct conf_ep *eps;
+	size_t neps;
+};
+int conf_path(char *buf, size_t n);
+/* Parse a file; ENOENT gives an empty configuration. */
+int conf_parse_file(const char *path, struct conf *c, midi_error *e);
+int conf_parse_text(const char *path, const char *text, size_t len, struct conf *c,
+		    midi_error *e);
+void conf_free(struct conf *c);
+/* Under the registry lock: apply (add persistent loops, set names). */
+int conf_apply_locked(struct rt *rt, const struct conf *c, midi_error *e);
+/* Set user name/description on a new slot from the config (not locked). */
+void conf_props_for(const struct conf *c, struct reg_slot *s);
+/* Parsed configuration as currently on disk (cached per process). */
+int conf_current(struct conf *c, midi_error *e);
+int loop_name_valid(const char *name);
+/* Add loop:NAME-a/-b (registry lock held; loop.c). */
+int loop_add_locked(struct rt *rt, const char *name, int persistent, const struct conf *conf,
+		    midi_error *e);
+
+/* ---- endpoint segments (segment.c) ---- */
+
+#define SEG_MAGIC 0x3147455344494d4dull
+#define SEG_VERSION 1u
+#define SEG_CLIENTS 256u
+#define SEG_HDR_BYTES 12288u
+#define SEG_OUT_SLOTS 131072u
+#define SEG_IN_SLOTS 16384u
+
+struct seg_client {
+	uint64_t owner;   /* 0 free; proc key; proc key | bit 63 while being reclaimed */
+	uint32_t conn_id;
+	uint32_t sleeping;
+	uint64_t pad[2];
+};
+
+struct seg_hdr {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t hdr_bytes;
+	uint64_t uid;
+	uint64_t total;
+	uint64_t out_off, out_slots;
+	uint64_t in_off, in_slots;
+	uint32_t closed;
+	uint32_t next_conn_id;
+	uint64_t host_cursor;   /* host's read position in `in` (take-over) */
+	uint32_t host_sleeping;
+	uint32_t host_pid;
+	char reason[160];
+	uint64_t pad[8];
+	struct seg_client clients[SEG_CLIENTS];
+};
+
+struct seg {
+	void *base;
+	size_t size;
+	struct seg_hdr *hdr;
+	uint64_t uid;
+	struct ring out, in;
+	int has_in;
+	char name[SEG_NAME_MAX];
+};
+
+void seg_file_name(char *buf, size_t n, uint64_t uid, const char *suffix);
+int seg_create(struct rt *rt, uint64_t uid, int hosted, midi_error *e);
+/* Map and validate; -MIDI_ERR_RUNTIME with "corrupt" message if invalid
+ * (*corrupt set to 1 then). */
+int seg_map(struct rt *rt, const char *name, uint64_t uid, struct seg *s, int *corrupt,
+	    midi_error *e);
+void seg_unmap(struct seg *s);
+void seg_unlink(struct rt *rt, uint64_t uid);
+int seg_client_add(struct seg *s, uint32_t *conn_id);
+void seg_client_remove(struct seg *s, int idx);
+/* Live clients now; reclaims dead entries. */
+unsigned seg_clients_live(struct seg *s);
+void seg_close(struct seg *s, const char *reason);
+int seg_closed(const struct seg *s, char *reason, size_t n);
+/* Count of live clients of a slot's segment (maps the header only). */
+unsigned seg_count_clients(struct rt *rt, const struct reg_slot *slot);
+
+/* ---- hosting (host.c) ---- */
+
+/* Make sure a host serves the endpoint whose host lock is open on *hostfd:
+ * if the lock is free, spawn a detached host holding it. *hostfd may be
+ * replaced by a fresh descriptor. */
+int host_ensure(struct rt *rt, const struct reg_slot *slot, int *hostfd, midi_error *e);
+
+#endif

@@ -1,0 +1,743 @@
+/* conn.c: connections (midi_open, midi_send, midi_recv, midi_flush,
+ * midi_close, midi_conn_fd) and endpoint lookup (midi_list, midi_find).
+ *
+ * A connection maps its endpoint's segment (reads its `out` ring with a
+ * private cursor, registers in its client table) and the ring its sends go
+ * to: a peer's `out` ring for loopbacks, the endpoint's own `in` ring for a
+ * hosted endpoint (tagged with the connection id so a host can answer one
+ * client). SysEx (MT3, MT5 SysEx8) is held per group until it ends and then
+ * written in one locked batch, so it never interleaves with another
+ * sender's SysEx; other messages are not held (a Timing Clock sent during a
+ * long SysEx goes out at once). A connection is used by one thread at a
+ * time. MIDI_OPEN_RECONNECT is stored; re-resolving the id on CLOSED is a
+ * later issue (resolve_and_map() is already separate for that). */
+#include "broker/broker.h"
+#include "transport/transport.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SEND_LOCK_MS 2000
+#define WAIT_SLICE_NS 100000000ll /* futex waits recheck closed/host at least this often */
+#define HOST_CHECK_NS 100000000ull
+#define PAST_TOLERANCE_NS 10000000ull    /* 10 ms */
+#define FUTURE_TOLERANCE_NS 1000000ull   /* 1 ms: closer than this is "now" */
+#define FUTURE_MAX_NS 3600000000000ull   /* 1 hour */
+#define HOLD_MAX 1048576u                /* SysEx packets held per group */
+
+struct hold {
+	midi_packet *p;
+	size_t n, cap;
+};
+
+struct midi_conn {
+	struct rt *rt;
+	unsigned flags;
+	unsigned long fork_gen;
+	struct reg_slot slot;
+	midi_endpoint_info info;
+	struct seg own, peer;
+	struct ring *rx, *tx;
+	struct seg *txseg;
+	char txlock[SEG_NAME_MAX + 16];
+	int txlockfd;
+	int hostfd;
+	uint64_t host_check_ns;
+	int client_idx;
+	uint32_t conn_id;
+	uint32_t tag;
+	struct ring_cursor cur;
+	uint64_t seen_pos; /* cursor published for the fd thread */
+	uint64_t last_wpos;
+	int64_t spin_ns;
+	struct hold hold[2][16]; /* [SysEx7, SysEx8][group] */
+	/* midi_conn_fd */
+	int evfd;
+	pthread_t thr;
+	int thr_started;
+	uint32_t thr_stop;
+	uint32_t armed;
+	uint32_t thr_sleeping;
+};
+
+static int64_t spin_setting(void)
+{
+	static int64_t cached = -1;
+	if (cached >= 0)
+		return cached;
+	int64_t us = 20;
+	const char *s = getenv("MIDI_SPIN_US");
+	if (s && *s)
+		us = atoll(s);
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		us = 0; /* spinning on the writer's only CPU starves it */
+	cached = us < 0 ? 0 : us * 1000;
+	return cached;
+}
+
+/* ---- lookup ---- */
+
+static struct reg_slot *snapshot_alloc(struct rt *rt, size_t *n, midi_error *e)
+{
+	struct reg_slot *v = malloc(REG_SLOTS * sizeof *v);
+	if (!v) {
+		midi_error_set(e, MIDI_ERR_RUNTIME, "out of memory");
+		return NULL;
+	}
+	if (reg_snapshot(rt, v, n, e) < 0) {
+		free(v);
+		return NULL;
+	}
+	return v;
+}
+
+static int match_spec(const struct reg_slot *v, size_t n, const char *spec, midi_error *e)
+{
+	for (size_t k = 0; k < n; k++)
+		if (strcmp(v[k].info.id, spec) == 0)
+			return (int)k;
+	int exact = -1, nexact = 0;
+	for (size_t k = 0; k < n; k++)
+		if (strcasecmp(v[k].info.name, spec) == 0) {
+			exact = (int)k;
+			nexact++;
+		}
+	if (nexact == 1)
+		return exact;
+	int found = -1, nfound = 0;
+	char list[400] = "";
+	size_t len = 0;
+	for (size_t k = 0; k < n; k++) {
+		if (!strcasestr(v[k].info.name, spec) && !strcasestr(v[k].info.id, spec))
+			continue;
+		found = (int)k;
+		nfound++;
+		if (len < sizeof list - 1) {
+			int w = snprintf(list + len, sizeof list - len, "%s%s", nfound > 1 ? ", " : "",
+					 v[k].info.id);
+			if (w > 0)
+				len += (size_t)w;
+		}
+	}
+	if (nfound == 1)
+		return found;
+	if (nfound == 0)
+		return midi_error_set(e, MIDI_ERR_NOTFOUND, "no endpoint matches \"%s\"", spec);
+	return midi_error_set(e, MIDI_ERR_NOTFOUND, "ambiguous endpoint \"%s\": matches %s", spec,
+			      list);
+}
+
+int midi_find(const char *spec, midi_endpoint_info *out, midi_error *e)
+{
+	if (!spec || !*spec)
+		return midi_error_set(e, MIDI_ERR_INPUT, "empty endpoint name");
+	struct rt *rt = rt_get(e);
+	if (!rt)
+		return -MIDI_ERR_RUNTIME;
+	int r = rt_refresh(rt, e);
+	size_t n = 0;
+	struct reg_slot *v = r < 0 ? NULL : snapshot_alloc(rt, &n, e);
+	if (!v) {
+		rt_put(rt);
+		return r < 0 ? r : -MIDI_ERR_RUNTIME;
+	}
+	int k = match_spec(v, n, spec, e);
+	if (k >= 0) {
+		*out = v[k].info;
+		out->clients = seg_count_clients(rt, &v[k]);
+		r = 0;
+	} else {
+		r = k;
+	}
+	free(v);
+	rt_put(rt);
+	return r;
+}
+
+int midi_list(midi_endpoint_info **out, size_t *count, unsigned flags, midi_error *e)
+{
+	*out = NULL;
+	*count = 0;
+	struct rt *rt = rt_get(e);
+	if (!rt)
+		return -MIDI_ERR_RUNTIME;
+	int r = rt_refresh(rt, e);
+	size_t n = 0;
+	struct reg_slot *v = r < 0 ? NULL : snapshot_alloc(rt, &n, e);
+	if (!v) {
+		rt_put(rt);
+		return r < 0 ? r : -MIDI_ERR_RUNTIME;
+	}
+	midi_endpoint_info *res = calloc(n ? n : 1, sizeof *res);
+	if (!res) {
+		free(v);
+		rt_put(rt);
+		return midi_error_set(e, MIDI_ERR_RUNTIME, "out of memory");
+	}
+	size_t m = 0;
+	for (size_t k = 0; k < n; k++) {
+		if (v[k].info.purpose == MIDI_PURPOSE_DIAGNOSTIC && !(flags & MIDI_LIST_ALL))
+			continue;
+		res[m] = v[k].info;
+		res[m].clients = seg_count_clients(rt, &v[k]);
+		m++;
+	}
+	/* Sorted by id, so output is stable. */
+	for (size_t i = 1; i < m; i++)
+		for (size_t j = i; j > 0 && strcmp(res[j - 1].id, res[j].id) > 0; j--) {
+			midi_endpoint_info t = res[j];
+			res[j] = res[j - 1];
+			res[j - 1] = t;
+		}
+	free(v);
+	rt_put(rt);
+	*out = res;
+	*count = m;
+	return 0;
+}
+
+/* ---- open ---- */
+
+/* Map the segment of slot (replacing it if corrupt). Updates *slot. */
+static int map_slot(struct rt *rt, struct reg_slot *slot, struct seg *s, midi_error *e)
+{
+	int corrupt = 0;
+	int r = seg_map(rt, slot->seg, slot->uid, s, &corrupt, e);
+	if (r == 0 || !corrupt)
+		return r;
+	/* Garbage in the segment: give the endpoint a fresh one. */
+	r = reg_lock(rt, e);
+	if (r)
+		return r;
+	int idx = reg_find_locked(rt, slot->info.id);
+	if (idx >= 0 && rt->reg->slots[idx].uid == slot->uid)
+		r = reg_reseg_locked(rt, idx, e);
+	if (idx >= 0 && r == 0) {
+		*slot = rt->reg->slots[idx];
+		reg_sanitize_slot(slot);
+	}
+	reg_unlock(rt);
+	if (idx < 0)
+		return midi_error_set(e, MIDI_ERR_CLOSED, "endpoint %s was removed", slot->info.id);
+	if (r)
+		return r;
+	return seg_map(rt, slot->seg, slot->uid, s, &corrupt, e);
+}
+
+static int open_lock(struct midi_conn *c, midi_error *e)
+{
+	if (c->txlockfd >= 0)
+		close(c->txlockfd);
+	c->txlockfd = rt_open(c->rt, c->txlock, O_RDWR | O_CREAT, e);
+	if (c->txlockfd < 0)
+		return c->txlockfd;
+	if (c->slot.hosted) {
+		char name[SEG_NAME_MAX + 16];
+		seg_file_name(name, sizeof name, c->own.uid, ".host.lock");
+		if (c->hostfd >= 0)
+			close(c->hostfd);
+		c->hostfd = rt_open(c->rt, name, O_RDWR | O_CREAT, e);
+		if (c->hostfd < 0)
+			return c->hostfd;
+	}
+	c->fork_gen = rt_fork_gen();
+	return 0;
+}
+
+/* Resolve spec and map everything a connection needs. */
+static int resolve_and_map(struct midi_conn *c, const char *spec, midi_error *e)
+{
+	size_t n = 0;
+	struct reg_slot *v = snapshot_alloc(c->rt, &n, e);
+	if (!v)
+		return -MIDI_ERR_RUNTIME;
+	int k = match_spec(v, n, spec, e);
+	if (k < 0) {
+		free(v);
+		return k;
+	}
+	c->slot = v[k];
+	int r = map_slot(c->rt, &c->slot, &c->own, e);
+	if (r < 0)
+		goto out;
+	const struct midi_transport *tp = transport_find(c->slot.info.transport);
+	if (c->slot.hosted) {
+		if (!c->own.has_in) {
+			r = midi_error_set(e, MIDI_ERR_RUNTIME, "segment of %s has no input ring",
+					   c->slot.info.id);
+			goto out;
+		}
+		c->tx = &c->own.in;
+		c->txseg = &c->own;
+		seg_file_name(c->txlock, sizeof c->txlock, c->own.uid, ".in.lock");
+	} else {
+		char peer_id[MIDI_ID_MAX] = "";
+		r = tp && tp->route_send ? tp->route_send(&c->slot, peer_id, sizeof peer_id, e)
+					 : midi_error_set(e, MIDI_ERR_RUNTIME,
+							  "endpoint %s cannot be sent to",
+							  c->slot.info.id);
+		if (r < 0)
+			goto out;
+		int p = -1;
+		for (size_t j = 0; j < n; j++)
+			if (strcmp(v[j].info.id, peer_id) == 0)
+				p = (int)j;
+		if (p < 0) {
+			r = midi_error_set(e, MIDI_ERR_NOTFOUND, "endpoint %s: its peer %s is missing",
+					   c->slot.info.id, peer_id);
+			goto out;
+		}
+		struct reg_slot ps = v[p];
+		r = map_slot(c->rt, &ps, &c->peer, e);
+		if (r < 0)
+			goto out;
+		c->tx = &c->peer.out;
+		c->txseg = &c->peer;
+		seg_file_name(c->txlock, sizeof c->txlock, c->peer.uid, ".out.lock");
+	}
+	c->rx = &c->own.out;
+	r = open_lock(c, e);
+out:
+	free(v);
+	return r;
+}
+
+midi_conn *midi_open(const char *spec, unsigned flags, midi_error *e)
+{
+	if (!spec || !*spec) {
+		midi_error_set(e, MIDI_ERR_INPUT, "empty endpoint name");
+		return NULL;
+	}
+	struct midi_conn *c = calloc(1, sizeof *c);
+	if (!c) {
+		midi_error_set(e, MIDI_ERR_RUNTIME, "out of memory");
+		return NULL;
+	}
+	c->txlockfd = c->hostfd = c->evfd = -1;
+	c->client_idx = -1;
+	c->flags = flags;
+	c->spin_ns = spin_setting();
+	c->rt = rt_get(e);
+	if (!c->rt)
+		goto fail;
+	if (rt_refresh(c->rt, e) < 0)
+		goto fail;
+	if (resolve_and_map(c, spec, e) < 0)
+		goto fail;
+	c->client_idx = seg_client_add(&c->own, &c->conn_id);
+	c->tag = c->slot.hosted ? c->conn_id : 0;
+	c->cur.pos = ring_head(c->rx);
+	c->seen_pos = c->cur.pos;
+	c->last_wpos = 0;
+	c->info = c->slot.info;
+	unsigned live = 0;
+	for (unsigned k = 0; k < SEG_CLIENTS; k++)
+		live += __atomic_load_n(&c->own.hdr->clients[k].owner, __ATOMIC_RELAXED) != 0;
+	c->info.clients = live;
+	if (c->slot.hosted) {
+		if (host_ensure(c->rt, &c->slot, &c->hostfd, e) < 0)
+			goto fail;
+		c->host_check_ns = broker_now_ns();
+	}
+	return c;
+fail:
+	midi_close(c);
+	return NULL;
+}
+
+const midi_endpoint_info *midi_conn_info(const midi_conn *c)
+{
+	return &c->info;
+}
+
+uint64_t midi_conn_lost(const midi_conn *c)
+{
+	return c->cur.lost;
+}
+
+static void stop_fd_thread(struct midi_conn *c)
+{
+	if (!c->thr_started)
+		return;
+	__atomic_store_n(&c->thr_stop, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&c->armed, 1, __ATOMIC_SEQ_CST);
+	syscall(SYS_futex, &c->armed, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	ring_wake_all(c->rx);
+	pthread_join(c->thr, NULL);
+	c->thr_started = 0;
+}
+
+void midi_close(midi_conn *c)
+{
+	if (!c)
+		return;
+	stop_fd_thread(c);
+	if (c->evfd >= 0)
+		close(c->evfd);
+	if (c->own.base)
+		seg_client_remove(&c->own, c->client_idx);
+	seg_unmap(&c->own);
+	seg_unmap(&c->peer);
+	if (c->txlockfd >= 0)
+		close(c->txlockfd);
+	if (c->hostfd >= 0)
+		close(c->hostfd);
+	for (int t = 0; t < 2; t++)
+		for (int g = 0; g < 16; g++)
+			free(c->hold[t][g].p);
+	rt_put(c->rt);
+	free(c);
+}
+
+/* ---- send ---- */
+
+static int closed_error(struct midi_conn *c, const struct seg *s, midi_error *e)
+{
+	char reason[160];
+	seg_closed(s, reason, sizeof reason);
+	return midi_error_set(e, MIDI_ERR_CLOSED, "endpoint %s %s", c->info.id,
+			      reason[0] ? reason : "was removed");
+}
+
+static void check_host(struct midi_conn *c, uint64_t now)
+{
+	if (!c->slot.hosted || now - c->host_check_ns < HOST_CHECK_NS)
+		return;
+	c->host_check_ns = now;
+	host_ensure(c->rt, &c->slot, &c->hostfd, NULL);
+}
+
+/* SysEx kind of a packet: -1 not SysEx, else 0 (7-bit) or 1 (8-bit); *st = status. */
+static int sysex_kind(const midi_ump *u, unsigned *st)
+{
+	unsigned mt = midi_ump_mt(u);
+	*st = (u->w[0] >> 20) & 0xF;
+	if (mt == MIDI_MT_DATA64)
+		return 0;
+	if (mt == MIDI_MT_DATA128 && *st <= 3)
+		return 1;
+	return -1;
+}
+
+static int validate(const midi_packet *p, size_t n, uint64_t now, midi_error *e)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t t = p[i].time_ns;
+		if (t) {
+			if (t + PAST_TOLERANCE_NS < now)
+				return midi_error_set(e, MIDI_ERR_INPUT,
+						      "packet %zu: timestamp is %.3f ms in the past",
+						      i + 1, (double)(now - t) / 1e6);
+			if (t > now + FUTURE_MAX_NS)
+				return midi_error_set(e, MIDI_ERR_INPUT,
+						      "packet %zu: timestamp is %.1f s ahead (at most "
+						      "1 hour allowed)", i + 1, (double)(t - now) / 1e9);
+			if (t > now + FUTURE_TOLERANCE_NS)
+				return midi_error_set(e, MIDI_ERR_INPUT,
+						      "packet %zu: scheduled sends (timestamp %.3f ms "
+						      "ahead) are not supported yet", i + 1,
+						      (double)(t - now) / 1e6);
+		}
+		unsigned mt = midi_ump_mt(&p[i].ump), st = (p[i].ump.w[0] >> 20) & 0xF;
+		if (mt == MIDI_MT_DATA64 && st > 3)
+			return midi_error_set(e, MIDI_ERR_INPUT,
+					      "packet %zu: SysEx7 status %u is not valid (0-3)", i + 1,
+					      st);
+		if (mt == MIDI_MT_DATA128 && st > 3 && st != 8 && st != 9)
+			return midi_error_set(e, MIDI_ERR_INPUT,
+					      "packet %zu: MT 5 status %u is not valid", i + 1, st);
+	}
+	return 0;
+}
+
+struct wbatch {
+	struct midi_conn *c;
+	int locked;
+	uint64_t pos, published, now;
+};
+
+static int wb_lock(struct wbatch *b, midi_error *e)
+{
+	struct midi_conn *c = b->c;
+	if (b->locked)
+		return 0;
+	if (c->fork_gen != rt_fork_gen()) {
+		int r = open_lock(c, e);
+		if (r < 0)
+			return r;
+	}
+	int r = lock_fd(c->txlockfd, SEND_LOCK_MS);
+	if (r < 0)
+		return midi_error_sys(e, -r, "cannot lock %s/%s", c->rt->path, c->txlock);
+	if (r > 0)
+		return midi_error_set(e, MIDI_ERR_TIMEOUT,
+				      "endpoint %s: send lock held by another process for more than "
+				      "%d ms", c->info.id, SEND_LOCK_MS);
+	b->locked = 1;
+	b->pos = b->published = ring_wpos(c->tx);
+	return 0;
+}
+
+static void wb_put(struct wbatch *b, const midi_ump *in)
+{
+	struct midi_conn *c = b->c;
+	midi_ump u = *in;
+	for (unsigned k = midi_ump_words(&u); k < 4; k++)
+		u.w[k] = 0;
+	ring_put(c->tx, b->pos, &u, b->now, c->tag);
+	b->pos++;
+	/* Bigger than half the ring: publish in chunks under the same lock. */
+	if (b->pos - b->published >= (c->tx->mask + 1) / 2) {
+		ring_publish(c->tx, b->pos);
+		b->published = b->pos;
+	}
+}
+
+static void wb_end(struct wbatch *b)
+{
+	struct midi_conn *c = b->c;
+	if (!b->locked)
+		return;
+	ring_publish(c->tx, b->pos);
+	unlock_fd(c->txlockfd);
+	c->last_wpos = b->pos;
+	b->locked = 0;
+}
+
+static int hold_push(struct hold *h, const midi_packet *p, unsigned group, midi_error *e)
+{
+	if (h->n == h->cap) {
+		if (h->cap >= HOLD_MAX)
+			return midi_error_set(e, MIDI_ERR_INPUT,
+					      "SysEx on group %u is longer than %u packets without "
+					      "an end", group + 1, HOLD_MAX);
+		size_t cap = h->cap ? h->cap * 2 : 64;
+		midi_packet *np = realloc(h->p, cap * sizeof *np);
+		if (!np)
+			return midi_error_set(e, MIDI_ERR_RUNTIME, "out of memory");
+		h->p = np;
+		h->cap = cap;
+	}
+	h->p[h->n++] = *p;
+	return 0;
+}
+
+static int wb_flush_hold(struct wbatch *b, struct hold *h, midi_error *e)
+{
+	if (!h->n)
+		return 0;
+	int r = wb_lock(b, e);
+	if (r < 0)
+		return r;
+	for (size_t k = 0; k < h->n; k++)
+		wb_put(b, &h->p[k].ump);
+	h->n = 0;
+	return 0;
+}
+
+int midi_send(midi_conn *c, const midi_packet *p, size_t n, midi_error *e)
+{
+	if (!c)
+		return midi_error_set(e, MIDI_ERR_INPUT, "no connection");
+	if (seg_closed(&c->own, NULL, 0))
+		return closed_error(c, &c->own, e);
+	if (c->txseg != &c->own && seg_closed(c->txseg, NULL, 0))
+		return closed_error(c, c->txseg, e);
+	uint64_t now = broker_now_ns();
+	int r = validate(p, n, now, e);
+	if (r < 0)
+		return r;
+	check_host(c, now);
+	struct wbatch b = {.c = c, .now = now};
+	for (size_t i = 0; i < n && r == 0; i++) {
+		unsigned st;
+		int kind = sysex_kind(&p[i].ump, &st);
+		if (kind < 0) {
+			r = wb_lock(&b, e);
+			if (r == 0)
+				wb_put(&b, &p[i].ump);
+			continue;
+		}
+		unsigned g = midi_ump_group(&p[i].ump);
+		struct hold *h = &c->hold[kind][g];
+		switch (st) {
+		case 0: /* complete in one packet */
+		case 3: /* end */
+			r = wb_flush_hold(&b, h, e);
+			if (r == 0)
+				r = wb_lock(&b, e);
+			if (r == 0)
+				wb_put(&b, &p[i].ump);
+			break;
+		case 1: /* start: an unfinished earlier SysEx goes out as it is */
+			r = wb_flush_hold(&b, h, e);
+			if (r == 0)
+				r = hold_push(h, &p[i], g, e);
+			break;
+		default: /* continue */
+			r = hold_push(h, &p[i], g, e);
+			break;
+		}
+	}
+	wb_end(&b);
+	return r;
+}
+
+int midi_send_ump(midi_conn *c, const midi_ump *u, midi_error *e)
+{
+	midi_packet p = {.time_ns = 0, .ump = *u};
+	return midi_send(c, &p, 1, e);
+}
+
+int midi_flush(midi_conn *c, int timeout_ms, midi_error *e)
+{
+	if (!c)
+		return midi_error_set(e, MIDI_ERR_INPUT, "no connection");
+	if (!c->slot.hosted || c->last_wpos == 0)
+		return 0; /* written into the receivers' ring: handed over */
+	uint64_t start = broker_now_ns();
+	uint64_t end = timeout_ms < 0 ? UINT64_MAX : start + (uint64_t)timeout_ms * 1000000ull;
+	long sleep_ns = 1000;
+	for (;;) {
+		uint64_t hc = __atomic_load_n(&c->own.hdr->host_cursor, __ATOMIC_ACQUIRE);
+		if ((int64_t)(hc - c->last_wpos) >= 0)
+			return 0;
+		if (seg_closed(&c->own, NULL, 0))
+			return closed_error(c, &c->own, e);
+		uint64_t now = broker_now_ns();
+		if (now >= end)
+			return midi_error_set(e, MIDI_ERR_TIMEOUT,
+					      "endpoint %s: host did not take %llu message(s) within "
+					      "%d ms", c->info.id,
+					      (unsigned long long)(c->last_wpos - hc), timeout_ms);
+		check_host(c, now);
+		struct timespec ts = {0, sleep_ns};
+		nanosleep(&ts, NULL);
+		if (sleep_ns < 1000000)
+			sleep_ns *= 2;
+	}
+}
+
+/* ---- receive ---- */
+
+static void fd_rearm(struct midi_conn *c)
+{
+	if (c->evfd < 0)
+		return;
+	__atomic_store_n(&c->seen_pos, c->cur.pos, __ATOMIC_RELEASE);
+	if (__atomic_load_n(&c->armed, __ATOMIC_ACQUIRE))
+		return;
+	uint64_t v;
+	(void)!read(c->evfd, &v, sizeof v);
+	__atomic_store_n(&c->armed, 1, __ATOMIC_SEQ_CST);
+	syscall(SYS_futex, &c->armed, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+int midi_recv(midi_conn *c, midi_packet *out, size_t max, int timeout_ms, midi_error *e)
+{
+	if (!c)
+		return midi_error_set(e, MIDI_ERR_INPUT, "no connection");
+	if (c->flags & MIDI_OPEN_SEND_ONLY)
+		return midi_error_set(e, MIDI_ERR_INPUT,
+				      "connection to %s was opened send-only", c->info.id);
+	if (max == 0)
+		return 0;
+	if (max > INT32_MAX)
+		max = INT32_MAX;
+	uint64_t now = broker_now_ns();
+	uint64_t end = timeout_ms < 0 ? UINT64_MAX : now + (uint64_t)timeout_ms * 1000000ull;
+	int spun = 0;
+	uint32_t dummy_flag;
+	uint32_t *flag = c->client_idx >= 0 ? &c->own.hdr->clients[c->client_idx].sleeping
+					    : &dummy_flag;
+	for (;;) {
+		size_t n = ring_read(c->rx, &c->cur, out, NULL, max, c->conn_id);
+		if (n) {
+			fd_rearm(c);
+			return (int)n;
+		}
+		if (seg_closed(&c->own, NULL, 0)) {
+			fd_rearm(c);
+			return closed_error(c, &c->own, e);
+		}
+		now = broker_now_ns();
+		check_host(c, now);
+		if (now >= end) {
+			fd_rearm(c);
+			return 0;
+		}
+		if (!spun && c->spin_ns > 0) {
+			spun = 1;
+			int64_t left = (int64_t)(end - now);
+			if (ring_spin(c->rx, c->cur.pos, left < c->spin_ns ? left : c->spin_ns))
+				continue;
+		}
+		int64_t left = end - now > (uint64_t)WAIT_SLICE_NS ? WAIT_SLICE_NS
+								    : (int64_t)(end - now);
+		ring_wait(c->rx, c->cur.pos, flag, left);
+	}
+}
+
+/* ---- pollable descriptor ---- */
+
+static void *fd_thread(void *arg)
+{
+	struct midi_conn *c = arg;
+	uint64_t one = 1;
+	while (!__atomic_load_n(&c->thr_stop, __ATOMIC_ACQUIRE)) {
+		if (!__atomic_load_n(&c->armed, __ATOMIC_ACQUIRE)) {
+			struct timespec ts = {0, WAIT_SLICE_NS};
+			syscall(SYS_futex, &c->armed, FUTEX_WAIT_PRIVATE, 0, &ts, NULL, 0);
+			continue;
+		}
+		uint64_t pos = __atomic_load_n(&c->seen_pos, __ATOMIC_ACQUIRE);
+		if (ring_head(c->rx) != pos || seg_closed(&c->own, NULL, 0)) {
+			__atomic_store_n(&c->armed, 0, __ATOMIC_SEQ_CST);
+			(void)!write(c->evfd, &one, sizeof one);
+			continue;
+		}
+		ring_wait(c->rx, pos, &c->thr_sleeping, WAIT_SLICE_NS);
+	}
+	return NULL;
+}
+
+int midi_conn_fd(midi_conn *c, midi_error *e)
+{
+	if (!c) {
+		midi_error_set(e, MIDI_ERR_INPUT, "no connection");
+		return -1;
+	}
+	if (c->evfd >= 0)
+		return c->evfd;
+	if (c->flags & MIDI_OPEN_SEND_ONLY) {
+		midi_error_set(e, MIDI_ERR_INPUT, "connection to %s was opened send-only",
+			       c->info.id);
+		return -1;
+	}
+	c->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (c->evfd < 0) {
+		midi_error_sys(e, errno, "eventfd");
+		return -1;
+	}
+	c->seen_pos = c->cur.pos;
+	c->armed = 1;
+	int r = pthread_create(&c->thr, NULL, fd_thread, c);
+	if (r) {
+		close(c->evfd);
+		c->evfd = -1;
+		midi_error_sys(e, r, "cannot start the descriptor thread");
+		return -1;
+	}
+	c->thr_started = 1;
+	return c->evfd;
+}

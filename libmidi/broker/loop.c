@@ -1,0 +1,166 @@
+/* loop.c: loopback pairs made by users (midi_loop_create, midi_loop_remove,
+ * midi_loop_list). A pair NAME is two endpoints, loop:NAME-a and
+ * loop:NAME-b, each the other's peer. Persistent pairs come from the
+ * configuration file (config.c) and cannot be removed here. */
+#include "broker/broker.h"
+#include "transport/transport.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int loop_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+	if (n < 1 || n > 40)
+		return 0;
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-'))
+			return 0;
+	return 1;
+}
+
+static int bad_name(const char *name, midi_error *e)
+{
+	return midi_error_set(e, MIDI_ERR_INPUT,
+			      "invalid loopback name \"%.60s\": use 1 to 40 letters, digits, '.', "
+			      "'_' or '-'", name);
+}
+
+/* Add the pair (registry lock held). */
+int loop_add_locked(struct rt *rt, const char *name, int persistent, const struct conf *conf,
+		    midi_error *e)
+{
+	char id[2][MIDI_ID_MAX], tname[2][MIDI_NAME_MAX];
+	for (int k = 0; k < 2; k++) {
+		snprintf(id[k], sizeof id[k], "loop:%s-%c", name, 'a' + k);
+		snprintf(tname[k], sizeof tname[k], "Loopback %s %c", name, 'A' + k);
+	}
+	if (reg_find_locked(rt, id[0]) >= 0 || reg_find_locked(rt, id[1]) >= 0)
+		return midi_error_set(e, MIDI_ERR_RUNTIME, "loopback %s already exists", name);
+	if (reg_free_slots_locked(rt) < 2)
+		return midi_error_set(e, MIDI_ERR_RUNTIME,
+				      "cannot create loopback %s: endpoint table full (%u endpoints)",
+				      name, REG_SLOTS);
+	for (int k = 0; k < 2; k++) {
+		struct reg_slot s;
+		transport_fill_slot(&s, "loop", id[k], tname[k], MIDI_PURPOSE_NORMAL);
+		snprintf(s.peer, sizeof s.peer, "%s", id[1 - k]);
+		if (persistent)
+			s.info.flags |= MIDI_EPF_PERSISTENT;
+		if (conf)
+			conf_props_for(conf, &s);
+		int r = reg_add_locked(rt, &s, e);
+		if (r < 0) {
+			if (k == 1)
+				reg_remove_locked(rt, reg_find_locked(rt, id[0]), "was removed");
+			return r;
+		}
+	}
+	return 0;
+}
+
+int midi_loop_create(const char *name, midi_error *e)
+{
+	if (!name || !loop_name_valid(name))
+		return bad_name(name ? name : "", e);
+	struct rt *rt = rt_get(e);
+	if (!rt)
+		return -MIDI_ERR_RUNTIME;
+	int r = rt_refresh(rt, e);
+	if (r < 0)
+		goto out;
+	struct conf conf;
+	int have_conf = conf_current(&conf, NULL) == 0;
+	r = reg_lock(rt, e);
+	if (r == 0) {
+		r = loop_add_locked(rt, name, 0, have_conf ? &conf : NULL, e);
+		reg_unlock(rt);
+	}
+	if (have_conf)
+		conf_free(&conf);
+out:
+	rt_put(rt);
+	return r;
+}
+
+int midi_loop_remove(const char *name, midi_error *e)
+{
+	if (!name || !loop_name_valid(name))
+		return bad_name(name ? name : "", e);
+	struct rt *rt = rt_get(e);
+	if (!rt)
+		return -MIDI_ERR_RUNTIME;
+	int r = rt_refresh(rt, e);
+	if (r < 0)
+		goto out;
+	r = reg_lock(rt, e);
+	if (r < 0)
+		goto out;
+	char id[2][MIDI_ID_MAX];
+	int idx[2];
+	for (int k = 0; k < 2; k++) {
+		snprintf(id[k], sizeof id[k], "loop:%s-%c", name, 'a' + k);
+		idx[k] = reg_find_locked(rt, id[k]);
+	}
+	if (idx[0] < 0 && idx[1] < 0) {
+		r = midi_error_set(e, MIDI_ERR_NOTFOUND, "no loopback named \"%s\"", name);
+	} else if ((idx[0] >= 0 && (rt->reg->slots[idx[0]].info.flags & MIDI_EPF_PERSISTENT)) ||
+		   (idx[1] >= 0 && (rt->reg->slots[idx[1]].info.flags & MIDI_EPF_PERSISTENT))) {
+		char path[PATH_MAX] = "the configuration file";
+		conf_path(path, sizeof path);
+		r = midi_error_set(e, MIDI_ERR_INPUT,
+				   "loopback %s is persistent: remove its [loop %s] section from %s",
+				   name, name, path);
+	} else {
+		for (int k = 0; k < 2; k++)
+			if (idx[k] >= 0)
+				reg_remove_locked(rt, idx[k], "was removed");
+	}
+	reg_unlock(rt);
+out:
+	rt_put(rt);
+	return r;
+}
+
+int midi_loop_list(char ***names, int **persistent, size_t *n, midi_error *e)
+{
+	*names = NULL;
+	*n = 0;
+	if (persistent)
+		*persistent = NULL;
+	midi_endpoint_info *v;
+	size_t count;
+	int r = midi_list(&v, &count, MIDI_LIST_ALL, e);
+	if (r < 0)
+		return r;
+	char **nm = calloc(count + 1, sizeof *nm);
+	int *ps = calloc(count + 1, sizeof *ps);
+	size_t m = 0;
+	if (!nm || !ps) {
+		free(nm);
+		free(ps);
+		free(v);
+		return midi_error_set(e, MIDI_ERR_RUNTIME, "out of memory");
+	}
+	for (size_t k = 0; k < count; k++) {
+		size_t len = strlen(v[k].id);
+		if (strcmp(v[k].transport, "loop") != 0 || len < 8 ||
+		    strcmp(v[k].id + len - 2, "-a") != 0)
+			continue;
+		nm[m] = strndup(v[k].id + 5, len - 7);
+		if (!nm[m])
+			break;
+		ps[m] = (v[k].flags & MIDI_EPF_PERSISTENT) != 0;
+		m++;
+	}
+	free(v);
+	*names = nm;
+	*n = m;
+	if (persistent)
+		*persistent = ps;
+	else
+		free(ps);
+	return 0;
+}

@@ -1,0 +1,336 @@
+/* registry.c: the shared endpoint table and event log (file `registry`).
+ * Changed only under flock on `registry.lock` inside a generation bracket
+ * (odd while changing); read lock-free with the generation check. A header
+ * that is garbage is rebuilt under the lock (built-in endpoints and the
+ * configuration re-added, old segments closed); a generation left odd by a
+ * writer that died is repaired under the lock. Slots are sanitised on every
+ * read: the file is shared memory anyone of this uid can scribble on. */
+#include "broker/broker.h"
+#include "transport/transport.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define READ_RETRIES 2000
+
+static void force_nul(char *s, size_t n)
+{
+	s[n - 1] = '\0';
+}
+
+void reg_sanitize_slot(struct reg_slot *s)
+{
+	midi_endpoint_info *i = &s->info;
+	force_nul(s->seg, sizeof s->seg);
+	force_nul(s->peer, sizeof s->peer);
+	force_nul(i->id, sizeof i->id);
+	force_nul(i->name, sizeof i->name);
+	force_nul(i->transport, sizeof i->transport);
+	force_nul(i->transport_name, sizeof i->transport_name);
+	force_nul(i->user_name, sizeof i->user_name);
+	force_nul(i->description, sizeof i->description);
+	force_nul(i->ump_name, sizeof i->ump_name);
+	force_nul(i->product_instance_id, sizeof i->product_instance_id);
+	force_nul(i->usb_serial, sizeof i->usb_serial);
+	if (i->native != MIDI_NATIVE_BYTES && i->native != MIDI_NATIVE_UMP)
+		i->native = MIDI_NATIVE_UMP;
+	if (i->protocol != 1 && i->protocol != 2)
+		i->protocol = 1;
+	i->protocols &= 3;
+	if (i->purpose > MIDI_PURPOSE_VIRTUAL)
+		i->purpose = MIDI_PURPOSE_NORMAL;
+	if (i->num_function_blocks > MIDI_FB_MAX)
+		i->num_function_blocks = MIDI_FB_MAX;
+	for (unsigned k = 0; k < MIDI_FB_MAX; k++)
+		force_nul(i->fb[k].name, sizeof i->fb[k].name);
+	s->hosted = s->hosted ? 1 : 0;
+}
+
+/* A slot that can be used at all (after sanitising). */
+static int slot_valid(const struct reg_slot *s)
+{
+	if (s->state != 1 || s->uid == 0)
+		return 0;
+	if (!strchr(s->info.id, ':') || !transport_find(s->info.transport))
+		return 0;
+	if (strncmp(s->seg, "ep-", 3) != 0 || strlen(s->seg) < 4)
+		return 0;
+	for (const char *p = s->seg + 3; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return 0;
+	return 1;
+}
+
+static void shm_copy(void *dst, const void *src, size_t n)
+{
+	uint64_t *d = dst;
+	const uint64_t *s = src;
+	for (size_t k = 0; k < n / 8; k++)
+		d[k] = __atomic_load_n(&s[k], __ATOMIC_RELAXED);
+}
+
+static int header_ok(const struct reg_hdr *h)
+{
+	return h->magic == REG_MAGIC && h->version == REG_VERSION &&
+	       h->size == sizeof(struct reg_hdr) && h->nslots == REG_SLOTS &&
+	       h->nevents == REG_EVENTS;
+}
+
+static size_t copy_active(struct rt *rt, struct reg_slot *out)
+{
+	size_t n = 0;
+	for (unsigned k = 0; k < REG_SLOTS; k++) {
+		struct reg_slot *s = &rt->reg->slots[k];
+		if (__atomic_load_n(&s->state, __ATOMIC_RELAXED) != 1)
+			continue;
+		shm_copy(&out[n], s, sizeof *s);
+		n++;
+	}
+	return n;
+}
+
+static size_t finish_snapshot(struct reg_slot *out, size_t n)
+{
+	size_t m = 0;
+	for (size_t k = 0; k < n; k++) {
+		reg_sanitize_slot(&out[k]);
+		if (slot_valid(&out[k]))
+			out[m++] = out[k];
+	}
+	return m;
+}
+
+int reg_snapshot(struct rt *rt, struct reg_slot *out, size_t *n, midi_error *e)
+{
+	struct reg_hdr *h = rt->reg;
+	for (int tries = 0; tries < READ_RETRIES; tries++) {
+		uint32_t g1 = __atomic_load_n(&h->gen, __ATOMIC_ACQUIRE);
+		if (!header_ok(h))
+			break;
+		if (g1 & 1) {
+			if (tries > 8)
+				sched_yield();
+			continue;
+		}
+		size_t m = copy_active(rt, out);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&h->gen, __ATOMIC_RELAXED) != g1)
+			continue;
+		*n = finish_snapshot(out, m);
+		return 0;
+	}
+	/* A writer died mid-change, or the header is garbage: fix under the lock. */
+	int r = reg_lock(rt, e);
+	if (r)
+		return r;
+	size_t m = copy_active(rt, out);
+	reg_unlock(rt);
+	*n = finish_snapshot(out, m);
+	return 0;
+}
+
+/* ---- writers (lock held) ---- */
+
+void reg_write_begin(struct rt *rt)
+{
+	__atomic_add_fetch(&rt->reg->gen, 1, __ATOMIC_SEQ_CST);
+}
+
+void reg_write_end(struct rt *rt)
+{
+	__atomic_add_fetch(&rt->reg->gen, 1, __ATOMIC_SEQ_CST);
+}
+
+void reg_event_locked(struct rt *rt, uint32_t kind, uint32_t mask, const struct reg_slot *s)
+{
+	struct reg_hdr *h = rt->reg;
+	uint64_t seq = h->event_seq;
+	struct reg_event *ev = &h->events[seq % REG_EVENTS];
+	ev->seq = seq;
+	ev->kind = kind;
+	ev->mask = mask;
+	ev->uid = s->uid;
+	snprintf(ev->id, sizeof ev->id, "%s", s->info.id);
+	__atomic_store_n(&h->event_seq, seq + 1, __ATOMIC_RELEASE);
+}
+
+int reg_find_locked(struct rt *rt, const char *id)
+{
+	for (unsigned k = 0; k < REG_SLOTS; k++) {
+		struct reg_slot *s = &rt->reg->slots[k];
+		if (s->state == 1 && strncmp(s->info.id, id, MIDI_ID_MAX) == 0)
+			return (int)k;
+	}
+	return -1;
+}
+
+int reg_free_slots_locked(struct rt *rt)
+{
+	int n = 0;
+	for (unsigned k = 0; k < REG_SLOTS; k++)
+		n += rt->reg->slots[k].state != 1;
+	return n;
+}
+
+int reg_add_locked(struct rt *rt, const struct reg_slot *tmpl, midi_error *e)
+{
+	struct reg_hdr *h = rt->reg;
+	int idx = -1;
+	for (unsigned k = 0; k < REG_SLOTS && idx < 0; k++)
+		if (h->slots[k].state != 1)
+			idx = (int)k;
+	if (idx < 0)
+		return midi_error_set(e, MIDI_ERR_RUNTIME, "endpoint table full (%u endpoints)",
+				      REG_SLOTS);
+	uint64_t uid = ++h->next_uid;
+	int r = seg_create(rt, uid, tmpl->hosted, e);
+	if (r)
+		return r;
+	struct reg_slot *s = &h->slots[idx];
+	reg_write_begin(rt);
+	*s = *tmpl;
+	s->uid = uid;
+	seg_file_name(s->seg, sizeof s->seg, uid, "");
+	s->info.generation = 1;
+	s->state = 1;
+	reg_event_locked(rt, REG_EV_ADDED, 0, s);
+	reg_write_end(rt);
+	return idx;
+}
+
+void reg_remove_locked(struct rt *rt, int idx, const char *reason)
+{
+	struct reg_slot *s = &rt->reg->slots[idx];
+	struct seg seg;
+	int corrupt;
+	uint64_t uid = s->uid;
+	if (seg_map(rt, s->seg, uid, &seg, &corrupt, NULL) == 0) {
+		seg_close(&seg, reason);
+		seg_unmap(&seg);
+	}
+	reg_write_begin(rt);
+	struct reg_slot copy = *s;
+	memset(s, 0, sizeof *s);
+	reg_event_locked(rt, REG_EV_REMOVED, 0, &copy);
+	reg_write_end(rt);
+	seg_unlink(rt, uid);
+}
+
+int reg_reseg_locked(struct rt *rt, int idx, midi_error *e)
+{
+	struct reg_hdr *h = rt->reg;
+	struct reg_slot *s = &h->slots[idx];
+	uint64_t old = s->uid;
+	uint64_t uid = ++h->next_uid;
+	int r = seg_create(rt, uid, s->hosted, e);
+	if (r)
+		return r;
+	reg_write_begin(rt);
+	s->uid = uid;
+	seg_file_name(s->seg, sizeof s->seg, uid, "");
+	s->info.generation++;
+	reg_event_locked(rt, REG_EV_UPDATED, REG_CH_SEGMENT, s);
+	reg_write_end(rt);
+	seg_unlink(rt, old);
+	return 0;
+}
+
+/* Close and delete every segment file (registry rebuilt from scratch). */
+static void close_all_segments(struct rt *rt)
+{
+	int fd = openat(rt->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, "ep-", 3) != 0)
+			continue;
+		if (!strchr(de->d_name, '.')) {
+			struct seg seg;
+			int corrupt;
+			if (seg_map(rt, de->d_name, 0, &seg, &corrupt, NULL) == 0) {
+				seg_close(&seg, "the endpoint registry was rebuilt");
+				seg_unmap(&seg);
+			}
+		}
+		unlinkat(rt->dirfd, de->d_name, 0);
+	}
+	closedir(d);
+}
+
+static void rebuild_locked(struct rt *rt)
+{
+	struct reg_hdr *h = rt->reg;
+	close_all_segments(rt);
+	h->gen = 1;
+	memset(h->slots, 0, sizeof h->slots);
+	memset(h->events, 0, sizeof h->events);
+	memset(h->conf_stamp, 0, sizeof h->conf_stamp);
+	h->event_seq = 0;
+	/* Start uids from the clock so old segment names are never reused. */
+	h->next_uid = broker_now_ns();
+	h->nslots = REG_SLOTS;
+	h->nevents = REG_EVENTS;
+	h->size = sizeof(struct reg_hdr);
+	h->version = REG_VERSION;
+	h->magic = REG_MAGIC;
+	__atomic_store_n(&h->gen, 2, __ATOMIC_SEQ_CST);
+	for (size_t k = 0; transport_all[k]; k++)
+		if (transport_all[k]->registry_init)
+			transport_all[k]->registry_init(rt, NULL);
+	/* Persistent loops from the configuration (errors are reported by
+	 * rt_refresh, which applies it again since the stamp is cleared). */
+	struct conf c;
+	if (conf_current(&c, NULL) == 0) {
+		conf_apply_locked(rt, &c, NULL);
+		conf_free(&c);
+	}
+}
+
+static void repair_locked(struct rt *rt)
+{
+	struct reg_hdr *h = rt->reg;
+	for (unsigned k = 0; k < REG_SLOTS; k++) {
+		struct reg_slot *s = &h->slots[k];
+		if (s->state == 0)
+			continue;
+		reg_sanitize_slot(s);
+		if (!slot_valid(s))
+			memset(s, 0, sizeof *s);
+	}
+	__atomic_add_fetch(&h->gen, 1, __ATOMIC_SEQ_CST);
+}
+
+int reg_lock(struct rt *rt, midi_error *e)
+{
+	int r = lock_fd(rt->lockfd, 5000);
+	if (r < 0)
+		return midi_error_sys(e, -r, "cannot lock %s/registry.lock", rt->path);
+	if (r > 0)
+		return midi_error_set(e, MIDI_ERR_RUNTIME,
+				      "registry lock %s/registry.lock held by another process for "
+				      "more than 5 s", rt->path);
+	rt->locked = 1;
+	if (!header_ok(rt->reg))
+		rebuild_locked(rt);
+	else if (rt->reg->gen & 1)
+		repair_locked(rt);
+	return 0;
+}
+
+void reg_unlock(struct rt *rt)
+{
+	rt->locked = 0;
+	unlock_fd(rt->lockfd);
+}

@@ -1,0 +1,284 @@
+/* segment.c: one endpoint's shared segment (file ep-UID): header with the
+ * closed flag and reason, the client table (pid + start time, reclaimed by
+ * anyone once dead) and the host cursor, then the `out` ring (what the
+ * endpoint's clients receive) and, for hosted endpoints, the `in` ring
+ * (what clients send, drained by the host). Lock files next to it:
+ * ep-UID.out.lock / ep-UID.in.lock serialise writers of each ring and
+ * ep-UID.host.lock is held by the endpoint's host. Mapping validates every
+ * size and offset against the file before use. */
+#include "broker/broker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+_Static_assert(sizeof(struct seg_hdr) <= SEG_HDR_BYTES, "segment header too big");
+_Static_assert(sizeof(struct ring_shared) == RING_HDR_BYTES, "ring header size");
+
+#define OWNER_RECLAIM (1ull << 63)
+
+void seg_file_name(char *buf, size_t n, uint64_t uid, const char *suffix)
+{
+	snprintf(buf, n, "ep-%016llx%s", (unsigned long long)uid, suffix);
+}
+
+static uint64_t ring_slots_setting(uint64_t dflt)
+{
+	const char *s = getenv("MIDI_RING_SLOTS");
+	if (!s || !*s)
+		return dflt;
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (*end || v < 64 || v > (1ull << 24) || (v & (v - 1)))
+		return dflt;
+	return v;
+}
+
+static size_t round_page(size_t n)
+{
+	return (n + 4095) & ~(size_t)4095;
+}
+
+int seg_create(struct rt *rt, uint64_t uid, int hosted, midi_error *e)
+{
+	char name[SEG_NAME_MAX];
+	seg_file_name(name, sizeof name, uid, "");
+	uint64_t out_slots = ring_slots_setting(SEG_OUT_SLOTS);
+	uint64_t in_slots = hosted ? ring_slots_setting(SEG_IN_SLOTS) : 0;
+	if (in_slots > SEG_IN_SLOTS)
+		in_slots = SEG_IN_SLOTS;
+	size_t out_off = SEG_HDR_BYTES;
+	size_t in_off = round_page(out_off + ring_bytes(out_slots));
+	size_t total = in_slots ? round_page(in_off + ring_bytes(in_slots)) : in_off;
+
+	int fd = rt_open(rt, name, O_RDWR | O_CREAT | O_EXCL, e);
+	if (fd < 0)
+		return fd;
+	if (ftruncate(fd, (off_t)total) < 0) {
+		int err = errno;
+		close(fd);
+		unlinkat(rt->dirfd, name, 0);
+		return midi_error_sys(e, err, "cannot size segment %s/%s", rt->path, name);
+	}
+	void *m = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	int err = errno;
+	close(fd);
+	if (m == MAP_FAILED) {
+		unlinkat(rt->dirfd, name, 0);
+		return midi_error_sys(e, err, "cannot map segment %s/%s", rt->path, name);
+	}
+	struct seg_hdr *h = m;
+	h->version = SEG_VERSION;
+	h->hdr_bytes = SEG_HDR_BYTES;
+	h->uid = uid;
+	h->total = total;
+	h->out_off = out_off;
+	h->out_slots = out_slots;
+	h->in_off = in_slots ? in_off : 0;
+	h->in_slots = in_slots;
+	h->next_conn_id = 1;
+	ring_init_shared((char *)m + out_off, out_slots);
+	if (in_slots)
+		ring_init_shared((char *)m + in_off, in_slots);
+	__atomic_store_n(&h->magic, SEG_MAGIC, __ATOMIC_RELEASE);
+	munmap(m, total);
+	return 0;
+}
+
+static int pow2(uint64_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+int seg_map(struct rt *rt, const char *name, uint64_t uid, struct seg *s, int *corrupt,
+	    midi_error *e)
+{
+	memset(s, 0, sizeof *s);
+	*corrupt = 0;
+	int fd = rt_open(rt, name, O_RDWR, e);
+	if (fd < 0)
+		return fd;
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return midi_error_sys(e, errno, "segment %s/%s", rt->path, name);
+	}
+	size_t size = (size_t)st.st_size;
+	if (size < SEG_HDR_BYTES || size > (1ull << 32)) {
+		close(fd);
+		*corrupt = 1;
+		return midi_error_set(e, MIDI_ERR_RUNTIME, "segment %s/%s is corrupt (size %zu)",
+				      rt->path, name, size);
+	}
+	void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	int err = errno;
+	close(fd);
+	if (m == MAP_FAILED)
+		return midi_error_sys(e, err, "cannot map segment %s/%s", rt->path, name);
+	struct seg_hdr *h = m;
+	/* Read each field once: another process may be changing them. */
+	uint64_t magic = __atomic_load_n(&h->magic, __ATOMIC_ACQUIRE);
+	uint32_t version = h->version, hdr_bytes = h->hdr_bytes;
+	uint64_t huid = h->uid, total = h->total;
+	uint64_t out_off = h->out_off, out_slots = h->out_slots;
+	uint64_t in_off = h->in_off, in_slots = h->in_slots;
+	const char *bad = NULL;
+	if (magic != SEG_MAGIC || version != SEG_VERSION || hdr_bytes != SEG_HDR_BYTES)
+		bad = "bad header";
+	else if (uid && huid != uid)
+		bad = "belongs to another endpoint";
+	else if (total != size)
+		bad = "size does not match its header";
+	else if (out_off != SEG_HDR_BYTES || !pow2(out_slots) || out_slots > (1ull << 24) ||
+		 out_off + ring_bytes(out_slots) > size)
+		bad = "bad out ring";
+	else if (in_slots && (!pow2(in_slots) || in_slots > (1ull << 24) ||
+			      in_off < out_off + ring_bytes(out_slots) ||
+			      in_off + ring_bytes(in_slots) > size || (in_off & 7)))
+		bad = "bad in ring";
+	if (bad) {
+		munmap(m, size);
+		*corrupt = 1;
+		return midi_error_set(e, MIDI_ERR_RUNTIME, "segment %s/%s is corrupt (%s)",
+				      rt->path, name, bad);
+	}
+	s->base = m;
+	s->size = size;
+	s->hdr = h;
+	s->uid = huid;
+	snprintf(s->name, sizeof s->name, "%s", name);
+	ring_attach(&s->out, (char *)m + out_off, out_slots);
+	if (in_slots) {
+		ring_attach(&s->in, (char *)m + in_off, in_slots);
+		s->has_in = 1;
+	}
+	return 0;
+}
+
+void seg_unmap(struct seg *s)
+{
+	if (s->base)
+		munmap(s->base, s->size);
+	memset(s, 0, sizeof *s);
+}
+
+void seg_unlink(struct rt *rt, uint64_t uid)
+{
+	static const char *const suffix[] = {"", ".out.lock", ".in.lock", ".host.lock"};
+	char name[SEG_NAME_MAX + 16];
+	for (size_t k = 0; k < sizeof suffix / sizeof *suffix; k++) {
+		seg_file_name(name, sizeof name, uid, suffix[k]);
+		unlinkat(rt->dirfd, name, 0);
+	}
+}
+
+/* Reclaim entry k if its owner is dead; returns 1 if it is free now. */
+static int reclaim(struct seg *s, unsigned k)
+{
+	struct seg_client *c = &s->hdr->clients[k];
+	uint64_t owner = __atomic_load_n(&c->owner, __ATOMIC_ACQUIRE);
+	if (owner == 0)
+		return 1;
+	if (proc_key_alive(owner & ~OWNER_RECLAIM))
+		return 0;
+	uint64_t mine = proc_key_self() | OWNER_RECLAIM;
+	if (!__atomic_compare_exchange_n(&c->owner, &owner, mine, 0, __ATOMIC_ACQ_REL,
+					 __ATOMIC_RELAXED))
+		return 0;
+	/* It died while asleep: give back its sleeper count. */
+	if (__atomic_exchange_n(&c->sleeping, 0, __ATOMIC_ACQ_REL))
+		ring_sleeper_release(&s->out);
+	c->conn_id = 0;
+	__atomic_store_n(&c->owner, 0, __ATOMIC_RELEASE);
+	return 1;
+}
+
+int seg_client_add(struct seg *s, uint32_t *conn_id)
+{
+	struct seg_hdr *h = s->hdr;
+	uint32_t id;
+	do
+		id = __atomic_fetch_add(&h->next_conn_id, 1, __ATOMIC_RELAXED);
+	while (id == 0 || id == RING_ALL);
+	*conn_id = id;
+	uint64_t key = proc_key_self();
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned k = 0; k < SEG_CLIENTS; k++) {
+			struct seg_client *c = &h->clients[k];
+			uint64_t zero = 0;
+			if (pass == 1 && !reclaim(s, k))
+				continue;
+			if (__atomic_compare_exchange_n(&c->owner, &zero, key, 0, __ATOMIC_ACQ_REL,
+							__ATOMIC_RELAXED)) {
+				c->conn_id = id;
+				c->sleeping = 0;
+				return (int)k;
+			}
+		}
+	}
+	return -1; /* table full: the connection works but is not counted */
+}
+
+void seg_client_remove(struct seg *s, int idx)
+{
+	if (idx < 0 || (unsigned)idx >= SEG_CLIENTS)
+		return;
+	struct seg_client *c = &s->hdr->clients[idx];
+	if (__atomic_exchange_n(&c->sleeping, 0, __ATOMIC_ACQ_REL))
+		ring_sleeper_release(&s->out);
+	c->conn_id = 0;
+	uint64_t key = proc_key_self();
+	__atomic_compare_exchange_n(&c->owner, &key, 0, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+}
+
+unsigned seg_clients_live(struct seg *s)
+{
+	unsigned n = 0;
+	for (unsigned k = 0; k < SEG_CLIENTS; k++)
+		if (!reclaim(s, k))
+			n++;
+	return n;
+}
+
+void seg_close(struct seg *s, const char *reason)
+{
+	struct seg_hdr *h = s->hdr;
+	snprintf(h->reason, sizeof h->reason, "%s", reason);
+	__atomic_store_n(&h->closed, 1, __ATOMIC_SEQ_CST);
+	ring_wake_all(&s->out);
+	if (s->has_in)
+		ring_wake_all(&s->in);
+}
+
+int seg_closed(const struct seg *s, char *reason, size_t n)
+{
+	if (!__atomic_load_n(&s->hdr->closed, __ATOMIC_ACQUIRE))
+		return 0;
+	if (reason && n) {
+		size_t k;
+		for (k = 0; k + 1 < n && k < sizeof s->hdr->reason; k++) {
+			char ch = __atomic_load_n(&s->hdr->reason[k], __ATOMIC_RELAXED);
+			if (!ch)
+				break;
+			reason[k] = (ch >= 0x20 && ch < 0x7f) ? ch : '?';
+		}
+		reason[k] = '\0';
+	}
+	return 1;
+}
+
+unsigned seg_count_clients(struct rt *rt, const struct reg_slot *slot)
+{
+	struct seg s;
+	int corrupt;
+	if (seg_map(rt, slot->seg, slot->uid, &s, &corrupt, NULL) < 0)
+		return 0;
+	unsigned n = seg_clients_live(&s);
+	seg_unmap(&s);
+	return n;
+}

@@ -1,0 +1,19 @@
+/* loop.c: the loopback transport: pairs loop:NAME-a / loop:NAME-b made by
+ * users (midi_loop_create, broker/loop.c) or declared in the configuration
+ * file. Sent to one side is received on the other. */
+#include "transport/transport.h"
+
+#include <stdio.h>
+
+static int loop_route(const struct reg_slot *ep, char *peer_id, size_t n, midi_error *e)
+{
+	if (!ep->peer[0])
+		return midi_error_set(e, MIDI_ERR_RUNTIME, "loopback %s has no peer", ep->info.id);
+	snprintf(peer_id, n, "%s", ep->peer);
+	return 0;
+}
+
+const struct midi_transport transport_loop = {
+	.name = "loop",
+	.route_send = loop_route,
+};

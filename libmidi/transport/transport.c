@@ -1,0 +1,36 @@
+/* transport.c: the list of transports and helpers they share. */
+#include "transport/transport.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const struct midi_transport *const transport_all[] = {
+	&transport_diag,
+	&transport_loop,
+	NULL,
+};
+
+const struct midi_transport *transport_find(const char *name)
+{
+	for (size_t i = 0; transport_all[i]; i++)
+		if (strcmp(transport_all[i]->name, name) == 0)
+			return transport_all[i];
+	return NULL;
+}
+
+void transport_fill_slot(struct reg_slot *s, const char *transport, const char *id,
+			 const char *transport_name, uint8_t purpose)
+{
+	memset(s, 0, sizeof *s);
+	midi_endpoint_info *i = &s->info;
+	snprintf(i->id, sizeof i->id, "%s", id);
+	snprintf(i->transport, sizeof i->transport, "%s", transport);
+	snprintf(i->transport_name, sizeof i->transport_name, "%s", transport_name);
+	snprintf(i->name, sizeof i->name, "%s", transport_name);
+	i->native = MIDI_NATIVE_UMP;
+	i->protocol = 2;
+	i->protocols = 3;
+	i->purpose = purpose;
+	i->ump_version_major = 1;
+	i->ump_version_minor = 1;
+}

@@ -342,6 +342,10 @@ static int fill(midi_reader *r, const char *s, size_t n, int line, int col, midi
 				return midi_error_at(e, MIDI_ERR_INPUT, line, col,
 						     "bad note " TOKFMT " (names run from C-2 to G8: C3, F#4, Bb-1)",
 						     TOKARG(s, n));
+			if ((s[0] >= '0' && s[0] <= '9') || s[0] == '-')
+				return midi_error_at(e, MIDI_ERR_INPUT, line, col,
+						     "bad number " TOKFMT " for %s %lld-%lld", TOKARG(s, n),
+						     q.label, (long long)q.min, (long long)q.max);
 			return midi_error_at(e, MIDI_ERR_INPUT, line, col,
 					     "expected %s %lld-%lld after \"%s\", got " TOKFMT, q.label,
 					     (long long)q.min, (long long)q.max, st->vname, TOKARG(s, n));

@@ -264,7 +264,7 @@ static int encode(const midi_msg *m, midi_ump *o)
 	case MIDI_MSG_MDS_HEADER: {
 		const typeof(m->u.mds_header) *h = &m->u.mds_header;
 		CHECK(h->mds_id <= 15);
-		*o = midi_ump_make(0x58000000u | (uint32_t)g << 24 | (uint32_t)h->mds_id << 16 | h->bytes,
+		*o = midi_ump_make(0x50800000u | (uint32_t)g << 24 | (uint32_t)h->mds_id << 16 | h->bytes,
 				   (uint32_t)h->chunks << 16 | h->chunk,
 				   (uint32_t)h->manufacturer << 16 | h->device,
 				   (uint32_t)h->sub_id1 << 16 | h->sub_id2);
@@ -272,7 +272,7 @@ static int encode(const midi_msg *m, midi_ump *o)
 	}
 	case MIDI_MSG_MDS_PAYLOAD:
 		CHECK(m->u.mds_payload.mds_id <= 15);
-		o->w[0] = 0x59000000u | (uint32_t)g << 24 | (uint32_t)m->u.mds_payload.mds_id << 16 |
+		o->w[0] = 0x50900000u | (uint32_t)g << 24 | (uint32_t)m->u.mds_payload.mds_id << 16 |
 			  pbyte_word(m->u.mds_payload.data, 14, 2, 0);
 		for (unsigned w = 1; w < 4; w++)
 			o->w[w] = pbyte_word(m->u.mds_payload.data, 14, 2, w);

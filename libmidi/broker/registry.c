@@ -284,7 +284,9 @@ static void rebuild_locked(struct rt *rt)
 	h->nevents = REG_EVENTS;
 	h->size = sizeof(struct reg_hdr);
 	h->version = REG_VERSION;
-	h->magic = REG_MAGIC;
+	/* The magic is written last: until then readers take the lock and
+	 * wait for the built-in endpoints instead of seeing an empty table. */
+	__atomic_store_n(&h->magic, 0, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&h->gen, 2, __ATOMIC_SEQ_CST);
 	for (size_t k = 0; transport_all[k]; k++)
 		if (transport_all[k]->registry_init)
@@ -296,6 +298,7 @@ static void rebuild_locked(struct rt *rt)
 		conf_apply_locked(rt, &c, NULL);
 		conf_free(&c);
 	}
+	__atomic_store_n(&h->magic, REG_MAGIC, __ATOMIC_SEQ_CST);
 }
 
 static void repair_locked(struct rt *rt)

@@ -94,7 +94,7 @@ load helpers
 @test "bad hex names line and column, status 2" {
 	run bash -c "printf '90 3C 64\n80 3G 00\n' | midi-send -n -f hex"
 	assert_failure 2
-	assert_output --partial 'line 2, column 4'
+	assert_output --partial 'line 2, column 5'
 	assert_output --partial '20903C64'
 }
 
@@ -102,7 +102,7 @@ load helpers
 	run midi-send -n on C3 100 onn C3 100
 	assert_failure 2
 	assert_output --partial 'onn'
-	assert_output --partial 'column 12'
+	assert_output --partial 'line 1, column 11'
 }
 
 @test "out-of-range velocity is an error naming the range" {

@@ -44,6 +44,8 @@ struct smf {
 	size_t nev, cap;
 	struct smf_tempo *tempo;
 	size_t ntempo, tcap;
+	size_t *run;              /* start of each track's events in ev */
+	size_t nrun, rcap;
 	uint32_t seq;
 	unsigned format, tpq;     /* ticks per quarter note (0 when SMPTE) */
 	unsigned fps, tpf;        /* SMPTE frames per second (29 = 29.97), ticks per frame */
@@ -286,6 +288,9 @@ static int parse_chunks(struct smf *s)
 			if (track == 0xFFFF)
 				return midi_error_set(s->e, MIDI_ERR_INPUT,
 						      "too many tracks (chunk at byte offset %zu)", pos);
+			if (grow((void **)&s->run, &s->rcap, s->nrun + 1, sizeof *s->run) < 0)
+				return oom(s);
+			s->run[s->nrun++] = s->nev;
 			rc = parse_track(s, pos + 8, pos + 8 + len, track, base, &end_tick);
 			if (rc < 0)
 				return rc;
@@ -298,14 +303,53 @@ static int parse_chunks(struct smf *s)
 	return 0;
 }
 
-static int cmp_ev(const void *a, const void *b)
+/* Each track's events are already in tick order and the tracks lie in
+ * track order in s->ev: merge the runs pairwise (stable, left run first on
+ * equal ticks), O(n log tracks). */
+static int merge_tracks(struct smf *s)
 {
-	const struct smf_ev *x = a, *y = b;
-	if (x->tick != y->tick)
-		return x->tick < y->tick ? -1 : 1;
-	if (x->track != y->track)
-		return x->track < y->track ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	if (s->nrun < 2)
+		return 0;
+	struct smf_ev *tmp = malloc(s->nev * sizeof *tmp);
+	if (!tmp)
+		return oom(s);
+	struct smf_ev *src = s->ev, *dst = tmp;
+	size_t nrun = s->nrun;
+	size_t *bound = s->run; /* run i is [bound[i], bound[i+1]) */
+	if (grow((void **)&s->run, &s->rcap, s->nrun + 1, sizeof *s->run) < 0) {
+		free(tmp);
+		return oom(s);
+	}
+	bound = s->run;
+	bound[nrun] = s->nev;
+	while (nrun > 1) {
+		size_t out = 0, k = 0;
+		for (size_t r = 0; r < nrun; r += 2) {
+			size_t a = bound[r], am = bound[r + 1];
+			size_t b = am, bm = r + 2 <= nrun ? bound[r + 2] : am;
+			if (r + 1 >= nrun)
+				bm = am;
+			bound[k++] = out;
+			while (a < am && b < bm)
+				dst[out++] = src[b].tick < src[a].tick ? src[b++] : src[a++];
+			while (a < am)
+				dst[out++] = src[a++];
+			while (b < bm)
+				dst[out++] = src[b++];
+		}
+		bound[k] = out;
+		nrun = k;
+		struct smf_ev *t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != s->ev) {
+		free(s->ev);
+		s->ev = src;
+	} else {
+		free(tmp);
+	}
+	return 0;
 }
 
 static int cmp_tempo(const void *a, const void *b)
@@ -357,7 +401,9 @@ int midi_smf_parse(const uint8_t *buf, size_t n, midi_smf_cb cb, void *ctx, midi
 	int rc = parse_chunks(&s);
 	if (rc < 0)
 		goto out;
-	qsort(s.ev, s.nev, sizeof *s.ev, cmp_ev);
+	rc = merge_tracks(&s);
+	if (rc < 0)
+		goto out;
 	qsort(s.tempo, s.ntempo, sizeof *s.tempo, cmp_tempo);
 	scratch = malloc(MAX_EVENT_LEN);
 	if (!scratch) {
@@ -383,5 +429,6 @@ out:
 	free(scratch);
 	free(s.ev);
 	free(s.tempo);
+	free(s.run);
 	return rc;
 }

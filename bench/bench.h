@@ -1,0 +1,85 @@
+/* bench.h: shared helpers for the benchmarks (bench/bench_*.c). Each bench
+ * binary times its cases with bench_measure (several repetitions, median
+ * kept) and prints ONE JSON object on stdout:
+ *   {"bench":"NAME","results":[{"name":...,"unit":...,"items":...,
+ *     "per_sec":...,"ns_per_item":...,"ratio_to_memcpy":...,"reps":...}, ...]}
+ * bench/run.sh merges the objects of every binary into one document.
+ * Build: make bench (uses -O2). */
+#ifndef MIDI_BENCH_H
+#define MIDI_BENCH_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static inline uint64_t bench_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int bench_cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Run fn(ctx) `reps` times (after one warm-up run); return the median
+ * duration of one run in ns. */
+static inline uint64_t bench_measure(void (*fn)(void *ctx), void *ctx, int reps)
+{
+	uint64_t t[64];
+	if (reps < 1)
+		reps = 1;
+	if (reps > 64)
+		reps = 64;
+	fn(ctx);
+	for (int i = 0; i < reps; i++) {
+		uint64_t t0 = bench_now_ns();
+		fn(ctx);
+		t[i] = bench_now_ns() - t0;
+	}
+	qsort(t, (size_t)reps, sizeof t[0], bench_cmp_u64);
+	return t[reps / 2] ? t[reps / 2] : 1;
+}
+
+/* Keeps the compiler from optimising a result away. */
+static volatile uint64_t bench_sink;
+
+/* JSON output: bench_begin, then bench_result per case, then bench_end. */
+static int bench_nresults;
+
+static inline void bench_begin(const char *bench)
+{
+	printf("{\"bench\":\"%s\",\"results\":[", bench);
+	bench_nresults = 0;
+}
+
+/* items: units processed per run (bytes, packets...); median_ns: one run;
+ * baseline_ns_per_item: memcpy of the same data, 0 if none. */
+static inline void bench_result(const char *name, const char *unit, uint64_t items,
+				uint64_t median_ns, double baseline_ns_per_item, int reps)
+{
+	double ns_per = (double)median_ns / (double)(items ? items : 1);
+	printf("%s{\"name\":\"%s\",\"unit\":\"%s\",\"items\":%llu,\"median_ns\":%llu,"
+	       "\"per_sec\":%.0f,\"ns_per_item\":%.3f",
+	       bench_nresults++ ? "," : "", name, unit, (unsigned long long)items,
+	       (unsigned long long)median_ns, 1e9 / ns_per, ns_per);
+	if (baseline_ns_per_item > 0)
+		printf(",\"ratio_to_memcpy\":%.2f", ns_per / baseline_ns_per_item);
+	printf(",\"reps\":%d}", reps);
+}
+
+static inline void bench_end(const char *note)
+{
+	printf("]");
+	if (note && *note)
+		printf(",\"note\":\"%s\"", note);
+	printf("}\n");
+	fflush(stdout);
+}
+
+#endif

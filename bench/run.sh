@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# run.sh: runs every benchmark binary build/bench/bench_* (built by
+# `make bench`) and prints ONE JSON document on stdout:
+#   {"benchmarks":[<object of bench_a>,<object of bench_b>,...]}
+# Each binary prints one JSON object (see bench/bench.h); a binary that
+# fails or prints nothing is reported as {"bench":"NAME","error":"..."}.
+# Progress goes to stderr. B=dir selects another build directory.
+set -u
+cd "$(dirname "$0")/.."
+dir=${B:-build}/bench
+first=1
+printf '{"benchmarks":['
+for b in "$dir"/bench_*; do
+	[ -x "$b" ] || continue
+	name=$(basename "$b")
+	echo "running $name" >&2
+	out=$("$b" 2>/dev/null)
+	rc=$?
+	out=$(printf '%s\n' "$out" | tail -n 1)
+	case "$out" in
+	"{"*"}") ;;
+	*) out="{\"bench\":\"${name#bench_}\",\"error\":\"exit $rc, no JSON output\"}";;
+	esac
+	[ $first -eq 1 ] || printf ','
+	first=0
+	printf '\n%s' "$out"
+done
+printf '\n]}\n'

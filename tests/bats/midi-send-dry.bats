@@ -4,6 +4,16 @@
 
 load helpers
 
+# dx7_sysex FILE: the first 4096-byte bank of FILE wrapped as a DX7 32-voice
+# bulk dump: F0 43 00 09 20 00, data, checksum, F7.
+dx7_sysex() {
+	python3 -c '
+import sys
+d = open(sys.argv[1], "rb").read()[:4096]
+sys.stdout.buffer.write(bytes([0xF0, 0x43, 0x00, 0x09, 0x20, 0x00]) + d + bytes([(-sum(d)) & 0x7F, 0xF7]))
+' "$1"
+}
+
 @test "hex note on/off with running status" {
 	run bash -c "printf '90 3C 64 3C 00' | midi-send -n -f hex"
 	assert_success
@@ -31,7 +41,7 @@ load helpers
 @test "text channel and group modifiers are 1-based" {
 	run midi-send -n grp 2 ch 10 on 36 127
 	assert_success
-	assert_output '21993C7F'
+	assert_output '2199247F'
 	run midi-send -n ch 16 cc 7 100
 	assert_output '209F0764'
 }
@@ -84,11 +94,15 @@ load helpers
 	assert_output '0'
 }
 
-@test "dx7 bank round trips through hex printing" {
+@test "a DX7 voice bank wrapped as a 4104-byte SysEx becomes 684 packets" {
 	f=/usr/share/hexter/dx7_roms.dx7
 	[ -f "$f" ] || skip "hexter not installed"
-	run bash -c "midi-send -n -f bin -i $f | wc -l"
+	dx7_sysex "$f" > "$BATS_TEST_TMPDIR/bank.syx"
+	[ "$(stat -c %s "$BATS_TEST_TMPDIR/bank.syx")" -eq 4104 ]
+	run bash -c "midi-send -n -f bin -i '$BATS_TEST_TMPDIR/bank.syx' | wc -l"
 	assert_output '684'
+	run bash -c "midi-send -n -f bin -i '$BATS_TEST_TMPDIR/bank.syx' | head -1"
+	assert_output '30164300 09200031'
 }
 
 @test "bad hex names line and column, status 2" {

@@ -43,7 +43,7 @@ sys.stdout.buffer.write(bytes([0xF0, 0x43, 0x00, 0x09, 0x20, 0x00]) + d + bytes(
 	assert_success
 	assert_output '2199247F'
 	run midi-send -n ch 16 cc 7 100
-	assert_output '209F0764'
+	assert_output '20BF0764'
 }
 
 @test "-g sets the default group" {

@@ -404,7 +404,8 @@ int midi_smf_parse(const uint8_t *buf, size_t n, midi_smf_cb cb, void *ctx, midi
 	rc = merge_tracks(&s);
 	if (rc < 0)
 		goto out;
-	qsort(s.tempo, s.ntempo, sizeof *s.tempo, cmp_tempo);
+	if (s.ntempo > 1)
+		qsort(s.tempo, s.ntempo, sizeof *s.tempo, cmp_tempo);
 	scratch = malloc(MAX_EVENT_LEN);
 	if (!scratch) {
 		rc = oom(&s);
@@ -416,7 +417,8 @@ int midi_smf_parse(const uint8_t *buf, size_t n, midi_smf_cb cb, void *ctx, midi
 		size_t k = 0;
 		if (v->prefix)
 			scratch[k++] = v->prefix;
-		memcpy(scratch + k, buf + v->off, v->len);
+		if (v->len)
+			memcpy(scratch + k, buf + v->off, v->len);
 		k += v->len;
 		midi_smf_event ev = {.time_ns = clock_at(&clk, v->tick), .tick = v->tick,
 				     .track = v->track, .len = (uint16_t)k, .data = scratch};

@@ -78,6 +78,8 @@ void midi_sysex_asm_free(midi_sysex_asm *a)
 static int append(midi_sysex_asm *a, unsigned g, const uint8_t *b, size_t n)
 {
 	size_t max = a->max ? a->max : SYSEX_DEFAULT_MAX;
+	if (n == 0)
+		return 0;
 	if (a->len[g] + n > max)
 		return -1;
 	if (a->len[g] + n > a->cap[g]) {

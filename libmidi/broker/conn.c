@@ -213,6 +213,14 @@ static int map_slot(struct rt *rt, struct reg_slot *slot, struct seg *s, midi_er
 {
 	int corrupt = 0;
 	int r = seg_map(rt, slot->seg, slot->uid, s, &corrupt, e);
+	if (r == 0 && seg_closed(s, NULL, 0)) {
+		/* Closed yet still listed: removal closes and unlists under the
+		 * registry lock, so if the slot is still there under the lock,
+		 * the flag is garbage. */
+		seg_unmap(s);
+		corrupt = 1;
+		r = -MIDI_ERR_RUNTIME;
+	}
 	if (r == 0 || !corrupt)
 		return r;
 	/* Garbage in the segment: give the endpoint a fresh one. */

@@ -33,8 +33,9 @@ typedef struct midi_b2u {
 void midi_b2u_init(midi_b2u *s, unsigned group);
 int midi_b2u_feed(midi_b2u *s, const uint8_t *b, size_t n, midi_ump_cb cb, void *ctx);
 /* End of input. A SysEx still open is ended (as if F7 came) and *truncated
- * (if not NULL) set to 1; an incomplete channel message is dropped and
- * *truncated set to 1. */
+ * (if not NULL) set to 1; an incomplete channel or System Common message is
+ * dropped and *truncated set to 1; otherwise *truncated is set to 0. Running
+ * status is forgotten; the translator can be fed again. */
 int midi_b2u_end(midi_b2u *s, midi_ump_cb cb, void *ctx, int *truncated);
 
 /* ---- UMP -> MIDI 1.0 byte stream (inverse of the above; MT4 is first
@@ -95,9 +96,12 @@ void midi_sysex_asm_init(midi_sysex_asm *a);
 void midi_sysex_asm_free(midi_sysex_asm *a);
 /* Feed a packet. Returns 1 when a message completed on group *group (its
  * payload in *data and *len until the next call; *kind 7 or 8; for SysEx8 the
- * stream id is data[0]), 0 when more is needed or the packet is not SysEx,
- * -1 on a protocol error (Continue/End with no Start, or too long), after
- * which that group's state is reset. */
+ * stream id is data[0], taken from the Start or Complete packet), 0 when
+ * more is needed or the packet is not SysEx (Mixed Data Set included), -1
+ * on a protocol error (Continue/End with no Start of the same kind, a byte
+ * count out of range, longer than max, out of memory), after which that
+ * group's state is reset. A Start or Complete arriving while a message is
+ * open abandons the open one. */
 int midi_sysex_asm_put(midi_sysex_asm *a, const midi_ump *p, unsigned *group, unsigned *kind,
 		       const uint8_t **data, size_t *len);
 

@@ -38,6 +38,7 @@ struct midi_reader {
 	midi_b2u b2u;
 	int msg_line, msg_col;  /* where the message being built began (hex) */
 	uint64_t msg_offset;    /* (bin) */
+	int msg_fresh;          /* the last byte was a status byte */
 	/* text */
 	struct text_state *text;
 	/* smf */

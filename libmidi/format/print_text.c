@@ -211,6 +211,16 @@ static int finish_hold(midi_printer *pr, sx_hold *h, unsigned g, int kind, FILE 
 	return pr_flush_line(pr, out);
 }
 
+/* A packet that does not fit the SysEx being held on its group: what is
+ * held goes out first (packet by packet, keeping their order), then this. */
+static int raw_in_stream(midi_printer *pr, sx_hold *h, const midi_packet *p, FILE *out)
+{
+	int rc = spill_hold(pr, h, out);
+	if (h->open)
+		h->spill = 1;
+	return rc ? rc : line_for(pr, p, out, 1);
+}
+
 static int sysex_packet(midi_printer *pr, const midi_packet *p, FILE *out)
 {
 	midi_msg m;
@@ -224,7 +234,7 @@ static int sysex_packet(midi_printer *pr, const midi_packet *p, FILE *out)
 	int cont = form == MIDI_FORM_CONTINUE || form == MIDI_FORM_END;
 	if (!midi_msg_is_canonical(&p->ump) ||
 	    (cont && (!h->open || (kind == 8 && m.u.sysex8.stream_id != h->stream_id))))
-		return line_for(pr, p, out, 1); /* stray or malformed: as it is */
+		return raw_in_stream(pr, h, p, out);
 	if (!cont) {
 		rc = spill_hold(pr, h, out); /* an unfinished one before it */
 		h->open = 0;
@@ -268,6 +278,8 @@ int print_text(midi_printer *pr, const midi_packet *p, FILE *out)
 		midi_msg_decode(&p->ump, &m);
 		if (m.kind == MIDI_MSG_SYSEX7 || m.kind == MIDI_MSG_SYSEX8)
 			return sysex_packet(pr, p, out);
+		unsigned g = midi_ump_group(&p->ump);
+		return raw_in_stream(pr, mt == MIDI_MT_DATA64 ? &pr->sx7[g] : &pr->sx8[g], p, out);
 	}
 	return line_for(pr, p, out, 0);
 }

@@ -9,16 +9,20 @@ static int is_sep(char c)
 	return c == ' ' || c == '\t' || c == ',' || c == '\v' || c == '\f' || c == '\r';
 }
 
-static int b2u_idle(const midi_b2u *s)
-{
-	return s->status == 0 && !s->in_sysex;
-}
-
-/* Feed one byte, remembering where a message begins. */
+/* Feed one byte, remembering where the message being built began: at a
+ * status byte, or at the first data byte of a running-status message. */
 static int feed_byte(midi_reader *r, uint8_t b, int line, int col, uint64_t off, emitter *em)
 {
 	struct emit_ctx c = {r, em};
-	if (b < 0xF8 && b2u_idle(&r->b2u)) {
+	int begins = 0;
+	if (b >= 0x80 && b < 0xF8) {
+		begins = 1;
+		r->msg_fresh = 1;
+	} else if (b < 0x80) {
+		begins = !r->b2u.in_sysex && r->b2u.ndata == 0 && !r->msg_fresh;
+		r->msg_fresh = 0;
+	}
+	if (begins) {
 		r->msg_line = line;
 		r->msg_col = col;
 		r->msg_offset = off;

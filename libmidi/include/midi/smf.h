@@ -17,7 +17,10 @@ typedef struct midi_smf_event {
 	uint64_t tick;
 	uint16_t track;
 	uint16_t len;         /* bytes in data (a complete message, status included;
-	                       * SysEx as F0 ... F7; F7 escapes as their raw bytes) */
+	                       * SysEx as F0 ... F7; F7 escapes as their raw bytes;
+	                       * a SysEx event longer than 65535 bytes comes as
+	                       * several events of the same time, the later ones
+	                       * raw continuation bytes) */
 	const uint8_t *data;  /* valid during the callback only */
 } midi_smf_event;
 typedef int (*midi_smf_cb)(void *ctx, const midi_smf_event *ev);

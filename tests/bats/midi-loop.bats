@@ -102,7 +102,7 @@ load helpers
 	assert_line --index 0 'diag:ping: 50 sent, 50 received, 0 lost'
 	assert_line --index 1 --regexp '^round trip \(us\): min [0-9]+\.[0-9]  median [0-9]+\.[0-9]  p99 [0-9]+\.[0-9]  max [0-9]+\.[0-9]$'
 	# min <= median <= p99 <= max
-	read -r min med p99 max < <(echo "${lines[1]}" | awk '{ print $4, $6, $8, $10 }')
+	read -r min med p99 max < <(echo "${lines[1]}" | awk '{ print $5, $7, $9, $11 }')
 	awk -v a="$min" -v b="$med" -v c="$p99" -v d="$max" 'BEGIN { exit !(a <= b && b <= c && c <= d && a > 0) }'
 	# The ping connection is gone afterwards.
 	wait_clients diag:ping 0

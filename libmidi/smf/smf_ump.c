@@ -2,7 +2,8 @@
  * Each track's events go through that track's own byte-stream translator,
  * so a SysEx split over an F0 event and F7 continuation events comes out
  * as one SysEx7 message even when other tracks have events in between; a
- * SysEx still open when the file ends is closed there. */
+ * SysEx still open when the file ends is closed there, at the time of the
+ * file's last event (so packet times never decrease). */
 #include "midi/smf.h"
 
 #include <stdlib.h>
@@ -13,7 +14,6 @@ struct conv {
 	midi_packet *out;
 	size_t n, cap;
 	midi_b2u *b2u;        /* per track */
-	uint64_t *last_ns;    /* per track: time of its last event */
 	size_t ntracks;
 	unsigned group;
 	uint64_t now;
@@ -48,18 +48,11 @@ static int on_event(void *ctx, const midi_smf_event *ev)
 		if (!nb)
 			goto oom;
 		c->b2u = nb;
-		uint64_t *nl = realloc(c->last_ns, nt * sizeof *nl);
-		if (!nl)
-			goto oom;
-		c->last_ns = nl;
-		for (size_t t = c->ntracks; t < nt; t++) {
+		for (size_t t = c->ntracks; t < nt; t++)
 			midi_b2u_init(&c->b2u[t], c->group);
-			c->last_ns[t] = 0;
-		}
 		c->ntracks = nt;
 	}
 	c->now = ev->time_ns;
-	c->last_ns[ev->track] = ev->time_ns;
 	return midi_b2u_feed(&c->b2u[ev->track], ev->data, ev->len, add_packet, c);
 oom:
 	c->oom = 1;
@@ -71,14 +64,11 @@ int midi_smf_to_ump(const uint8_t *buf, size_t n, unsigned group, midi_packet **
 {
 	struct conv c = {.group = group & 0xF};
 	int rc = midi_smf_parse(buf, n, on_event, &c, e);
-	for (size_t t = 0; rc == 0 && t < c.ntracks; t++) {
-		c.now = c.last_ns[t];
+	for (size_t t = 0; rc == 0 && t < c.ntracks; t++)
 		rc = midi_b2u_end(&c.b2u[t], add_packet, &c, NULL);
-	}
 	if (c.oom)
 		rc = midi_error_set(e, MIDI_ERR_RUNTIME, "out of memory converting MIDI file");
 	free(c.b2u);
-	free(c.last_ns);
 	if (rc) {
 		free(c.out);
 		*out = NULL;

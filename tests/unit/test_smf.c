@@ -460,6 +460,23 @@ static void test_to_ump_unterminated_sysex(void **state)
 	assert_int_equal(pk[2].ump.w[0], 0x30010500);
 	assert_int_equal(pk[2].time_ns, 1000000000);
 	free(pk);
+
+	/* a track ending with an open SysEx before another track's events:
+	 * it is closed at the end of the file, so times never go back */
+	header(&F, 1, 2, 96);
+	begin(&F, "MTrk");
+	PUT(&F, 0x00, 0xF0, 0x02, 0x01, 0x02, 0x00, 0xFF, 0x2F, 0x00);
+	end_chunk(&F);
+	begin(&F, "MTrk");
+	PUT(&F, 0x60, 0x90, 0x3C, 0x64);
+	end_chunk(&F);
+	assert_int_equal(midi_smf_to_ump(F.b, F.n, 0, &pk, &n, &e), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(pk[0].ump.w[0], 0x20903C64);
+	assert_int_equal(pk[0].time_ns, 500000000);
+	assert_int_equal(pk[1].ump.w[0], 0x30020102);
+	assert_int_equal(pk[1].time_ns, 500000000);
+	free(pk);
 }
 
 static void test_long_sysex_event(void **state)

@@ -60,11 +60,14 @@ static int cmd_list(void)
 	size_t n = 0;
 	if (midi_loop_list(&names, &persistent, &n, &e) < 0)
 		return cli_report(&e);
-	int w = 4;
-	for (size_t i = 0; i < n; i++)
-		if ((int)strlen(names[i]) > w)
-			w = (int)strlen(names[i]);
-	int wid = w + 7; /* "loop:" + name + "-a" */
+	int w = 4, wid = 1; /* "NAME", "A"; an id is "loop:" + name + "-a" */
+	for (size_t i = 0; i < n; i++) {
+		int len = (int)strlen(names[i]);
+		if (len > w)
+			w = len;
+		if (len + 7 > wid)
+			wid = len + 7;
+	}
 	printf("%-*s  %-*s  %-*s  %s\n", w, "NAME", wid, "A", wid, "B", "KIND");
 	for (size_t i = 0; i < n; i++) {
 		char a[MIDI_ID_MAX + 8], b[MIDI_ID_MAX + 8];

@@ -1,0 +1,62 @@
+#!/usr/bin/env bats
+# completions.bats: the bash completion offers live endpoint ids for -e
+# (also after "diag:", which bash splits words at), option names from
+# --help, formats, --type list items, midi-loop commands and removable
+# pairs; the zsh and fish files parse (when those shells are installed).
+
+load helpers
+
+# complete_line LINE: run the bash completion for LINE (cursor at the end);
+# the candidates, space-separated, in $output.
+complete_line() {
+	output=$(bash -c '
+		source "$1/completions/midi.bash"
+		COMP_LINE=$2 COMP_POINT=${#2}
+		read -ra COMP_WORDS <<<"$2"
+		[[ $2 == *" " ]] && COMP_WORDS+=("")
+		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+		_midi
+		echo "${COMPREPLY[*]}"' _ "${MIDI_TOP:-$BATS_TEST_DIRNAME/../..}" "$1")
+}
+
+@test "bash: -e offers the endpoint ids, also after a colon" {
+	midi-loop create studio
+	complete_line "midi-mon -e "
+	[ "$output" = "diag:loopback-a diag:loopback-b diag:ping loop:studio-a loop:studio-b" ]
+	complete_line "midi-send -e diag:lo"
+	[ "$output" = "loopback-a loopback-b" ]
+	complete_line "midi-list --endpoint=loop:st"
+	[ "$output" = "studio-a studio-b" ]
+}
+
+@test "bash: options come from --help; formats and types complete" {
+	complete_line "midi-mon --ty"
+	[ "$output" = "--type" ]
+	complete_line "midi-list --j"
+	[ "$output" = "--json" ]
+	complete_line "midi-mon -f "
+	[ "$output" = "text ump hex bin json" ]
+	complete_line "midi-send -f s"
+	[ "$output" = "smf" ]
+	complete_line "midi-mon --type note,c"
+	[ "$output" = "note,cc note,clock" ]
+	complete_line "midi-mon --type -p"
+	[ "$output" = "-pressure -pc -pb -pernote" ]
+}
+
+@test "bash: midi-loop commands and removable pairs" {
+	complete_line "midi-loop "
+	[ "$output" = "create remove list ping" ]
+	midi-loop create one
+	mkdir -p "$XDG_CONFIG_HOME/midi"
+	printf '[loop fixed]\n' >"$XDG_CONFIG_HOME/midi/midi.conf"
+	complete_line "midi-loop remove "
+	[ "$output" = "one" ]
+}
+
+@test "zsh and fish completion files parse" {
+	top=${MIDI_TOP:-$BATS_TEST_DIRNAME/../..}
+	if command -v zsh >/dev/null; then zsh -n "$top/completions/_midi"; fi
+	if command -v fish >/dev/null; then fish -n "$top/completions/midi.fish"; fi
+	bash -n "$top/completions/midi.bash"
+}

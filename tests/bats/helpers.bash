@@ -17,7 +17,12 @@ teardown() {
 	local pids
 	pids=$(jobs -p)
 	if [ -n "$pids" ]; then
-		# A stopped job (kill -STOP) must be continued to die of TERM.
+		# Children first (a job may be a subshell running a pipeline);
+		# a stopped job (kill -STOP) must be continued to die of TERM.
+		local p
+		for p in $pids; do
+			pkill -P "$p" 2>/dev/null || true
+		done
 		kill -CONT $pids 2>/dev/null || true
 		kill $pids 2>/dev/null || true
 		wait $pids 2>/dev/null || true

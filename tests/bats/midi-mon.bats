@@ -79,7 +79,10 @@ finish() {
 	midi-loop create fwd
 	start_mon "$T/out" -e loop:fwd-b -f ump -c 4; pout=$mon_pid
 	wait_clients loop:fwd-b 1
-	(midi-mon -e diag:loopback-b -f text | midi-send -e loop:fwd-a -f text) 3>&- &
+	# A pipe through a FIFO, so that both ends are jobs teardown can end.
+	mkfifo "$T/pipe"
+	midi-send -e loop:fwd-a -f text <"$T/pipe" 3>&- &
+	midi-mon -e diag:loopback-b -f text >"$T/pipe" 3>&- &
 	wait_clients diag:loopback-b 1
 	# The pipeline never ends: only per-line flushing gets these through.
 	midi-send -e diag:loopback-a on C3 100 grp 3 ch 10 cc 7 64 pb 8192 off C3
@@ -256,16 +259,19 @@ for line in open(sys.argv[1]):
 
 @test "a closed output pipe ends it quietly" {
 	T=$BATS_TEST_TMPDIR
-	(midi-mon -e diag:loopback-b -f ump 2>"$T/err" | head -n 1 >"$T/out"; echo "${PIPESTATUS[0]}" >"$T/rc") 3>&- &
+	mkfifo "$T/pipe"
+	head -n 1 <"$T/pipe" >"$T/out" 3>&- &
+	start_mon "$T/pipe" -e diag:loopback-b -f ump
 	wait_clients diag:loopback-b 1
 	midi-send -e diag:loopback-a -f ump 20903C64
 	wait_for 10 test -s "$T/out"
 	# The next line written finds the pipe closed.
 	midi-send -e diag:loopback-a -f ump 20803C00 20903C64
-	wait_for 10 test -s "$T/rc"
-	run cat "$T/rc"
-	assert_output '0'
-	[ ! -s "$T/err" ]
+	finish $mon_pid
+	[ "$status" -eq 0 ]
+	[ ! -s "$T/pipe.err" ]
+	run cat "$T/out"
+	assert_output '20903C64'
 	wait_clients diag:loopback-b 0
 }
 

@@ -98,6 +98,7 @@ struct midi_printer {
 	midi_format fmt;
 	unsigned flags;
 	uint64_t base_ns;
+	uint64_t last_ns;       /* last time printed: printed times never go back */
 	midi_u2b u2b;
 	sx_hold sx7[16], sx8[16];
 	char *buf;              /* line being built */
@@ -111,7 +112,7 @@ void pr_add(midi_printer *pr, const char *fmt, ...) __attribute__((format(printf
 void pr_addn(midi_printer *pr, const char *s, size_t n);
 /* Write pr->buf plus a newline to out. 0 or a negative status. */
 int pr_flush_line(midi_printer *pr, FILE *out);
-/* "@S.NNNNNNs " when MIDI_PRINT_TIME is set. */
+/* "@S.NNNNNNs " when MIDI_PRINT_TIME is set (never less than the last one). */
 void pr_time(midi_printer *pr, uint64_t time_ns);
 
 /* The text-format line for one packet alone (no time prefix, no newline):

@@ -136,6 +136,11 @@ void pr_time(midi_printer *pr, uint64_t t)
 		return;
 	if (!(pr->flags & MIDI_PRINT_ABSTIME))
 		t = t > pr->base_ns ? t - pr->base_ns : 0;
+	/* never backwards: a held SysEx printed after later packets, or
+	 * packets out of order, take the last time printed */
+	if (t < pr->last_ns)
+		t = pr->last_ns;
+	pr->last_ns = t;
 	pr_add(pr, "@%llu.%06llus ", (unsigned long long)(t / 1000000000ull),
 	       (unsigned long long)(t % 1000000000ull / 1000ull));
 }

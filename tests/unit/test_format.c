@@ -551,6 +551,15 @@ static void test_json(void **state)
 	out = print_all(MIDI_FMT_JSON, 0, a.p, a.n, &len);
 	assert_non_null(strstr(out, "\"name\":\"a\\\"b\\\\c\\u0001\xC3\xA9\\ufffd\\ufffd\""));
 	free(out);
+	/* stream messages are decoded */
+	midi_stream_fb_info fb = {1, 1, 3, 0, 3, 0, 2, 0x11, 0};
+	a.n = 0;
+	a.p[a.n++] = (midi_packet){5000, midi_stream_fb_info_build(&fb)};
+	out = print_all(MIDI_FMT_JSON, MIDI_PRINT_ABSTIME, a.p, a.n, &len);
+	assert_non_null(strstr(out, "{\"time\":5000,\"type\":\"function_block_info\",\"status\":17,"
+				    "\"function_block\":1,\"active\":true,\"direction\":3,\"midi1\":0,"
+				    "\"ui_hint\":3,\"first_group\":1,\"groups\":2,"));
+	free(out);
 	/* random packets: every line is one valid JSON object */
 	uint64_t seed = 88172645463325252ull;
 	a.n = 0;
@@ -680,6 +689,13 @@ static void test_text_sysex_hold(void **state)
 	out = print_all(MIDI_FMT_TEXT, 0, a.p, a.n, &len);
 	assert_int_equal(read_text(MIDI_FMT_TEXT, out, &b, &e), 0);
 	assert_same_packets(&a, &b);
+	free(out);
+	/* a SysEx held while later packets print: its time never goes back */
+	assert_int_equal(read_text(MIDI_FMT_UMP, "@1 30160102 03040506\n@2 10F80000\n@3 30320708 00000000\n",
+				   &a, &e), 0);
+	out = print_all(MIDI_FMT_TEXT, MIDI_PRINT_TIME, a.p, a.n, &len);
+	assert_string_equal(out, "@2.000000s grp 1 clock\n@2.000000s grp 1 syx 01 02 03 04 05 06 07 08\n");
+	assert_int_equal(read_text(MIDI_FMT_TEXT, out, &b, &e), 0);
 	free(out);
 	/* a long SysEx (over the one-line limit) still reads back the same */
 	static uint8_t big[30000];

@@ -715,6 +715,30 @@ static void test_text_sysex_hold(void **state)
 	free(in);
 }
 
+static void test_smf_reader(void **state)
+{
+	/* format 0, 96 ticks per quarter, tempo 500000 us: note on, 96 ticks, note off */
+	static const uint8_t smf[] = {
+		'M', 'T', 'h', 'd', 0, 0, 0, 6, 0, 0, 0, 1, 0, 96,
+		'M', 'T', 'r', 'k', 0, 0, 0, 19,
+		0x00, 0xFF, 0x51, 0x03, 0x07, 0xA1, 0x20,
+		0x00, 0x90, 0x3C, 0x64,
+		0x60, 0x80, 0x3C, 0x00,
+		0x00, 0xFF, 0x2F, 0x00,
+	};
+	pkts a;
+	midi_error e;
+	assert_int_equal(read_str(MIDI_FMT_SMF, (const char *)smf, sizeof smf, 1, &a, &e), 0);
+	assert_int_equal(a.n, 2);
+	assert_int_equal(a.p[0].ump.w[0], 0x20903C64);
+	assert_int_equal(a.p[0].time_ns, 0);
+	assert_int_equal(a.p[1].ump.w[0], 0x20803C00);
+	assert_int_equal(a.p[1].time_ns, 500000000);
+	assert_int_equal(read_str(MIDI_FMT_SMF, "garbage", 7, 0, &a, &e), -MIDI_ERR_INPUT);
+	assert_int_equal(a.n, 0);
+	assert_true(strlen(e.msg) > 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -733,6 +757,7 @@ int main(void)
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_text_random_roundtrip),
 		cmocka_unit_test(test_text_sysex_hold),
+		cmocka_unit_test(test_smf_reader),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

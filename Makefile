@@ -120,7 +120,8 @@ install: all
 	install -m 644 $(B)/midi.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 	install -m 644 libmidi/include/midi/*.h $(DESTDIR)$(PREFIX)/include/midi/
 	for s in 1 3 5 7; do for f in man/*.$$s; do [ -e "$$f" ] && install -m 644 $$f $(DESTDIR)$(PREFIX)/share/man/man$$s/; done; done; true
-	for f in completions/*.bash; do [ -e "$$f" ] && install -m 644 $$f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$(basename $$f .bash); done; true
+	install -m 644 completions/midi.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/midi
+	for p in $(notdir $(PROGS)); do ln -sf midi $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$p; done
 	for f in completions/_*; do [ -e "$$f" ] && install -m 644 $$f $(DESTDIR)$(PREFIX)/share/zsh/site-functions/; done; true
 	for f in completions/*.fish; do [ -e "$$f" ] && install -m 644 $$f $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/; done; true
 

@@ -1,0 +1,433 @@
+/* bench_broker.c: the broker's latency, throughput, open time and memory,
+ * each with a baseline measured in the same run. Prints ONE JSON object:
+ * {"bench":"broker","results":[{"name":...,"unit":...,...}],"note":...}
+ * - ping_rtt: round trip through diag:ping (client -> in ring -> host
+ *   process -> out ring -> client) vs a pipe ping-pong between two processes
+ * - oneway_sporadic / oneway_burst: loopback-a -> loopback-b, 1 message per
+ *   ms and back-to-back bursts, vs a pipe (latency from the writer's stamp)
+ * - throughput_single / throughput_batch64: packets/s between two
+ *   processes vs a plain SPSC shared-memory ring and a pipe with batches
+ * - open: midi_open + midi_close of diag:loopback-b
+ * - memory: bytes mapped per endpoint segment and registry, and allocated
+ * Uses a fresh runtime directory on /dev/shm when there is one. */
+#include "bench.h"
+
+#include <dirent.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "midi/endpoint.h"
+
+#define NSAMPLES 20000
+
+static int nres;
+
+static void emit_lat(const char *name, uint64_t *v, size_t n, const char *baseline_name,
+		     uint64_t *b, size_t bn)
+{
+	qsort(v, n, sizeof *v, bench_cmp_u64);
+	printf("%s{\"name\":\"%s\",\"unit\":\"us\",\"samples\":%zu,\"p50\":%.2f,\"p99\":%.2f,"
+	       "\"max\":%.2f", nres++ ? "," : "", name, n, v[n / 2] / 1e3,
+	       v[n * 99 / 100] / 1e3, v[n - 1] / 1e3);
+	if (b && bn) {
+		qsort(b, bn, sizeof *b, bench_cmp_u64);
+		printf(",\"baseline\":\"%s\",\"baseline_p50\":%.2f,\"baseline_p99\":%.2f,"
+		       "\"baseline_max\":%.2f", baseline_name, b[bn / 2] / 1e3,
+		       b[bn * 99 / 100] / 1e3, b[bn - 1] / 1e3);
+	}
+	printf("}");
+}
+
+static void emit_rate(const char *name, double per_sec, uint64_t lost, const char *bname,
+		      double bper_sec)
+{
+	printf("%s{\"name\":\"%s\",\"unit\":\"packets/s\",\"per_sec\":%.0f,\"lost\":%llu",
+	       nres++ ? "," : "", name, per_sec, (unsigned long long)lost);
+	if (bname)
+		printf(",\"baseline\":\"%s\",\"baseline_per_sec\":%.0f", bname, bper_sec);
+	printf("}");
+}
+
+static void die(const char *what, const midi_error *e)
+{
+	fprintf(stderr, "bench_broker: %s: %s\n", what, e ? e->msg : "");
+	exit(1);
+}
+
+/* ---- round trips ---- */
+
+static size_t ping_rtt(uint64_t *v)
+{
+	midi_error e;
+	midi_conn *c = midi_open("diag:ping", 0, &e);
+	if (!c)
+		die("open diag:ping", &e);
+	midi_packet p = {0, midi_ump_make(0x20903c7f, 0, 0, 0)}, r[4];
+	for (int i = -1000; i < NSAMPLES; i++) {
+		uint64_t t0 = bench_now_ns();
+		if (midi_send(c, &p, 1, &e) < 0 || midi_recv(c, r, 4, 2000, &e) != 1)
+			die("ping", &e);
+		if (i >= 0)
+			v[i] = bench_now_ns() - t0;
+	}
+	midi_close(c);
+	return NSAMPLES;
+}
+
+static size_t pipe_rtt(uint64_t *v)
+{
+	int a[2], b[2];
+	if (pipe(a) || pipe(b))
+		die("pipe", NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		char m[16];
+		close(a[1]);
+		close(b[0]);
+		while (read(a[0], m, 16) == 16)
+			if (write(b[1], m, 16) != 16)
+				break;
+		_exit(0);
+	}
+	char m[16] = {0};
+	for (int i = -1000; i < NSAMPLES; i++) {
+		uint64_t t0 = bench_now_ns();
+		if (write(a[1], m, 16) != 16 || read(b[0], m, 16) != 16)
+			die("pipe ping", NULL);
+		if (i >= 0)
+			v[i] = bench_now_ns() - t0;
+	}
+	close(a[1]);
+	waitpid(pid, NULL, 0);
+	close(a[0]);
+	close(b[0]);
+	close(b[1]);
+	return NSAMPLES;
+}
+
+/* ---- one-way latency ---- */
+
+#define ONEWAY_N 1000
+#define BURSTS 50
+#define BURST_LEN 100
+
+/* Receiver child: latency of each of n packets (now - writer stamp),
+ * written back through a pipe. */
+static void oneway_midi(int n, int gap_us, int burst, uint64_t *v)
+{
+	int res[2], ready[2];
+	if (pipe(res) || pipe(ready))
+		die("pipe", NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		midi_error e;
+		midi_conn *c = midi_open("diag:loopback-b", 0, &e);
+		if (!c)
+			_exit(1);
+		(void)!write(ready[1], "r", 1);
+		midi_packet r[256];
+		int got = 0;
+		while (got < n) {
+			int k = midi_recv(c, r, 256, 5000, &e);
+			if (k <= 0)
+				_exit(2);
+			uint64_t now = bench_now_ns();
+			for (int j = 0; j < k && got < n; j++, got++) {
+				uint64_t d = now - r[j].time_ns;
+				(void)!write(res[1], &d, sizeof d);
+			}
+		}
+		_exit(0);
+	}
+	char ch;
+	if (read(ready[0], &ch, 1) != 1)
+		die("receiver", NULL);
+	midi_error e;
+	midi_conn *a = midi_open("diag:loopback-a", MIDI_OPEN_SEND_ONLY, &e);
+	if (!a)
+		die("open loopback-a", &e);
+	midi_packet p = {0, midi_ump_make(0x20903c7f, 0, 0, 0)};
+	for (int i = 0; i < n; i++) {
+		if (midi_send(a, &p, 1, &e) < 0)
+			die("send", &e);
+		if (!burst || (i + 1) % BURST_LEN == 0)
+			usleep((useconds_t)gap_us);
+	}
+	for (int i = 0; i < n; i++)
+		if (read(res[0], &v[i], sizeof v[i]) != sizeof v[i])
+			die("result pipe", NULL);
+	waitpid(pid, NULL, 0);
+	midi_close(a);
+	close(res[0]);
+	close(res[1]);
+	close(ready[0]);
+	close(ready[1]);
+}
+
+static void oneway_pipe(int n, int gap_us, int burst, uint64_t *v)
+{
+	int d[2], res[2];
+	if (pipe(d) || pipe(res))
+		die("pipe", NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		uint64_t m[2];
+		close(d[1]);
+		for (int i = 0; i < n; i++) {
+			if (read(d[0], m, 16) != 16)
+				_exit(1);
+			uint64_t lat = bench_now_ns() - m[0];
+			(void)!write(res[1], &lat, sizeof lat);
+		}
+		_exit(0);
+	}
+	for (int i = 0; i < n; i++) {
+		uint64_t m[2] = {bench_now_ns(), 0};
+		if (write(d[1], m, 16) != 16)
+			die("pipe write", NULL);
+		if (!burst || (i + 1) % BURST_LEN == 0)
+			usleep((useconds_t)gap_us);
+	}
+	for (int i = 0; i < n; i++)
+		if (read(res[0], &v[i], sizeof v[i]) != sizeof v[i])
+			die("result pipe", NULL);
+	waitpid(pid, NULL, 0);
+	close(d[0]);
+	close(d[1]);
+	close(res[0]);
+	close(res[1]);
+}
+
+/* ---- throughput ---- */
+
+#define TP_N 2000000
+
+static double tp_midi(size_t batch, uint64_t *lost)
+{
+	int res[2], ready[2];
+	if (pipe(res) || pipe(ready))
+		die("pipe", NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		midi_error e;
+		midi_conn *c = midi_open("diag:loopback-b", 0, &e);
+		if (!c)
+			_exit(1);
+		(void)!write(ready[1], "r", 1);
+		static midi_packet r[4096];
+		uint64_t got = 0, t0 = 0;
+		while (got + midi_conn_lost(c) < TP_N) {
+			int k = midi_recv(c, r, 4096, 5000, &e);
+			if (k <= 0)
+				break;
+			if (!t0)
+				t0 = bench_now_ns();
+			got += (uint64_t)k;
+		}
+		uint64_t out[2] = {bench_now_ns() - t0, midi_conn_lost(c)};
+		(void)!write(res[1], out, sizeof out);
+		_exit(0);
+	}
+	char ch;
+	if (read(ready[0], &ch, 1) != 1)
+		die("receiver", NULL);
+	midi_error e;
+	midi_conn *a = midi_open("diag:loopback-a", MIDI_OPEN_SEND_ONLY, &e);
+	if (!a)
+		die("open", &e);
+	static midi_packet b[64];
+	for (size_t k = 0; k < 64; k++)
+		b[k] = (midi_packet){0, midi_ump_make(0x40903c00, (uint32_t)k, 0, 0)};
+	for (size_t i = 0; i < TP_N; i += batch)
+		if (midi_send(a, b, batch, &e) < 0)
+			die("send", &e);
+	uint64_t out[2];
+	if (read(res[0], out, sizeof out) != sizeof out)
+		die("result", NULL);
+	waitpid(pid, NULL, 0);
+	midi_close(a);
+	close(res[0]);
+	close(res[1]);
+	close(ready[0]);
+	close(ready[1]);
+	*lost = out[1];
+	return (double)(TP_N - out[1]) * 1e9 / (double)(out[0] ? out[0] : 1);
+}
+
+/* Baseline: the simplest SPSC ring of 16-byte messages in shared memory,
+ * busy-polling both sides, batches of 64. */
+static double tp_spsc(void)
+{
+	enum { SLOTS = 131072 };
+	struct spsc {
+		volatile uint64_t head;
+		char pad[56];
+		volatile uint64_t tail;
+		char pad2[56];
+		uint32_t m[SLOTS][4];
+	} *r = mmap(NULL, sizeof *r, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (r == MAP_FAILED)
+		die("mmap", NULL);
+	int res[2];
+	if (pipe(res))
+		die("pipe", NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		uint64_t pos = 0, t0 = 0, sum = 0;
+		while (pos < TP_N) {
+			uint64_t h = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
+			if (h == pos)
+				continue;
+			if (!t0)
+				t0 = bench_now_ns();
+			for (; pos < h; pos++)
+				sum += r->m[pos % SLOTS][1];
+			__atomic_store_n(&r->tail, pos, __ATOMIC_RELEASE);
+		}
+		uint64_t d = bench_now_ns() - t0;
+		bench_sink = sum;
+		(void)!write(res[1], &d, sizeof d);
+		_exit(0);
+	}
+	uint64_t pos = 0;
+	while (pos < TP_N) {
+		while (pos + 64 - __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE) > SLOTS)
+			;
+		for (int k = 0; k < 64; k++, pos++) {
+			r->m[pos % SLOTS][0] = 0x40903c00;
+			r->m[pos % SLOTS][1] = (uint32_t)pos;
+		}
+		__atomic_store_n(&r->head, pos, __ATOMIC_RELEASE);
+	}
+	uint64_t d;
+	if (read(res[0], &d, sizeof d) != sizeof d)
+		die("result", NULL);
+	waitpid(pid, NULL, 0);
+	munmap(r, sizeof *r);
+	close(res[0]);
+	close(res[1]);
+	return (double)TP_N * 1e9 / (double)d;
+}
+
+static double tp_pipe(size_t batch)
+{
+	int d[2];
+	if (pipe(d))
+		die("pipe", NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(d[0]);
+		static char buf[64 * 16];
+		for (size_t i = 0; i < TP_N / 4; i += batch)
+			if (write(d[1], buf, batch * 16) < 0)
+				_exit(1);
+		_exit(0);
+	}
+	close(d[1]);
+	static char buf[65536];
+	uint64_t got = 0, t0 = 0;
+	ssize_t k;
+	while ((k = read(d[0], buf, sizeof buf)) > 0) {
+		if (!t0)
+			t0 = bench_now_ns();
+		got += (uint64_t)k;
+	}
+	uint64_t dt = bench_now_ns() - t0;
+	waitpid(pid, NULL, 0);
+	close(d[0]);
+	return (double)(got / 16) * 1e9 / (double)dt;
+}
+
+/* ---- open, memory ---- */
+
+static void open_times(uint64_t *v, size_t n)
+{
+	midi_error e;
+	for (size_t i = 0; i < n + 100; i++) {
+		uint64_t t0 = bench_now_ns();
+		midi_conn *c = midi_open("diag:loopback-b", 0, &e);
+		uint64_t t = bench_now_ns() - t0;
+		if (!c)
+			die("open", &e);
+		midi_close(c);
+		if (i >= 100)
+			v[i - 100] = t;
+	}
+}
+
+static void memory(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *de;
+	unsigned long long seg_max = 0, seg_alloc = 0, reg = 0, reg_alloc = 0;
+	int nseg = 0;
+	while ((de = readdir(d))) {
+		char path[600];
+		struct stat st;
+		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (strcmp(de->d_name, "registry") == 0) {
+			reg = (unsigned long long)st.st_size;
+			reg_alloc = (unsigned long long)st.st_blocks * 512;
+		} else if (strncmp(de->d_name, "ep-", 3) == 0 && !strchr(de->d_name, '.')) {
+			nseg++;
+			if ((unsigned long long)st.st_size > seg_max)
+				seg_max = (unsigned long long)st.st_size;
+			seg_alloc += (unsigned long long)st.st_blocks * 512;
+		}
+	}
+	closedir(d);
+	printf("%s{\"name\":\"memory\",\"unit\":\"bytes\",\"registry_mapped\":%llu,"
+	       "\"registry_allocated\":%llu,\"segment_mapped_max\":%llu,\"segments\":%d,"
+	       "\"segments_allocated_total\":%llu}",
+	       nres++ ? "," : "", reg, reg_alloc, seg_max, nseg, seg_alloc);
+}
+
+int main(void)
+{
+	char dir[256];
+	const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+	snprintf(dir, sizeof dir, "%s/midi-bench.XXXXXX", base);
+	if (!mkdtemp(dir))
+		die("mkdtemp", NULL);
+	setenv("MIDI_RUNTIME_DIR", dir, 1);
+	char conf[300];
+	snprintf(conf, sizeof conf, "%s/none.conf", dir);
+	setenv("MIDI_CONFIG", conf, 1);
+	signal(SIGPIPE, SIG_IGN);
+
+	static uint64_t v[NSAMPLES], b[NSAMPLES];
+	printf("{\"bench\":\"broker\",\"results\":[");
+	fflush(stdout);
+	size_t n = ping_rtt(v);
+	size_t bn = pipe_rtt(b);
+	emit_lat("ping_rtt", v, n, "pipe_pingpong", b, bn);
+
+	oneway_midi(ONEWAY_N, 1000, 0, v);
+	oneway_pipe(ONEWAY_N, 1000, 0, b);
+	emit_lat("oneway_sporadic_1ms", v, ONEWAY_N, "pipe", b, ONEWAY_N);
+	oneway_midi(BURSTS * BURST_LEN, 2000, 1, v);
+	oneway_pipe(BURSTS * BURST_LEN, 2000, 1, b);
+	emit_lat("oneway_burst_100", v, BURSTS * BURST_LEN, "pipe", b, BURSTS * BURST_LEN);
+
+	uint64_t lost1, lost64;
+	double s1 = tp_midi(1, &lost1);
+	double p1 = tp_pipe(1);
+	emit_rate("throughput_single", s1, lost1, "pipe_16B_writes", p1);
+	double s64 = tp_midi(64, &lost64);
+	double spsc = tp_spsc();
+	emit_rate("throughput_batch64", s64, lost64, "spsc_ring_batch64", spsc);
+
+	open_times(v, 2000);
+	emit_lat("open", v, 2000, NULL, NULL, 0);
+	memory(dir);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	printf("],\"cpus\":%ld,\"runtime_dir\":\"%s\"}\n", cpus, base);
+	return 0;
+}

@@ -1,7 +1,9 @@
 /* midi-mon: print what an endpoint receives, one message per line in a
  * chosen format, filtered by type, group and channel, until a count, a time
- * limit, a signal or the endpoint's end. Reports lost messages. Front end
- * only: the broker, the filter and the printers are in libmidi. (The
+ * limit, a signal or the endpoint's end (or, with --reconnect, across the
+ * endpoint going away and coming back, with a note on standard error each
+ * time). Reports lost messages. Front end only: the broker, the watcher,
+ * the filter and the printers are in libmidi. (The
  * interactive ncurses monitor is a later addition; for now a terminal gets
  * the text format too.) */
 #include <errno.h>
@@ -16,6 +18,7 @@
 #include "midi/endpoint.h"
 #include "midi/filter.h"
 #include "midi/format.h"
+#include "midi/watch.h"
 
 #define BATCH 256
 
@@ -44,6 +47,7 @@ static void usage(FILE *f)
 		"      --sense             show active sensing (hidden by default)\n"
 		"  -c, --count N           stop after N messages\n"
 		"  -t, --timeout SECONDS   stop after SECONDS (status 4 if -c N was not reached)\n"
+		"      --reconnect         when the endpoint goes away, wait for it to come back\n"
 		"  -h, --help              show this help\n"
 		"      --version           show the version\n\n"
 		"Examples:\n"
@@ -62,7 +66,43 @@ struct monitor {
 	unsigned long seen;      /* messages shown so far */
 	uint64_t lost;           /* lost messages reported so far */
 	int write_failed;        /* errno of a failed write, 0 if none */
+	midi_watcher *watcher;   /* --reconnect: sees the endpoint go and come back */
+	char id[MIDI_ID_MAX];    /* the endpoint's id */
+	int gone;                /* --reconnect: the endpoint is away now */
 };
+
+/* --reconnect: the endpoint went away; say so once. */
+static void note_gone(struct monitor *m, const char *reason)
+{
+	if (m->gone)
+		return;
+	m->gone = 1;
+	fflush(stdout);
+	if (reason)
+		cli_warn("%s; waiting for it to come back", reason);
+	else
+		cli_warn("endpoint %s went away; waiting for it to come back", m->id);
+}
+
+/* --reconnect: follow the watcher's events about our endpoint. 0 or a
+ * negative status (e filled). */
+static int watch_endpoint(struct monitor *m, midi_error *e)
+{
+	midi_watch_event ev;
+	int r;
+	while ((r = midi_watch_next(m->watcher, &ev, 0, e)) > 0) {
+		if (strcmp(ev.info.id, m->id) != 0)
+			continue;
+		if (ev.kind == MIDI_WATCH_REMOVED) {
+			note_gone(m, NULL);
+		} else if (ev.kind == MIDI_WATCH_ADDED && m->gone) {
+			m->gone = 0;
+			fflush(stdout);
+			cli_warn("endpoint %s is back", m->id);
+		}
+	}
+	return r;
+}
 
 /* Report newly lost messages; return 1 if there were any so far. */
 static int check_lost(struct monitor *m)
@@ -112,7 +152,7 @@ static int parse_format(const char *name, midi_format *fmt)
 	return 0;
 }
 
-enum { OPT_ABS = 256, OPT_TYPE, OPT_CHANNEL, OPT_CLOCK, OPT_SENSE };
+enum { OPT_ABS = 256, OPT_TYPE, OPT_CHANNEL, OPT_CLOCK, OPT_SENSE, OPT_RECONNECT };
 
 int main(int argc, char **argv)
 {
@@ -122,14 +162,15 @@ int main(int argc, char **argv)
 		{"type", required_argument, 0, OPT_TYPE}, {"group", required_argument, 0, 'g'},
 		{"channel", required_argument, 0, OPT_CHANNEL}, {"clock", no_argument, 0, OPT_CLOCK},
 		{"sense", no_argument, 0, OPT_SENSE},    {"count", required_argument, 0, 'c'},
-		{"timeout", required_argument, 0, 't'},  {"help", no_argument, 0, 'h'},
-		{"version", no_argument, 0, 'V'},        {0, 0, 0, 0},
+		{"timeout", required_argument, 0, 't'},  {"reconnect", no_argument, 0, OPT_RECONNECT},
+		{"help", no_argument, 0, 'h'},           {"version", no_argument, 0, 'V'},
+		{0, 0, 0, 0},
 	};
 	struct monitor m = {0};
 	const char *ep_opt = NULL, *types = NULL;
 	midi_format fmt = MIDI_FMT_TEXT;
 	unsigned pflags = 0;
-	int clock = 0, sense = 0, c;
+	int clock = 0, sense = 0, reconnect = 0, c;
 	double seconds = -1;
 	midi_error e = {0};
 
@@ -164,6 +205,7 @@ int main(int argc, char **argv)
 			if (cli_seconds(optarg, "timeout", &seconds) < 0)
 				return EXIT_USAGE;
 			break;
+		case OPT_RECONNECT: reconnect = 1; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': cli_version(); return 0;
 		default: return cli_usage_error("invalid option");
@@ -198,18 +240,26 @@ int main(int argc, char **argv)
 	sigdelset(&waitmask, SIGINT);
 	sigdelset(&waitmask, SIGTERM);
 
-	m.conn = midi_open(spec, 0, &e);
+	m.conn = midi_open(spec, reconnect ? MIDI_OPEN_RECONNECT : 0, &e);
 	if (!m.conn)
 		return cli_report(&e);
+	snprintf(m.id, sizeof m.id, "%s", midi_conn_info(m.conn)->id);
+	if (reconnect && !(m.watcher = midi_watch_open(MIDI_WATCH_ALL, &e))) {
+		midi_close(m.conn);
+		return cli_report(&e);
+	}
 	uint64_t start = cli_now_ns();
 	uint64_t deadline = seconds >= 0 ? start + (uint64_t)llround(seconds * 1e9) : 0;
 	if (deadline == 0 && seconds >= 0)
 		deadline = 1; /* -t 0: already due */
 	m.printer = midi_printer_new(fmt, pflags, start, &e);
 	int fd = m.printer ? midi_conn_fd(m.conn, &e) : -1;
-	if (fd < 0) {
+	int wfd = fd >= 0 && m.watcher ? midi_watch_fd(m.watcher, &e) : -1;
+	if (fd < 0 || (m.watcher && wfd < 0)) {
 		int st = cli_report(&e);
 		midi_printer_free(m.printer);
+		if (m.watcher)
+			midi_watch_close(m.watcher);
 		midi_close(m.conn);
 		return st;
 	}
@@ -219,8 +269,17 @@ int main(int argc, char **argv)
 	midi_packet buf[BATCH];
 	int status = 0, done = 0, timed_out = 0;
 	while (!done && !stop_signal) {
+		if (m.watcher && watch_endpoint(&m, &e) < 0) {
+			fflush(stdout);
+			status = cli_report(&e);
+			break;
+		}
 		int n = midi_recv(m.conn, buf, BATCH, 0, &e);
-		if (n < 0) {
+		if (n == -MIDI_ERR_CLOSED && reconnect) {
+			/* The library reconnects when the id comes back. */
+			note_gone(&m, e.msg);
+			n = 0;
+		} else if (n < 0) {
 			fflush(stdout);
 			status = cli_report(&e);
 			break;
@@ -243,9 +302,16 @@ int main(int argc, char **argv)
 			timed_out = 1;
 			break;
 		}
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		/* While the endpoint is away, look again every 100 ms. */
+		if (m.gone && (ms < 0 || ms > 100))
+			ms = 100;
+		if (m.watcher && (fd = midi_conn_fd(m.conn, &e)) < 0) {
+			status = cli_report(&e);
+			break;
+		}
+		struct pollfd pfd[2] = {{.fd = fd, .events = POLLIN}, {.fd = wfd, .events = POLLIN}};
 		struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-		if (ppoll(&pfd, 1, ms < 0 ? NULL : &ts, &waitmask) < 0 && errno != EINTR) {
+		if (ppoll(pfd, m.watcher ? 2 : 1, ms < 0 ? NULL : &ts, &waitmask) < 0 && errno != EINTR) {
 			midi_error_sys(&e, errno, "waiting for messages");
 			status = cli_report(&e);
 			break;
@@ -256,6 +322,8 @@ int main(int argc, char **argv)
 	if (fflush(stdout) != 0 && !m.write_failed)
 		m.write_failed = errno;
 	midi_printer_free(m.printer);
+	if (m.watcher)
+		midi_watch_close(m.watcher);
 	midi_close(m.conn);
 
 	if (m.write_failed && m.write_failed != EPIPE) {

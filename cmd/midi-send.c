@@ -1,7 +1,8 @@
 /* midi-send: send MIDI messages given as arguments, on standard input or in a
  * file, in any input format, to an endpoint; or with -n print the UMP
- * packets it would send. Front end only: parsing, translation and the broker
- * are in libmidi. */
+ * packets it would send. With --reconnect, sending waits while the endpoint
+ * is away and goes on when it comes back. Front end only: parsing,
+ * translation and the broker are in libmidi. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -33,13 +34,27 @@ struct sender {
 	uint64_t sent;
 	midi_error err;
 	int failed;
+	int reconnect;         /* --reconnect */
 };
 
+/* Send the batch. A send that finds the endpoint gone sends nothing, so
+ * with --reconnect the same batch is tried again (every 20 ms) until the
+ * endpoint is back. */
 static int flush_batch(struct sender *s)
 {
 	if (s->nbatch == 0 || s->dry_run)
 		return 0;
-	if (midi_send(s->conn, s->batch, s->nbatch, &s->err) < 0) {
+	int gone = 0, r;
+	while ((r = midi_send(s->conn, s->batch, s->nbatch, &s->err)) == -MIDI_ERR_CLOSED &&
+	       s->reconnect) {
+		if (!gone)
+			cli_warn("%s; waiting for it to come back", s->err.msg);
+		gone = 1;
+		cli_sleep_until(cli_now_ns() + 20000000ull);
+	}
+	if (gone && r == 0)
+		cli_warn("endpoint %s is back", midi_conn_info(s->conn)->id);
+	if (r < 0) {
 		s->failed = 1;
 		return -1;
 	}
@@ -115,6 +130,7 @@ static void usage(FILE *f)
 		"  -P, --protocol P        translate channel voice messages to midi1 or midi2\n"
 		"      --interval MS       at least MS milliseconds between messages\n"
 		"  -n, --dry-run           print the UMP packets instead of sending them\n"
+		"      --reconnect         when the endpoint goes away, wait for it to come back\n"
 		"  -h, --help              show this help\n"
 		"      --version           show the version\n\n"
 		"Examples:\n"
@@ -150,8 +166,9 @@ int main(int argc, char **argv)
 		{"endpoint", required_argument, 0, 'e'}, {"format", required_argument, 0, 'f'},
 		{"input", required_argument, 0, 'i'},    {"group", required_argument, 0, 'g'},
 		{"protocol", required_argument, 0, 'P'}, {"dry-run", no_argument, 0, 'n'},
-		{"interval", required_argument, 0, 'I'}, {"help", no_argument, 0, 'h'},
-		{"version", no_argument, 0, 'V'},        {0, 0, 0, 0},
+		{"interval", required_argument, 0, 'I'}, {"reconnect", no_argument, 0, 'R'},
+		{"help", no_argument, 0, 'h'},           {"version", no_argument, 0, 'V'},
+		{0, 0, 0, 0},
 	};
 	struct sender s = {0};
 	const char *ep_opt = NULL, *input = NULL;
@@ -182,6 +199,7 @@ int main(int argc, char **argv)
 				return cli_usage_error("unknown protocol '%s' (expected midi1 or midi2)", optarg);
 			break;
 		case 'n': s.dry_run = 1; break;
+		case 'R': s.reconnect = 1; break;
 		case 'I':
 			if (cli_uint(optarg, 0, 3600000, "interval", &ms) < 0)
 				return EXIT_USAGE;
@@ -210,7 +228,7 @@ int main(int argc, char **argv)
 		const char *spec = cli_endpoint(ep_opt);
 		if (!spec)
 			return cli_usage_error("no endpoint: use -e SPEC or set MIDI_ENDPOINT (or -n for a dry run)");
-		s.conn = midi_open(spec, MIDI_OPEN_SEND_ONLY, &e);
+		s.conn = midi_open(spec, MIDI_OPEN_SEND_ONLY | (s.reconnect ? MIDI_OPEN_RECONNECT : 0), &e);
 		if (!s.conn)
 			return cli_report(&e);
 	}

@@ -61,7 +61,11 @@ _midi() {
 		COMPREPLY=($(compgen -f -- "$cur"))
 		compopt -o filenames 2>/dev/null
 		;;
-	-g | --group | --channel | -c | --count | -t | --timeout | --interval | -W | --wait | --rate | --idle)
+	--input-format)
+		COMPREPLY=($(compgen -W "text ump hex bin" -- "$cur"))
+		;;
+	-g | --group | --channel | -c | --count | -t | --timeout | --interval | -W | --wait | --rate | --idle | \
+		--name | --function-block | --product-instance-id | --identity)
 		return 0
 		;;
 	*) handled= ;;
@@ -78,7 +82,8 @@ _midi() {
 		for ((i = 1; i < n; i++)); do
 			case ${words[i]} in
 			-e | --endpoint | -f | --format | -i | --input | -o | --output | -g | --group | -P | --protocol | \
-				--type | --channel | -c | --count | -t | --timeout | --interval | -W | --wait | --rate | --idle)
+				--type | --channel | -c | --count | -t | --timeout | --interval | -W | --wait | --rate | --idle | \
+				--input-format | --name | --function-block | --product-instance-id | --identity)
 				((i++)) ;;
 			-*) ;;
 			*) cmd=${words[i]}; break ;;
@@ -86,7 +91,7 @@ _midi() {
 		done
 		if [[ -z $cmd ]]; then
 			case $prog in
-			midi-loop) COMPREPLY=($(compgen -W "create remove list ping" -- "$cur")) ;;
+			midi-loop) COMPREPLY=($(compgen -W "create remove list virtual ping" -- "$cur")) ;;
 			midi-sysex) COMPREPLY=($(compgen -W "send capture request" -- "$cur")) ;;
 			esac
 		elif [[ $prog == midi-loop && $cmd == remove ]]; then

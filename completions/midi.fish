@@ -14,7 +14,7 @@ for prog in midi-list midi-watch midi-send midi-mon midi-sysex midi-loop
     complete -c $prog -s h -l help -d 'Show help'
     complete -c $prog -l version -d 'Show the version'
 end
-for prog in midi-list midi-watch midi-send midi-mon midi-sysex
+for prog in midi-list midi-send midi-mon midi-sysex
     complete -c $prog -s e -l endpoint -x -a '(__midi_endpoints)' -d 'Endpoint id or name part'
 end
 
@@ -27,6 +27,9 @@ complete -c midi-list -l ids -d 'Only the ids'
 # midi-watch
 complete -c midi-watch -s a -l all -d 'Include diagnostic endpoints'
 complete -c midi-watch -l json -d 'JSON lines'
+complete -c midi-watch -l once -d 'Print the endpoints present now and exit'
+complete -c midi-watch -s c -l count -x -d 'Stop after N events'
+complete -c midi-watch -s t -l timeout -x -d 'Stop after SECONDS'
 
 # midi-send
 complete -c midi-send -s f -l format -x -a 'text hex ump bin smf' -d 'Input format'
@@ -35,6 +38,7 @@ complete -c midi-send -s g -l group -x -a '(seq 1 16)' -d 'Default group'
 complete -c midi-send -s P -l protocol -x -a 'midi1 midi2' -d 'Translate to a protocol'
 complete -c midi-send -l interval -x -d 'Milliseconds between messages'
 complete -c midi-send -s n -l dry-run -d 'Print UMP packets instead of sending'
+complete -c midi-send -l reconnect -d 'Wait for the endpoint to come back when it goes away'
 
 # midi-mon
 set -l __midi_types note pressure cc pc pb rpn pernote sysex system clock sense utility stream flex other voice midi1 midi2 all
@@ -48,6 +52,7 @@ complete -c midi-mon -l clock -d 'Show timing clock'
 complete -c midi-mon -l sense -d 'Show active sensing'
 complete -c midi-mon -s c -l count -x -d 'Stop after N messages'
 complete -c midi-mon -s t -l timeout -x -d 'Stop after SECONDS'
+complete -c midi-mon -l reconnect -d 'Wait for the endpoint to come back when it goes away'
 
 # midi-sysex
 complete -c midi-sysex -n __fish_use_subcommand -x -a 'send capture request'
@@ -58,8 +63,19 @@ complete -c midi-loop -f
 complete -c midi-loop -n __fish_use_subcommand -a create -d 'Create a loopback pair'
 complete -c midi-loop -n __fish_use_subcommand -a remove -d 'Remove a loopback pair'
 complete -c midi-loop -n __fish_use_subcommand -a list -d 'List loopback pairs'
+complete -c midi-loop -n __fish_use_subcommand -a virtual -d 'Host a virtual device'
 complete -c midi-loop -n __fish_use_subcommand -a ping -d 'Round trips through diag:ping'
 complete -c midi-loop -n '__fish_seen_subcommand_from remove' -a '(__midi_loop_names)'
+set -l __midi_virt '__fish_seen_subcommand_from virtual'
+complete -c midi-loop -n $__midi_virt -s f -l format -x -a 'text ump hex bin json' -d 'Output format'
+complete -c midi-loop -n $__midi_virt -l input-format -x -a 'text ump hex bin' -d 'Input format'
+complete -c midi-loop -n $__midi_virt -l name -x -d 'Endpoint Name it declares'
+complete -c midi-loop -n $__midi_virt -l function-block -x -d 'name=,groups=,dir=,midi1=,ui=,active=,ci=,sysex8='
+complete -c midi-loop -n $__midi_virt -l product-instance-id -x -d 'Product Instance Id'
+complete -c midi-loop -n $__midi_virt -l identity -x -d 'Device identity MMMMMM:FFFF:MMMM:VVVVVVVV'
+complete -c midi-loop -n $__midi_virt -l protocol -x -a 'midi1 midi2' -d 'The only protocol it speaks'
+complete -c midi-loop -n $__midi_virt -l silent -d 'Never answer discovery'
+complete -c midi-loop -n $__midi_virt -l exit-on-eof -d 'Stop at the end of standard input'
 complete -c midi-loop -n '__fish_seen_subcommand_from ping' -s c -l count -x -d 'Pings to send'
 complete -c midi-loop -n '__fish_seen_subcommand_from ping' -s i -l interval -x -d 'Milliseconds between pings'
 complete -c midi-loop -n '__fish_seen_subcommand_from ping' -s W -l wait -x -d 'Milliseconds to wait for each reply'

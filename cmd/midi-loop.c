@@ -490,7 +490,7 @@ static int virtual_options(int argc, char **argv, midi_device_decl *decl, midi_f
 	unsigned nfb = 0;
 	int protocol = 0, silent = 0, have_infmt = 0, c, st;
 
-	optind = 1;
+	optind = 0; /* full reinitialisation: options may follow NAME */
 	while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':

@@ -2,6 +2,7 @@
 # run.sh: runs every benchmark binary build/bench/bench_* (built by
 # `make bench`) and prints ONE JSON document on stdout:
 #   {"benchmarks":[<object of bench_a>,<object of bench_b>,...]}
+# bench/bench_*.sh scripts (end-to-end program benchmarks) run too.
 # Each binary prints one JSON object (see bench/bench.h); a binary that
 # fails or prints nothing is reported as {"bench":"NAME","error":"..."}.
 # Progress goes to stderr. B=dir selects another build directory.
@@ -10,7 +11,7 @@ cd "$(dirname "$0")/.."
 dir=${B:-build}/bench
 first=1
 printf '{"benchmarks":['
-for b in "$dir"/bench_*; do
+for b in "$dir"/bench_* bench/bench_*.sh; do
 	[ -x "$b" ] || continue
 	name=$(basename "$b")
 	echo "running $name" >&2

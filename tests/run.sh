@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # run.sh: the whole test run behind `make check`. Runs every unit test (plain
-# build, then AddressSanitizer+UndefinedBehaviorSanitizer build), every bats
+# build, then AddressSanitizer+UndefinedBehaviorSanitizer build, then the
+# library tests under valgrind), every bats
 # file against bin/, and a short libFuzzer run of every fuzz target. Each
 # suite speaks TAP; this script counts "ok"/"not ok" lines and ends with one
 # summary line: "N passed, N failed".
@@ -42,6 +43,22 @@ run_unit() { # $1 = dir with test binaries, $2 = label
 
 run_unit build plain
 run_unit build-asan asan
+
+# valgrind over the library tests that do not fork broker processes (the
+# broker tests run under ASan instead): every error or leak fails.
+if command -v valgrind >/dev/null; then
+	for t in build/tests/test_*; do
+		n=$(basename "$t")
+		case "$n" in test_broker*|test_ring*|test_chaos*|test_runtime*|test_watch*|test_virt*|test_reconnect*) continue;; esac
+		echo "== valgrind $n"
+		if MIDI_RUNTIME_DIR=$(mktemp -d "$log/rt.XXXXXX") timeout 900 valgrind -q --error-exitcode=99 \
+			--leak-check=full --errors-for-leak-kinds=definite,indirect "$t" >"$log/vg-$n.out" 2>"$log/vg-$n.err"; then
+			pass=$((pass + 1))
+		else
+			fail=$((fail + 1)); failed_names+=("valgrind/$n"); echo "  FAIL valgrind/$n"; tail -30 "$log/vg-$n.err"
+		fi
+	done
+fi
 
 if command -v bats >/dev/null && ls tests/bats/*.bats >/dev/null 2>&1; then
 	for f in tests/bats/*.bats; do

@@ -5,6 +5,7 @@
 #define MIDI_BROKER_H
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -23,6 +24,7 @@ struct rt {
 	int dirfd;              /* O_DIRECTORY|O_NOFOLLOW */
 	int lockfd;             /* registry.lock (reopened after fork) */
 	int locked;             /* this process holds the registry lock */
+	pthread_mutex_t mu;     /* threads of this process take the registry lock in turn */
 	struct reg_hdr *reg;    /* registry mapping */
 	size_t reg_size;
 };
@@ -50,31 +52,35 @@ int proc_key_alive(uint64_t key);
 /* ---- registry (registry.c) ---- */
 
 #define REG_MAGIC 0x3147455249444d4dull /* "MMIDIREG1" */
-#define REG_VERSION 1u
+#define REG_VERSION 2u
 #define REG_SLOTS 64u
 #define REG_EVENTS 256u
 #define SEG_NAME_MAX 32
 
 enum reg_event_kind { REG_EV_ADDED = 1, REG_EV_REMOVED = 2, REG_EV_UPDATED = 3 };
-/* Changed-property mask of an "updated" event. */
-#define REG_CH_NAME 0x01
-#define REG_CH_DESCRIPTION 0x02
-#define REG_CH_FLAGS 0x04
-#define REG_CH_STREAM 0x08 /* discovery properties (later) */
-#define REG_CH_SEGMENT 0x10 /* segment rebuilt */
+/* The mask of an "updated" event holds MIDI_PROP_* bits (discovery.h,
+ * watch.h); REG_CH_SEGMENT says only the segment was replaced. */
+#define REG_CH_SEGMENT 0x80000000u
 
+/* An event names the endpoint by id and incarnation and keeps what a
+ * watcher needs to report an endpoint that is already gone again. */
 struct reg_event {
 	uint64_t seq;
 	uint32_t kind;
 	uint32_t mask;
-	uint64_t uid;
+	uint64_t incarnation;
 	char id[MIDI_ID_MAX];
+	char name[MIDI_NAME_MAX];
+	char transport[16];
+	uint32_t purpose;
+	uint32_t pad;
 };
 
 struct reg_slot {
 	uint32_t state;  /* 0 free, 1 active */
 	uint32_t hosted; /* clients write into the `in` ring, a host serves it */
-	uint64_t uid;    /* incarnation id, never reused */
+	uint64_t uid;    /* segment id, never reused (a replaced segment gets a new one) */
+	uint64_t incarnation; /* the uid the endpoint was added with (kept across re-segmenting) */
 	char seg[SEG_NAME_MAX];  /* segment file name in the runtime directory */
 	char peer[MIDI_ID_MAX];  /* transport-private: crossing partner (loops) */
 	uint64_t tpriv[8];       /* transport-private */
@@ -92,13 +98,27 @@ struct reg_hdr {
 	uint64_t event_seq;  /* sequence number of the next event */
 	uint64_t next_uid;
 	uint64_t conf_stamp[3]; /* mtime ns, size, inode of the applied config (0 = none) */
-	uint64_t pad1[22];
+	uint32_t ev_futex;   /* bumped (and woken) with every event: watchers wait on it */
+	uint32_t pad2;
+	uint64_t pad1[21];
 	struct reg_slot slots[REG_SLOTS];
 	struct reg_event events[REG_EVENTS];
 };
 
 /* Lock-free snapshot of the active slots (sanitised); *n set. */
 int reg_snapshot(struct rt *rt, struct reg_slot *out, size_t *n, midi_error *e);
+/* The same, with the event sequence number that goes with it (every event
+ * below *seq is reflected in the snapshot) and the log entries from seq
+ * `from` (at most REG_EVENTS; *nev set; *overflow set when entries since
+ * `from` were overwritten already). evs may be NULL. */
+int reg_read(struct rt *rt, struct reg_slot *out, size_t *n, uint64_t *seq, uint64_t from,
+	     struct reg_event *evs, size_t *nev, int *overflow, midi_error *e);
+static inline uint64_t reg_event_seq(const struct rt *rt)
+{
+	return __atomic_load_n(&rt->reg->event_seq, __ATOMIC_ACQUIRE);
+}
+/* Wait (at most timeout_ns) while the event sequence is still seq. */
+void reg_wait(struct rt *rt, uint64_t seq, int64_t timeout_ns);
 /* Take the registry lock (bounded), rebuilding a garbage registry and
  * repairing a half-done change. */
 int reg_lock(struct rt *rt, midi_error *e);
@@ -114,6 +134,16 @@ int reg_add_locked(struct rt *rt, const struct reg_slot *tmpl, midi_error *e);
 /* Remove: closes the segment with reason, posts "removed", unlinks files. */
 void reg_remove_locked(struct rt *rt, int idx, const char *reason);
 void reg_event_locked(struct rt *rt, uint32_t kind, uint32_t mask, const struct reg_slot *s);
+/* Under the lock: store the stream (discovery) properties of *src into
+ * slot idx if it is still the incarnation given, recompute the display
+ * name, and post "updated" with what changed plus extra. Returns the
+ * changed bits (0: nothing changed or the endpoint is gone). */
+uint32_t reg_update_stream_locked(struct rt *rt, const char *id, uint64_t incarnation,
+				  const midi_endpoint_info *src, uint32_t extra);
+/* Property bits (MIDI_PROP_*) that differ between a and b. */
+uint32_t info_diff(const midi_endpoint_info *a, const midi_endpoint_info *b);
+/* Display name: user name, else Endpoint Name, else the transport's name. */
+void info_display_name(midi_endpoint_info *i);
 /* Replace a corrupt segment of slot idx by a fresh one (new uid). */
 int reg_reseg_locked(struct rt *rt, int idx, midi_error *e);
 void reg_sanitize_slot(struct reg_slot *s);
@@ -211,6 +241,35 @@ void seg_close(struct seg *s, const char *reason);
 int seg_closed(const struct seg *s, char *reason, size_t n);
 /* Count of live clients of a slot's segment (maps the header only). */
 unsigned seg_count_clients(struct rt *rt, const struct reg_slot *slot);
+
+/* ---- endpoints hosted by applications (apphost.c) ---- */
+
+/* 1 if a process holds the host lock of segment uid, 0 if it is free or
+ * missing. Cheap: one open and a non-blocking flock. */
+int app_host_alive(struct rt *rt, uint64_t uid);
+/* Remove every application-hosted endpoint (virt) whose host is gone,
+ * with the transport's reason. Returns the count removed. */
+int app_hosts_reap(struct rt *rt);
+/* 1 if slot is of a transport hosted by an application. */
+int slot_app_hosted(const struct reg_slot *slot);
+/* Remove slot's endpoint if it is application-hosted and its host is gone
+ * (checked again under the registry lock). Returns 1 if removed. */
+int app_host_reap_one(struct rt *rt, const struct reg_slot *slot);
+
+/* ---- the discovery agent (agent.c) ---- */
+
+/* Private midi_open flag: the connection is not counted as a client (the
+ * discovery agent); it still gets a connection id for replies to it. */
+#define CONN_AGENT 0x40000000u
+
+/* Start, detached, the one discovery agent of the endpoint in slot (unless
+ * one runs already): it connects, runs UMP discovery with a timeout
+ * (MIDI_DISCOVERY_TIMEOUT_MS, default 1000) and stores the results. */
+int agent_spawn_discovery(struct rt *rt, const struct reg_slot *slot, midi_error *e);
+/* The timeout in ms. */
+int discovery_timeout_ms(void);
+/* Configuration file changed since last applied (stat only). */
+int rt_conf_changed(struct rt *rt);
 
 /* ---- hosting (host.c) ---- */
 

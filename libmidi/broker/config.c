@@ -12,6 +12,8 @@
  * "updated" events posted). A broken file is reported by every call that
  * reads the registry, not ignored. */
 #include "broker/broker.h"
+#include "midi/discovery.h"
+#include "midi/watch.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -266,10 +268,10 @@ static uint32_t set_props(const struct conf *c, struct reg_slot *s)
 	snprintf(name, sizeof name, "%s",
 		 user[0] ? user : i->ump_name[0] ? i->ump_name : i->transport_name);
 	uint32_t mask = 0;
-	if (strcmp(user, i->user_name) || strcmp(name, i->name))
-		mask |= REG_CH_NAME;
-	if (strcmp(desc, i->description))
-		mask |= REG_CH_DESCRIPTION;
+	if (strcmp(user, i->user_name) || strcmp(desc, i->description))
+		mask |= MIDI_PROP_USER;
+	if (strcmp(name, i->name))
+		mask |= MIDI_PROP_NAME;
 	memcpy(i->user_name, user, sizeof user);
 	memcpy(i->description, desc, sizeof desc);
 	memcpy(i->name, name, sizeof name);
@@ -324,7 +326,7 @@ int conf_apply_locked(struct rt *rt, const struct conf *c, midi_error *e)
 			reg_write_begin(rt);
 			s->info.flags |= MIDI_EPF_PERSISTENT;
 			s->info.generation++;
-			reg_event_locked(rt, REG_EV_UPDATED, REG_CH_FLAGS, s);
+			reg_event_locked(rt, REG_EV_UPDATED, MIDI_PROP_PERSISTENT, s);
 			reg_write_end(rt);
 		}
 	}
@@ -348,29 +350,53 @@ int conf_apply_locked(struct rt *rt, const struct conf *c, midi_error *e)
 	return r;
 }
 
+/* Stamp of the configuration file now: 0 with stamp all zero if there is
+ * none, negative status if it cannot be inspected. */
+static int conf_stamp_now(char *path, size_t n, uint64_t stamp[3], midi_error *e)
+{
+	struct stat st;
+	stamp[0] = stamp[1] = stamp[2] = 0;
+	if (conf_path(path, n) < 0)
+		return 0;
+	if (stat(path, &st) == 0) {
+		stamp[0] = (uint64_t)st.st_mtim.tv_sec * 1000000000ull + (uint64_t)st.st_mtim.tv_nsec;
+		stamp[1] = (uint64_t)st.st_size;
+		stamp[2] = (uint64_t)st.st_ino;
+	} else if (errno != ENOENT) {
+		return midi_error_sys(e, errno, "cannot read configuration file %s", path);
+	}
+	return 0;
+}
+
+static int stamp_applied(const struct reg_hdr *h, const uint64_t stamp[3])
+{
+	return __atomic_load_n(&h->conf_stamp[0], __ATOMIC_RELAXED) == stamp[0] &&
+	       __atomic_load_n(&h->conf_stamp[1], __ATOMIC_RELAXED) == stamp[1] &&
+	       __atomic_load_n(&h->conf_stamp[2], __ATOMIC_RELAXED) == stamp[2] &&
+	       h->magic == REG_MAGIC;
+}
+
+int rt_conf_changed(struct rt *rt)
+{
+	char path[PATH_MAX];
+	uint64_t stamp[3];
+	if (conf_stamp_now(path, sizeof path, stamp, NULL) < 0)
+		return 0;
+	return !stamp_applied(rt->reg, stamp);
+}
+
 int rt_refresh(struct rt *rt, midi_error *e)
 {
 	char path[PATH_MAX];
-	uint64_t stamp[3] = {0, 0, 0};
-	struct stat st;
-	if (conf_path(path, sizeof path) == 0) {
-		if (stat(path, &st) == 0) {
-			stamp[0] = (uint64_t)st.st_mtim.tv_sec * 1000000000ull +
-				   (uint64_t)st.st_mtim.tv_nsec;
-			stamp[1] = (uint64_t)st.st_size;
-			stamp[2] = (uint64_t)st.st_ino;
-		} else if (errno != ENOENT) {
-			return midi_error_sys(e, errno, "cannot read configuration file %s", path);
-		}
-	}
+	uint64_t stamp[3];
+	int r = conf_stamp_now(path, sizeof path, stamp, e);
+	if (r < 0)
+		return r;
 	struct reg_hdr *h = rt->reg;
-	if (__atomic_load_n(&h->conf_stamp[0], __ATOMIC_RELAXED) == stamp[0] &&
-	    __atomic_load_n(&h->conf_stamp[1], __ATOMIC_RELAXED) == stamp[1] &&
-	    __atomic_load_n(&h->conf_stamp[2], __ATOMIC_RELAXED) == stamp[2] &&
-	    h->magic == REG_MAGIC)
+	if (stamp_applied(h, stamp))
 		return 0;
 	struct conf c;
-	int r = stamp[0] || stamp[1] || stamp[2] ? conf_parse_file(path, &c, e) : 0;
+	r = stamp[0] || stamp[1] || stamp[2] ? conf_parse_file(path, &c, e) : 0;
 	if (r < 0)
 		return r;
 	if (!(stamp[0] || stamp[1] || stamp[2]))

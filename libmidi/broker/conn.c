@@ -9,13 +9,23 @@
  * written in one locked batch, so it never interleaves with another
  * sender's SysEx; other messages are not held (a Timing Clock sent during a
  * long SysEx goes out at once). A connection is used by one thread at a
- * time. MIDI_OPEN_RECONNECT is stored; re-resolving the id on CLOSED is a
- * later issue (resolve_and_map() is already separate for that). */
+ * time.
+ *
+ * Endpoint life: a removed endpoint's segment is closed with a reason;
+ * connections then fail with -MIDI_ERR_CLOSED. Endpoints hosted by an
+ * application (virt) are checked while waiting (every 100 ms, and by the
+ * descriptor thread): a free host lock removes them. With
+ * MIDI_OPEN_RECONNECT a connection that finds its endpoint closed detaches
+ * (unmaps everything) and re-attaches, by exact id, when the registry shows
+ * a new incarnation; the receive cursor starts at the beginning of the new
+ * `out` ring. The descriptor thread follows: while detached it waits on the
+ * registry's event counter instead of the ring. */
 #include "broker/broker.h"
 #include "transport/transport.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -34,6 +44,7 @@
 #define FUTURE_TOLERANCE_NS 1000000ull   /* 1 ms: closer than this is "now" */
 #define FUTURE_MAX_NS 3600000000000ull   /* 1 hour */
 #define HOLD_MAX 1048576u                /* SysEx packets held per group */
+#define LOOK_AGAIN_NS 500000000ull       /* detached: look at the registry at least this often */
 
 struct hold {
 	midi_packet *p;
@@ -43,6 +54,12 @@ struct hold {
 struct midi_conn {
 	struct rt *rt;
 	unsigned flags;
+	char id[MIDI_ID_MAX];    /* exact id (reconnect) */
+	int detached;            /* reconnecting: nothing mapped */
+	uint64_t old_uid;        /* segment of the incarnation that went away */
+	uint64_t look_seq, look_ns; /* detached: registry last looked at */
+	uint64_t reconnects;
+	uint32_t host_gone;      /* set by the descriptor thread: host lock found free */
 	unsigned long fork_gen;
 	struct reg_slot slot;
 	midi_endpoint_info info;
@@ -65,6 +82,7 @@ struct midi_conn {
 	int evfd;
 	pthread_t thr;
 	int thr_started;
+	int thr_detached;        /* the thread watches the registry, not the ring */
 	uint32_t thr_stop;
 	uint32_t armed;
 	uint32_t thr_sleeping;
@@ -145,6 +163,8 @@ int midi_find(const char *spec, midi_endpoint_info *out, midi_error *e)
 	if (!rt)
 		return -MIDI_ERR_RUNTIME;
 	int r = rt_refresh(rt, e);
+	if (r == 0)
+		app_hosts_reap(rt);
 	size_t n = 0;
 	struct reg_slot *v = r < 0 ? NULL : snapshot_alloc(rt, &n, e);
 	if (!v) {
@@ -172,6 +192,8 @@ int midi_list(midi_endpoint_info **out, size_t *count, unsigned flags, midi_erro
 	if (!rt)
 		return -MIDI_ERR_RUNTIME;
 	int r = rt_refresh(rt, e);
+	if (r == 0)
+		app_hosts_reap(rt);
 	size_t n = 0;
 	struct reg_slot *v = r < 0 ? NULL : snapshot_alloc(rt, &n, e);
 	if (!v) {
@@ -242,6 +264,35 @@ static int map_slot(struct rt *rt, struct reg_slot *slot, struct seg *s, midi_er
 	return seg_map(rt, slot->seg, slot->uid, s, &corrupt, e);
 }
 
+/* After resolve_and_map: register as a client, set the cursor, make sure
+ * the endpoint has a host. */
+static int attached(struct midi_conn *c, uint64_t pos, midi_error *e)
+{
+	if (c->flags & CONN_AGENT) {
+		/* Not counted as a client; an id for replies addressed to it. */
+		do
+			c->conn_id = __atomic_fetch_add(&c->own.hdr->next_conn_id, 1,
+							__ATOMIC_RELAXED);
+		while (c->conn_id == 0 || c->conn_id == RING_ALL);
+		c->client_idx = -1;
+	} else {
+		c->client_idx = seg_client_add(&c->own, &c->conn_id);
+	}
+	c->tag = c->slot.hosted ? c->conn_id : 0;
+	c->cur.pos = pos;
+	c->seen_pos = c->cur.pos;
+	c->last_wpos = 0;
+	c->info = c->slot.info;
+	unsigned live = 0;
+	for (unsigned k = 0; k < SEG_CLIENTS; k++)
+		live += __atomic_load_n(&c->own.hdr->clients[k].owner, __ATOMIC_RELAXED) != 0;
+	c->info.clients = live;
+	c->host_check_ns = broker_now_ns();
+	if (c->slot.hosted && !slot_app_hosted(&c->slot))
+		return host_ensure(c->rt, &c->slot, &c->hostfd, e);
+	return 0;
+}
+
 static int open_lock(struct midi_conn *c, midi_error *e)
 {
 	if (c->txlockfd >= 0)
@@ -249,7 +300,7 @@ static int open_lock(struct midi_conn *c, midi_error *e)
 	c->txlockfd = rt_open(c->rt, c->txlock, O_RDWR | O_CREAT, e);
 	if (c->txlockfd < 0)
 		return c->txlockfd;
-	if (c->slot.hosted) {
+	if (c->slot.hosted && !slot_app_hosted(&c->slot)) {
 		char name[SEG_NAME_MAX + 16];
 		seg_file_name(name, sizeof name, c->own.uid, ".host.lock");
 		if (c->hostfd >= 0)
@@ -262,14 +313,24 @@ static int open_lock(struct midi_conn *c, midi_error *e)
 	return 0;
 }
 
-/* Resolve spec and map everything a connection needs. */
-static int resolve_and_map(struct midi_conn *c, const char *spec, midi_error *e)
+/* Resolve spec and map everything a connection needs. With exact, spec
+ * must be an id and its slot must not be segment old_uid (reconnect). */
+static int resolve_and_map(struct midi_conn *c, const char *spec, int exact, midi_error *e)
 {
 	size_t n = 0;
 	struct reg_slot *v = snapshot_alloc(c->rt, &n, e);
 	if (!v)
 		return -MIDI_ERR_RUNTIME;
-	int k = match_spec(v, n, spec, e);
+	int k = -1;
+	if (exact) {
+		for (size_t j = 0; j < n; j++)
+			if (strcmp(v[j].info.id, spec) == 0 && v[j].uid != c->old_uid)
+				k = (int)j;
+		if (k < 0)
+			k = midi_error_set(e, MIDI_ERR_NOTFOUND, "endpoint %s is not back", spec);
+	} else {
+		k = match_spec(v, n, spec, e);
+	}
 	if (k < 0) {
 		free(v);
 		return k;
@@ -340,23 +401,12 @@ midi_conn *midi_open(const char *spec, unsigned flags, midi_error *e)
 		goto fail;
 	if (rt_refresh(c->rt, e) < 0)
 		goto fail;
-	if (resolve_and_map(c, spec, e) < 0)
+	app_hosts_reap(c->rt);
+	if (resolve_and_map(c, spec, 0, e) < 0)
 		goto fail;
-	c->client_idx = seg_client_add(&c->own, &c->conn_id);
-	c->tag = c->slot.hosted ? c->conn_id : 0;
-	c->cur.pos = ring_head(c->rx);
-	c->seen_pos = c->cur.pos;
-	c->last_wpos = 0;
-	c->info = c->slot.info;
-	unsigned live = 0;
-	for (unsigned k = 0; k < SEG_CLIENTS; k++)
-		live += __atomic_load_n(&c->own.hdr->clients[k].owner, __ATOMIC_RELAXED) != 0;
-	c->info.clients = live;
-	if (c->slot.hosted) {
-		if (host_ensure(c->rt, &c->slot, &c->hostfd, e) < 0)
-			goto fail;
-		c->host_check_ns = broker_now_ns();
-	}
+	snprintf(c->id, sizeof c->id, "%s", c->slot.info.id);
+	if (attached(c, ring_head(&c->own.out), e) < 0)
+		goto fail;
 	return c;
 fail:
 	midi_close(c);
@@ -366,6 +416,16 @@ fail:
 const midi_endpoint_info *midi_conn_info(const midi_conn *c)
 {
 	return &c->info;
+}
+
+uint64_t midi_conn_incarnation(const midi_conn *c)
+{
+	return c && !c->detached ? c->slot.incarnation : 0;
+}
+
+uint64_t midi_conn_reconnects(const midi_conn *c)
+{
+	return c ? c->reconnects : 0;
 }
 
 uint64_t midi_conn_lost(const midi_conn *c)
@@ -380,9 +440,73 @@ static void stop_fd_thread(struct midi_conn *c)
 	__atomic_store_n(&c->thr_stop, 1, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&c->armed, 1, __ATOMIC_SEQ_CST);
 	syscall(SYS_futex, &c->armed, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
-	ring_wake_all(c->rx);
+	if (c->thr_detached)
+		syscall(SYS_futex, &c->rt->reg->ev_futex, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+	else
+		ring_wake_all(c->rx);
 	pthread_join(c->thr, NULL);
 	c->thr_started = 0;
+	__atomic_store_n(&c->thr_stop, 0, __ATOMIC_SEQ_CST);
+}
+
+static int start_fd_thread(struct midi_conn *c, midi_error *e);
+
+/* Let go of everything mapped (reconnect: the endpoint went away). */
+static void unmap_all(struct midi_conn *c)
+{
+	if (c->own.base)
+		seg_client_remove(&c->own, c->client_idx);
+	c->client_idx = -1;
+	seg_unmap(&c->own);
+	seg_unmap(&c->peer);
+	c->rx = c->tx = NULL;
+	c->txseg = NULL;
+	if (c->txlockfd >= 0)
+		close(c->txlockfd);
+	if (c->hostfd >= 0)
+		close(c->hostfd);
+	c->txlockfd = c->hostfd = -1;
+}
+
+static void detach(struct midi_conn *c)
+{
+	int had_thread = c->thr_started;
+	stop_fd_thread(c);
+	c->old_uid = c->own.uid;
+	unmap_all(c);
+	c->detached = 1;
+	c->look_seq = reg_event_seq(c->rt) - 1; /* look at once */
+	c->look_ns = 0;
+	if (had_thread)
+		start_fd_thread(c, NULL);
+}
+
+/* Detached: attach to a new incarnation if the registry shows one.
+ * Returns 1 attached, 0 not yet. */
+static int try_attach(struct midi_conn *c)
+{
+	uint64_t seq = reg_event_seq(c->rt), now = broker_now_ns();
+	if (seq == c->look_seq && now - c->look_ns < LOOK_AGAIN_NS)
+		return 0;
+	c->look_seq = seq;
+	c->look_ns = now;
+	midi_error e;
+	rt_refresh(c->rt, NULL);
+	app_hosts_reap(c->rt);
+	if (resolve_and_map(c, c->id, 1, &e) < 0 || attached(c, 0, &e) < 0) {
+		unmap_all(c);
+		return 0;
+	}
+	int had_thread = c->thr_started;
+	stop_fd_thread(c);
+	c->detached = 0;
+	c->reconnects++;
+	for (int t = 0; t < 2; t++)
+		for (int g = 0; g < 16; g++)
+			c->hold[t][g].n = 0; /* a half-sent SysEx is not finished on a new device */
+	if (had_thread)
+		start_fd_thread(c, NULL);
+	return 1;
 }
 
 void midi_close(midi_conn *c)
@@ -392,14 +516,7 @@ void midi_close(midi_conn *c)
 	stop_fd_thread(c);
 	if (c->evfd >= 0)
 		close(c->evfd);
-	if (c->own.base)
-		seg_client_remove(&c->own, c->client_idx);
-	seg_unmap(&c->own);
-	seg_unmap(&c->peer);
-	if (c->txlockfd >= 0)
-		close(c->txlockfd);
-	if (c->hostfd >= 0)
-		close(c->hostfd);
+	unmap_all(c);
 	for (int t = 0; t < 2; t++)
 		for (int g = 0; g < 16; g++)
 			free(c->hold[t][g].p);
@@ -419,10 +536,40 @@ static int closed_error(struct midi_conn *c, const struct seg *s, midi_error *e)
 
 static void check_host(struct midi_conn *c, uint64_t now)
 {
-	if (!c->slot.hosted || now - c->host_check_ns < HOST_CHECK_NS)
+	if (!c->slot.hosted || c->detached)
+		return;
+	if (now - c->host_check_ns < HOST_CHECK_NS &&
+	    !__atomic_load_n(&c->host_gone, __ATOMIC_ACQUIRE))
 		return;
 	c->host_check_ns = now;
-	host_ensure(c->rt, &c->slot, &c->hostfd, NULL);
+	__atomic_store_n(&c->host_gone, 0, __ATOMIC_RELEASE);
+	if (slot_app_hosted(&c->slot))
+		app_host_reap_one(c->rt, &c->slot); /* gone: removed, segment closed */
+	else
+		host_ensure(c->rt, &c->slot, &c->hostfd, NULL);
+}
+
+/* The endpoint is closed (or we are detached): with reconnect, detach and
+ * try to attach to a new incarnation. Returns 1 if attached now, 0 if
+ * not (e filled with the reason when not reconnecting). */
+static int endpoint_gone(struct midi_conn *c, midi_error *e, int *status)
+{
+	if (!c->detached) {
+		const struct seg *s = seg_closed(&c->own, NULL, 0) ? &c->own : c->txseg;
+		*status = closed_error(c, s, e);
+		if (!(c->flags & MIDI_OPEN_RECONNECT))
+			return 0;
+		detach(c);
+	} else {
+		*status = midi_error_set(e, MIDI_ERR_CLOSED, "endpoint %s is gone", c->id);
+	}
+	return try_attach(c);
+}
+
+static int is_closed(struct midi_conn *c)
+{
+	return c->detached || seg_closed(&c->own, NULL, 0) ||
+	       (c->txseg && c->txseg != &c->own && seg_closed(c->txseg, NULL, 0));
 }
 
 /* SysEx kind of a packet: -1 not SysEx, else 0 (7-bit) or 1 (8-bit); *st = status. */
@@ -557,15 +704,16 @@ int midi_send(midi_conn *c, const midi_packet *p, size_t n, midi_error *e)
 {
 	if (!c)
 		return midi_error_set(e, MIDI_ERR_INPUT, "no connection");
-	if (seg_closed(&c->own, NULL, 0))
-		return closed_error(c, &c->own, e);
-	if (c->txseg != &c->own && seg_closed(c->txseg, NULL, 0))
-		return closed_error(c, c->txseg, e);
 	uint64_t now = broker_now_ns();
 	int r = validate(p, n, now, e);
 	if (r < 0)
 		return r;
 	check_host(c, now);
+	if (is_closed(c)) {
+		int st;
+		if (!endpoint_gone(c, e, &st))
+			return st;
+	}
 	struct wbatch b = {.c = c, .now = now};
 	for (size_t i = 0; i < n && r == 0; i++) {
 		unsigned st;
@@ -611,7 +759,7 @@ int midi_flush(midi_conn *c, int timeout_ms, midi_error *e)
 {
 	if (!c)
 		return midi_error_set(e, MIDI_ERR_INPUT, "no connection");
-	if (!c->slot.hosted || c->last_wpos == 0)
+	if (c->detached || !c->slot.hosted || c->last_wpos == 0)
 		return 0; /* written into the receivers' ring: handed over */
 	uint64_t start = broker_now_ns();
 	uint64_t end = timeout_ms < 0 ? UINT64_MAX : start + (uint64_t)timeout_ms * 1000000ull;
@@ -620,8 +768,12 @@ int midi_flush(midi_conn *c, int timeout_ms, midi_error *e)
 		uint64_t hc = __atomic_load_n(&c->own.hdr->host_cursor, __ATOMIC_ACQUIRE);
 		if ((int64_t)(hc - c->last_wpos) >= 0)
 			return 0;
-		if (seg_closed(&c->own, NULL, 0))
-			return closed_error(c, &c->own, e);
+		if (seg_closed(&c->own, NULL, 0)) {
+			int r = closed_error(c, &c->own, e);
+			if (c->flags & MIDI_OPEN_RECONNECT)
+				detach(c); /* what the old host did not take is lost with it */
+			return r;
+		}
 		uint64_t now = broker_now_ns();
 		if (now >= end)
 			return midi_error_set(e, MIDI_ERR_TIMEOUT,
@@ -642,7 +794,7 @@ static void fd_rearm(struct midi_conn *c)
 {
 	if (c->evfd < 0)
 		return;
-	__atomic_store_n(&c->seen_pos, c->cur.pos, __ATOMIC_RELEASE);
+	__atomic_store_n(&c->seen_pos, c->detached ? c->look_seq : c->cur.pos, __ATOMIC_RELEASE);
 	if (__atomic_load_n(&c->armed, __ATOMIC_ACQUIRE))
 		return;
 	uint64_t v;
@@ -665,21 +817,46 @@ int midi_recv(midi_conn *c, midi_packet *out, size_t max, int timeout_ms, midi_e
 	uint64_t now = broker_now_ns();
 	uint64_t end = timeout_ms < 0 ? UINT64_MAX : now + (uint64_t)timeout_ms * 1000000ull;
 	int spun = 0;
-	uint32_t dummy_flag;
-	uint32_t *flag = c->client_idx >= 0 ? &c->own.hdr->clients[c->client_idx].sleeping
-					    : &dummy_flag;
 	for (;;) {
+		if (c->detached) {
+			int st;
+			if (!endpoint_gone(c, e, &st)) {
+				now = broker_now_ns();
+				if (now >= end) {
+					fd_rearm(c);
+					return 0;
+				}
+				int64_t left = end - now > (uint64_t)WAIT_SLICE_NS
+						       ? WAIT_SLICE_NS : (int64_t)(end - now);
+				reg_wait(c->rt, c->look_seq, left);
+				continue;
+			}
+		}
+		uint32_t dummy_flag;
+		uint32_t *flag = c->client_idx >= 0
+					 ? &c->own.hdr->clients[c->client_idx].sleeping
+					 : &dummy_flag;
 		size_t n = ring_read(c->rx, &c->cur, out, NULL, max, c->conn_id);
 		if (n) {
 			fd_rearm(c);
 			return (int)n;
 		}
-		if (seg_closed(&c->own, NULL, 0)) {
-			fd_rearm(c);
-			return closed_error(c, &c->own, e);
-		}
 		now = broker_now_ns();
 		check_host(c, now);
+		if (seg_closed(&c->own, NULL, 0)) {
+			/* Whatever was published before the close is read first. */
+			n = ring_read(c->rx, &c->cur, out, NULL, max, c->conn_id);
+			if (n) {
+				fd_rearm(c);
+				return (int)n;
+			}
+			int st;
+			if (!endpoint_gone(c, e, &st) && !(c->flags & MIDI_OPEN_RECONNECT)) {
+				fd_rearm(c);
+				return st;
+			}
+			continue;
+		}
 		if (now >= end) {
 			fd_rearm(c);
 			return 0;
@@ -698,10 +875,21 @@ int midi_recv(midi_conn *c, midi_packet *out, size_t max, int timeout_ms, midi_e
 
 /* ---- pollable descriptor ---- */
 
+static void fd_signal(struct midi_conn *c)
+{
+	uint64_t one = 1;
+	__atomic_store_n(&c->armed, 0, __ATOMIC_SEQ_CST);
+	(void)!write(c->evfd, &one, sizeof one);
+}
+
+/* Attached: readable when the ring moved past what recv saw, when the
+ * endpoint closed, or when its application host is found gone. Detached:
+ * readable when the registry changed since recv last looked. */
 static void *fd_thread(void *arg)
 {
 	struct midi_conn *c = arg;
-	uint64_t one = 1;
+	int app = !c->thr_detached && slot_app_hosted(&c->slot);
+	uint64_t uid = c->own.uid, next_check = 0;
 	while (!__atomic_load_n(&c->thr_stop, __ATOMIC_ACQUIRE)) {
 		if (!__atomic_load_n(&c->armed, __ATOMIC_ACQUIRE)) {
 			struct timespec ts = {0, WAIT_SLICE_NS};
@@ -709,14 +897,42 @@ static void *fd_thread(void *arg)
 			continue;
 		}
 		uint64_t pos = __atomic_load_n(&c->seen_pos, __ATOMIC_ACQUIRE);
-		if (ring_head(c->rx) != pos || seg_closed(&c->own, NULL, 0)) {
-			__atomic_store_n(&c->armed, 0, __ATOMIC_SEQ_CST);
-			(void)!write(c->evfd, &one, sizeof one);
+		if (c->thr_detached) {
+			if (reg_event_seq(c->rt) != pos)
+				fd_signal(c);
+			else
+				reg_wait(c->rt, pos, WAIT_SLICE_NS);
 			continue;
+		}
+		if (ring_head(c->rx) != pos || seg_closed(&c->own, NULL, 0)) {
+			fd_signal(c);
+			continue;
+		}
+		uint64_t now = broker_now_ns();
+		if (app && now >= next_check) {
+			next_check = now + HOST_CHECK_NS;
+			if (!app_host_alive(c->rt, uid)) {
+				__atomic_store_n(&c->host_gone, 1, __ATOMIC_RELEASE);
+				fd_signal(c);
+				continue;
+			}
 		}
 		ring_wait(c->rx, pos, &c->thr_sleeping, WAIT_SLICE_NS);
 	}
 	return NULL;
+}
+
+static int start_fd_thread(struct midi_conn *c, midi_error *e)
+{
+	c->thr_detached = c->detached;
+	c->seen_pos = c->detached ? c->look_seq : c->cur.pos;
+	c->armed = 1;
+	c->thr_stop = 0;
+	int r = pthread_create(&c->thr, NULL, fd_thread, c);
+	if (r)
+		return midi_error_sys(e, r, "cannot start the descriptor thread");
+	c->thr_started = 1;
+	return 0;
 }
 
 int midi_conn_fd(midi_conn *c, midi_error *e)
@@ -737,15 +953,10 @@ int midi_conn_fd(midi_conn *c, midi_error *e)
 		midi_error_sys(e, errno, "eventfd");
 		return -1;
 	}
-	c->seen_pos = c->cur.pos;
-	c->armed = 1;
-	int r = pthread_create(&c->thr, NULL, fd_thread, c);
-	if (r) {
+	if (start_fd_thread(c, e) < 0) {
 		close(c->evfd);
 		c->evfd = -1;
-		midi_error_sys(e, r, "cannot start the descriptor thread");
 		return -1;
 	}
-	c->thr_started = 1;
 	return c->evfd;
 }

@@ -11,7 +11,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <sched.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +49,10 @@ void reg_sanitize_slot(struct reg_slot *s)
 	i->protocols &= 3;
 	if (i->purpose > MIDI_PURPOSE_VIRTUAL)
 		i->purpose = MIDI_PURPOSE_NORMAL;
+	if (i->discovery > MIDI_DISCOVERY_TIMEOUT)
+		i->discovery = MIDI_DISCOVERY_NONE;
+	i->jr_caps &= 3;
+	i->incarnation = s->incarnation;
 	if (i->num_function_blocks > MIDI_FB_MAX)
 		i->num_function_blocks = MIDI_FB_MAX;
 	for (unsigned k = 0; k < MIDI_FB_MAX; k++)
@@ -106,9 +114,43 @@ static size_t finish_snapshot(struct reg_slot *out, size_t n)
 	return m;
 }
 
-int reg_snapshot(struct rt *rt, struct reg_slot *out, size_t *n, midi_error *e)
+/* Copy the log entries from seq `from` up to `seq`. */
+static size_t copy_events(struct rt *rt, uint64_t from, uint64_t seq, struct reg_event *evs,
+			  int *overflow)
+{
+	*overflow = 0;
+	if ((int64_t)(seq - from) < 0) {
+		*overflow = 1; /* the sequence went backwards: the registry was rebuilt */
+		return 0;
+	}
+	if (seq - from > REG_EVENTS) {
+		*overflow = 1;
+		return 0;
+	}
+	size_t n = 0;
+	for (uint64_t q = from; q != seq; q++)
+		shm_copy(&evs[n++], &rt->reg->events[q % REG_EVENTS], sizeof *evs);
+	return n;
+}
+
+/* Check copied entries: each must carry its own sequence number. */
+static void finish_events(struct reg_event *evs, size_t n, uint64_t from, int *overflow)
+{
+	for (size_t k = 0; k < n; k++) {
+		evs[k].id[MIDI_ID_MAX - 1] = '\0';
+		evs[k].name[MIDI_NAME_MAX - 1] = '\0';
+		evs[k].transport[sizeof evs[k].transport - 1] = '\0';
+		if (evs[k].seq != from + k || evs[k].kind < REG_EV_ADDED || evs[k].kind > REG_EV_UPDATED)
+			*overflow = 1;
+	}
+}
+
+int reg_read(struct rt *rt, struct reg_slot *out, size_t *n, uint64_t *seq, uint64_t from,
+	     struct reg_event *evs, size_t *nev, int *overflow, midi_error *e)
 {
 	struct reg_hdr *h = rt->reg;
+	int ovf = 0;
+	size_t ne = 0;
 	for (int tries = 0; tries < READ_RETRIES; tries++) {
 		uint32_t g1 = __atomic_load_n(&h->gen, __ATOMIC_ACQUIRE);
 		if (!header_ok(h))
@@ -119,10 +161,20 @@ int reg_snapshot(struct rt *rt, struct reg_slot *out, size_t *n, midi_error *e)
 			continue;
 		}
 		size_t m = copy_active(rt, out);
+		uint64_t q = __atomic_load_n(&h->event_seq, __ATOMIC_ACQUIRE);
+		if (evs)
+			ne = copy_events(rt, from, q, evs, &ovf);
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (__atomic_load_n(&h->gen, __ATOMIC_RELAXED) != g1)
 			continue;
 		*n = finish_snapshot(out, m);
+		if (seq)
+			*seq = q;
+		if (evs) {
+			finish_events(evs, ne, from, &ovf);
+			*nev = ne;
+			*overflow = ovf;
+		}
 		return 0;
 	}
 	/* A writer died mid-change, or the header is garbage: fix under the lock. */
@@ -130,9 +182,35 @@ int reg_snapshot(struct rt *rt, struct reg_slot *out, size_t *n, midi_error *e)
 	if (r)
 		return r;
 	size_t m = copy_active(rt, out);
+	uint64_t q = h->event_seq;
+	if (evs)
+		ne = copy_events(rt, from, q, evs, &ovf);
 	reg_unlock(rt);
 	*n = finish_snapshot(out, m);
+	if (seq)
+		*seq = q;
+	if (evs) {
+		finish_events(evs, ne, from, &ovf);
+		*nev = ne;
+		*overflow = ovf;
+	}
 	return 0;
+}
+
+int reg_snapshot(struct rt *rt, struct reg_slot *out, size_t *n, midi_error *e)
+{
+	return reg_read(rt, out, n, NULL, 0, NULL, NULL, NULL, e);
+}
+
+void reg_wait(struct rt *rt, uint64_t seq, int64_t timeout_ns)
+{
+	if (timeout_ns <= 0)
+		return;
+	uint32_t f = __atomic_load_n(&rt->reg->ev_futex, __ATOMIC_SEQ_CST);
+	if (reg_event_seq(rt) != seq)
+		return;
+	struct timespec ts = {timeout_ns / 1000000000, timeout_ns % 1000000000};
+	syscall(SYS_futex, &rt->reg->ev_futex, FUTEX_WAIT, f, &ts, NULL, 0);
 }
 
 /* ---- writers (lock held) ---- */
@@ -155,9 +233,15 @@ void reg_event_locked(struct rt *rt, uint32_t kind, uint32_t mask, const struct 
 	ev->seq = seq;
 	ev->kind = kind;
 	ev->mask = mask;
-	ev->uid = s->uid;
+	ev->incarnation = s->incarnation;
 	snprintf(ev->id, sizeof ev->id, "%s", s->info.id);
+	snprintf(ev->name, sizeof ev->name, "%s", s->info.name);
+	snprintf(ev->transport, sizeof ev->transport, "%s", s->info.transport);
+	ev->purpose = s->info.purpose;
 	__atomic_store_n(&h->event_seq, seq + 1, __ATOMIC_RELEASE);
+	/* Watchers sleep on their own counter (never on the sequence itself). */
+	__atomic_add_fetch(&h->ev_futex, 1, __ATOMIC_SEQ_CST);
+	syscall(SYS_futex, &h->ev_futex, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
 int reg_find_locked(struct rt *rt, const char *id)
@@ -196,6 +280,8 @@ int reg_add_locked(struct rt *rt, const struct reg_slot *tmpl, midi_error *e)
 	reg_write_begin(rt);
 	*s = *tmpl;
 	s->uid = uid;
+	s->incarnation = uid;
+	s->info.incarnation = uid;
 	seg_file_name(s->seg, sizeof s->seg, uid, "");
 	s->info.generation = 1;
 	s->state = 1;
@@ -234,7 +320,6 @@ int reg_reseg_locked(struct rt *rt, int idx, midi_error *e)
 	reg_write_begin(rt);
 	s->uid = uid;
 	seg_file_name(s->seg, sizeof s->seg, uid, "");
-	s->info.generation++;
 	reg_event_locked(rt, REG_EV_UPDATED, REG_CH_SEGMENT, s);
 	reg_write_end(rt);
 	seg_unlink(rt, old);
@@ -317,7 +402,12 @@ static void repair_locked(struct rt *rt)
 
 int reg_lock(struct rt *rt, midi_error *e)
 {
+	/* flock belongs to the open file, shared by this process's threads:
+	 * they take turns on the mutex first. */
+	pthread_mutex_lock(&rt->mu);
 	int r = lock_fd(rt->lockfd, 5000);
+	if (r)
+		pthread_mutex_unlock(&rt->mu);
 	if (r < 0)
 		return midi_error_sys(e, -r, "cannot lock %s/registry.lock", rt->path);
 	if (r > 0)
@@ -336,4 +426,5 @@ void reg_unlock(struct rt *rt)
 {
 	rt->locked = 0;
 	unlock_fd(rt->lockfd);
+	pthread_mutex_unlock(&rt->mu);
 }

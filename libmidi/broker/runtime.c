@@ -196,6 +196,7 @@ static void rt_free(struct rt *rt)
 		close(rt->lockfd);
 	if (rt->dirfd >= 0)
 		close(rt->dirfd);
+	pthread_mutex_destroy(&rt->mu);
 	free(rt);
 }
 
@@ -251,6 +252,7 @@ static struct rt *rt_new(const char *path, midi_error *e)
 	}
 	rt->refs = 1;
 	rt->dirfd = rt->lockfd = -1;
+	pthread_mutex_init(&rt->mu, NULL);
 	rt->fork_gen = rt_fork_gen();
 	snprintf(rt->path, sizeof rt->path, "%s", path);
 	if (open_dir(path, &rt->dirfd, e) < 0)
@@ -289,6 +291,8 @@ struct rt *rt_get(midi_error *e)
 		close(rt->lockfd);
 		rt->lockfd = fd;
 		rt->locked = 0;
+		/* Another thread may have held it when the process forked. */
+		pthread_mutex_init(&rt->mu, NULL);
 		rt->fork_gen = gen;
 	}
 	if (!rt) {

@@ -4,7 +4,8 @@
  * endpoint's clients receive) and, for hosted endpoints, the `in` ring
  * (what clients send, drained by the host). Lock files next to it:
  * ep-UID.out.lock / ep-UID.in.lock serialise writers of each ring and
- * ep-UID.host.lock is held by the endpoint's host. Mapping validates every
+ * ep-UID.host.lock is held by the endpoint's host, ep-UID.disc.lock by its
+ * discovery agent. Mapping validates every
  * size and offset against the file before use. */
 #include "broker/broker.h"
 
@@ -169,7 +170,8 @@ void seg_unmap(struct seg *s)
 
 void seg_unlink(struct rt *rt, uint64_t uid)
 {
-	static const char *const suffix[] = {"", ".out.lock", ".in.lock", ".host.lock"};
+	static const char *const suffix[] = {"", ".out.lock", ".in.lock", ".host.lock",
+					      ".disc.lock"};
 	char name[SEG_NAME_MAX + 16];
 	for (size_t k = 0; k < sizeof suffix / sizeof *suffix; k++) {
 		seg_file_name(name, sizeof name, uid, suffix[k]);

@@ -7,6 +7,7 @@
 const struct midi_transport *const transport_all[] = {
 	&transport_diag,
 	&transport_loop,
+	&transport_virt,
 	NULL,
 };
 

@@ -19,7 +19,7 @@
 struct host; /* host.c: the serving side of a hosted endpoint */
 
 struct midi_transport {
-	const char *name; /* "diag", "loop" */
+	const char *name; /* "diag", "loop", "virt" */
 	/* Registry created or rebuilt (registry lock held): add the built-in
 	 * endpoints. May be NULL. */
 	int (*registry_init)(struct rt *rt, midi_error *e);
@@ -35,6 +35,13 @@ struct midi_transport {
 	int64_t (*host_tick)(struct host *h);
 	/* Discover endpoints (device transports, hotplug). May be NULL. */
 	int (*enumerate)(struct rt *rt, midi_error *e);
+	/* Non-NULL for endpoints hosted by an application (virt): no host is
+	 * ever spawned for them; when their host lock is free, the first
+	 * process that notices removes them with this reason. */
+	const char *host_exit_reason;
+	/* The endpoint answers UMP discovery: a discovery agent runs when it
+	 * appears (never for loopbacks: it would inject stream messages). */
+	int discoverable;
 };
 
 /* The transport named name ("diag"), or NULL. */
@@ -44,6 +51,7 @@ extern const struct midi_transport *const transport_all[];
 
 extern const struct midi_transport transport_diag;
 extern const struct midi_transport transport_loop;
+extern const struct midi_transport transport_virt;
 
 /* For host_input implementations: send packets to the endpoint's clients
  * (tag 0 = every client, else only the connection with that id). */

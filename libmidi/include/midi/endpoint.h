@@ -69,7 +69,18 @@ typedef struct midi_endpoint_info {
 	uint8_t num_function_blocks;      /* declared count */
 	midi_function_block fb[MIDI_FB_MAX];
 	uint64_t generation;              /* changes whenever a property changes */
+	uint8_t jr_caps;                  /* JR timestamps supported (Endpoint Info): bit0 sends, bit1 receives */
+	uint8_t discovery;                /* enum midi_discovery_state */
+	uint64_t incarnation;             /* changes when an endpoint with this id is made anew */
 } midi_endpoint_info;
+
+/* UMP discovery of an endpoint (midi_endpoint_info.discovery). */
+enum midi_discovery_state {
+	MIDI_DISCOVERY_NONE = 0,      /* not run: not a UMP endpoint that answers (loop, diag) */
+	MIDI_DISCOVERY_PENDING = 1,   /* running */
+	MIDI_DISCOVERY_DONE = 2,      /* every expected reply arrived */
+	MIDI_DISCOVERY_TIMEOUT = 3,   /* the device did not answer in time (still usable) */
+};
 
 /* Runtime directory in use ($MIDI_RUNTIME_DIR, else $XDG_RUNTIME_DIR/midi,
  * else /tmp/midi-$UID), created 0700 and checked (owner, mode, no symlink). */
@@ -84,12 +95,26 @@ int midi_find(const char *spec, midi_endpoint_info *out, midi_error *e);
 
 /* Connections. */
 typedef struct midi_conn midi_conn;
-#define MIDI_OPEN_RECONNECT 0x1 /* when the endpoint goes away, wait for it to come back */
+/* MIDI_OPEN_RECONNECT: when the endpoint goes away, the connection waits
+ * for an endpoint with the same id to appear again (a new incarnation) and
+ * attaches to it: midi_recv waits within its timeout (returning 0) and
+ * then continues from the first message of the new incarnation (nothing it
+ * sent before the re-attachment is missed, nothing of the old one
+ * repeated); midi_send returns -MIDI_ERR_CLOSED with the reason, sending
+ * nothing, while the endpoint is away, and re-attaches as soon as it is
+ * back (call it again). midi_conn_reconnects tells it happened. */
+#define MIDI_OPEN_RECONNECT 0x1
 #define MIDI_OPEN_SEND_ONLY 0x2 /* do not receive (no cursor, no wake-ups) */
 
 midi_conn *midi_open(const char *spec, unsigned flags, midi_error *e);
 void midi_close(midi_conn *c);
 const midi_endpoint_info *midi_conn_info(const midi_conn *c);
+/* Incarnation of the endpoint the connection is attached to now (it
+ * changes when MIDI_OPEN_RECONNECT re-attached to a new one); 0 while a
+ * reconnecting connection waits for its endpoint to come back. */
+uint64_t midi_conn_incarnation(const midi_conn *c);
+/* Times a MIDI_OPEN_RECONNECT connection re-attached so far. */
+uint64_t midi_conn_reconnects(const midi_conn *c);
 
 /* Send n packets (time_ns 0 = now, else a CLOCK_MONOTONIC due time).
  * SysEx (MT3/MT5) is delivered whole: packets of an unfinished SysEx are

@@ -20,6 +20,9 @@ enum midi_watch_kind {
 	MIDI_WATCH_STOPPED,
 };
 
+/* Beyond the MIDI_PROP_* bits of discovery.h: */
+#define MIDI_PROP_PERSISTENT 0x0400  /* the endpoint became persistent (configuration file) */
+
 typedef struct midi_watch_event {
 	int kind;                 /* enum midi_watch_kind */
 	uint32_t changed;         /* UPDATED: MIDI_PROP_* bits (discovery.h) */

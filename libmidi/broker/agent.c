@@ -1,0 +1,162 @@
+/* agent.c: the discovery agent. When an endpoint that answers UMP
+ * discovery appears (transport `discoverable`: virt now, USB later), a
+ * short-lived detached process is started the same way host.c starts
+ * hosts (double fork, inheriting a held lock): ep-UID.disc.lock makes sure
+ * one agent runs per endpoint. The agent connects as an uncounted client,
+ * runs the asking state machine of discovery.h (Endpoint Discovery,
+ * Function Block Discovery, Stream Configuration: the device keeps its
+ * protocol, JR timestamps are turned off since the broker does not
+ * generate them), and stops when every expected reply arrived or after
+ * MIDI_DISCOVERY_TIMEOUT_MS (default 1000 ms). The results become the
+ * endpoint's properties in the registry with one "updated" event whose
+ * bits always include MIDI_PROP_DISCOVERY; a device that did not answer in
+ * time is marked MIDI_DISCOVERY_TIMEOUT and stays usable. Loopbacks and
+ * diagnostic endpoints are never asked: discovery would put stream
+ * messages into what users send each other. */
+#include "broker/broker.h"
+#include "midi/discovery.h"
+#include "transport/transport.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int discovery_timeout_ms(void)
+{
+	const char *s = getenv("MIDI_DISCOVERY_TIMEOUT_MS");
+	if (!s || !*s)
+		return 1000;
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (*end || v < 1 || v > 600000)
+		return 1000;
+	return (int)v;
+}
+
+static int send_cb(void *ctx, const midi_ump *u)
+{
+	return midi_send_ump(ctx, u, NULL) < 0 ? 1 : 0;
+}
+
+/* The agent's work; returns the exit status. */
+static int run_discovery(const struct reg_slot *slot)
+{
+	midi_error e;
+	midi_conn *c = midi_open(slot->info.id, CONN_AGENT, &e);
+	if (!c)
+		return 1;
+	if (midi_conn_incarnation(c) != slot->incarnation) {
+		midi_close(c);
+		return 0; /* another endpoint by now; its own agent asks it */
+	}
+	midi_endpoint_info info = *midi_conn_info(c);
+	midi_discovery d;
+	midi_discovery_init(&d, &info, 0, MIDI_DISC_JR_OFF);
+	uint64_t end = broker_now_ns() + (uint64_t)discovery_timeout_ms() * 1000000ull;
+	int gone = midi_discovery_start(&d, send_cb, c) != 0;
+	midi_packet buf[64];
+	while (!gone && !midi_discovery_complete(&d)) {
+		uint64_t now = broker_now_ns();
+		if (now >= end)
+			break;
+		int ms = (int)((end - now + 999999) / 1000000);
+		int n = midi_recv(c, buf, 64, ms, &e);
+		if (n < 0) {
+			gone = 1;
+			break;
+		}
+		for (int k = 0; k < n && !gone; k++)
+			if (midi_discovery_put(&d, &buf[k].ump, send_cb, c))
+				gone = 1;
+	}
+	midi_close(c);
+	if (gone)
+		return 0;
+	info.jr_caps = d.jr_caps;
+	info.discovery = midi_discovery_complete(&d) ? MIDI_DISCOVERY_DONE : MIDI_DISCOVERY_TIMEOUT;
+	struct rt *rt = rt_get(NULL);
+	if (!rt || reg_lock(rt, NULL) < 0) {
+		rt_put(rt);
+		return 1;
+	}
+	reg_update_stream_locked(rt, slot->info.id, slot->incarnation, &info, MIDI_PROP_DISCOVERY);
+	reg_unlock(rt);
+	rt_put(rt);
+	return 0;
+}
+
+/* In the detached grandchild; never returns. */
+static void agent_child(const struct reg_slot *slot, int lockfd)
+{
+	setsid();
+	sigset_t all;
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	for (int s = 1; s < NSIG; s++)
+		if (s != SIGKILL && s != SIGSTOP)
+			signal(s, SIG_DFL);
+	signal(SIGPIPE, SIG_IGN);
+	if (lockfd < 3) {
+		int fd = fcntl(lockfd, F_DUPFD_CLOEXEC, 3);
+		if (fd < 0)
+			_exit(1);
+		lockfd = fd;
+	}
+	int null = open("/dev/null", O_RDWR);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+	}
+	/* Above all, the host lock of a virtual device must not stay open
+	 * here: it would keep the device alive after its host died. */
+	if (lockfd > 3)
+		close_range(3, (unsigned)lockfd - 1, 0);
+	close_range((unsigned)lockfd + 1, ~0u, 0);
+	prctl(PR_SET_NAME, "midi-discovery", 0, 0, 0);
+	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+	rt_forget();
+	struct reg_slot copy = *slot;
+	_exit(run_discovery(&copy));
+}
+
+int agent_spawn_discovery(struct rt *rt, const struct reg_slot *slot, midi_error *e)
+{
+	const struct midi_transport *tp = transport_find(slot->info.transport);
+	if (!tp || !tp->discoverable)
+		return 0;
+	char name[SEG_NAME_MAX + 16];
+	seg_file_name(name, sizeof name, slot->uid, ".disc.lock");
+	int fd = rt_open(rt, name, O_RDWR | O_CREAT, e);
+	if (fd < 0)
+		return fd;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		close(fd);
+		return 0; /* an agent runs already */
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		pid_t p2 = fork();
+		if (p2 == 0)
+			agent_child(slot, fd);
+		_exit(p2 < 0 ? 1 : 0);
+	}
+	if (pid < 0) {
+		int err = errno;
+		flock(fd, LOCK_UN);
+		close(fd);
+		return midi_error_sys(e, err, "cannot start the discovery of %s", slot->info.id);
+	}
+	int st = 0;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	close(fd); /* the agent holds the lock through its copy */
+	return 0;
+}

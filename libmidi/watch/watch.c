@@ -1,0 +1,481 @@
+/* watch.c: the endpoint watcher (midi/watch.h) on the registry's event log.
+ *
+ * At open, one consistent read gives the endpoint table and the event
+ * sequence number that goes with it: every endpoint becomes "added" and
+ * then "enumerated" is queued. Afterwards each call reads the log from the
+ * watcher's sequence number: "added" and "removed" are matched by id and
+ * incarnation against the set the watcher knows, "updated" reports the
+ * MIDI_PROP_* bits the event carries with the endpoint as it is now. A
+ * watcher that fell more than the 256-entry log behind (or finds the log
+ * garbled, or the registry rebuilt) re-synchronises: it diffs the table
+ * against its set and reports the differences (removed, added, updated
+ * with the bits that differ), so it always ends with the right picture.
+ *
+ * A helper thread makes midi_watch_fd readable: it sleeps on the registry's
+ * event counter (a futex bumped by every change) for at most 100 ms at a
+ * time, and also wakes the watcher when a virtual device's host lock is
+ * found free or the configuration file changed (checked every 200 ms), so
+ * that midi_watch_next removes the endpoint or applies the file and the
+ * events follow without any other tool running. midi_watch_stop only sets
+ * a flag and writes the eventfd: async-signal-safe. */
+#include "broker/broker.h"
+#include "midi/discovery.h"
+#include "midi/watch.h"
+#include "transport/transport.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define SLICE_NS 100000000ll      /* longest sleep of the helper thread */
+#define REAP_EVERY_NS 50000000ull /* look for dead virtual device hosts */
+#define CONF_EVERY_NS 200000000ull /* look at the configuration file */
+
+struct midi_watcher {
+	struct rt *rt;
+	unsigned flags;
+	midi_endpoint_info *known; /* endpoints as last reported (all, diag too) */
+	size_t nknown;
+	midi_watch_event *q;       /* events not delivered yet */
+	size_t qhead, qn, qcap;
+	uint64_t next_seq;         /* first log entry not read */
+	uint32_t stop;             /* midi_watch_stop */
+	int stopped_sent;
+	uint64_t last_reap, last_conf;
+	struct reg_slot *snap;
+	size_t nsnap;
+	struct reg_event *evs;
+	/* helper thread */
+	int evfd;
+	pthread_t thr;
+	int thr_started;
+	uint32_t thr_stop;
+};
+
+const char *midi_watch_kind_name(int kind)
+{
+	switch (kind) {
+	case MIDI_WATCH_ADDED: return "added";
+	case MIDI_WATCH_REMOVED: return "removed";
+	case MIDI_WATCH_UPDATED: return "updated";
+	case MIDI_WATCH_ENUMERATED: return "enumerated";
+	case MIDI_WATCH_STOPPED: return "stopped";
+	default: return "unknown";
+	}
+}
+
+const char *midi_prop_names(uint32_t changed, char *buf, size_t n)
+{
+	static const char *const names[] = {
+		"name", "ump_name", "product_instance_id", "info", "identity", "protocol",
+		"function_blocks", "clients", "user", "discovery", "persistent",
+	};
+	size_t len = 0;
+	if (n)
+		buf[0] = '\0';
+	for (unsigned b = 0; b < sizeof names / sizeof *names; b++) {
+		if (!(changed & (1u << b)))
+			continue;
+		int w = snprintf(buf + len, n > len ? n - len : 0, "%s%s", len ? "," : "", names[b]);
+		if (w < 0 || len + (size_t)w >= n)
+			break;
+		len += (size_t)w;
+	}
+	return buf;
+}
+
+/* ---- the queue and the known set ---- */
+
+static int push(midi_watcher *w, int kind, uint32_t changed, const midi_endpoint_info *info)
+{
+	if (info && info->purpose == MIDI_PURPOSE_DIAGNOSTIC && !(w->flags & MIDI_WATCH_ALL))
+		return 0;
+	if (w->qhead + w->qn == w->qcap) {
+		if (w->qhead) {
+			memmove(w->q, w->q + w->qhead, w->qn * sizeof *w->q);
+			w->qhead = 0;
+		} else {
+			size_t cap = w->qcap ? w->qcap * 2 : 16;
+			midi_watch_event *nq = realloc(w->q, cap * sizeof *nq);
+			if (!nq)
+				return -1;
+			w->q = nq;
+			w->qcap = cap;
+		}
+	}
+	midi_watch_event *ev = &w->q[w->qhead + w->qn++];
+	memset(ev, 0, sizeof *ev);
+	ev->kind = kind;
+	ev->changed = changed;
+	if (info)
+		ev->info = *info;
+	return 0;
+}
+
+static int find_known(const midi_watcher *w, const char *id)
+{
+	for (size_t k = 0; k < w->nknown; k++)
+		if (strcmp(w->known[k].id, id) == 0)
+			return (int)k;
+	return -1;
+}
+
+static int add_known(midi_watcher *w, const midi_endpoint_info *info)
+{
+	midi_endpoint_info *n = realloc(w->known, (w->nknown + 1) * sizeof *n);
+	if (!n)
+		return -1;
+	w->known = n;
+	w->known[w->nknown++] = *info;
+	return 0;
+}
+
+static void del_known(midi_watcher *w, int k)
+{
+	w->known[k] = w->known[--w->nknown];
+}
+
+static const struct reg_slot *find_snap(const midi_watcher *w, const char *id)
+{
+	for (size_t k = 0; k < w->nsnap; k++)
+		if (strcmp(w->snap[k].info.id, id) == 0)
+			return &w->snap[k];
+	return NULL;
+}
+
+/* The endpoint as listed now, with its client count. */
+static midi_endpoint_info current(midi_watcher *w, const struct reg_slot *s)
+{
+	midi_endpoint_info i = s->info;
+	i.clients = seg_count_clients(w->rt, s);
+	return i;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	return strcmp(((const struct reg_slot *)a)->info.id, ((const struct reg_slot *)b)->info.id);
+}
+
+/* ---- reading the registry ---- */
+
+/* Report the differences between the known set and the table. */
+static int resync(midi_watcher *w)
+{
+	for (size_t k = 0; k < w->nknown;) {
+		const struct reg_slot *s = find_snap(w, w->known[k].id);
+		if (s && s->incarnation == w->known[k].incarnation) {
+			k++;
+			continue;
+		}
+		if (push(w, MIDI_WATCH_REMOVED, 0, &w->known[k]) < 0)
+			return -1;
+		del_known(w, (int)k);
+	}
+	qsort(w->snap, w->nsnap, sizeof *w->snap, by_id);
+	for (size_t j = 0; j < w->nsnap; j++) {
+		const struct reg_slot *s = &w->snap[j];
+		int k = find_known(w, s->info.id);
+		midi_endpoint_info now = current(w, s);
+		if (k < 0) {
+			if (push(w, MIDI_WATCH_ADDED, 0, &now) < 0 || add_known(w, &now) < 0)
+				return -1;
+			continue;
+		}
+		uint32_t diff = info_diff(&w->known[k], &now);
+		if (diff && push(w, MIDI_WATCH_UPDATED, diff, &now) < 0)
+			return -1;
+		w->known[k] = now;
+	}
+	return 0;
+}
+
+static int apply_event(midi_watcher *w, const struct reg_event *ev)
+{
+	int k = find_known(w, ev->id);
+	const struct reg_slot *s = find_snap(w, ev->id);
+	if (s && s->incarnation != ev->incarnation)
+		s = NULL;
+	switch (ev->kind) {
+	case REG_EV_ADDED: {
+		if (k >= 0 && w->known[k].incarnation == ev->incarnation)
+			return 0;
+		if (k >= 0) {
+			if (push(w, MIDI_WATCH_REMOVED, 0, &w->known[k]) < 0)
+				return -1;
+			del_known(w, k);
+		}
+		midi_endpoint_info info;
+		if (s) {
+			info = current(w, s);
+		} else {
+			/* Already gone again: what the log says about it. */
+			memset(&info, 0, sizeof info);
+			memcpy(info.id, ev->id, sizeof info.id);
+			memcpy(info.name, ev->name, sizeof info.name);
+			memcpy(info.transport, ev->transport, sizeof info.transport);
+			info.purpose = (uint8_t)(ev->purpose <= MIDI_PURPOSE_VIRTUAL ? ev->purpose : 0);
+			info.incarnation = ev->incarnation;
+		}
+		if (push(w, MIDI_WATCH_ADDED, 0, &info) < 0 || add_known(w, &info) < 0)
+			return -1;
+		return 0;
+	}
+	case REG_EV_REMOVED:
+		if (k < 0 || w->known[k].incarnation != ev->incarnation)
+			return 0;
+		if (push(w, MIDI_WATCH_REMOVED, 0, &w->known[k]) < 0)
+			return -1;
+		del_known(w, k);
+		return 0;
+	default: {
+		if (k < 0 || w->known[k].incarnation != ev->incarnation)
+			return 0;
+		uint32_t changed = ev->mask & ~REG_CH_SEGMENT;
+		midi_endpoint_info info = s ? current(w, s) : w->known[k];
+		if (s)
+			changed |= info_diff(&w->known[k], &info) & ~MIDI_PROP_CLIENTS;
+		w->known[k] = info;
+		if (!changed)
+			return 0;
+		return push(w, MIDI_WATCH_UPDATED, changed, &info);
+	}
+	}
+}
+
+/* Look at the registry; queue what happened. 0 or -1 (out of memory). */
+static int look(midi_watcher *w)
+{
+	uint64_t now = broker_now_ns();
+	if (now - w->last_conf >= CONF_EVERY_NS) {
+		w->last_conf = now;
+		rt_refresh(w->rt, NULL); /* a broken file is reported by the tools that read it */
+	}
+	if (now - w->last_reap >= REAP_EVERY_NS) {
+		w->last_reap = now;
+		app_hosts_reap(w->rt);
+	}
+	if (reg_event_seq(w->rt) == w->next_seq)
+		return 0;
+	size_t nev = 0;
+	int overflow = 0;
+	uint64_t seq;
+	if (reg_read(w->rt, w->snap, &w->nsnap, &seq, w->next_seq, w->evs, &nev, &overflow,
+		     NULL) < 0)
+		return 0; /* try again on the next call */
+	int r = 0;
+	if (overflow) {
+		r = resync(w);
+	} else {
+		for (size_t k = 0; k < nev && r == 0; k++)
+			r = apply_event(w, &w->evs[k]);
+	}
+	__atomic_store_n(&w->next_seq, seq, __ATOMIC_RELEASE);
+	return r;
+}
+
+/* ---- helper thread ---- */
+
+static void wake(midi_watcher *w)
+{
+	uint64_t one = 1;
+	(void)!write(w->evfd, &one, sizeof one);
+}
+
+static int some_host_gone(struct rt *rt)
+{
+	for (unsigned k = 0; k < REG_SLOTS; k++) {
+		struct reg_slot *s = &rt->reg->slots[k];
+		if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != 1)
+			continue;
+		char tp[sizeof s->info.transport];
+		memcpy(tp, s->info.transport, sizeof tp);
+		tp[sizeof tp - 1] = '\0';
+		const struct midi_transport *t = transport_find(tp);
+		uint64_t uid = __atomic_load_n(&s->uid, __ATOMIC_ACQUIRE);
+		if (t && t->host_exit_reason && uid && !app_host_alive(rt, uid))
+			return 1;
+	}
+	return 0;
+}
+
+static void *watch_thread(void *arg)
+{
+	midi_watcher *w = arg;
+	uint64_t told = UINT64_MAX, next_host = 0, next_conf = 0;
+	while (!__atomic_load_n(&w->thr_stop, __ATOMIC_ACQUIRE)) {
+		uint64_t seq = reg_event_seq(w->rt);
+		if (seq != told && seq != __atomic_load_n(&w->next_seq, __ATOMIC_ACQUIRE)) {
+			told = seq;
+			wake(w);
+		}
+		uint64_t now = broker_now_ns();
+		if (now >= next_host) {
+			next_host = now + SLICE_NS;
+			if (some_host_gone(w->rt))
+				wake(w);
+		}
+		if (now >= next_conf) {
+			next_conf = now + CONF_EVERY_NS;
+			if (rt_conf_changed(w->rt))
+				wake(w);
+		}
+		reg_wait(w->rt, seq, SLICE_NS);
+	}
+	return NULL;
+}
+
+/* ---- API ---- */
+
+midi_watcher *midi_watch_open(unsigned flags, midi_error *e)
+{
+	midi_watcher *w = calloc(1, sizeof *w);
+	if (!w) {
+		midi_error_set(e, MIDI_ERR_RUNTIME, "out of memory");
+		return NULL;
+	}
+	w->flags = flags;
+	w->evfd = -1;
+	w->snap = malloc(REG_SLOTS * sizeof *w->snap);
+	w->evs = malloc(REG_EVENTS * sizeof *w->evs);
+	if (!w->snap || !w->evs) {
+		midi_error_set(e, MIDI_ERR_RUNTIME, "out of memory");
+		goto fail;
+	}
+	w->rt = rt_get(e);
+	if (!w->rt || rt_refresh(w->rt, e) < 0)
+		goto fail;
+	app_hosts_reap(w->rt);
+	w->last_reap = w->last_conf = broker_now_ns();
+	uint64_t seq;
+	if (reg_read(w->rt, w->snap, &w->nsnap, &seq, 0, NULL, NULL, NULL, e) < 0)
+		goto fail;
+	w->next_seq = seq;
+	qsort(w->snap, w->nsnap, sizeof *w->snap, by_id);
+	for (size_t k = 0; k < w->nsnap; k++) {
+		midi_endpoint_info now = current(w, &w->snap[k]);
+		if (push(w, MIDI_WATCH_ADDED, 0, &now) < 0 || add_known(w, &now) < 0) {
+			midi_error_set(e, MIDI_ERR_RUNTIME, "out of memory");
+			goto fail;
+		}
+	}
+	if (push(w, MIDI_WATCH_ENUMERATED, 0, NULL) < 0) {
+		midi_error_set(e, MIDI_ERR_RUNTIME, "out of memory");
+		goto fail;
+	}
+	w->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (w->evfd < 0) {
+		midi_error_sys(e, errno, "eventfd");
+		goto fail;
+	}
+	wake(w); /* the enumeration is waiting */
+	int r = pthread_create(&w->thr, NULL, watch_thread, w);
+	if (r) {
+		midi_error_sys(e, r, "cannot start the watcher thread");
+		goto fail;
+	}
+	w->thr_started = 1;
+	return w;
+fail:
+	midi_watch_close(w);
+	return NULL;
+}
+
+int midi_watch_fd(midi_watcher *w, midi_error *e)
+{
+	if (!w) {
+		midi_error_set(e, MIDI_ERR_INPUT, "no watcher");
+		return -1;
+	}
+	return w->evfd;
+}
+
+void midi_watch_stop(midi_watcher *w)
+{
+	if (!w)
+		return;
+	__atomic_store_n(&w->stop, 1, __ATOMIC_SEQ_CST);
+	if (w->evfd >= 0)
+		wake(w);
+}
+
+static void drain(midi_watcher *w)
+{
+	uint64_t v;
+	(void)!read(w->evfd, &v, sizeof v);
+}
+
+/* Keep the descriptor readable exactly while something may be waiting. */
+static void settle_fd(midi_watcher *w)
+{
+	drain(w);
+	if (w->qn || (__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE) && !w->stopped_sent) ||
+	    reg_event_seq(w->rt) != w->next_seq)
+		wake(w);
+}
+
+int midi_watch_next(midi_watcher *w, midi_watch_event *ev, int timeout_ms, midi_error *e)
+{
+	if (!w)
+		return midi_error_set(e, MIDI_ERR_INPUT, "no watcher");
+	uint64_t end = timeout_ms < 0 ? UINT64_MAX
+				       : broker_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+	for (;;) {
+		if (w->stopped_sent)
+			return midi_error_set(e, MIDI_ERR_CLOSED, "the watcher was stopped");
+		if (__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
+			w->stopped_sent = 1;
+			memset(ev, 0, sizeof *ev);
+			ev->kind = MIDI_WATCH_STOPPED;
+			drain(w);
+			return 1;
+		}
+		if (!w->qn && look(w) < 0)
+			return midi_error_set(e, MIDI_ERR_RUNTIME, "out of memory");
+		if (w->qn) {
+			*ev = w->q[w->qhead++];
+			if (--w->qn == 0)
+				w->qhead = 0;
+			settle_fd(w);
+			return 1;
+		}
+		uint64_t now = broker_now_ns();
+		if (now >= end) {
+			settle_fd(w);
+			return 0;
+		}
+		uint64_t left = end - now;
+		if (left > (uint64_t)SLICE_NS)
+			left = SLICE_NS;
+		struct pollfd p = {.fd = w->evfd, .events = POLLIN};
+		int ms = (int)((left + 999999) / 1000000);
+		if (poll(&p, 1, ms) > 0)
+			drain(w);
+	}
+}
+
+void midi_watch_close(midi_watcher *w)
+{
+	if (!w)
+		return;
+	if (w->thr_started) {
+		__atomic_store_n(&w->thr_stop, 1, __ATOMIC_SEQ_CST);
+		syscall(SYS_futex, &w->rt->reg->ev_futex, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+		pthread_join(w->thr, NULL);
+	}
+	if (w->evfd >= 0)
+		close(w->evfd);
+	rt_put(w->rt);
+	free(w->known);
+	free(w->q);
+	free(w->snap);
+	free(w->evs);
+	free(w);
+}

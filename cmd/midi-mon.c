@@ -2,8 +2,8 @@
  * chosen format, filtered by type, group and channel, until a count, a time
  * limit, a signal or the endpoint's end (or, with --reconnect, across the
  * endpoint going away and coming back, with a note on standard error each
- * time). Reports lost messages. Front end only: the broker, the watcher,
- * the filter and the printers are in libmidi. (The
+ * time). Reports lost messages. Front end only: the broker, the filter and
+ * the printers are in libmidi. (The
  * interactive ncurses monitor is a later addition; for now a terminal gets
  * the text format too.) */
 #include <errno.h>
@@ -18,7 +18,6 @@
 #include "midi/endpoint.h"
 #include "midi/filter.h"
 #include "midi/format.h"
-#include "midi/watch.h"
 
 #define BATCH 256
 
@@ -66,42 +65,33 @@ struct monitor {
 	unsigned long seen;      /* messages shown so far */
 	uint64_t lost;           /* lost messages reported so far */
 	int write_failed;        /* errno of a failed write, 0 if none */
-	midi_watcher *watcher;   /* --reconnect: sees the endpoint go and come back */
-	char id[MIDI_ID_MAX];    /* the endpoint's id */
+	int reconnect;           /* --reconnect */
 	int gone;                /* --reconnect: the endpoint is away now */
+	uint64_t reconnects;     /* re-attachments noted so far */
 };
 
-/* --reconnect: the endpoint went away; say so once. */
-static void note_gone(struct monitor *m, const char *reason)
+/* --reconnect: note on standard error when the endpoint went away and when
+ * it came back (both, if it did so within one receive call). why: the
+ * reason the library gave, if any. */
+static void note_reconnect(struct monitor *m, const midi_error *why)
 {
-	if (m->gone)
-		return;
-	m->gone = 1;
-	fflush(stdout);
-	if (reason)
-		cli_warn("%s; waiting for it to come back", reason);
-	else
-		cli_warn("endpoint %s went away; waiting for it to come back", m->id);
-}
-
-/* --reconnect: follow the watcher's events about our endpoint. 0 or a
- * negative status (e filled). */
-static int watch_endpoint(struct monitor *m, midi_error *e)
-{
-	midi_watch_event ev;
-	int r;
-	while ((r = midi_watch_next(m->watcher, &ev, 0, e)) > 0) {
-		if (strcmp(ev.info.id, m->id) != 0)
-			continue;
-		if (ev.kind == MIDI_WATCH_REMOVED) {
-			note_gone(m, NULL);
-		} else if (ev.kind == MIDI_WATCH_ADDED && m->gone) {
-			m->gone = 0;
-			fflush(stdout);
-			cli_warn("endpoint %s is back", m->id);
-		}
+	const char *id = midi_conn_info(m->conn)->id;
+	uint64_t inc = midi_conn_incarnation(m->conn), rc = midi_conn_reconnects(m->conn);
+	int away = inc == 0;
+	if ((away || rc != m->reconnects) && !m->gone) {
+		fflush(stdout);
+		if (why->code == MIDI_ERR_CLOSED && why->msg[0])
+			cli_warn("%s; waiting for it to come back", why->msg);
+		else
+			cli_warn("endpoint %s went away; waiting for it to come back", id);
+		m->gone = 1;
 	}
-	return r;
+	if (!away && m->gone) {
+		fflush(stdout);
+		cli_warn("endpoint %s is back", id);
+		m->gone = 0;
+	}
+	m->reconnects = rc;
 }
 
 /* Report newly lost messages; return 1 if there were any so far. */
@@ -243,23 +233,16 @@ int main(int argc, char **argv)
 	m.conn = midi_open(spec, reconnect ? MIDI_OPEN_RECONNECT : 0, &e);
 	if (!m.conn)
 		return cli_report(&e);
-	snprintf(m.id, sizeof m.id, "%s", midi_conn_info(m.conn)->id);
-	if (reconnect && !(m.watcher = midi_watch_open(MIDI_WATCH_ALL, &e))) {
-		midi_close(m.conn);
-		return cli_report(&e);
-	}
+	m.reconnect = reconnect;
 	uint64_t start = cli_now_ns();
 	uint64_t deadline = seconds >= 0 ? start + (uint64_t)llround(seconds * 1e9) : 0;
 	if (deadline == 0 && seconds >= 0)
 		deadline = 1; /* -t 0: already due */
 	m.printer = midi_printer_new(fmt, pflags, start, &e);
 	int fd = m.printer ? midi_conn_fd(m.conn, &e) : -1;
-	int wfd = fd >= 0 && m.watcher ? midi_watch_fd(m.watcher, &e) : -1;
-	if (fd < 0 || (m.watcher && wfd < 0)) {
+	if (fd < 0) {
 		int st = cli_report(&e);
 		midi_printer_free(m.printer);
-		if (m.watcher)
-			midi_watch_close(m.watcher);
 		midi_close(m.conn);
 		return st;
 	}
@@ -269,17 +252,13 @@ int main(int argc, char **argv)
 	midi_packet buf[BATCH];
 	int status = 0, done = 0, timed_out = 0;
 	while (!done && !stop_signal) {
-		if (m.watcher && watch_endpoint(&m, &e) < 0) {
-			fflush(stdout);
-			status = cli_report(&e);
-			break;
-		}
+		/* With --reconnect, the library waits for the endpoint to come
+		 * back and re-attaches (returning 0 meanwhile). */
+		e = (midi_error){0};
 		int n = midi_recv(m.conn, buf, BATCH, 0, &e);
-		if (n == -MIDI_ERR_CLOSED && reconnect) {
-			/* The library reconnects when the id comes back. */
-			note_gone(&m, e.msg);
-			n = 0;
-		} else if (n < 0) {
+		if (n >= 0 && m.reconnect)
+			note_reconnect(&m, &e);
+		if (n < 0) {
 			fflush(stdout);
 			status = cli_report(&e);
 			break;
@@ -302,16 +281,12 @@ int main(int argc, char **argv)
 			timed_out = 1;
 			break;
 		}
-		/* While the endpoint is away, look again every 100 ms. */
+		/* While the endpoint is away, look again every 100 ms too. */
 		if (m.gone && (ms < 0 || ms > 100))
 			ms = 100;
-		if (m.watcher && (fd = midi_conn_fd(m.conn, &e)) < 0) {
-			status = cli_report(&e);
-			break;
-		}
-		struct pollfd pfd[2] = {{.fd = fd, .events = POLLIN}, {.fd = wfd, .events = POLLIN}};
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
 		struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-		if (ppoll(pfd, m.watcher ? 2 : 1, ms < 0 ? NULL : &ts, &waitmask) < 0 && errno != EINTR) {
+		if (ppoll(&pfd, 1, ms < 0 ? NULL : &ts, &waitmask) < 0 && errno != EINTR) {
 			midi_error_sys(&e, errno, "waiting for messages");
 			status = cli_report(&e);
 			break;
@@ -322,8 +297,6 @@ int main(int argc, char **argv)
 	if (fflush(stdout) != 0 && !m.write_failed)
 		m.write_failed = errno;
 	midi_printer_free(m.printer);
-	if (m.watcher)
-		midi_watch_close(m.watcher);
 	midi_close(m.conn);
 
 	if (m.write_failed && m.write_failed != EPIPE) {

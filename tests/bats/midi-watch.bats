@@ -175,8 +175,7 @@ added"
 	# the 10 s allowed here; the host lock is released by the kernel).
 	kill -9 $host
 	wait_for 10 has_event "$T/w" removed virt:synth
-	run midi-list --ids
-	refute_line virt:synth
+	! midi-list --ids | grep -qx virt:synth
 }
 
 @test "a name set in the configuration file: updated, changed name" {
@@ -225,10 +224,12 @@ for l in open(sys.argv[1]):
 stopped"
 
 	# -t before -c was reached: status 4, still "stopped".
+	once=$(midi-watch --once)
 	run midi-watch -c 1 -t 0.3
 	assert_failure 4
-	assert_line --index 2 enumerated
-	assert_line --index 3 stopped
+	assert_output "$once
+stopped
+midi-watch: timed out after 0.3 s with 0 of 1 events"
 }
 
 @test "a watcher stopped with SIGSTOP while many pairs come and go ends with the right picture" {
@@ -236,20 +237,23 @@ stopped"
 	for i in 1 2 3; do midi-loop create "old$i"; done
 	start_watch "$T/w"
 	kill -STOP "$watch_pid"
-	for i in $(seq 1 60); do midi-loop create "p$i"; done
-	for i in $(seq 1 60 | awk '$1 % 3 != 0'); do midi-loop remove "p$i"; done
+	# Far more events than the registry's event log holds (256), within
+	# the endpoint table (64): pairs made and removed, every tenth kept.
+	for i in $(seq 1 80); do
+		midi-loop create "c$i" >/dev/null
+		[ $((i % 10)) -eq 0 ] || midi-loop remove "c$i"
+	done
 	midi-loop remove old2
-	for i in $(seq 61 90); do midi-loop create "p$i"; done
 	kill -CONT "$watch_pid"
 	wait_for 20 same_picture "$T/w"
 	# And it is not just empty: the survivors are there.
-	picture "$T/w" | grep -qx loop:p3-a
-	picture "$T/w" | grep -qx loop:p90-b
+	picture "$T/w" | grep -qx loop:c10-a
+	picture "$T/w" | grep -qx loop:c80-b
 	picture "$T/w" | grep -qx loop:old1-a
 	! picture "$T/w" | grep -qx loop:old2-a
-	! picture "$T/w" | grep -qx loop:p1-a
+	! picture "$T/w" | grep -qx loop:c1-a
 	kill -0 "$watch_pid"
-	[ "$(midi-list --ids | wc -l)" -eq $((2 * (2 + 20 + 30))) ]
+	[ "$(midi-list --ids | wc -l)" -eq $((2 * (2 + 8))) ]
 	# Lines stay well-formed through the catch-up.
 	run grep -v -E '^(enumerated|(added|removed) loop:[a-z0-9]+-[ab]( .+)?|updated loop:[a-z0-9]+-[ab]( .+)? \(changed: [a-z_,]+\))$' "$T/w"
 	assert_output ''

@@ -424,6 +424,14 @@ static void on_virt_signal(int sig)
 	virt_stop = sig;
 }
 
+/* INT or TERM waiting while blocked: ppoll delivers them only when it
+ * waits, so a descriptor that is always ready would hide them. */
+static int stop_pending(void)
+{
+	sigset_t pend;
+	return sigpending(&pend) == 0 && (sigismember(&pend, SIGINT) || sigismember(&pend, SIGTERM));
+}
+
 #define VIRT_BATCH 256
 
 struct virt_host {
@@ -634,6 +642,8 @@ static int cmd_virtual(int argc, char **argv)
 			st = cli_report(&e);
 			break;
 		}
+		if (stop_pending())
+			break;
 		if (!stdin_open || !(pfd[1].revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
 		char buf[65536];

@@ -28,6 +28,14 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
+/* INT or TERM waiting while blocked: ppoll delivers them only when it
+ * waits, so a descriptor that is always ready would hide them. */
+static int stop_pending(void)
+{
+	sigset_t pend;
+	return sigpending(&pend) == 0 && (sigismember(&pend, SIGINT) || sigismember(&pend, SIGTERM));
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -291,6 +299,8 @@ int main(int argc, char **argv)
 			status = cli_report(&e);
 			break;
 		}
+		if (stop_pending())
+			break;
 	}
 	if (!m.write_failed && !status)
 		midi_printer_end(m.printer, stdout);

@@ -118,15 +118,16 @@ load helpers
 	assert_failure 2
 }
 
-@test "unknown, missing and not-yet-available commands are usage errors" {
+@test "unknown and missing commands and arguments are usage errors" {
 	run midi-loop
 	assert_failure 2
 	assert_output --partial 'missing command'
 	run midi-loop frobnicate
 	assert_failure 2
 	assert_output --partial "'frobnicate'"
-	run midi-loop virtual synth
+	run midi-loop virtual
 	assert_failure 2
+	assert_output --partial 'virtual takes a NAME'
 	run midi-loop create
 	assert_failure 2
 	run midi-loop create a b
@@ -141,7 +142,7 @@ load helpers
 	run midi-loop --help
 	assert_success
 	assert_output --partial 'Usage: midi-loop'
-	refute_output --partial 'virtual'
+	assert_output --partial 'virtual NAME'
 	run midi-loop --version
 	assert_success
 	assert_output --regexp '^midi-loop \(libmidi\) [0-9]'

@@ -44,6 +44,11 @@ not_listed() {
 	! midi-list --ids | grep -qx "$1"
 }
 
+# cpu_ticks PID: user + system CPU time of PID so far, in clock ticks.
+cpu_ticks() {
+	awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
 lines_in() {
 	[ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]
 }
@@ -94,6 +99,12 @@ ump_notes() {
 	assert_line --index 0 --regexp '^midi-mon: .*virt:dev.*; waiting for it to come back$'
 	assert_line --index 1 'midi-mon: endpoint virt:dev is back'
 	[ "${#lines[@]}" -eq 2 ]
+	# Idle again, it sleeps: far less than the second of CPU time a busy
+	# loop would use in a second.
+	t0=$(cpu_ticks $mon)
+	sleep 1
+	t1=$(cpu_ticks $mon)
+	[ $((t1 - t0)) -lt $(($(getconf CLK_TCK) / 4)) ]
 	# It still stops as usual, with status 0.
 	kill -INT $mon
 	finish $mon

@@ -924,6 +924,10 @@ static void *fd_thread(void *arg)
 
 static int start_fd_thread(struct midi_conn *c, midi_error *e)
 {
+	/* A signal of the previous thread is stale: the new one signals again
+	 * if something is waiting. */
+	uint64_t x;
+	(void)!read(c->evfd, &x, sizeof x);
 	c->thr_detached = c->detached;
 	c->seen_pos = c->detached ? c->look_seq : c->cur.pos;
 	c->armed = 1;

@@ -85,8 +85,11 @@ const char *midi_prop_names(uint32_t changed, char *buf, size_t n)
 		if (!(changed & (1u << b)))
 			continue;
 		int w = snprintf(buf + len, n > len ? n - len : 0, "%s%s", len ? "," : "", names[b]);
-		if (w < 0 || len + (size_t)w >= n)
+		if (w < 0 || len + (size_t)w >= n) {
+			if (n)
+				buf[len] = '\0'; /* whole names only */
 			break;
+		}
 		len += (size_t)w;
 	}
 	return buf;

@@ -27,6 +27,17 @@ const char *midi_purpose_name(unsigned purpose)
 	}
 }
 
+/* UMP discovery state: "none", "pending", "done", "timeout". */
+static const char *discovery_name(unsigned d)
+{
+	switch (d) {
+	case MIDI_DISCOVERY_PENDING: return "pending";
+	case MIDI_DISCOVERY_DONE: return "done";
+	case MIDI_DISCOVERY_TIMEOUT: return "timeout";
+	default: return "none";
+	}
+}
+
 static const char *direction_name(unsigned d)
 {
 	return d == 1 ? "input" : d == 2 ? "output" : d == 3 ? "bidirectional" : "unknown";
@@ -190,7 +201,9 @@ int midi_endpoint_json(const midi_endpoint_info *ep, FILE *out)
 			fputc(',', out);
 		json_fb(out, &ep->fb[i]);
 	}
-	fprintf(out, "],\"generation\":%llu}", (unsigned long long)ep->generation);
+	fprintf(out, "],\"generation\":%llu,\"discovery\":\"%s\",\"jr_tx_supported\":%s,"
+		"\"jr_rx_supported\":%s}", (unsigned long long)ep->generation,
+		discovery_name(ep->discovery), boolstr(ep->jr_caps & 1), boolstr(ep->jr_caps & 2));
 	return ferror(out) ? -MIDI_ERR_RUNTIME : 0;
 }
 
@@ -229,6 +242,10 @@ int midi_endpoint_describe(const midi_endpoint_info *ep, FILE *out)
 	fprintf(out, "  %-20s %s\n", "purpose:", midi_purpose_name(ep->purpose));
 	fprintf(out, "  %-20s %s\n", "persistent:", ep->flags & MIDI_EPF_PERSISTENT ? "yes" : "no");
 	fprintf(out, "  %-20s %s\n", "discovered:", ep->flags & MIDI_EPF_DISCOVERED ? "yes" : "no");
+	fprintf(out, "  %-20s %s\n", "discovery:", discovery_name(ep->discovery));
+	fprintf(out, "  %-20s %s\n", "JR supported:",
+		(ep->jr_caps & 3) == 3 ? "send, receive" : ep->jr_caps & 1 ? "send"
+		: ep->jr_caps & 2 ? "receive" : "no");
 	fprintf(out, "  %-20s %u\n", "clients:", ep->clients);
 	if (ep->ump_version_major || ep->ump_version_minor)
 		fprintf(out, "  %-20s %u.%u\n", "UMP version:", ep->ump_version_major, ep->ump_version_minor);

@@ -58,7 +58,8 @@ static void test_plain_json(void **state)
 		"\"ump_name\":\"\",\"product_instance_id\":\"\",\"native\":\"ump\",\"protocols\":[\"midi1\",\"midi2\"],"
 		"\"purpose\":\"normal\",\"persistent\":false,\"jr_tx\":false,\"jr_rx\":false,\"discovered\":false,"
 		"\"ump_version\":null,\"identity\":null,\"usb\":null,\"function_blocks_static\":false,"
-		"\"function_blocks\":[],\"generation\":7}");
+		"\"function_blocks\":[],\"generation\":7,\"discovery\":\"none\",\"jr_tx_supported\":false,"
+		"\"jr_rx_supported\":false}");
 	free(s);
 }
 

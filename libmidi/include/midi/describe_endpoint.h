@@ -14,7 +14,9 @@
  * function_blocks (array of {index, name, active, direction "input"/
  * "output"/"bidirectional", first_group and last_group 1-16, groups "1-4",
  * midi1 "no"/"yes"/"restricted", ui_hint "unknown"/"receiver"/"sender"/
- * "both", ci_version, sysex8_streams}), generation. Strings are escaped;
+ * "both", ci_version, sysex8_streams}), generation, discovery ("none"
+ * for endpoints that are not asked, "pending", "done", "timeout"),
+ * jr_tx_supported, jr_rx_supported (booleans). Strings are escaped;
  * bytes that are not UTF-8 become U+FFFD. */
 #ifndef MIDI_DESCRIBE_ENDPOINT_H
 #define MIDI_DESCRIBE_ENDPOINT_H

@@ -1,10 +1,12 @@
 /* test_chaos.c: robustness of the broker against dying and hostile
  * processes.
- * - chaos: for a few seconds, random senders, receivers, pingers and
- *   registry changers are forked and SIGKILLed at random instants (300+
- *   kills, ping hosts included) while a surviving sender streams numbered
- *   packets to a surviving receiver: it gets every one, in order; no lock
- *   is left held; a new connection works; ping still echoes (take-over).
+ * - chaos: for a few seconds, random senders, receivers, pingers,
+ *   registry changers, virtual device hosts and their (reconnecting)
+ *   clients are forked and SIGKILLed at random instants (300+ kills, ping
+ *   hosts included) while a surviving sender streams numbered packets to a
+ *   surviving receiver: it gets every one, in order; no lock is left held;
+ *   no virtual device outlives its host; a new connection works; ping
+ *   still echoes (take-over); new virtual devices work.
  * - hostile: a process scribbles random bytes, 0xFF pages and plausible
  *   headers over the registry and segments while others list, open, send
  *   and receive: nobody crashes or hangs (alarm-guarded), and afterwards
@@ -26,6 +28,8 @@
 
 #include "broker/broker.h"
 #include "midi/endpoint.h"
+#include "midi/virt.h"
+#include "midi/watch.h"
 
 static char rtdir[256];
 
@@ -38,6 +42,7 @@ static int fresh_runtime(void **state)
 	char conf[300];
 	snprintf(conf, sizeof conf, "%s/none.conf", rtdir);
 	setenv("MIDI_CONFIG", conf, 1);
+	setenv("MIDI_DISCOVERY_TIMEOUT_MS", "200", 1);
 	return 0;
 }
 
@@ -145,6 +150,34 @@ static void victim(int kind, unsigned seed)
 			midi_close(c);
 			break;
 		}
+		case 4: { /* virtual device host */
+			char name[32];
+			snprintf(name, sizeof name, "v%d", rand() % 4);
+			midi_virt *v = midi_virt_create(name, NULL, &e);
+			for (int r = 0; v && r < 50; r++) {
+				midi_virt_recv(v, p, 64, 2, &e);
+				p[0] = (midi_packet){0, midi_ump_make(0x20903c00u, 0, 0, 0)};
+				midi_virt_send(v, p, 1, &e);
+			}
+			if (rand() % 2)
+				midi_virt_close(v);
+			else
+				_exit(0); /* gone without closing */
+			break;
+		}
+		case 5: { /* virtual device client, reconnecting */
+			char name[32];
+			snprintf(name, sizeof name, "virt:v%d", rand() % 4);
+			midi_conn *c = midi_open(name, MIDI_OPEN_RECONNECT, &e);
+			for (int r = 0; c && r < 50; r++) {
+				p[0] = (midi_packet){0, midi_ump_make(0x20903c00u, 0, 0, 0)};
+				midi_send(c, p, 1, &e);
+				midi_recv(c, p, 64, 2, &e);
+			}
+			midi_close(c);
+			usleep(1000);
+			break;
+		}
 		default: { /* registry changes */
 			char name[32];
 			snprintf(name, sizeof name, "c%d", rand() % 8);
@@ -233,6 +266,45 @@ static void assert_endpoints_work(void)
 	midi_close(c);
 }
 
+/* Every virtual device host is dead: none is listed or watched, and new
+ * ones work. */
+static void assert_no_virt_left(void)
+{
+	midi_error e;
+	midi_endpoint_info *v;
+	size_t n;
+	assert_int_equal(midi_list(&v, &n, 0, &e), 0);
+	for (size_t k = 0; k < n; k++)
+		if (strncmp(v[k].id, "virt:", 5) == 0)
+			fail_msg("%s outlived its host", v[k].id);
+	free(v);
+	midi_watcher *w = midi_watch_open(0, &e);
+	assert_non_null(w);
+	midi_watch_event ev;
+	while (midi_watch_next(w, &ev, 0, &e) == 1 && ev.kind != MIDI_WATCH_ENUMERATED)
+		assert_true(strncmp(ev.info.id, "virt:", 5) != 0);
+	midi_watch_close(w);
+	for (int k = 0; k < 4; k++) {
+		char name[8];
+		snprintf(name, sizeof name, "v%d", k);
+		midi_virt *h = midi_virt_create(name, NULL, &e);
+		if (!h)
+			fail_msg("virt %s: %s", name, e.msg);
+		char id[16];
+		snprintf(id, sizeof id, "virt:%s", name);
+		midi_conn *c = midi_open(id, 0, &e);
+		assert_non_null(c);
+		midi_packet p = {0, midi_ump_make(0x20905555u, 0, 0, 0)}, r[8];
+		assert_int_equal(midi_send(c, &p, 1, &e), 0);
+		assert_int_equal(midi_virt_recv(h, r, 8, 2000, &e), 1);
+		assert_int_equal(r[0].ump.w[0], 0x20905555u);
+		assert_int_equal(midi_virt_send(h, &p, 1, &e), 0);
+		assert_int_equal(midi_recv(c, r, 8, 2000, &e), 1);
+		midi_close(c);
+		midi_virt_close(h);
+	}
+}
+
 #define POOL 6
 
 static void test_chaos_kills(void **state)
@@ -267,7 +339,7 @@ static void test_chaos_kills(void **state)
 			pool[slot] = 0;
 			kills++;
 		}
-		int kind = rand() % 4;
+		int kind = rand() % 6;
 		pid_t pid = fork();
 		if (pid == 0)
 			victim(kind, (unsigned)rand());
@@ -293,6 +365,7 @@ static void test_chaos_kills(void **state)
 	wait_ok(rcv, "surviving receiver");
 	assert_true(kills >= 300);
 	assert_locks_free();
+	assert_no_virt_left();
 	/* Kill the host once more: ping must still echo (take-over). */
 	pid_t h = ping_host_pid();
 	if (h > 0)

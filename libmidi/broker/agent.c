@@ -92,6 +92,23 @@ static int run_discovery(const struct reg_slot *slot)
 	return 0;
 }
 
+/* Close every descriptor but lockfd (moved above 2), at once after fork:
+ * a host lock of the parent must not be held here even for a moment.
+ * Returns the new lockfd, or -1. */
+static int keep_only(int lockfd)
+{
+	if (lockfd < 3) {
+		int fd = fcntl(lockfd, F_DUPFD_CLOEXEC, 3);
+		if (fd < 0)
+			return -1;
+		lockfd = fd; /* the duplicate shares the lock */
+	}
+	if (lockfd > 3)
+		close_range(3, (unsigned)lockfd - 1, 0);
+	close_range((unsigned)lockfd + 1, ~0u, 0);
+	return lockfd;
+}
+
 /* In the detached grandchild; never returns. */
 static void agent_child(const struct reg_slot *slot, int lockfd)
 {
@@ -103,23 +120,14 @@ static void agent_child(const struct reg_slot *slot, int lockfd)
 		if (s != SIGKILL && s != SIGSTOP)
 			signal(s, SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
-	if (lockfd < 3) {
-		int fd = fcntl(lockfd, F_DUPFD_CLOEXEC, 3);
-		if (fd < 0)
-			_exit(1);
-		lockfd = fd;
-	}
 	int null = open("/dev/null", O_RDWR);
 	if (null >= 0) {
 		dup2(null, 0);
 		dup2(null, 1);
 		dup2(null, 2);
+		if (null > 2)
+			close(null);
 	}
-	/* Above all, the host lock of a virtual device must not stay open
-	 * here: it would keep the device alive after its host died. */
-	if (lockfd > 3)
-		close_range(3, (unsigned)lockfd - 1, 0);
-	close_range((unsigned)lockfd + 1, ~0u, 0);
 	prctl(PR_SET_NAME, "midi-discovery", 0, 0, 0);
 	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 	rt_forget();
@@ -141,11 +149,17 @@ int agent_spawn_discovery(struct rt *rt, const struct reg_slot *slot, midi_error
 		close(fd);
 		return 0; /* an agent runs already */
 	}
+	struct reg_slot copy = *slot;
 	pid_t pid = fork();
 	if (pid == 0) {
+		/* Above all, a host lock of a virtual device must not stay open
+		 * here: it would keep the device alive after its host died. */
+		fd = keep_only(fd);
+		if (fd < 0)
+			_exit(1);
 		pid_t p2 = fork();
 		if (p2 == 0)
-			agent_child(slot, fd);
+			agent_child(&copy, fd);
 		_exit(p2 < 0 ? 1 : 0);
 	}
 	if (pid < 0) {

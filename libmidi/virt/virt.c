@@ -172,6 +172,13 @@ static int register_locked(midi_virt *v, const char *name, const struct conf *co
 	struct reg_slot *slot = &rt->reg->slots[idx];
 	v->uid = slot->uid;
 	v->incarnation = slot->incarnation;
+	/* The discovery agent is forked before the host lock is opened, so it
+	 * can never hold it; it waits for the registry lock we hold, by when
+	 * the host lock is taken. Without an agent the endpoint works; it
+	 * stays "discovery pending". */
+	struct reg_slot copy = *slot;
+	reg_sanitize_slot(&copy);
+	agent_spawn_discovery(rt, &copy, NULL);
 	char lock[SEG_NAME_MAX + 16];
 	seg_file_name(lock, sizeof lock, v->uid, ".host.lock");
 	v->hostfd = rt_open(rt, lock, O_RDWR | O_CREAT, e);
@@ -240,8 +247,6 @@ midi_virt *midi_virt_create(const char *name, const midi_device_decl *decl, midi
 	__atomic_store_n(&v->seg.hdr->host_pid, (uint32_t)getpid(), __ATOMIC_RELAXED);
 	v->cur.pos = __atomic_load_n(&v->seg.hdr->host_cursor, __ATOMIC_ACQUIRE);
 	midi_discovery_init(&v->mon, &v->mon_info, 0, MIDI_DISC_JR_KEEP);
-	/* Without an agent the endpoint works; it stays "discovery pending". */
-	agent_spawn_discovery(v->rt, &slot, NULL);
 	return v;
 fail:
 	midi_virt_close(v);

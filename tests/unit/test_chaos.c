@@ -285,12 +285,12 @@ static void assert_no_virt_left(void)
 		assert_true(strncmp(ev.info.id, "virt:", 5) != 0);
 	midi_watch_close(w);
 	for (int k = 0; k < 4; k++) {
-		char name[8];
+		char name[16];
 		snprintf(name, sizeof name, "v%d", k);
 		midi_virt *h = midi_virt_create(name, NULL, &e);
 		if (!h)
 			fail_msg("virt %s: %s", name, e.msg);
-		char id[16];
+		char id[32];
 		snprintf(id, sizeof id, "virt:%s", name);
 		midi_conn *c = midi_open(id, 0, &e);
 		assert_non_null(c);

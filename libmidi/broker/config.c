@@ -260,7 +260,8 @@ static uint32_t set_props(const struct conf *c, struct reg_slot *s)
 {
 	const struct conf_ep *ep = conf_find(c, s->info.id);
 	midi_endpoint_info *i = &s->info;
-	char user[MIDI_NAME_MAX] = "", desc[256] = "", name[MIDI_NAME_MAX];
+	/* Zero-filled: whole arrays are copied into shared memory. */
+	char user[MIDI_NAME_MAX] = "", desc[256] = "", name[MIDI_NAME_MAX] = "";
 	if (ep && ep->has_name)
 		snprintf(user, sizeof user, "%s", ep->name);
 	if (ep && ep->has_description)

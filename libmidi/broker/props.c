@@ -60,7 +60,7 @@ void info_display_name(midi_endpoint_info *i)
 {
 	const char *src = i->user_name[0] ? i->user_name
 			  : i->ump_name[0] ? i->ump_name : i->transport_name;
-	char name[MIDI_NAME_MAX];
+	char name[MIDI_NAME_MAX] = ""; /* zero-filled: copied whole */
 	snprintf(name, sizeof name, "%s", src);
 	memcpy(i->name, name, sizeof name);
 }

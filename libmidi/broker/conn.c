@@ -795,10 +795,16 @@ static void fd_rearm(struct midi_conn *c)
 	if (c->evfd < 0)
 		return;
 	__atomic_store_n(&c->seen_pos, c->detached ? c->look_seq : c->cur.pos, __ATOMIC_RELEASE);
-	if (__atomic_load_n(&c->armed, __ATOMIC_ACQUIRE))
-		return;
+	/* Always drain: the thread clears `armed` before it writes, so a write
+	 * can land after a drain that found `armed` clear and leave the fd
+	 * readable with `armed` set; checking `armed` first would then leave
+	 * it readable for ever (a caller polling it would spin). A signal
+	 * drained here that still matters is raised again by the thread,
+	 * which compares the head with seen_pos. */
 	uint64_t v;
 	(void)!read(c->evfd, &v, sizeof v);
+	if (__atomic_load_n(&c->armed, __ATOMIC_ACQUIRE))
+		return;
 	__atomic_store_n(&c->armed, 1, __ATOMIC_SEQ_CST);
 	syscall(SYS_futex, &c->armed, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }

@@ -194,7 +194,9 @@ struct seg_client {
 	uint64_t owner;   /* 0 free; proc key; proc key | bit 63 while being reclaimed */
 	uint32_t conn_id;
 	uint32_t sleeping;
-	uint64_t pad[2];
+	uint64_t cursor;  /* reader's position in `out`, published for flow control */
+	uint32_t reader;  /* 1: reads `out` and publishes its cursor */
+	uint32_t lagging; /* 1: stalled while a writer waited; not waited for until it catches up */
 };
 
 struct seg_hdr {
@@ -238,6 +240,16 @@ void seg_client_remove(struct seg *s, int idx);
 /* Live clients now; reclaims dead entries. */
 unsigned seg_clients_live(struct seg *s);
 void seg_close(struct seg *s, const char *reason);
+/* Flow control for a writer of s->out (call before taking the writer
+ * lock): waits while writing `need` more packets would overrun a reader
+ * that keeps making progress. A reader whose cursor does not move for
+ * FLOW_STALL_NS while a writer waits is marked lagging and no longer waited
+ * for (it loses messages and is told how many) until it catches up to
+ * within half the ring. *limit caches the last bound (0 at start). */
+#define FLOW_STALL_NS 20000000ll
+void seg_flow_wait(struct seg *s, uint64_t need, uint64_t *limit);
+/* Reader side: publish the cursor of client idx. */
+void seg_flow_publish(struct seg *s, int idx, uint64_t pos);
 int seg_closed(const struct seg *s, char *reason, size_t n);
 /* Count of live clients of a slot's segment (maps the header only). */
 unsigned seg_count_clients(struct rt *rt, const struct reg_slot *slot);

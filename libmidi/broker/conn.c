@@ -76,6 +76,7 @@ struct midi_conn {
 	struct ring_cursor cur;
 	uint64_t seen_pos; /* cursor published for the fd thread */
 	uint64_t last_wpos;
+	uint64_t flow_limit;     /* seg_flow_wait's cached bound for tx */
 	int64_t spin_ns;
 	struct hold hold[2][16]; /* [SysEx7, SysEx8][group] */
 	/* midi_conn_fd */
@@ -280,6 +281,11 @@ static int attached(struct midi_conn *c, uint64_t pos, midi_error *e)
 	}
 	c->tag = c->slot.hosted ? c->conn_id : 0;
 	c->cur.pos = pos;
+	c->flow_limit = 0;
+	if (c->client_idx >= 0 && !(c->flags & MIDI_OPEN_SEND_ONLY)) {
+		seg_flow_publish(&c->own, c->client_idx, pos);
+		__atomic_store_n(&c->own.hdr->clients[c->client_idx].reader, 1, __ATOMIC_RELEASE);
+	}
 	c->seen_pos = c->cur.pos;
 	c->last_wpos = 0;
 	c->info = c->slot.info;
@@ -714,6 +720,14 @@ int midi_send(midi_conn *c, const midi_packet *p, size_t n, midi_error *e)
 		if (!endpoint_gone(c, e, &st))
 			return st;
 	}
+	if (c->tx == &c->txseg->out) {
+		/* Room for this call and any SysEx it may complete. */
+		uint64_t need = n;
+		for (unsigned k = 0; k < 2; k++)
+			for (unsigned g = 0; g < 16; g++)
+				need += c->hold[k][g].n;
+		seg_flow_wait(c->txseg, need, &c->flow_limit);
+	}
 	struct wbatch b = {.c = c, .now = now};
 	for (size_t i = 0; i < n && r == 0; i++) {
 		unsigned st;
@@ -843,6 +857,7 @@ int midi_recv(midi_conn *c, midi_packet *out, size_t max, int timeout_ms, midi_e
 					 ? &c->own.hdr->clients[c->client_idx].sleeping
 					 : &dummy_flag;
 		size_t n = ring_read(c->rx, &c->cur, out, NULL, max, c->conn_id);
+		seg_flow_publish(&c->own, c->client_idx, c->cur.pos);
 		if (n) {
 			fd_rearm(c);
 			return (int)n;

@@ -195,6 +195,7 @@ static int reclaim(struct seg *s, unsigned k)
 	/* It died while asleep: give back its sleeper count. */
 	if (__atomic_exchange_n(&c->sleeping, 0, __ATOMIC_ACQ_REL))
 		ring_sleeper_release(&s->out);
+	__atomic_store_n(&c->reader, 0, __ATOMIC_RELEASE);
 	c->conn_id = 0;
 	__atomic_store_n(&c->owner, 0, __ATOMIC_RELEASE);
 	return 1;
@@ -219,11 +220,74 @@ int seg_client_add(struct seg *s, uint32_t *conn_id)
 							__ATOMIC_RELAXED)) {
 				c->conn_id = id;
 				c->sleeping = 0;
+				__atomic_store_n(&c->reader, 0, __ATOMIC_RELAXED);
+				__atomic_store_n(&c->lagging, 0, __ATOMIC_RELAXED);
+				__atomic_store_n(&c->cursor, 0, __ATOMIC_RELEASE);
 				return (int)k;
 			}
 		}
 	}
 	return -1; /* table full: the connection works but is not counted */
+}
+
+void seg_flow_publish(struct seg *s, int idx, uint64_t pos)
+{
+	if (idx < 0 || (unsigned)idx >= SEG_CLIENTS)
+		return;
+	struct seg_client *c = &s->hdr->clients[idx];
+	__atomic_store_n(&c->cursor, pos, __ATOMIC_RELEASE);
+	if (__atomic_load_n(&c->lagging, __ATOMIC_RELAXED) &&
+	    ring_head(&s->out) - pos < (s->out.mask + 1) / 2)
+		__atomic_store_n(&c->lagging, 0, __ATOMIC_RELEASE);
+}
+
+void seg_flow_wait(struct seg *s, uint64_t need, uint64_t *limit)
+{
+	struct ring *r = &s->out;
+	uint64_t slots = r->mask + 1;
+	if (need > slots / 2)
+		need = slots / 2;
+	/* Cursors only move forward and new readers start at the head, so
+	 * the last bound stays valid: no scan while below it. */
+	if (ring_head(r) + need <= *limit)
+		return;
+	int stall_idx = -1;
+	uint64_t stall_cur = 0, stall_since = 0;
+	for (;;) {
+		uint64_t head = ring_head(r), lim = UINT64_MAX, who_cur = 0;
+		int who = -1;
+		for (unsigned k = 0; k < SEG_CLIENTS; k++) {
+			struct seg_client *c = &s->hdr->clients[k];
+			if (!__atomic_load_n(&c->owner, __ATOMIC_RELAXED) ||
+			    !__atomic_load_n(&c->reader, __ATOMIC_RELAXED) ||
+			    __atomic_load_n(&c->lagging, __ATOMIC_RELAXED))
+				continue;
+			uint64_t cur = __atomic_load_n(&c->cursor, __ATOMIC_ACQUIRE);
+			/* untrusted: ahead of the head, or already lapped */
+			if (cur > head || head - cur > slots)
+				continue;
+			if (cur + slots < lim) {
+				lim = cur + slots;
+				who = (int)k;
+				who_cur = cur;
+			}
+		}
+		*limit = lim;
+		if (head + need <= lim || who < 0)
+			return;
+		uint64_t now = broker_now_ns();
+		if (who != stall_idx || who_cur != stall_cur) {
+			stall_idx = who;
+			stall_cur = who_cur;
+			stall_since = now;
+		} else if (now - stall_since >= (uint64_t)FLOW_STALL_NS) {
+			__atomic_store_n(&s->hdr->clients[who].lagging, 1, __ATOMIC_RELEASE);
+			stall_idx = -1;
+			continue;
+		}
+		struct timespec ts = {0, 20000};
+		nanosleep(&ts, NULL);
+	}
 }
 
 void seg_client_remove(struct seg *s, int idx)

@@ -46,6 +46,7 @@ struct midi_virt {
 	int hostfd;    /* host lock, held for the device's life */
 	int outlockfd; /* serialises writers of the `out` ring */
 	struct ring_cursor cur;
+	uint64_t flow_limit;  /* seg_flow_wait's cached bound for out */
 	midi_device_decl decl;
 	/* unprompted stream messages of the host -> registry */
 	midi_discovery mon;
@@ -75,6 +76,7 @@ static int out_write(midi_virt *v, const midi_packet *p, const uint32_t *tags, s
 {
 	if (!n)
 		return 0;
+	seg_flow_wait(&v->seg, n, &v->flow_limit);
 	int r = lock_fd(v->outlockfd, VIRT_LOCK_MS);
 	if (r < 0)
 		return midi_error_sys(e, -r, "cannot lock the output of %s", v->id);

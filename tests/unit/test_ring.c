@@ -3,7 +3,10 @@
  * in order; four concurrent senders (two of them sending DX7-sized SysEx on
  * the same group) arrive whole and in per-sender order; a reader that stops
  * while 3x the ring is sent is told exactly how many it lost while another
- * loses none. Each test uses a fresh MIDI_RUNTIME_DIR. */
+ * loses none; flow control: a reader that is slower than the sender but
+ * keeps reading loses nothing of a burst of 10x the ring, even while
+ * another reader is stopped (SIGSTOP) and so loses. Each test uses a fresh
+ * MIDI_RUNTIME_DIR. */
 #include "testutil.h"
 
 #include <signal.h>
@@ -11,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "midi/endpoint.h"
@@ -354,6 +358,95 @@ static void test_batch_larger_than_ring(void **state)
 	unsetenv("MIDI_RING_SLOTS");
 }
 
+/* A reader slower than the sender that keeps reading: every packet, in
+ * order, none lost (writers wait for progressing readers). */
+static int reader_slow_but_steady(int ready_fd, uint32_t total)
+{
+	midi_error e;
+	midi_conn *c = midi_open("diag:loopback-b", 0, &e);
+	if (!c)
+		return 10;
+	(void)!write(ready_fd, "r", 1);
+	midi_packet buf[64];
+	uint32_t next = 0;
+	while (next < total) {
+		int n = midi_recv(c, buf, 64, 10000, &e);
+		if (n <= 0)
+			return 11;
+		for (int k = 0; k < n; k++, next++)
+			if (buf[k].ump.w[1] != next)
+				return 12;
+		if (next % 512 < 64) {
+			struct timespec ts = {0, 1000000}; /* 1 ms every 512 packets */
+			nanosleep(&ts, NULL);
+		}
+	}
+	if (midi_conn_lost(c) != 0)
+		return 13;
+	midi_close(c);
+	return 0;
+}
+
+static pid_t flow_children[2];
+
+/* Kill what the flow test forked, even when an assertion failed (a stopped
+ * child left behind would hold the test's output open). */
+static int kill_flow_children(void **state)
+{
+	(void)state;
+	for (int k = 0; k < 2; k++)
+		if (flow_children[k] > 0) {
+			kill(flow_children[k], SIGKILL);
+			waitpid(flow_children[k], NULL, 0);
+			flow_children[k] = 0;
+		}
+	unsetenv("MIDI_RING_SLOTS");
+	return 0;
+}
+
+static void test_flow_control_slow_reader_loses_nothing(void **state)
+{
+	(void)state;
+	setenv("MIDI_RING_SLOTS", "1024", 1);
+	const uint32_t total = 10 * 1024;
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	pid_t steady = fork();
+	if (steady == 0)
+		_exit(reader_slow_but_steady(p[1], total));
+	flow_children[0] = steady;
+	/* A second reader that is stopped for the whole burst. */
+	pid_t stopped = fork();
+	if (stopped == 0) {
+		midi_error e;
+		midi_conn *c = midi_open("diag:loopback-b", 0, &e);
+		(void)!write(p[1], "r", 1);
+		midi_packet buf[64];
+		for (;;)
+			if (!c || midi_recv(c, buf, 64, -1, &e) < 0)
+				_exit(1);
+	}
+	flow_children[1] = stopped;
+	char ch;
+	assert_int_equal(read(p[0], &ch, 1), 1);
+	assert_int_equal(read(p[0], &ch, 1), 1);
+	kill(stopped, SIGSTOP);
+	midi_error e;
+	midi_conn *a = midi_open("diag:loopback-a", MIDI_OPEN_SEND_ONLY, &e);
+	assert_non_null(a);
+	midi_packet batch[64];
+	for (uint32_t i = 0; i < total; i += 64) {
+		for (uint32_t k = 0; k < 64; k++)
+			batch[k] = (midi_packet){0, midi_ump_make(0x40900000u, i + k, 0, 0)};
+		assert_int_equal(midi_send(a, batch, 64, &e), 0);
+	}
+	midi_close(a);
+	wait_ok(steady, "steady reader");
+	flow_children[0] = 0;
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -361,6 +454,8 @@ int main(void)
 		cmocka_unit_test_setup(test_four_senders_sysex_whole, fresh_runtime),
 		cmocka_unit_test_setup(test_slow_reader_counts_loss, fresh_runtime),
 		cmocka_unit_test_setup(test_batch_larger_than_ring, fresh_runtime),
+		cmocka_unit_test_setup_teardown(test_flow_control_slow_reader_loses_nothing, fresh_runtime,
+						kill_flow_children),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

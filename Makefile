@@ -41,6 +41,8 @@ PROGSA    := $(patsubst cmd/%.c,$(BA)/bin/%,$(CMD_MAIN))
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 .PHONY: all check unit bats fuzz fuzz-long bench install clean asan demo lint
+# Keep every object: no "rm" after the test summary, faster rebuilds.
+.SECONDARY:
 all: $(B)/libmidi.a $(PROGS) $(B)/midi.pc
 
 $(B)/%.o: %.c

@@ -103,7 +103,9 @@ fuzz-long: $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do n=$$(basename $$f); mkdir -p $(BF)/corpus/$$n; \
 	  $$f -max_total_time=$${FUZZ_SECONDS:-600} $(BF)/corpus/$$n tests/fuzz/seeds/$$n 2>&1 | tail -3; done
 
-bench: all $(BENCH_BIN)
+# Prints one JSON document on stdout (build output goes to stderr).
+bench:
+	@$(MAKE) --no-print-directory all $(BENCH_BIN) >&2
 	@bench/run.sh
 
 demo: all

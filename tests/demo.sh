@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # demo.sh: the main job of the README. Lists the endpoints, then sends a
 # short phrase through diag:loopback-a while a monitor prints it from
-# diag:loopback-b, then shows the same phrase translated to MIDI 2.0.
+# diag:loopback-b, then shows the same phrase translated to MIDI 2.0, the
+# round trip through diag:ping, and a watcher seeing a loopback pair and a
+# virtual device come and go, with the properties discovery found.
 # Uses a private runtime directory so it never disturbs a real session.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,3 +33,23 @@ midi-send -n -P midi2 $phrase
 echo
 echo '$ midi-loop ping -c 1000'
 midi-loop ping -c 1000
+
+echo
+echo '$ midi-watch -c 5 -t 10 &     # stops after 5 events'
+midi-watch -c 5 -t 10 &
+watch=$!
+sleep 0.3
+echo '$ midi-loop create studio'
+midi-loop create studio
+echo '$ midi-loop virtual synth --name "Demo Synth" --function-block name=Keys,groups=1-2,dir=bi &'
+midi-loop virtual synth --name "Demo Synth" --function-block name=Keys,groups=1-2,dir=bi >/dev/null &
+virt=$!
+for _ in $(seq 100); do
+	midi-list --json | grep -q '"id":"virt:synth"[^}]*"discovery":"done"' && break
+	sleep 0.05
+done
+echo '$ midi-list -v -e virt:synth'
+midi-list -v -e virt:synth
+echo '$ kill -KILL <virtual device host>'
+{ kill -KILL $virt; wait $virt; } 2>/dev/null || true
+wait $watch || true

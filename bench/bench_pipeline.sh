@@ -6,7 +6,7 @@
 # corpus (openttd-openmsx) repeated. Checks the monitor's output equals the
 # input (no loss, no reordering). Prints one JSON object (bench/run.sh).
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 N=${PIPELINE_PACKETS:-1000000}
 bin=$PWD/bin
 work=$(mktemp -d "${TMPDIR:-/tmp}/midi-bench.XXXXXX")

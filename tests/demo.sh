@@ -23,13 +23,13 @@ for _ in $(seq 100); do
 	midi-list -a --json | grep -q '"id":"diag:loopback-b"[^}]*"clients":1' && break
 	sleep 0.05
 done
-phrase='on C3 100 +150ms off C3 on E3 100 +150ms off E3 on G3 100 +150ms off G3 on C4 110 +300ms off C4'
-echo "\$ midi-send -e diag:loopback-a $phrase"
-midi-send -e diag:loopback-a $phrase
+phrase=(on C3 100 +150ms off C3 on E3 100 +150ms off E3 on G3 100 +150ms off G3 on C4 110 +300ms off C4)
+echo "\$ midi-send -e diag:loopback-a ${phrase[*]}"
+midi-send -e diag:loopback-a "${phrase[@]}"
 wait $mon
 echo
-echo "\$ midi-send -n -P midi2 $phrase"
-midi-send -n -P midi2 $phrase
+echo "\$ midi-send -n -P midi2 ${phrase[*]}"
+midi-send -n -P midi2 "${phrase[@]}"
 echo
 echo '$ midi-loop ping -c 1000'
 midi-loop ping -c 1000

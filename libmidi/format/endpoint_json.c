@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "format/format_priv.h"
 #include "midi/describe_endpoint.h"
 
 const char *midi_protocol_name(unsigned protocol)
@@ -53,61 +54,16 @@ static const char *ui_hint_name(unsigned h)
 	return h == 1 ? "receiver" : h == 2 ? "sender" : h == 3 ? "both" : "unknown";
 }
 
-/* Length of a valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len;
-	uint32_t cp;
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xC2 && s[0] <= 0xDF)
-		len = 2, cp = s[0] & 0x1F;
-	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-		len = 3, cp = s[0] & 0x0F;
-	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3F);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-		return 0;
-	return len;
-}
 
 /* A JSON string from a field of at most max bytes (NUL-terminated or not). */
+static void put_file(void *ctx, const char *s, size_t n)
+{
+	fwrite(s, 1, n, ctx);
+}
+
 static void json_str(FILE *out, const char *s, size_t max)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strnlen(s, max);
-	fputc('"', out);
-	for (size_t i = 0; i < n;) {
-		unsigned char c = p[i];
-		if (c == '"' || c == '\\') {
-			fputc('\\', out);
-			fputc(c, out);
-			i++;
-		} else if (c < 0x20 || c == 0x7F) {
-			fprintf(out, "\\u%04x", c);
-			i++;
-		} else {
-			size_t len = utf8_len(p + i, n - i);
-			if (len == 0) {
-				fputs("\\ufffd", out);
-				i++;
-			} else {
-				fwrite(p + i, 1, len, out);
-				i += len;
-			}
-		}
-	}
-	fputc('"', out);
+	fmt_json_string(put_file, out, s, strnlen(s, max));
 }
 
 #define JSTR(key, field) \

@@ -110,6 +110,12 @@ struct midi_printer {
 void pr_reset(midi_printer *pr);
 void pr_add(midi_printer *pr, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void pr_addn(midi_printer *pr, const char *s, size_t n);
+
+/* json_str.c: JSON string literals (escaped, invalid UTF-8 -> U+FFFD). */
+typedef void (*fmt_put_fn)(void *ctx, const char *s, size_t n);
+/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
+size_t fmt_utf8_len(const unsigned char *s, size_t n);
+void fmt_json_string(fmt_put_fn put, void *ctx, const char *s, size_t n);
 /* Write pr->buf plus a newline to out. 0 or a negative status. */
 int pr_flush_line(midi_printer *pr, FILE *out);
 /* "@S.NNNNNNs " when MIDI_PRINT_TIME is set (never less than the last one). */

@@ -8,54 +8,15 @@
 
 #include "midi/msg.h"
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
+
+static void put_pr(void *ctx, const char *s, size_t n)
 {
-	size_t len;
-	uint32_t cp;
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xE0) == 0xC0) { len = 2; cp = s[0] & 0x1F; }
-	else if ((s[0] & 0xF0) == 0xE0) { len = 3; cp = s[0] & 0x0F; }
-	else if ((s[0] & 0xF8) == 0xF0) { len = 4; cp = s[0] & 0x07; }
-	else return 0;
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3F);
-	}
-	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return len;
+	pr_addn(ctx, s, n);
 }
 
 static void jstr(midi_printer *pr, const char *s, size_t n)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	pr_addn(pr, "\"", 1);
-	for (size_t i = 0; i < n;) {
-		unsigned char c = u[i];
-		if (c == '"' || c == '\\') {
-			pr_add(pr, "\\%c", c);
-			i++;
-		} else if (c < 0x20 || c == 0x7F) {
-			pr_add(pr, "\\u%04x", c);
-			i++;
-		} else {
-			size_t l = utf8_len(u + i, n - i);
-			if (l == 0) {
-				pr_add(pr, "\\ufffd");
-				i++;
-			} else {
-				pr_addn(pr, s + i, l);
-				i += l;
-			}
-		}
-	}
-	pr_addn(pr, "\"", 1);
+	fmt_json_string(put_pr, pr, s, n);
 }
 
 static void key(midi_printer *pr, const char *k)

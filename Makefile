@@ -16,6 +16,8 @@ USBLIBS   := $(shell pkg-config --libs libusb-1.0 2>/dev/null)
 USBCFLAGS := $(shell pkg-config --cflags libusb-1.0 2>/dev/null)
 
 LIB_SRC   := $(sort $(shell find libmidi -name '*.c'))
+# cmd/midi-X.c is a program; cmd/*.c others are linked into every program;
+# cmd/midi-X/*.c (optional) are linked into midi-X only.
 CMD_MAIN  := $(sort $(wildcard cmd/midi-*.c))
 CMD_COMMON:= $(sort $(filter-out $(CMD_MAIN),$(wildcard cmd/*.c)))
 PROGS     := $(patsubst cmd/%.c,bin/%,$(CMD_MAIN))
@@ -65,12 +67,14 @@ $(BF)/libmidi.a: $(LIBF_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-bin/%: $(B)/cmd/%.o $(CMDC_OBJ) $(B)/libmidi.a
+own_obj = $(patsubst %.c,$(1)/%.o,$(wildcard cmd/$(2)/*.c))
+.SECONDEXPANSION:
+bin/%: $(B)/cmd/%.o $$(call own_obj,$(B),%) $(CMDC_OBJ) $(B)/libmidi.a
 	@mkdir -p bin
-	$(CC) $(CFLAGS) -o $@ $< $(CMDC_OBJ) $(B)/libmidi.a $(USBLIBS) $(CURSES) $(LDLIBS)
-$(BA)/bin/%: $(BA)/cmd/%.o $(CMDCA_OBJ) $(BA)/libmidi.a
+	$(CC) $(CFLAGS) -o $@ $< $(call own_obj,$(B),$*) $(CMDC_OBJ) $(B)/libmidi.a $(USBLIBS) $(CURSES) $(LDLIBS)
+$(BA)/bin/%: $(BA)/cmd/%.o $$(call own_obj,$(BA),%) $(CMDCA_OBJ) $(BA)/libmidi.a
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN) -o $@ $< $(CMDCA_OBJ) $(BA)/libmidi.a $(USBLIBS) $(CURSES) $(LDLIBS)
+	$(CC) $(SAN) -o $@ $< $(call own_obj,$(BA),$*) $(CMDCA_OBJ) $(BA)/libmidi.a $(USBLIBS) $(CURSES) $(LDLIBS)
 
 $(B)/tests/%: tests/unit/%.c tests/unit/testutil.h $(B)/libmidi.a
 	@mkdir -p $(dir $@)

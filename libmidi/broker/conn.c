@@ -21,6 +21,7 @@
  * `out` ring. The descriptor thread follows: while detached it waits on the
  * registry's event counter instead of the ring. */
 #include "broker/broker.h"
+#include "broker/sched.h"
 #include "transport/transport.h"
 
 #include <errno.h>
@@ -41,8 +42,14 @@
 #define WAIT_SLICE_NS 100000000ll /* futex waits recheck closed/host at least this often */
 #define HOST_CHECK_NS 100000000ull
 #define PAST_TOLERANCE_NS 10000000ull    /* 10 ms */
-#define FUTURE_TOLERANCE_NS 1000000ull   /* 1 ms: closer than this is "now" */
 #define FUTURE_MAX_NS 3600000000000ull   /* 1 hour */
+/* After a connection's latest scheduled due time, its "now" messages still
+ * go through the scheduler this long, so they cannot overtake a scheduled
+ * message the scheduler is about to write. */
+#define SCHED_SETTLE_NS 100000000ull
+/* A waiting receiver checks this often that a scheduler runs if anything
+ * is queued (take-over after a scheduler was killed). */
+#define SCHED_WATCH_NS 200000000ull
 #define HOLD_MAX 1048576u                /* SysEx packets held per group */
 #define LOOK_AGAIN_NS 500000000ull       /* detached: look at the registry at least this often */
 
@@ -79,6 +86,12 @@ struct midi_conn {
 	uint64_t flow_limit;     /* seg_flow_wait's cached bound for tx */
 	int64_t spin_ns;
 	struct hold hold[2][16]; /* [SysEx7, SysEx8][group] */
+	/* scheduled sends (sched.c): made on first use */
+	struct sched_client *sc;
+	struct sched_in *sbuf;   /* this call's entries, handed over at its end */
+	size_t sn, scap;
+	uint64_t sched_max_due;  /* latest due time handed to the scheduler */
+	uint64_t sched_watch_ns; /* sched_watch last run */
 	/* midi_conn_fd */
 	int evfd;
 	pthread_t thr;
@@ -526,6 +539,11 @@ void midi_close(midi_conn *c)
 	for (int t = 0; t < 2; t++)
 		for (int g = 0; g < 16; g++)
 			free(c->hold[t][g].p);
+	if (c->sc) {
+		sched_client_close(c->sc);
+		free(c->sc);
+	}
+	free(c->sbuf);
 	rt_put(c->rt);
 	free(c);
 }
@@ -603,11 +621,6 @@ static int validate(const midi_packet *p, size_t n, uint64_t now, midi_error *e)
 				return midi_error_set(e, MIDI_ERR_INPUT,
 						      "packet %zu: timestamp is %.1f s ahead (at most "
 						      "1 hour allowed)", i + 1, (double)(t - now) / 1e9);
-			if (t > now + FUTURE_TOLERANCE_NS)
-				return midi_error_set(e, MIDI_ERR_INPUT,
-						      "packet %zu: scheduled sends (timestamp %.3f ms "
-						      "ahead) are not supported yet", i + 1,
-						      (double)(t - now) / 1e6);
 		}
 		unsigned mt = midi_ump_mt(&p[i].ump), st = (p[i].ump.w[0] >> 20) & 0xF;
 		if (mt == MIDI_MT_DATA64 && st > 3)
@@ -675,6 +688,90 @@ static void wb_end(struct wbatch *b)
 	b->locked = 0;
 }
 
+/* Due time of a packet stamped t: 0 = write it now; else hand it to the
+ * scheduler with that due time. A "now" packet still goes through the
+ * scheduler while the connection's scheduled messages may be on their way,
+ * so that ties and near-ties keep the order in which it sent them. */
+static uint64_t due_of(const struct midi_conn *c, uint64_t t, uint64_t now)
+{
+	if (t > now)
+		return t;
+	if (c->sched_max_due && c->sched_max_due + SCHED_SETTLE_NS > now)
+		return now;
+	return 0;
+}
+
+static int sched_push(struct midi_conn *c, const midi_ump *u, uint64_t due, midi_error *e)
+{
+	if (c->sn == c->scap) {
+		size_t cap = c->scap ? c->scap * 2 : 64;
+		struct sched_in *nb = realloc(c->sbuf, cap * sizeof *nb);
+		if (!nb)
+			return midi_error_set(e, MIDI_ERR_RUNTIME, "out of memory");
+		c->sbuf = nb;
+		c->scap = cap;
+	}
+	struct sched_in *x = &c->sbuf[c->sn++];
+	memset(x, 0, sizeof *x);
+	x->due = due;
+	x->uid = c->txseg->uid;
+	x->tag = c->tag;
+	x->kind = c->tx == &c->txseg->out ? SCHED_TO_OUT : SCHED_TO_IN;
+	for (unsigned k = 0; k < midi_ump_words(u); k++)
+		x->w[k] = u->w[k];
+	if (due > c->sched_max_due)
+		c->sched_max_due = due;
+	return 0;
+}
+
+/* Write one packet now (due 0) or queue it for the scheduler. */
+static int put_pkt(struct wbatch *b, const midi_ump *u, uint64_t due, midi_error *e)
+{
+	if (due)
+		return sched_push(b->c, u, due, e);
+	int r = wb_lock(b, e);
+	if (r == 0)
+		wb_put(b, u);
+	return r;
+}
+
+/* Before anything of a call is written: the scheduler must have room for
+ * every packet of it that may be scheduled (checked again when written). */
+static int sched_room(struct midi_conn *c, const midi_packet *p, size_t n, uint64_t now,
+		      midi_error *e)
+{
+	uint64_t need = 0, held = 0;
+	for (size_t i = 0; i < n; i++)
+		need += due_of(c, p[i].time_ns, now) != 0;
+	for (unsigned k = 0; k < 2; k++)
+		for (unsigned g = 0; g < 16; g++) {
+			struct hold *h = &c->hold[k][g];
+			held += h->n;
+			need += h->n && due_of(c, h->p[0].time_ns, now);
+		}
+	if (!need)
+		return 0;
+	need += held; /* a SysEx this call ends goes with its first packet's due time */
+	if (!c->sc) {
+		c->sc = calloc(1, sizeof *c->sc);
+		if (!c->sc)
+			return midi_error_set(e, MIDI_ERR_RUNTIME, "out of memory");
+		int r = sched_client_open(c->rt, c->sc, e);
+		if (r < 0) {
+			free(c->sc);
+			c->sc = NULL;
+			return r;
+		}
+	}
+	uint64_t queued = sched_queued(c->sc), cap = c->sc->m.mask + 1;
+	if (queued + need > cap)
+		return midi_error_set(e, MIDI_ERR_RUNTIME,
+				      "scheduler queue full (%llu of %llu pending; %llu more refused)",
+				      (unsigned long long)queued, (unsigned long long)cap,
+				      (unsigned long long)need);
+	return 0;
+}
+
 static int hold_push(struct hold *h, const midi_packet *p, unsigned group, midi_error *e)
 {
 	if (h->n == h->cap) {
@@ -693,17 +790,14 @@ static int hold_push(struct hold *h, const midi_packet *p, unsigned group, midi_
 	return 0;
 }
 
-static int wb_flush_hold(struct wbatch *b, struct hold *h, midi_error *e)
+/* A SysEx leaves whole at the due time of its first packet. */
+static int wb_flush_hold(struct wbatch *b, struct hold *h, uint64_t due, midi_error *e)
 {
-	if (!h->n)
-		return 0;
-	int r = wb_lock(b, e);
-	if (r < 0)
-		return r;
-	for (size_t k = 0; k < h->n; k++)
-		wb_put(b, &h->p[k].ump);
+	int r = 0;
+	for (size_t k = 0; k < h->n && r == 0; k++)
+		r = put_pkt(b, &h->p[k].ump, due, e);
 	h->n = 0;
-	return 0;
+	return r;
 }
 
 int midi_send(midi_conn *c, const midi_packet *p, size_t n, midi_error *e)
@@ -720,6 +814,9 @@ int midi_send(midi_conn *c, const midi_packet *p, size_t n, midi_error *e)
 		if (!endpoint_gone(c, e, &st))
 			return st;
 	}
+	r = sched_room(c, p, n, now, e);
+	if (r < 0)
+		return r;
 	if (c->tx == &c->txseg->out) {
 		/* Room for this call and any SysEx it may complete. */
 		uint64_t need = n;
@@ -733,24 +830,21 @@ int midi_send(midi_conn *c, const midi_packet *p, size_t n, midi_error *e)
 		unsigned st;
 		int kind = sysex_kind(&p[i].ump, &st);
 		if (kind < 0) {
-			r = wb_lock(&b, e);
-			if (r == 0)
-				wb_put(&b, &p[i].ump);
+			r = put_pkt(&b, &p[i].ump, due_of(c, p[i].time_ns, now), e);
 			continue;
 		}
 		unsigned g = midi_ump_group(&p[i].ump);
 		struct hold *h = &c->hold[kind][g];
+		uint64_t due = due_of(c, h->n ? h->p[0].time_ns : p[i].time_ns, now);
 		switch (st) {
 		case 0: /* complete in one packet */
 		case 3: /* end */
-			r = wb_flush_hold(&b, h, e);
+			r = wb_flush_hold(&b, h, due, e);
 			if (r == 0)
-				r = wb_lock(&b, e);
-			if (r == 0)
-				wb_put(&b, &p[i].ump);
+				r = put_pkt(&b, &p[i].ump, due, e);
 			break;
 		case 1: /* start: an unfinished earlier SysEx goes out as it is */
-			r = wb_flush_hold(&b, h, e);
+			r = wb_flush_hold(&b, h, due, e);
 			if (r == 0)
 				r = hold_push(h, &p[i], g, e);
 			break;
@@ -760,6 +854,13 @@ int midi_send(midi_conn *c, const midi_packet *p, size_t n, midi_error *e)
 		}
 	}
 	wb_end(&b);
+	if (c->sn) {
+		/* One batch: consecutive arrival numbers, a SysEx stays together. */
+		int r2 = sched_put(c->rt, c->sc, c->sbuf, c->sn, e);
+		c->sn = 0;
+		if (r == 0)
+			r = r2;
+	}
 	return r;
 }
 
@@ -773,10 +874,16 @@ int midi_flush(midi_conn *c, int timeout_ms, midi_error *e)
 {
 	if (!c)
 		return midi_error_set(e, MIDI_ERR_INPUT, "no connection");
-	if (c->detached || !c->slot.hosted || c->last_wpos == 0)
-		return 0; /* written into the receivers' ring: handed over */
 	uint64_t start = broker_now_ns();
 	uint64_t end = timeout_ms < 0 ? UINT64_MAX : start + (uint64_t)timeout_ms * 1000000ull;
+	if (c->sc && c->sc->last_pos) {
+		/* Scheduled: handed over once the scheduler took it. */
+		int r = sched_wait_taken(c->rt, c->sc, end, e);
+		if (r < 0)
+			return r;
+	}
+	if (c->detached || !c->slot.hosted || c->last_wpos == 0)
+		return 0; /* written into the receivers' ring: handed over */
 	long sleep_ns = 1000;
 	for (;;) {
 		uint64_t hc = __atomic_load_n(&c->own.hdr->host_cursor, __ATOMIC_ACQUIRE);
@@ -864,6 +971,10 @@ int midi_recv(midi_conn *c, midi_packet *out, size_t max, int timeout_ms, midi_e
 		}
 		now = broker_now_ns();
 		check_host(c, now);
+		if (now - c->sched_watch_ns >= SCHED_WATCH_NS) {
+			c->sched_watch_ns = now;
+			sched_watch(c->rt, &c->sc, NULL);
+		}
 		if (seg_closed(&c->own, NULL, 0)) {
 			/* Whatever was published before the close is read first. */
 			n = ring_read(c->rx, &c->cur, out, NULL, max, c->conn_id);

@@ -1,0 +1,356 @@
+/* sched.c: the sending side of scheduled sends (see sched.h): the shared
+ * `sched` segment (create, validate, map), appending entries to its input
+ * ring under sched.in.lock with the capacity check, waiting until the
+ * scheduler took them (midi_flush), and starting a scheduler on demand
+ * (sched.lock; double fork as in host.c). */
+#include "broker/sched.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SCHED_LOCK_MS 2000
+#define SCHED_CHECK_NS 100000000ull
+
+_Static_assert(sizeof(struct sched_hdr) <= SCHED_HDR_BYTES, "scheduler header too big");
+_Static_assert(sizeof(struct sched_in) == 40, "sched_in size");
+_Static_assert(sizeof(struct sched_ent) == 56, "sched_ent size");
+
+static uint64_t cap_setting(void)
+{
+	const char *s = getenv("MIDI_SCHED_SLOTS");
+	if (!s || !*s)
+		return SCHED_CAP_DEFAULT;
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (*end || v < 64 || v > (1ull << 20) || (v & (v - 1)))
+		return SCHED_CAP_DEFAULT;
+	return v;
+}
+
+static void layout(uint64_t cap, uint64_t *in_off, uint64_t *tab_off, uint64_t *total)
+{
+	*in_off = SCHED_HDR_BYTES;
+	*tab_off = *in_off + RING_HDR_BYTES + cap * sizeof(struct sched_in);
+	*total = (*tab_off + cap * sizeof(struct sched_ent) + 4095) & ~4095ull;
+}
+
+/* Checks a mapped header against the file size; NULL if good. */
+static const char *check_hdr(const struct sched_hdr *h, size_t size)
+{
+	uint64_t magic = __atomic_load_n(&h->magic, __ATOMIC_ACQUIRE);
+	uint64_t cap = h->cap, in_off, tab_off, total;
+	if (magic != SCHED_MAGIC || h->version != SCHED_VERSION ||
+	    h->hdr_bytes != SCHED_HDR_BYTES)
+		return "bad header";
+	if (cap < 64 || cap > (1ull << 20) || (cap & (cap - 1)))
+		return "bad capacity";
+	layout(cap, &in_off, &tab_off, &total);
+	if (h->in_off != in_off || h->tab_off != tab_off || h->total != total || total != size)
+		return "bad layout";
+	return NULL;
+}
+
+static int map_fd(int fd, struct sched_map *m, const char **bad, midi_error *e)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return midi_error_sys(e, errno, "scheduler segment");
+	size_t size = (size_t)st.st_size;
+	*bad = "empty";
+	if (size < SCHED_HDR_BYTES)
+		return 1;
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return midi_error_sys(e, errno, "cannot map the scheduler segment");
+	struct sched_hdr *h = p;
+	*bad = check_hdr(h, size);
+	if (*bad) {
+		munmap(p, size);
+		return 1;
+	}
+	m->base = p;
+	m->size = size;
+	m->hdr = h;
+	m->mask = h->cap - 1;
+	ring_attach(&m->in, (char *)p + h->in_off, h->cap);
+	m->slots = (struct sched_in *)((char *)p + h->in_off + RING_HDR_BYTES);
+	m->tab = (struct sched_ent *)((char *)p + h->tab_off);
+	return 0;
+}
+
+/* Under sched.in.lock: make a fresh segment in fd. */
+static int create_locked(struct rt *rt, int fd, midi_error *e)
+{
+	uint64_t cap = cap_setting(), in_off, tab_off, total;
+	layout(cap, &in_off, &tab_off, &total);
+	if (ftruncate(fd, 0) < 0 || ftruncate(fd, (off_t)total) < 0)
+		return midi_error_sys(e, errno, "cannot size %s/%s", rt->path, SCHED_FILE);
+	void *p = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return midi_error_sys(e, errno, "cannot map %s/%s", rt->path, SCHED_FILE);
+	struct sched_hdr *h = p;
+	h->version = SCHED_VERSION;
+	h->hdr_bytes = SCHED_HDR_BYTES;
+	h->cap = cap;
+	h->total = total;
+	h->in_off = in_off;
+	h->tab_off = tab_off;
+	ring_init_shared((char *)p + in_off, cap);
+	__atomic_store_n(&h->magic, SCHED_MAGIC, __ATOMIC_RELEASE);
+	munmap(p, total);
+	return 0;
+}
+
+int sched_map(struct rt *rt, struct sched_map *m, midi_error *e)
+{
+	memset(m, 0, sizeof *m);
+	int fd = rt_open(rt, SCHED_FILE, O_RDWR | O_CREAT, e);
+	if (fd < 0)
+		return fd;
+	const char *bad;
+	int r = map_fd(fd, m, &bad, e);
+	if (r == 1) {
+		/* New or garbage: (re)build it under the writers' lock. */
+		int lfd = rt_open(rt, SCHED_IN_LOCK, O_RDWR | O_CREAT, e);
+		if (lfd < 0) {
+			close(fd);
+			return lfd;
+		}
+		r = lock_fd(lfd, 5000);
+		if (r != 0) {
+			close(lfd);
+			close(fd);
+			return r < 0 ? midi_error_sys(e, -r, "cannot lock %s/%s", rt->path,
+						      SCHED_IN_LOCK)
+				     : midi_error_set(e, MIDI_ERR_TIMEOUT,
+						      "%s/%s held by another process for more than 5 s",
+						      rt->path, SCHED_IN_LOCK);
+		}
+		r = map_fd(fd, m, &bad, e);
+		if (r == 1) {
+			r = create_locked(rt, fd, e);
+			if (r == 0)
+				r = map_fd(fd, m, &bad, e);
+			if (r == 1)
+				r = midi_error_set(e, MIDI_ERR_RUNTIME,
+						   "scheduler segment %s/%s is corrupt (%s)", rt->path,
+						   SCHED_FILE, bad);
+		}
+		unlock_fd(lfd);
+		close(lfd);
+	}
+	close(fd);
+	return r;
+}
+
+void sched_unmap(struct sched_map *m)
+{
+	if (m->base)
+		munmap(m->base, m->size);
+	memset(m, 0, sizeof *m);
+}
+
+static int open_locks(struct rt *rt, struct sched_client *sc, midi_error *e)
+{
+	if (sc->inlockfd >= 0)
+		close(sc->inlockfd);
+	if (sc->lockfd >= 0)
+		close(sc->lockfd);
+	sc->lockfd = -1;
+	sc->inlockfd = rt_open(rt, SCHED_IN_LOCK, O_RDWR | O_CREAT, e);
+	if (sc->inlockfd < 0)
+		return sc->inlockfd;
+	sc->lockfd = rt_open(rt, SCHED_LOCK, O_RDWR | O_CREAT, e);
+	if (sc->lockfd < 0)
+		return sc->lockfd;
+	sc->fork_gen = rt_fork_gen();
+	return 0;
+}
+
+int sched_client_open(struct rt *rt, struct sched_client *sc, midi_error *e)
+{
+	memset(sc, 0, sizeof *sc);
+	sc->inlockfd = sc->lockfd = -1;
+	int r = sched_map(rt, &sc->m, e);
+	if (r == 0)
+		r = open_locks(rt, sc, e);
+	if (r < 0)
+		sched_client_close(sc);
+	return r;
+}
+
+void sched_client_close(struct sched_client *sc)
+{
+	sched_unmap(&sc->m);
+	if (sc->inlockfd >= 0)
+		close(sc->inlockfd);
+	if (sc->lockfd >= 0)
+		close(sc->lockfd);
+	sc->inlockfd = sc->lockfd = -1;
+}
+
+uint64_t sched_queued(const struct sched_client *sc)
+{
+	const struct sched_hdr *h = sc->m.hdr;
+	uint64_t head = ring_head(&sc->m.in);
+	uint64_t cur = __atomic_load_n(&h->cursor, __ATOMIC_ACQUIRE);
+	uint64_t pend = __atomic_load_n(&h->pending, __ATOMIC_ACQUIRE);
+	uint64_t unread = head - cur > sc->m.mask + 1 ? sc->m.mask + 1 : head - cur;
+	return pend + unread;
+}
+
+int sched_put(struct rt *rt, struct sched_client *sc, const struct sched_in *v, size_t n,
+	      midi_error *e)
+{
+	if (!n)
+		return 0;
+	if (sc->fork_gen != rt_fork_gen()) {
+		int r = open_locks(rt, sc, e);
+		if (r < 0)
+			return r;
+	}
+	uint64_t cap = sc->m.mask + 1;
+	int r = lock_fd(sc->inlockfd, SCHED_LOCK_MS);
+	if (r < 0)
+		return midi_error_sys(e, -r, "cannot lock %s/%s", rt->path, SCHED_IN_LOCK);
+	if (r > 0)
+		return midi_error_set(e, MIDI_ERR_TIMEOUT,
+				      "scheduler input lock held by another process for more than "
+				      "%d ms", SCHED_LOCK_MS);
+	uint64_t queued = sched_queued(sc);
+	if (queued + n > cap) {
+		unlock_fd(sc->inlockfd);
+		return midi_error_set(e, MIDI_ERR_RUNTIME,
+				      "scheduler queue full (%llu of %llu pending; %zu more refused)",
+				      (unsigned long long)queued, (unsigned long long)cap, n);
+	}
+	uint64_t pos = ring_wpos(&sc->m.in);
+	for (size_t k = 0; k < n; k++)
+		sc->m.slots[(pos + k) & sc->m.mask] = v[k];
+	ring_publish(&sc->m.in, pos + n);
+	unlock_fd(sc->inlockfd);
+	sc->last_pos = pos + n;
+	for (size_t k = 0; k < n; k++)
+		if (v[k].due > sc->max_due)
+			sc->max_due = v[k].due;
+	sc->check_ns = broker_now_ns();
+	return sched_ensure(rt, &sc->lockfd, e);
+}
+
+int sched_wait_taken(struct rt *rt, struct sched_client *sc, uint64_t end, midi_error *e)
+{
+	long sleep_ns = 1000;
+	for (;;) {
+		uint64_t cur = __atomic_load_n(&sc->m.hdr->cursor, __ATOMIC_ACQUIRE);
+		if ((int64_t)(cur - sc->last_pos) >= 0)
+			return 0;
+		uint64_t now = broker_now_ns();
+		if (now >= end)
+			return midi_error_set(e, MIDI_ERR_TIMEOUT,
+					      "the scheduler did not take %llu message(s) in time",
+					      (unsigned long long)(sc->last_pos - cur));
+		if (now - sc->check_ns >= SCHED_CHECK_NS) {
+			sc->check_ns = now;
+			if (sc->fork_gen != rt_fork_gen() && open_locks(rt, sc, e) < 0)
+				return -MIDI_ERR_RUNTIME;
+			int r = sched_ensure(rt, &sc->lockfd, e);
+			if (r < 0)
+				return r;
+		}
+		struct timespec ts = {0, sleep_ns};
+		nanosleep(&ts, NULL);
+		if (sleep_ns < 1000000)
+			sleep_ns *= 2;
+	}
+}
+
+int sched_ensure(struct rt *rt, int *lockfd, midi_error *e)
+{
+	if (flock(*lockfd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK || errno == EINTR)
+			return 0; /* a scheduler lives */
+		return midi_error_sys(e, errno, "cannot lock %s/%s", rt->path, SCHED_LOCK);
+	}
+	/* We hold the lock: start the scheduler, which inherits it. */
+	int fresh = rt_open(rt, SCHED_LOCK, O_RDWR | O_CREAT, e);
+	if (fresh < 0) {
+		flock(*lockfd, LOCK_UN);
+		return fresh;
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		pid_t p2 = fork();
+		if (p2 == 0)
+			sched_host_main(*lockfd);
+		_exit(p2 < 0 ? 1 : 0);
+	}
+	if (pid < 0) {
+		int err = errno;
+		flock(*lockfd, LOCK_UN);
+		close(fresh);
+		return midi_error_sys(e, err, "cannot start the scheduler");
+	}
+	int st = 0;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	close(*lockfd); /* the scheduler shares this open file and its lock */
+	*lockfd = fresh;
+	return 0;
+}
+
+int sched_watch(struct rt *rt, struct sched_client **scp, midi_error *e)
+{
+	if (!*scp) {
+		struct stat st;
+		if (fstatat(rt->dirfd, SCHED_FILE, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return 0; /* nothing was ever scheduled here */
+		struct sched_client *sc = calloc(1, sizeof *sc);
+		if (!sc)
+			return midi_error_set(e, MIDI_ERR_RUNTIME, "out of memory");
+		int r = sched_client_open(rt, sc, e);
+		if (r < 0) {
+			free(sc);
+			return r;
+		}
+		*scp = sc;
+	}
+	struct sched_client *sc = *scp;
+	if (sc->fork_gen != rt_fork_gen()) {
+		int r = open_locks(rt, sc, e);
+		if (r < 0)
+			return r;
+	}
+	if (sched_queued(sc) == 0)
+		return 0;
+	return sched_ensure(rt, &sc->lockfd, e);
+}
+
+int sched_get_stats(struct sched_stats *st, midi_error *e)
+{
+	memset(st, 0, sizeof *st);
+	struct rt *rt = rt_get(e);
+	if (!rt)
+		return -MIDI_ERR_RUNTIME;
+	struct sched_map m;
+	int r = sched_map(rt, &m, e);
+	rt_put(rt);
+	if (r < 0)
+		return r;
+	const struct sched_hdr *h = m.hdr;
+	st->pending = __atomic_load_n(&h->pending, __ATOMIC_ACQUIRE);
+	st->delivered = __atomic_load_n(&h->delivered, __ATOMIC_ACQUIRE);
+	st->dropped = __atomic_load_n(&h->dropped, __ATOMIC_ACQUIRE);
+	st->starts = __atomic_load_n(&h->starts, __ATOMIC_ACQUIRE);
+	st->pid = (pid_t)__atomic_load_n(&h->pid, __ATOMIC_ACQUIRE);
+	sched_unmap(&m);
+	return 0;
+}

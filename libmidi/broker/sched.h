@@ -1,0 +1,132 @@
+/* sched.h: scheduled sends (private to the broker). A packet sent with a
+ * future time_ns is handed to the runtime directory's scheduler instead of
+ * being written into its target ring.
+ *
+ * Shared segment `sched` (created on first use, under sched.in.lock):
+ *   header | input ring header | input slots [cap] | pending table [cap]
+ * Senders append {due, target, tag, packet} to the input ring under the
+ * writer lock sched.in.lock and publish; the ring position is the entry's
+ * arrival sequence number (the tie-break for equal due times). The
+ * scheduler (whoever holds sched.lock; spawned on demand, detached, like a
+ * host) moves entries from the ring into the pending table (state 1) and
+ * only then advances the shared cursor: what is in the table or past the
+ * cursor survives the scheduler's death, and a new scheduler rebuilds its
+ * heap from the table. At the due time it writes the packets into the
+ * target's ring under that ring's writer lock and frees the table entries
+ * (an entry written but not yet freed when the scheduler is killed is sent
+ * again by its successor). Senders refuse to write when pending + unread +
+ * n would exceed cap, so the table never overflows and the ring never
+ * laps its reader. */
+#ifndef MIDI_BROKER_SCHED_H
+#define MIDI_BROKER_SCHED_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "broker/broker.h"
+
+#define SCHED_MAGIC 0x3148435344494d4dull /* "MMIDSCH1" */
+#define SCHED_VERSION 1u
+#define SCHED_CAP_DEFAULT 65536u
+#define SCHED_HDR_BYTES 4096u
+#define SCHED_FILE "sched"
+#define SCHED_LOCK "sched.lock"
+#define SCHED_IN_LOCK "sched.in.lock"
+
+enum sched_kind { SCHED_TO_OUT = 0, SCHED_TO_IN = 1 };
+
+/* One input-ring slot: what a sender hands over. */
+struct sched_in {
+	uint64_t due;  /* CLOCK_MONOTONIC ns */
+	uint64_t uid;  /* segment of the target ring */
+	uint32_t tag;  /* ring tag (connection id for hosted endpoints) */
+	uint32_t kind; /* enum sched_kind: the segment's out or in ring */
+	uint32_t w[4];
+};
+
+/* One pending-table entry (written by the scheduler only). */
+struct sched_ent {
+	uint32_t state; /* 0 free, 1 pending */
+	uint32_t kind;
+	uint64_t seq;   /* arrival: position in the input ring */
+	uint64_t due;
+	uint64_t uid;
+	uint32_t tag;
+	uint32_t pad;
+	uint32_t w[4];
+};
+
+struct sched_hdr {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t hdr_bytes;
+	uint64_t cap;       /* input slots = table entries, power of two */
+	uint64_t total;     /* file size */
+	uint64_t in_off, tab_off;
+	uint64_t cursor;    /* scheduler's read position in the input ring */
+	uint64_t pending;   /* entries in the table (an upper bound while changing) */
+	uint64_t delivered; /* packets written into target rings */
+	uint64_t dropped;   /* packets whose endpoint went away before their time */
+	uint32_t pid;       /* the scheduler's pid (informational) */
+	uint32_t sleeping;  /* the scheduler sleeps on the input ring */
+	uint64_t starts;    /* schedulers started so far */
+};
+
+struct sched_map {
+	void *base;
+	size_t size;
+	struct sched_hdr *hdr;
+	struct ring in;          /* header only: head, futex, sleepers */
+	struct sched_in *slots;
+	struct sched_ent *tab;
+	uint64_t mask;           /* cap - 1 (from the mapping) */
+};
+
+/* Map the runtime directory's scheduler segment, creating (or rebuilding a
+ * garbage one) under sched.in.lock when needed. Capacity of a new segment:
+ * $MIDI_SCHED_SLOTS (power of two, 64-2^20), else SCHED_CAP_DEFAULT. */
+int sched_map(struct rt *rt, struct sched_map *m, midi_error *e);
+void sched_unmap(struct sched_map *m);
+
+/* A sender's side (one per connection, made on first scheduled send). */
+struct sched_client {
+	struct sched_map m;
+	int inlockfd, lockfd;
+	unsigned long fork_gen;
+	uint64_t last_pos;   /* end of what this client wrote (0 = nothing) */
+	uint64_t max_due;    /* latest due time it handed over */
+	uint64_t check_ns;   /* scheduler liveness last checked */
+};
+
+int sched_client_open(struct rt *rt, struct sched_client *sc, midi_error *e);
+void sched_client_close(struct sched_client *sc);
+/* Entries that may still be queued now (pending + not yet taken). */
+uint64_t sched_queued(const struct sched_client *sc);
+/* Append n entries as one batch (consecutive arrival numbers), then make
+ * sure a scheduler runs. -MIDI_ERR_RUNTIME "scheduler queue full" when
+ * they do not fit; nothing is written then. */
+int sched_put(struct rt *rt, struct sched_client *sc, const struct sched_in *v, size_t n,
+	      midi_error *e);
+/* Wait until the scheduler took everything this client wrote (end: an
+ * absolute CLOCK_MONOTONIC deadline, UINT64_MAX = for ever). */
+int sched_wait_taken(struct rt *rt, struct sched_client *sc, uint64_t end, midi_error *e);
+/* If sched.lock is free, spawn a detached scheduler holding it. *lockfd
+ * may be replaced by a fresh descriptor. */
+int sched_ensure(struct rt *rt, int *lockfd, midi_error *e);
+
+/* Watchdog for processes that wait (midi_recv): if anything is queued and
+ * no scheduler holds sched.lock (it was killed), start one. *scp is made
+ * on first use when the segment exists. */
+int sched_watch(struct rt *rt, struct sched_client **scp, midi_error *e);
+
+/* The scheduler process (schedhost.c); never returns. */
+void sched_host_main(int lockfd);
+
+/* Counters of the runtime directory's scheduler (tests, diagnostics). */
+struct sched_stats {
+	uint64_t pending, delivered, dropped, starts;
+	pid_t pid; /* last scheduler that ran (it may have exited) */
+};
+int sched_get_stats(struct sched_stats *st, midi_error *e);
+
+#endif

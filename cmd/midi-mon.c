@@ -3,9 +3,8 @@
  * limit, a signal or the endpoint's end (or, with --reconnect, across the
  * endpoint going away and coming back, with a note on standard error each
  * time). Reports lost messages. Front end only: the broker, the filter and
- * the printers are in libmidi. (The
- * interactive ncurses monitor is a later addition; for now a terminal gets
- * the text format too.) */
+ * the printers are in libmidi. On a terminal with no -f, the interactive
+ * ncurses monitor of cmd/midi-mon/ runs instead of line mode. */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -13,8 +12,10 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "midi-mon/tui.h"
 #include "midi/endpoint.h"
 #include "midi/filter.h"
 #include "midi/format.h"
@@ -40,9 +41,11 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: %s [OPTIONS]\n"
-		"Print the MIDI messages an endpoint receives, one per line.\n\n"
+		"Print the MIDI messages an endpoint receives, one per line, or on a\n"
+		"terminal show them in an interactive monitor (keys: ? for help, q quits).\n\n"
 		"  -e, --endpoint SPEC     endpoint id or name part (default $MIDI_ENDPOINT)\n"
-		"  -f, --format FMT        text (default), ump, hex, bin or json\n"
+		"  -f, --format FMT        text (default), ump, hex, bin or json (line mode)\n"
+		"      --no-tui            line mode on a terminal too\n"
 		"  -T, --timestamps        prefix seconds since the monitor started\n"
 		"      --abs-time          prefix absolute CLOCK_MONOTONIC seconds instead\n"
 		"      --type LIST         message types to show, e.g. note,cc or -pb,clock:\n"
@@ -150,7 +153,7 @@ static int parse_format(const char *name, midi_format *fmt)
 	return 0;
 }
 
-enum { OPT_ABS = 256, OPT_TYPE, OPT_CHANNEL, OPT_CLOCK, OPT_SENSE, OPT_RECONNECT };
+enum { OPT_ABS = 256, OPT_TYPE, OPT_CHANNEL, OPT_CLOCK, OPT_SENSE, OPT_RECONNECT, OPT_NO_TUI };
 
 int main(int argc, char **argv)
 {
@@ -161,6 +164,7 @@ int main(int argc, char **argv)
 		{"channel", required_argument, 0, OPT_CHANNEL}, {"clock", no_argument, 0, OPT_CLOCK},
 		{"sense", no_argument, 0, OPT_SENSE},    {"count", required_argument, 0, 'c'},
 		{"timeout", required_argument, 0, 't'},  {"reconnect", no_argument, 0, OPT_RECONNECT},
+		{"no-tui", no_argument, 0, OPT_NO_TUI},
 		{"help", no_argument, 0, 'h'},           {"version", no_argument, 0, 'V'},
 		{0, 0, 0, 0},
 	};
@@ -168,7 +172,7 @@ int main(int argc, char **argv)
 	const char *ep_opt = NULL, *types = NULL;
 	midi_format fmt = MIDI_FMT_TEXT;
 	unsigned pflags = 0;
-	int clock = 0, sense = 0, reconnect = 0, c;
+	int clock = 0, sense = 0, reconnect = 0, tui = 1, c;
 	double seconds = -1;
 	midi_error e = {0};
 
@@ -181,6 +185,7 @@ int main(int argc, char **argv)
 			if (parse_format(optarg, &fmt) < 0)
 				return cli_usage_error("unknown output format '%s' (expected text, ump, hex, bin or json)",
 						       optarg);
+			tui = 0;
 			break;
 		case 'T': pflags |= MIDI_PRINT_TIME; break;
 		case OPT_ABS: pflags |= MIDI_PRINT_TIME | MIDI_PRINT_ABSTIME; break;
@@ -204,6 +209,7 @@ int main(int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		case OPT_RECONNECT: reconnect = 1; break;
+		case OPT_NO_TUI: tui = 0; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': cli_version(); return 0;
 		default: return cli_usage_error("invalid option");
@@ -246,6 +252,16 @@ int main(int argc, char **argv)
 	uint64_t deadline = seconds >= 0 ? start + (uint64_t)llround(seconds * 1e9) : 0;
 	if (deadline == 0 && seconds >= 0)
 		deadline = 1; /* -t 0: already due */
+	if (tui && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+		struct mon_tui_opts to = {
+			.conn = m.conn, .filter = m.filter, .count = m.count, .deadline = deadline,
+			.start = start, .abs_time = !!(pflags & MIDI_PRINT_ABSTIME),
+			.reconnect = reconnect, .waitmask = &waitmask, .stop_signal = &stop_signal,
+		};
+		int st = mon_tui_run(&to);
+		midi_close(m.conn);
+		return st;
+	}
 	m.printer = midi_printer_new(fmt, pflags, start, &e);
 	int fd = m.printer ? midi_conn_fd(m.conn, &e) : -1;
 	if (fd < 0) {

@@ -1,8 +1,9 @@
 /* midi-loop: manage loopback pairs (create, remove, list), host a virtual
  * device while it runs (virtual: standard input to its clients, what they
- * send to standard output) and measure round trips through diag:ping
- * (ping). Front end only: the loopbacks, virtual devices, discovery and the
- * broker are in libmidi. */
+ * send to standard output), measure round trips through diag:ping (ping)
+ * and test a path from one endpoint to another (test, in
+ * cmd/midi-loop/test.c). Front end only: the loopbacks, virtual devices,
+ * discovery, the loop test and the broker are in libmidi. */
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
@@ -16,6 +17,7 @@
 #include "midi/endpoint.h"
 #include "midi/format.h"
 #include "midi/virt.h"
+#include "midi-loop/test.h"
 
 #define PING_ENDPOINT "diag:ping"
 
@@ -49,16 +51,32 @@ static void usage(FILE *f)
 		"  ping [OPTIONS]          round trips through diag:ping:\n"
 		"    -c, --count N         pings to send (default 100)\n"
 		"    -i, --interval MS     milliseconds between pings (default 10)\n"
-		"    -W, --wait MS         how long to wait for each reply (default 1000)\n\n"
+		"    -W, --wait MS         how long to wait for each reply (default 1000)\n"
+		"  test OUT IN [OPTIONS]   send numbered messages out through endpoint OUT\n"
+		"                          and check them coming back on endpoint IN: loss,\n"
+		"                          reordering, duplicates, latency and jitter\n"
+		"    -c, --count N         messages to send (default 1000)\n"
+		"    -i, --interval MS     milliseconds between messages (default 1; 0 = as\n"
+		"                          fast as the window allows)\n"
+		"    -w, --window N        at most N messages in flight (default 8 with -i 0)\n"
+		"        --kind KIND       sysex (default), note or ump\n"
+		"    -g, --group N         group 1-16 to send on (default 1)\n"
+		"        --settle MS       how long a message may take to come back\n"
+		"                          (default 1000)\n"
+		"    -t, --timeout SECONDS stop the whole test after SECONDS\n"
+		"        --max-loss N      pass with up to N messages lost (default 0)\n"
+		"        --max-latency-us N  fail (status 1) if a latency exceeds N us\n"
+		"        --json            the report as one line of JSON\n\n"
 		"  -h, --help              show this help\n"
 		"      --version           show the version\n\n"
 		"Examples:\n"
 		"  %s create studio && midi-list\n"
 		"  %s virtual synth --function-block name=Keys,groups=1-2 -f ump\n"
 		"  %s ping -c 1000 -i 1\n"
+		"  %s test diag:loopback-a diag:loopback-b -c 500 --json\n"
 		"  %s remove studio\n"
 		"See midi-loop(1).\n",
-		cli_prog, cli_prog, cli_prog, cli_prog, cli_prog);
+		cli_prog, cli_prog, cli_prog, cli_prog, cli_prog, cli_prog);
 }
 
 static int cmd_create(const char *name)
@@ -706,7 +724,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind >= argc)
-		return cli_usage_error("missing command (create, remove, list, virtual or ping)");
+		return cli_usage_error("missing command (create, remove, list, virtual, ping or test)");
 	const char *cmd = argv[optind];
 	int nargs = argc - optind - 1;
 	char **args = argv + optind + 1;
@@ -725,5 +743,7 @@ int main(int argc, char **argv)
 		return cmd_ping(argc - optind, argv + optind);
 	if (!strcmp(cmd, "virtual"))
 		return cmd_virtual(argc - optind, argv + optind);
-	return cli_usage_error("unknown command '%s' (expected create, remove, list, virtual or ping)", cmd);
+	if (!strcmp(cmd, "test"))
+		return cmd_test(argc - optind, argv + optind, usage);
+	return cli_usage_error("unknown command '%s' (expected create, remove, list, virtual, ping or test)", cmd);
 }

@@ -56,7 +56,7 @@ long midi_syx_split(const uint8_t *buf, size_t n, midi_syx_msg **msgs, midi_erro
 		free(v);
 		return midi_error_set(e, MIDI_ERR_INPUT,
 				      "byte %zu: the SysEx message that starts at byte %zu has no F7 "
-				      "(the file is truncated)", n, start);
+				      "(truncated)", n, start);
 	}
 	*msgs = v;
 	return (long)count;

@@ -1,0 +1,125 @@
+/* recv.c: receiving whole SysEx messages for capture and request: packets
+ * from the connection through the library's reassembler, with a deadline,
+ * stop signals and lost messages noticed (see sysex_cmd.h). */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <time.h>
+
+#include "../cli.h"
+#include "sysex_cmd.h"
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+void sx_signals_init(struct sx_recv *r)
+{
+	struct sigaction sa = {0};
+	sigset_t block;
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &r->waitmask);
+	sigdelset(&r->waitmask, SIGINT);
+	sigdelset(&r->waitmask, SIGTERM);
+}
+
+int sx_stopped(void)
+{
+	if (stop_signal)
+		return 1;
+	/* Pending while blocked: ppoll lets them in only when it waits. */
+	sigset_t pend;
+	return sigpending(&pend) == 0 && (sigismember(&pend, SIGINT) || sigismember(&pend, SIGTERM));
+}
+
+int sx_recv_open(struct sx_recv *r, const char *spec, uint16_t groups, midi_error *e)
+{
+	r->groups = groups;
+	r->n = r->next = 0;
+	midi_sysex_asm_init(&r->sx);
+	r->conn = midi_open(spec, 0, e);
+	if (!r->conn)
+		return -e->code;
+	r->fd = midi_conn_fd(r->conn, e);
+	if (r->fd < 0) {
+		midi_close(r->conn);
+		r->conn = NULL;
+		return -e->code;
+	}
+	r->lost = 0;
+	return 0;
+}
+
+void sx_recv_close(struct sx_recv *r)
+{
+	midi_sysex_asm_free(&r->sx);
+	midi_close(r->conn);
+	r->conn = NULL;
+}
+
+/* Milliseconds until deadline (0 = none) for poll, rounded up; -1 = forever. */
+static int wait_ms(uint64_t deadline)
+{
+	if (!deadline)
+		return -1;
+	uint64_t now = cli_now_ns();
+	if (now >= deadline)
+		return 0;
+	uint64_t ms = (deadline - now + 999999) / 1000000;
+	return ms > 86400000 ? 86400000 : (int)ms;
+}
+
+int sx_next(struct sx_recv *r, uint64_t deadline, unsigned *kind, unsigned *group,
+	    const uint8_t **data, size_t *len, midi_error *e)
+{
+	for (;;) {
+		while (r->next < r->n) {
+			const midi_ump *u = &r->buf[r->next++].ump;
+			unsigned mt = midi_ump_mt(u);
+			if ((mt != MIDI_MT_DATA64 && mt != MIDI_MT_DATA128) ||
+			    !(r->groups & 1u << midi_ump_group(u)))
+				continue;
+			int k = midi_sysex_asm_put(&r->sx, u, group, kind, data, len);
+			if (k == 1)
+				return 1;
+			if (k < 0)
+				cli_warn("malformed SysEx packet on group %u (%08X %08X): message dropped",
+					 midi_ump_group(u) + 1, u->w[0], u->w[1]);
+		}
+		if (sx_stopped())
+			return 0;
+		int n = midi_recv(r->conn, r->buf, SX_BATCH, 0, e);
+		if (n < 0)
+			return n;
+		uint64_t lost = midi_conn_lost(r->conn);
+		if (lost > r->lost) {
+			/* The gap comes before this batch: whatever SysEx was
+			 * open is missing its middle. */
+			cli_warn("lost %llu messages; any unfinished SysEx is dropped",
+				 (unsigned long long)(lost - r->lost));
+			r->lost = lost;
+			midi_sysex_asm_free(&r->sx);
+		}
+		r->n = n;
+		r->next = 0;
+		if (n > 0)
+			continue;
+		int ms = wait_ms(deadline);
+		if (ms == 0)
+			return 0;
+		struct pollfd pfd = {.fd = r->fd, .events = POLLIN};
+		struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+		if (ppoll(&pfd, 1, ms < 0 ? NULL : &ts, &r->waitmask) < 0 && errno != EINTR)
+			return midi_error_sys(e, errno, "waiting for messages");
+	}
+}

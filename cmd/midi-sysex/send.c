@@ -1,0 +1,201 @@
+/* send.c: `midi-sysex send`: every SysEx message of one or more .syx files
+ * to an endpoint as SysEx7 (or SysEx8) packets, paced by an interval and a
+ * byte rate; every file is read and checked before anything is sent. With
+ * -n the packets are printed instead. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../cli.h"
+#include "midi/format.h"
+#include "midi/sysexfile.h"
+#include "sysex_cmd.h"
+
+#define SEND_BATCH 1024
+
+struct sender {
+	midi_conn *conn;           /* NULL for a dry run */
+	midi_printer *printer;     /* dry run */
+	midi_packet batch[SEND_BATCH];
+	size_t n;
+	midi_error err;
+	int failed;                /* err holds a sending or printing error */
+};
+
+static int flush_batch(struct sender *s)
+{
+	if (s->n == 0 || !s->conn)
+		return 0;
+	int r = midi_send(s->conn, s->batch, s->n, &s->err);
+	s->n = 0;
+	if (r < 0) {
+		s->failed = 1;
+		return r;
+	}
+	return 0;
+}
+
+static int put_packet(void *ctx, const midi_ump *u)
+{
+	struct sender *s = ctx;
+	midi_packet p = {.time_ns = 0, .ump = *u};
+	if (!s->conn) {
+		if (midi_printer_put(s->printer, &p, stdout) < 0) {
+			s->failed = 1;
+			return midi_error_sys(&s->err, errno, "writing standard output");
+		}
+		return 0;
+	}
+	s->batch[s->n++] = p;
+	return s->n == SEND_BATCH ? flush_batch(s) : 0;
+}
+
+/* One message (F0 ... F7): its payload as SysEx7 or SysEx8 packets. */
+static int send_message(struct sender *s, const uint8_t *msg, size_t len, unsigned group, int sysex8)
+{
+	const uint8_t *payload = msg + 1;
+	size_t n = len - 2;
+	int r = sysex8 ? midi_sysex8_chunk(group, 0, payload, n, put_packet, s)
+		       : midi_sysex7_chunk(group, payload, n, put_packet, s);
+	if (r == 0)
+		r = flush_batch(s);
+	return r;
+}
+
+static void free_files(midi_syx_file *files, int n)
+{
+	for (int i = 0; i < n; i++)
+		midi_syx_file_free(&files[i]);
+	free(files);
+}
+
+int sx_send(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"endpoint", required_argument, 0, 'e'}, {"interval", required_argument, 0, 'i'},
+		{"rate", required_argument, 0, 'r'},     {"group", required_argument, 0, 'g'},
+		{"sysex8", no_argument, 0, '8'},         {"dry-run", no_argument, 0, 'n'},
+		{"help", no_argument, 0, 'h'},           {0, 0, 0, 0},
+	};
+	const char *ep_opt = NULL;
+	unsigned long interval_ms = SX_DEFAULT_INTERVAL_MS, rate = SX_DEFAULT_RATE, group = 1;
+	int sysex8 = 0, dry_run = 0, c;
+	midi_error e = {0};
+
+	optind = 0; /* full reinitialisation: options may follow arguments */
+	while ((c = getopt_long(argc, argv, "e:i:r:g:8nh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'e': ep_opt = optarg; break;
+		case 'i':
+			if (cli_uint(optarg, 0, 3600000, "interval", &interval_ms) < 0)
+				return EXIT_USAGE;
+			break;
+		case 'r':
+			if (cli_uint(optarg, 0, 1000000000, "rate", &rate) < 0)
+				return EXIT_USAGE;
+			break;
+		case 'g':
+			if (cli_uint(optarg, 1, 16, "group", &group) < 0)
+				return EXIT_USAGE;
+			break;
+		case '8': sysex8 = 1; break;
+		case 'n': dry_run = 1; break;
+		case 'h': sx_usage(stdout); return 0;
+		default: return cli_usage_error("invalid option for send");
+		}
+	}
+	int nfiles = argc - optind;
+	if (nfiles < 1)
+		return cli_usage_error("send needs a FILE ('-' for standard input)");
+	const char *spec = cli_endpoint(ep_opt);
+	if (!dry_run && !spec)
+		return cli_usage_error("no endpoint: use -e SPEC or set MIDI_ENDPOINT (or -n for a dry run)");
+
+	/* Read and check every file first: nothing is sent from a bad set. */
+	midi_syx_file *files = calloc((size_t)nfiles, sizeof *files);
+	if (!files) {
+		midi_error_sys(&e, ENOMEM, "cannot read %d files", nfiles);
+		return cli_report(&e);
+	}
+	uint64_t total = 0;
+	for (int i = 0; i < nfiles; i++) {
+		if (midi_syx_load(argv[optind + i], &files[i], &e) < 0) {
+			free_files(files, nfiles);
+			return cli_report(&e);
+		}
+		total += files[i].len;
+	}
+
+	struct sender *s = calloc(1, sizeof *s);
+	if (!s) {
+		free_files(files, nfiles);
+		midi_error_sys(&e, ENOMEM, "out of memory");
+		return cli_report(&e);
+	}
+	if (dry_run) {
+		s->printer = midi_printer_new(MIDI_FMT_UMP, 0, 0, &e);
+	} else {
+		s->conn = midi_open(spec, MIDI_OPEN_SEND_ONLY, &e);
+	}
+	if (!s->printer && !s->conn) {
+		free(s);
+		free_files(files, nfiles);
+		return cli_report(&e);
+	}
+
+	/* Message m starts at next; the one after it no sooner than its
+	 * length at the byte rate after its start (its time on a MIDI 1.0
+	 * cable), and never before it was handed over, plus the interval. */
+	uint64_t next = cli_now_ns();
+	int status = 0;
+	for (int i = 0; i < nfiles && !status; i++) {
+		const midi_syx_file *f = &files[i];
+		for (size_t m = 0; m < f->count && !status; m++) {
+			const uint8_t *msg = f->data + f->msgs[m].off;
+			size_t len = f->msgs[m].len;
+			if (dry_run) {
+				if (send_message(s, msg, len, (unsigned)group - 1, sysex8) < 0)
+					status = cli_report(&s->err);
+				continue;
+			}
+			cli_sleep_until(next);
+			uint64_t start = cli_now_ns();
+			if (send_message(s, msg, len, (unsigned)group - 1, sysex8) < 0) {
+				status = cli_report(&s->err);
+				break;
+			}
+			uint64_t now = cli_now_ns(), end = now;
+			if (rate) {
+				uint64_t wire = start + (uint64_t)((double)len * 1e9 / (double)rate);
+				if (wire > end)
+					end = wire;
+			}
+			next = end + (uint64_t)interval_ms * 1000000u;
+		}
+	}
+
+	if (dry_run) {
+		midi_printer_end(s->printer, stdout);
+		midi_printer_free(s->printer);
+		if (fflush(stdout) != 0 && !status) {
+			midi_error_sys(&e, errno, "writing standard output");
+			status = cli_report(&e);
+		}
+	} else {
+		if (!status) {
+			/* A host passing it on at wire speed may take its time. */
+			double ms = 10000.0 + (double)total * 1000.0 / SX_DEFAULT_RATE;
+			if (midi_flush(s->conn, ms > INT_MAX ? INT_MAX : (int)ms, &e) < 0)
+				status = cli_report(&e);
+		}
+		/* Keep the pacing for a send that follows this one. */
+		if (!status)
+			cli_sleep_until(next);
+		midi_close(s->conn);
+	}
+	free(s);
+	free_files(files, nfiles);
+	return status;
+}

@@ -19,6 +19,7 @@
 
 #define DEFAULT_WINDOW 8 /* in flight with -i 0 */
 #define RECV_BATCH 256
+#define LINGER_MIN_NS 10000000ull /* listening for duplicates once all came back */
 
 struct test_opts {
 	const char *out_spec, *in_spec;
@@ -138,16 +139,18 @@ static uint64_t min_u64(uint64_t a, uint64_t b)
 	return a < b ? a : b;
 }
 
-/* Send and match until every message came back, the settle time after the
- * last send passed, nothing came back within the settle time of the first,
- * or the timeout. 0 or a negative status (e filled). */
+/* Send and match until every message came back (and a linger of twice the
+ * largest latency, at least 10 ms, at most the settle time, passed without
+ * more), the settle time after the last send passed, nothing came back
+ * within the settle time of the first, or the timeout. 0 or a negative
+ * status (e filled). */
 static int run(const struct test_opts *o, midi_conn *out, midi_conn *in, midi_looptest *t,
 	       struct test_end *end, midi_error *e)
 {
 	const uint64_t settle = o->settle_ms * 1000000ull, interval = o->interval_ms * 1000000ull;
 	const uint64_t start = cli_now_ns();
 	const uint64_t deadline = o->timeout_s > 0 ? start + (uint64_t)(o->timeout_s * 1e9) : UINT64_MAX;
-	uint64_t next_send = start, last_send = start;
+	uint64_t next_send = start, last_send = start, all_back = 0, linger = 0;
 	midi_packet buf[RECV_BATCH];
 	midi_looptest_counts c;
 	int fd = midi_conn_fd(in, e);
@@ -167,7 +170,15 @@ static int run(const struct test_opts *o, midi_conn *out, midi_conn *in, midi_lo
 			return n;
 		uint64_t now = cli_now_ns();
 		midi_looptest_get_counts(t, &c);
-		if (c.sent == c.count && c.received == c.sent)
+		if (c.sent == c.count && c.received == c.sent && !all_back) {
+			/* Listen a little longer for duplicates of the last ones. */
+			midi_latency_stats l;
+			if (midi_looptest_latency(t, &l, e) < 0)
+				return -MIDI_ERR_RUNTIME;
+			linger = min_u64(settle, l.max * 2 > LINGER_MIN_NS ? l.max * 2 : LINGER_MIN_NS);
+			all_back = now;
+		}
+		if (all_back && now - all_back >= linger)
 			break;
 		if (now >= deadline) {
 			end->timed_out = 1;
@@ -181,7 +192,9 @@ static int run(const struct test_opts *o, midi_conn *out, midi_conn *in, midi_lo
 			break;
 
 		uint64_t wake = deadline;
-		if (c.received == 0)
+		if (all_back)
+			wake = min_u64(wake, all_back + linger);
+		else if (c.received == 0)
 			wake = min_u64(wake, start + settle);
 		if (c.sent == c.count) {
 			wake = min_u64(wake, last_send + settle);

@@ -53,7 +53,7 @@ int midi_looptest_write_json(FILE *f, const midi_looptest_report *r)
 			l->min / 1e3, l->median / 1e3, l->p99 / 1e3, l->max / 1e3, l->mean / 1e3, l->jitter / 1e3);
 	else
 		fputs("\"latency_us\":null,\"jitter_us\":null,", f);
-	fprintf(f, "\"seconds\":%.3f,\"status\":%d,", r->seconds, r->status);
+	fprintf(f, "\"seconds\":%.6f,\"status\":%d,", r->seconds, r->status);
 	fputs("\"result\":", f);
 	const char *res = r->result ? r->result : "";
 	fmt_json_string(put_file, f, res, strlen(res));

@@ -376,7 +376,7 @@ static void test_reports(void **state)
 	assert_string_equal(s, "{\"out\":\"loop:x-a\",\"in\":\"odd\\\"id\\\\\",\"kind\":\"note\",\"count\":10,"
 			       "\"sent\":10,\"received\":9,\"lost\":1,\"reordered\":2,\"duplicates\":3,"
 			       "\"foreign\":4,\"reader_lost\":0,\"latency_us\":{\"min\":1.5,\"median\":2.0,"
-			       "\"p99\":3.0,\"max\":3.1,\"mean\":2.1},\"jitter_us\":0.3,\"seconds\":1.250,"
+			       "\"p99\":3.0,\"max\":3.1,\"mean\":2.1},\"jitter_us\":0.3,\"seconds\":1.250000,"
 			       "\"status\":5,\"result\":\"lost\"}\n");
 	free(s);
 	/* Nothing came back: no latency line, nulls in JSON. */

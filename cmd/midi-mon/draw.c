@@ -229,8 +229,9 @@ static void log_lines(struct mon_ui *ui, int top, int rows)
 {
 	uint64_t first = mon_log_first(&ui->log), end = ui->log.end;
 	if (ui->paused) {
-		/* Keep the frozen view on lines still held. */
-		if (ui->view_end < first + (uint64_t)rows)
+		/* Lines evicted from the frozen view: slide it to the oldest
+		 * lines still held. */
+		if (first > 0 && ui->view_end < first + (uint64_t)rows)
 			ui->view_end = first + (uint64_t)rows < end ? first + (uint64_t)rows : end;
 		if (ui->sel != MON_NO_SEL && ui->sel < first)
 			ui->sel = first;

@@ -63,7 +63,7 @@ static void usage(FILE *f)
 		"    -g, --group N         group 1-16 to send on (default 1)\n"
 		"        --settle MS       how long a message may take to come back\n"
 		"                          (default 1000)\n"
-		"    -t, --timeout SECONDS stop the whole test after SECONDS\n"
+		"    -t, --timeout SECONDS stop sending after SECONDS\n"
 		"        --max-loss N      pass with up to N messages lost (default 0)\n"
 		"        --max-latency-us N  fail (status 1) if a latency exceeds N us\n"
 		"        --json            the report as one line of JSON\n\n"

@@ -33,7 +33,7 @@ struct test_opts {
 /* What the loop ended with. */
 struct test_end {
 	int nothing_back; /* no test message came back within the settle time */
-	int timed_out;    /* -t reached */
+	int timed_out;    /* -t reached before all were sent */
 	uint64_t reader_lost;
 	double seconds;
 };
@@ -139,11 +139,11 @@ static uint64_t min_u64(uint64_t a, uint64_t b)
 	return a < b ? a : b;
 }
 
-/* Send and match until every message came back (and a linger of twice the
- * largest latency, at least 10 ms, at most the settle time, passed without
- * more), the settle time after the last send passed, nothing came back
- * within the settle time of the first, or the timeout. 0 or a negative
- * status (e filled). */
+/* Send (until all are sent or the timeout) and match until every message
+ * sent came back (and a linger of twice the largest latency, at least
+ * 10 ms, at most the settle time, passed without more), or the settle time
+ * after the last send passed, or nothing came back within the settle time
+ * of the first. 0 or a negative status (e filled). */
 static int run(const struct test_opts *o, midi_conn *out, midi_conn *in, midi_looptest *t,
 	       struct test_end *end, midi_error *e)
 {
@@ -170,7 +170,10 @@ static int run(const struct test_opts *o, midi_conn *out, midi_conn *in, midi_lo
 			return n;
 		uint64_t now = cli_now_ns();
 		midi_looptest_get_counts(t, &c);
-		if (c.sent == c.count && c.received == c.sent && !all_back) {
+		if (now >= deadline && c.sent < c.count)
+			end->timed_out = 1; /* stop sending; what is in flight may still come */
+		int done_sending = c.sent == c.count || end->timed_out;
+		if (done_sending && c.received == c.sent && !all_back) {
 			/* Listen a little longer for duplicates of the last ones. */
 			midi_latency_stats l;
 			if (midi_looptest_latency(t, &l, e) < 0)
@@ -180,28 +183,25 @@ static int run(const struct test_opts *o, midi_conn *out, midi_conn *in, midi_lo
 		}
 		if (all_back && now - all_back >= linger)
 			break;
-		if (now >= deadline) {
-			end->timed_out = 1;
-			break;
-		}
 		if (c.received == 0 && c.sent > 0 && now - start >= settle) {
 			end->nothing_back = 1;
 			break;
 		}
-		if (c.sent == c.count && now - last_send >= settle)
+		if (done_sending && now - last_send >= settle)
 			break;
 
-		uint64_t wake = deadline;
+		uint64_t wake = UINT64_MAX;
 		if (all_back)
-			wake = min_u64(wake, all_back + linger);
+			wake = all_back + linger;
 		else if (c.received == 0)
-			wake = min_u64(wake, start + settle);
-		if (c.sent == c.count) {
+			wake = start + settle;
+		if (done_sending) {
 			wake = min_u64(wake, last_send + settle);
 		} else if (o->window && midi_looptest_in_flight(t, now, settle) >= o->window) {
 			uint64_t oldest;
 			if (midi_looptest_oldest(t, &oldest)) /* its slot frees when it expires */
 				wake = min_u64(wake, oldest + settle + 1);
+			wake = min_u64(wake, deadline);
 		} else if (now >= next_send) {
 			midi_ump u;
 			midi_looptest_next(t, now, &u);
@@ -214,7 +214,7 @@ static int run(const struct test_opts *o, midi_conn *out, midi_conn *in, midi_lo
 				next_send = now;
 			continue;
 		} else {
-			wake = min_u64(wake, next_send);
+			wake = min_u64(wake, min_u64(next_send, deadline));
 		}
 		if (wait_readable(fd, wake, e) < 0)
 			return -MIDI_ERR_RUNTIME;

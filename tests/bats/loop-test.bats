@@ -128,14 +128,21 @@ assert (r["sent"], r["received"], r["lost"], r["status"]) == (200, 200, 0, 0), r
 	assert_output --partial 'loop:x-a -> loop:y-b:'
 	assert_output --partial ' 0 received'
 	assert_output --partial 'nothing came back on loop:y-b within 300 ms of the first message sent to loop:x-a'
-	run midi-loop test loop:x-a loop:y-b -c 10 -i 0 --settle 200 --json
-	assert_failure 4
-	python3 -c '
+	# As fast as possible, but never more than the window in flight: the
+	# default 8, or -w.
+	for w in 8 3; do
+		opt=()
+		[ "$w" = 8 ] || opt=(-w "$w")
+		run midi-loop test loop:x-a loop:y-b -c 100 -i 0 "${opt[@]}" --settle 200 --json
+		assert_failure 4
+		python3 -c '
 import json, sys
 r = json.loads(sys.argv[1].splitlines()[0])
-assert r["received"] == 0 and r["latency_us"] is None and r["jitter_us"] is None, r
+assert r["sent"] == int(sys.argv[2]) and r["received"] == 0 and r["lost"] == r["sent"], r
+assert r["latency_us"] is None and r["jitter_us"] is None, r
 assert r["status"] == 4 and r["result"] == "no-return", r
-' "$output"
+' "$output" "$w"
+	done
 }
 
 @test "a lossy relay: every 10th message dropped, status 5 and the loss" {

@@ -64,8 +64,12 @@ _midi() {
 	--input-format)
 		COMPREPLY=($(compgen -W "text ump hex bin" -- "$cur"))
 		;;
+	--kind)
+		COMPREPLY=($(compgen -W "sysex note ump" -- "$cur"))
+		;;
 	-g | --group | --channel | -c | --count | -t | --timeout | --interval | -W | --wait | --rate | --idle | \
-		--name | --function-block | --product-instance-id | --identity)
+		--name | --function-block | --product-instance-id | --identity | \
+		-w | --window | --settle | --max-loss | --max-latency-us)
 		return 0
 		;;
 	*) handled= ;;
@@ -83,7 +87,8 @@ _midi() {
 			case ${words[i]} in
 			-e | --endpoint | -f | --format | -i | --input | -o | --output | -g | --group | -P | --protocol | \
 				--type | --channel | -c | --count | -t | --timeout | --interval | -W | --wait | --rate | --idle | \
-				--input-format | --name | --function-block | --product-instance-id | --identity)
+				--input-format | --name | --function-block | --product-instance-id | --identity | \
+				-w | --window | --settle | --max-loss | --max-latency-us | --kind)
 				((i++)) ;;
 			-*) ;;
 			*) cmd=${words[i]}; break ;;
@@ -91,11 +96,13 @@ _midi() {
 		done
 		if [[ -z $cmd ]]; then
 			case $prog in
-			midi-loop) COMPREPLY=($(compgen -W "create remove list virtual ping" -- "$cur")) ;;
+			midi-loop) COMPREPLY=($(compgen -W "create remove list virtual ping test" -- "$cur")) ;;
 			midi-sysex) COMPREPLY=($(compgen -W "send capture request" -- "$cur")) ;;
 			esac
 		elif [[ $prog == midi-loop && $cmd == remove ]]; then
 			COMPREPLY=($(compgen -W "$(midi-loop list 2>/dev/null | awk 'NR > 1 && $4 == "transient" { print $1 }')" -- "$cur"))
+		elif [[ $prog == midi-loop && $cmd == test ]]; then
+			COMPREPLY=($(compgen -W "$(_midi_endpoint_ids)" -- "$cur"))
 		elif [[ $prog == midi-sysex ]]; then
 			COMPREPLY=($(compgen -f -- "$cur"))
 			compopt -o filenames 2>/dev/null

@@ -46,7 +46,7 @@ complete_line() {
 
 @test "bash: midi-loop commands and removable pairs" {
 	complete_line "midi-loop "
-	[ "$output" = "create remove list virtual ping" ]
+	[ "$output" = "create remove list virtual ping test" ]
 	midi-loop create one
 	mkdir -p "$XDG_CONFIG_HOME/midi"
 	printf '[loop fixed]\n' >"$XDG_CONFIG_HOME/midi/midi.conf"

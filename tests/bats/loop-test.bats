@@ -4,7 +4,7 @@
 # longer than its numbering), a broken path (status 4), paths through a
 # shell relay (midi-mon | filter | midi-send) that drops, duplicates,
 # reorders or adds foreign traffic, the loss and latency thresholds, the
-# overall timeout, unknown endpoints and usage errors.
+# overall timeout, unknown endpoints, usage errors, shell completion.
 
 load helpers
 
@@ -250,4 +250,43 @@ assert r["status"] == 4 and r["result"] == "timeout", r
 	assert_success
 	assert_output --partial 'test OUT IN'
 	assert_output --partial '--max-latency-us'
+}
+
+# complete_line LINE: the bash completion's candidates for LINE (cursor at
+# the end), space-separated, in $output.
+complete_line() {
+	output=$(bash -c '
+		source "$1/completions/midi.bash"
+		COMP_LINE=$2 COMP_POINT=${#2}
+		read -ra COMP_WORDS <<<"$2"
+		[[ $2 == *" " ]] && COMP_WORDS+=("")
+		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+		_midi
+		echo "${COMPREPLY[*]}"' _ "${MIDI_TOP:-$BATS_TEST_DIRNAME/../..}" "$1")
+}
+
+@test "bash completion: test, its endpoints, kinds and options" {
+	midi-loop create studio
+	complete_line "midi-loop te"
+	[ "$output" = "test" ]
+	complete_line "midi-loop test "
+	[ "$output" = "diag:loopback-a diag:loopback-b diag:ping loop:studio-a loop:studio-b" ]
+	complete_line "midi-loop test -c 10 --settle 100 loop:studio-a loop:st"
+	[ "$output" = "studio-a studio-b" ]
+	complete_line "midi-loop test --kind "
+	[ "$output" = "sysex note ump" ]
+	complete_line "midi-loop test --max-l"
+	[ "$output" = "--max-latency-us --max-loss" ]
+	complete_line "midi-loop test --window "
+	[ "$output" = "" ]
+}
+
+@test "fish completion: the options and kinds of test" {
+	top=${MIDI_TOP:-$BATS_TEST_DIRNAME/../..}
+	if command -v fish >/dev/null; then
+		run fish -c "source '$top/completions/midi.fish'; complete -C 'midi-loop test --ki'"
+		assert_output --partial -- '--kind'
+		run fish -c "source '$top/completions/midi.fish'; complete -C 'midi-loop test --kind '"
+		assert_line --regexp '^note'
+	fi
 }

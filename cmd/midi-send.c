@@ -1,8 +1,13 @@
 /* midi-send: send MIDI messages given as arguments, on standard input or in a
  * file, in any input format, to an endpoint; or with -n print the UMP
  * packets it would send. With --reconnect, sending waits while the endpoint
- * is away and goes on when it comes back. Front end only: parsing,
- * translation and the broker are in libmidi. */
+ * is away and goes on when it comes back. Timing (text delays, SMF tempo
+ * map, --interval) becomes scheduled sends: each packet carries its due
+ * time and the broker's scheduler delivers it, so the program returns once
+ * everything is handed over (it paces itself only to stay within
+ * SCHEDULE_AHEAD_NS of the messages it hands over); --no-schedule sleeps in
+ * the process instead. Front end only: parsing, translation and the broker
+ * are in libmidi. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -16,6 +21,9 @@
 #include "midi/translate.h"
 
 #define BATCH 256
+/* Hand over at most this far ahead (bounds the scheduler queue a long
+ * Standard MIDI File can fill; the library refuses more than an hour). */
+#define SCHEDULE_AHEAD_NS 30000000000ull
 
 struct sender {
 	int dry_run;
@@ -35,6 +43,7 @@ struct sender {
 	midi_error err;
 	int failed;
 	int reconnect;         /* --reconnect */
+	int schedule;          /* timing by scheduled sends (not --no-schedule) */
 };
 
 /* Send the batch. A send that finds the endpoint gone sends nothing, so
@@ -44,6 +53,12 @@ static int flush_batch(struct sender *s)
 {
 	if (s->nbatch == 0 || s->dry_run)
 		return 0;
+	/* A due time that has passed meanwhile means now (the library keeps
+	 * it behind this connection's scheduled messages). */
+	uint64_t now = cli_now_ns();
+	for (size_t k = 0; k < s->nbatch; k++)
+		if (s->batch[k].time_ns <= now)
+			s->batch[k].time_ns = 0;
 	int gone = 0, r;
 	while ((r = midi_send(s->conn, s->batch, s->nbatch, &s->err)) == -MIDI_ERR_CLOSED &&
 	       s->reconnect) {
@@ -89,13 +104,22 @@ static int emit(void *ctx, const midi_ump *u)
 			due = s->next_ns;
 		s->next_ns = due + s->interval_ns;
 	}
-	if (s->timed && due > cli_now_ns()) {
+	if (s->timed && s->schedule) {
+		uint64_t now = cli_now_ns();
+		if (due > now + SCHEDULE_AHEAD_NS) {
+			if (flush_batch(s) < 0)
+				return -1;
+			cli_sleep_until(due - SCHEDULE_AHEAD_NS);
+			now = cli_now_ns();
+		}
+		p.time_ns = due > now ? due : 0;
+	} else if (s->timed && due > cli_now_ns()) {
 		if (flush_batch(s) < 0)
 			return -1;
 		cli_sleep_until(due);
 	}
 	s->batch[s->nbatch++] = p;
-	if (s->nbatch == BATCH || s->timed)
+	if (s->nbatch == BATCH || (s->timed && !s->schedule))
 		return flush_batch(s);
 	return 0;
 }
@@ -129,6 +153,8 @@ static void usage(FILE *f)
 		"  -g, --group N           group 1-16 for messages that do not name one (default 1)\n"
 		"  -P, --protocol P        translate channel voice messages to midi1 or midi2\n"
 		"      --interval MS       at least MS milliseconds between messages\n"
+		"      --no-schedule       pace timed messages in this process instead of\n"
+		"                          handing them to the broker's scheduler\n"
 		"  -n, --dry-run           print the UMP packets instead of sending them\n"
 		"      --reconnect         when the endpoint goes away, wait for it to come back\n"
 		"  -h, --help              show this help\n"
@@ -153,7 +179,7 @@ static int feed_fd(midi_reader *r, int fd, struct sender *s, midi_error *e)
 		if (n == 0)
 			return 0;
 		int rc = midi_reader_feed(r, buf, (size_t)n, on_packet, s, e);
-		if (rc == 0 && !s->timed)
+		if (rc == 0 && (!s->timed || s->schedule))
 			rc = flush_batch(s);
 		if (rc != 0)
 			return rc;
@@ -168,9 +194,10 @@ int main(int argc, char **argv)
 		{"protocol", required_argument, 0, 'P'}, {"dry-run", no_argument, 0, 'n'},
 		{"interval", required_argument, 0, 'I'}, {"reconnect", no_argument, 0, 'R'},
 		{"help", no_argument, 0, 'h'},           {"version", no_argument, 0, 'V'},
+		{"no-schedule", no_argument, 0, 'S'},
 		{0, 0, 0, 0},
 	};
-	struct sender s = {0};
+	struct sender s = {.schedule = 1};
 	const char *ep_opt = NULL, *input = NULL;
 	midi_format fmt = MIDI_FMT_TEXT;
 	unsigned long group = 1, ms;
@@ -200,6 +227,7 @@ int main(int argc, char **argv)
 			break;
 		case 'n': s.dry_run = 1; break;
 		case 'R': s.reconnect = 1; break;
+		case 'S': s.schedule = 0; break;
 		case 'I':
 			if (cli_uint(optarg, 0, 3600000, "interval", &ms) < 0)
 				return EXIT_USAGE;

@@ -1,0 +1,101 @@
+#!/usr/bin/env bats
+# sched.bats: midi-send timing through the broker's scheduler: delays and
+# --interval become scheduled sends, so midi-send returns once they are
+# handed over and the messages still arrive at their time (checked with a
+# background midi-mon -T); --no-schedule paces in the process instead.
+
+load helpers
+
+# start_mon OUT ARGS...: midi-mon in the background; pid in $mon_pid.
+start_mon() {
+	local out=$1
+	shift
+	midi-mon "$@" >"$out" 2>"$out.err" 3>&- &
+	mon_pid=$!
+	wait_clients diag:loopback-b 1
+}
+
+# lines_ge FILE N: FILE has at least N lines.
+lines_ge() {
+	[ "$(wc -l <"$1")" -ge "$2" ]
+}
+
+# secs LINE FILE: the seconds of a "@1.234567s ..." line.
+secs() {
+	sed -n "${1}p" "$2" | sed -e 's/^@\([0-9.]*\)s.*/\1/'
+}
+
+# at_least A B MIN: B - A >= MIN (seconds, decimals), less 2 ms: each time
+# is its message's due time plus a lateness (the first one's included), so
+# the gap between two can be a little under the gap between their due times.
+at_least() {
+	awk -v a="$1" -v b="$2" -v m="$3" 'BEGIN { exit !(b - a >= m - 0.002) }'
+}
+
+# elapsed_below START MAX: seconds since START (date +%s.%N) < MAX.
+elapsed_below() {
+	awk -v s="$1" -v e="$(date +%s.%N)" -v m="$2" 'BEGIN { exit !(e - s < m) }'
+}
+
+@test "a delay is scheduled: midi-send returns before the Note Off arrives" {
+	start_mon "$BATS_TEST_TMPDIR/mon" -e diag:loopback-b -T -c 2
+	run midi-send -e diag:loopback-a on C3 100 +300ms off C3
+	assert_success
+	# Returned at once: the Note Off (due 300 ms later) is not there yet.
+	run grep -c 'off C3' "$BATS_TEST_TMPDIR/mon"
+	assert_output 0
+	wait_for 10 lines_ge "$BATS_TEST_TMPDIR/mon" 2
+	run cat "$BATS_TEST_TMPDIR/mon"
+	assert_line --index 0 --regexp '^@[0-9.]+s grp 1 ch 1 on C3 100$'
+	assert_line --index 1 --regexp '^@[0-9.]+s grp 1 ch 1 off C3 0$'
+	at_least "$(secs 1 "$BATS_TEST_TMPDIR/mon")" "$(secs 2 "$BATS_TEST_TMPDIR/mon")" 0.3
+}
+
+@test "midi-send returns quickly however long the delay" {
+	start_mon "$BATS_TEST_TMPDIR/mon" -e diag:loopback-b -T -c 2
+	local t0
+	t0=$(date +%s.%N)
+	run midi-send -e diag:loopback-a on C3 100 +2s off C3
+	assert_success
+	elapsed_below "$t0" 1.5
+	wait_for 10 lines_ge "$BATS_TEST_TMPDIR/mon" 2
+	at_least "$(secs 1 "$BATS_TEST_TMPDIR/mon")" "$(secs 2 "$BATS_TEST_TMPDIR/mon")" 2
+}
+
+@test "--interval is scheduled and keeps the spacing" {
+	start_mon "$BATS_TEST_TMPDIR/mon" -e diag:loopback-b -T -c 3
+	local t0
+	t0=$(date +%s.%N)
+	run midi-send -e diag:loopback-a --interval 400 on C3 100 on D3 100 on E3 100
+	assert_success
+	elapsed_below "$t0" 0.6
+	wait_for 10 lines_ge "$BATS_TEST_TMPDIR/mon" 3
+	run cat "$BATS_TEST_TMPDIR/mon"
+	assert_line --index 2 --regexp ' on E3 100$'
+	at_least "$(secs 1 "$BATS_TEST_TMPDIR/mon")" "$(secs 2 "$BATS_TEST_TMPDIR/mon")" 0.4
+	at_least "$(secs 2 "$BATS_TEST_TMPDIR/mon")" "$(secs 3 "$BATS_TEST_TMPDIR/mon")" 0.4
+}
+
+@test "--no-schedule paces in the process" {
+	start_mon "$BATS_TEST_TMPDIR/mon" -e diag:loopback-b -T -c 2
+	local t0
+	t0=$(date +%s.%N)
+	run midi-send --no-schedule -e diag:loopback-a on C3 100 +300ms off C3
+	assert_success
+	run elapsed_below "$t0" 0.3
+	assert_failure
+	wait_for 10 lines_ge "$BATS_TEST_TMPDIR/mon" 2
+	at_least "$(secs 1 "$BATS_TEST_TMPDIR/mon")" "$(secs 2 "$BATS_TEST_TMPDIR/mon")" 0.3
+}
+
+@test "absolute times from standard input are scheduled from the start" {
+	start_mon "$BATS_TEST_TMPDIR/mon" -e diag:loopback-b -T -c 2
+	printf 'on C3 100\n@500ms off C3\n' >"$BATS_TEST_TMPDIR/in.txt"
+	local t0
+	t0=$(date +%s.%N)
+	run midi-send -e diag:loopback-a -i "$BATS_TEST_TMPDIR/in.txt"
+	assert_success
+	elapsed_below "$t0" 0.45
+	wait_for 10 lines_ge "$BATS_TEST_TMPDIR/mon" 2
+	at_least "$(secs 1 "$BATS_TEST_TMPDIR/mon")" "$(secs 2 "$BATS_TEST_TMPDIR/mon")" 0.45
+}

@@ -47,6 +47,7 @@ _midi() {
 		case $prog in
 		midi-send) COMPREPLY=($(compgen -W "text hex ump bin smf" -- "$cur")) ;;
 		midi-mon) COMPREPLY=($(compgen -W "text ump hex bin json" -- "$cur")) ;;
+		midi-sysex) COMPREPLY=($(compgen -W "bin hex" -- "$cur")) ;;
 		*) COMPREPLY=($(compgen -W "text ump hex bin json" -- "$cur")) ;;
 		esac
 		;;
@@ -58,6 +59,7 @@ _midi() {
 		;;
 	-i | --input | -o | --output)
 		[[ $prog == midi-loop ]] && return 0
+		[[ $prog == midi-sysex && $prev == -i ]] && return 0 # the interval
 		COMPREPLY=($(compgen -f -- "$cur"))
 		compopt -o filenames 2>/dev/null
 		;;
@@ -67,7 +69,7 @@ _midi() {
 	--kind)
 		COMPREPLY=($(compgen -W "sysex note ump" -- "$cur"))
 		;;
-	-g | --group | --channel | -c | --count | -t | --timeout | --interval | -W | --wait | --rate | --idle | \
+	-g | --group | --channel | -c | --count | -t | --timeout | --interval | -W | --wait | -r | --rate | --idle | \
 		--name | --function-block | --product-instance-id | --identity | \
 		-w | --window | --settle | --max-loss | --max-latency-us)
 		return 0
@@ -86,7 +88,7 @@ _midi() {
 		for ((i = 1; i < n; i++)); do
 			case ${words[i]} in
 			-e | --endpoint | -f | --format | -i | --input | -o | --output | -g | --group | -P | --protocol | \
-				--type | --channel | -c | --count | -t | --timeout | --interval | -W | --wait | --rate | --idle | \
+				--type | --channel | -c | --count | -t | --timeout | --interval | -W | --wait | -r | --rate | --idle | \
 				--input-format | --name | --function-block | --product-instance-id | --identity | \
 				-w | --window | --settle | --max-loss | --max-latency-us | --kind)
 				((i++)) ;;
@@ -103,7 +105,7 @@ _midi() {
 			COMPREPLY=($(compgen -W "$(midi-loop list 2>/dev/null | awk 'NR > 1 && $4 == "transient" { print $1 }')" -- "$cur"))
 		elif [[ $prog == midi-loop && $cmd == test ]]; then
 			COMPREPLY=($(compgen -W "$(_midi_endpoint_ids)" -- "$cur"))
-		elif [[ $prog == midi-sysex ]]; then
+		elif [[ $prog == midi-sysex && $cmd == send ]]; then
 			COMPREPLY=($(compgen -f -- "$cur"))
 			compopt -o filenames 2>/dev/null
 		fi

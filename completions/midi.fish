@@ -55,8 +55,31 @@ complete -c midi-mon -s t -l timeout -x -d 'Stop after SECONDS'
 complete -c midi-mon -l reconnect -d 'Wait for the endpoint to come back when it goes away'
 
 # midi-sysex
-complete -c midi-sysex -n __fish_use_subcommand -x -a 'send capture request'
-complete -c midi-sysex -n '__fish_seen_subcommand_from send capture request' -F
+complete -c midi-sysex -f
+complete -c midi-sysex -n __fish_use_subcommand -a send -d 'Send .syx files'
+complete -c midi-sysex -n __fish_use_subcommand -a capture -d 'Capture SysEx into a .syx file'
+complete -c midi-sysex -n __fish_use_subcommand -a request -d 'Send one message, print the reply'
+set -l __sx_send '__fish_seen_subcommand_from send'
+set -l __sx_capture '__fish_seen_subcommand_from capture'
+set -l __sx_request '__fish_seen_subcommand_from request'
+complete -c midi-sysex -n $__sx_send -F
+complete -c midi-sysex -n $__sx_send -s g -l group -x -a '(seq 1 16)' -d 'Group 1-16'
+complete -c midi-sysex -n $__sx_send -s i -l interval -x -d 'Milliseconds between messages (default 20)'
+complete -c midi-sysex -n $__sx_send -s r -l rate -x -d 'Bytes per second, 0 = no limit (default 3125)'
+complete -c midi-sysex -n $__sx_send -s 8 -l sysex8 -d 'Send as SysEx8'
+complete -c midi-sysex -n $__sx_send -s n -l dry-run -d 'Print UMP packets instead of sending'
+complete -c midi-sysex -n $__sx_capture -s o -l output -r -F -d 'Write to FILE'
+complete -c midi-sysex -n $__sx_capture -s f -l format -x -a 'bin hex' -d 'Output format'
+complete -c midi-sysex -n $__sx_capture -s c -l count -x -d 'Stop after N messages'
+complete -c midi-sysex -n $__sx_capture -l idle -x -d 'Stop after SECONDS without SysEx'
+complete -c midi-sysex -n $__sx_capture -s t -l timeout -x -d 'Stop after SECONDS'
+complete -c midi-sysex -n $__sx_capture -s g -l group -x -d 'Groups to capture, e.g. 1,3-4'
+complete -c midi-sysex -n $__sx_capture -s 8 -l sysex8 -d 'Keep SysEx8 messages too'
+complete -c midi-sysex -n $__sx_request -s t -l timeout -x -d 'Seconds to wait for the reply (default 5)'
+complete -c midi-sysex -n $__sx_request -s o -l output -r -F -d 'Write the reply to FILE'
+complete -c midi-sysex -n $__sx_request -s f -l format -x -a 'hex bin' -d 'Output format'
+complete -c midi-sysex -n $__sx_request -s g -l group -x -a '(seq 1 16)' -d 'Group 1-16'
+complete -c midi-sysex -n $__sx_request -l identity -d 'Send the Identity Request, decode the reply'
 
 # midi-loop
 complete -c midi-loop -f

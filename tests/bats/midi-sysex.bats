@@ -464,3 +464,37 @@ version: 01 02 03 04"
 	assert_success
 	assert_output --regexp '^midi-sysex \(libmidi\) [0-9]'
 }
+
+# complete_line LINE: the bash completion's candidates for LINE, in $output.
+complete_line() {
+	output=$(bash -c '
+		source "$1/completions/midi.bash"
+		COMP_LINE=$2 COMP_POINT=${#2}
+		read -ra COMP_WORDS <<<"$2"
+		[[ $2 == *" " ]] && COMP_WORDS+=("")
+		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+		_midi
+		echo "${COMPREPLY[*]}"' _ "${MIDI_TOP:-$BATS_TEST_DIRNAME/../..}" "$1")
+}
+
+@test "bash completion: commands, formats, files only where send takes them" {
+	T=$BATS_TEST_TMPDIR
+	: >"$T/patch.syx"
+	complete_line "midi-sysex "
+	[ "$output" = "send capture request" ]
+	complete_line "midi-sysex capture -f "
+	[ "$output" = "bin hex" ]
+	complete_line "midi-sysex capture --id"
+	[ "$output" = "--identity --idle" ]
+	complete_line "midi-sysex send -r 0 -i 5 $T/pat"
+	[ "$output" = "$T/patch.syx" ]
+	# -i is the interval, not a file; capture and request take no files.
+	complete_line "midi-sysex send -i $T/pat"
+	[ "$output" = "" ]
+	complete_line "midi-sysex capture $T/pat"
+	[ "$output" = "" ]
+	complete_line "midi-sysex capture -o $T/pat"
+	[ "$output" = "$T/patch.syx" ]
+	complete_line "midi-sysex send -e diag:loopback-"
+	[ "$output" = "loopback-a loopback-b" ]
+}

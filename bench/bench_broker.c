@@ -7,6 +7,10 @@
  *   ms and back-to-back bursts, vs a pipe (latency from the writer's stamp)
  * - throughput_single / throughput_batch64: packets/s between two
  *   processes vs a plain SPSC shared-memory ring and a pipe with batches
+ * - sched_lateness_1ms: scheduled sends (2000 packets due 1 ms apart,
+ *   handed over at once by a sender that then exits) received on
+ *   loopback-b: arrival minus due time, vs clock_nanosleep(TIMER_ABSTIME)
+ *   to the same due times with the default timer slack
  * - open: midi_open + midi_close of diag:loopback-b
  * - memory: bytes mapped per endpoint segment and registry, and allocated
  * Uses a fresh runtime directory on /dev/shm when there is one. */
@@ -55,6 +59,58 @@ static void die(const char *what, const midi_error *e)
 {
 	fprintf(stderr, "bench_broker: %s: %s\n", what, e ? e->msg : "");
 	exit(1);
+}
+
+/* ---- scheduled sends ---- */
+
+#define SCHED_N 2000
+
+/* Lateness (arrival - due) of SCHED_N scheduled packets 1 ms apart. */
+static void sched_lateness(uint64_t *v)
+{
+	midi_error e;
+	midi_conn *b = midi_open("diag:loopback-b", 0, &e);
+	if (!b)
+		die("open loopback-b", &e);
+	uint64_t start = bench_now_ns() + 100000000ull;
+	pid_t pid = fork();
+	if (pid == 0) {
+		midi_conn *a = midi_open("diag:loopback-a", MIDI_OPEN_SEND_ONLY, &e);
+		static midi_packet p[SCHED_N];
+		for (uint32_t k = 0; k < SCHED_N; k++)
+			p[k] = (midi_packet){start + k * 1000000ull,
+					     midi_ump_make(0x40903c00, k, 0, 0)};
+		if (!a || midi_send(a, p, SCHED_N, &e) < 0 || midi_flush(a, 5000, &e) < 0)
+			_exit(1);
+		midi_close(a);
+		_exit(0);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		die("scheduled sender failed", NULL);
+	size_t got = 0;
+	midi_packet r[64];
+	while (got < SCHED_N) {
+		int n = midi_recv(b, r, 64, 5000, &e);
+		if (n <= 0)
+			die("scheduled packets missing", n < 0 ? &e : NULL);
+		for (int k = 0; k < n && got < SCHED_N; k++, got++)
+			v[got] = r[k].time_ns - (start + r[k].ump.w[1] * 1000000ull);
+	}
+	midi_close(b);
+}
+
+static void nanosleep_lateness(uint64_t *v)
+{
+	uint64_t start = bench_now_ns() + 10000000ull;
+	for (size_t k = 0; k < SCHED_N; k++) {
+		uint64_t due = start + k * 1000000ull;
+		struct timespec ts = {(time_t)(due / 1000000000ull), (long)(due % 1000000000ull)};
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) != 0)
+			;
+		v[k] = bench_now_ns() - due;
+	}
 }
 
 /* ---- round trips ---- */
@@ -423,6 +479,10 @@ int main(void)
 	double s64 = tp_midi(64, &lost64);
 	double spsc = tp_spsc();
 	emit_rate("throughput_batch64", s64, lost64, "spsc_ring_batch64", spsc);
+
+	sched_lateness(v);
+	nanosleep_lateness(b);
+	emit_lat("sched_lateness_1ms", v, SCHED_N, "clock_nanosleep", b, SCHED_N);
 
 	open_times(v, 2000);
 	emit_lat("open", v, 2000, NULL, NULL, 0);

@@ -87,9 +87,12 @@ static void test_after_sender_exit(void **state)
 		midi_packet p = pk(due, 0x20903c64, 0);
 		if (!a || midi_send(a, &p, 1, &e) < 0 || midi_flush(a, 5000, &e) < 0)
 			_exit(1);
-		_exit(0); /* no midi_close: as if killed right after the hand-over */
+		kill(getpid(), SIGKILL); /* killed right after the hand-over */
+		_exit(2);
 	}
-	wait_child(pid);
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 	uint64_t exited = now_ns();
 	midi_packet r[2];
 	assert_int_equal(recv_n(b, r, 1, 5000), 1);
@@ -108,7 +111,7 @@ static void test_same_due_order(void **state)
 	midi_error e;
 	midi_conn *b = midi_open("diag:loopback-b", 0, &e);
 	assert_non_null(b);
-	uint64_t due = now_ns() + 400000000ull;
+	uint64_t due = now_ns() + 2000000000ull; /* senders may be slow (valgrind) */
 	pid_t pids[2];
 	for (int s = 0; s < 2; s++) {
 		pids[s] = fork();
@@ -122,10 +125,14 @@ static void test_same_due_order(void **state)
 				for (int j = 0; j < CALL; j++)
 					p[j] = pk(due, 0x40900000u | ((uint32_t)s << 16),
 						  (uint32_t)(k + j));
-				if (midi_send(a, p, CALL, &e) < 0)
+				if (midi_send(a, p, CALL, &e) < 0) {
+					fprintf(stderr, "sender %d: %s\n", s, e.msg);
 					_exit(2);
+				}
 			}
-			_exit(midi_flush(a, 5000, &e) < 0 ? 3 : 0);
+			int r = midi_flush(a, 5000, &e);
+			midi_close(a);
+			_exit(r < 0 ? 3 : 0);
 		}
 	}
 	wait_child(pids[0]);
@@ -161,7 +168,7 @@ static void test_sysex_whole(void **state)
 	midi_error e;
 	midi_conn *b = midi_open("diag:loopback-b", 0, &e);
 	assert_non_null(b);
-	uint64_t due = now_ns() + 300000000ull;
+	uint64_t due = now_ns() + 2000000000ull;
 	pid_t pids[2];
 	for (int s = 0; s < 2; s++) {
 		pids[s] = fork();
@@ -174,9 +181,13 @@ static void test_sysex_whole(void **state)
 			sysex_packets(p, N, due, (uint8_t)(0x10 + s));
 			/* In three calls: held by the connection until its end. */
 			if (midi_send(a, p, 70, &e) < 0 || midi_send(a, p + 70, 70, &e) < 0 ||
-			    midi_send(a, p + 140, N - 140, &e) < 0)
+			    midi_send(a, p + 140, N - 140, &e) < 0) {
+				fprintf(stderr, "sender %d: %s\n", s, e.msg);
 				_exit(2);
-			_exit(midi_flush(a, 5000, &e) < 0 ? 3 : 0);
+			}
+			int r = midi_flush(a, 5000, &e);
+			midi_close(a);
+			_exit(r < 0 ? 3 : 0);
 		}
 	}
 	wait_child(pids[0]);
@@ -245,7 +256,7 @@ static void test_takeover(void **state)
 	midi_error e;
 	midi_conn *b = midi_open("diag:loopback-b", 0, &e);
 	assert_non_null(b);
-	uint64_t due0 = now_ns() + 400000000ull;
+	uint64_t due0 = now_ns() + 3000000000ull; /* killed well before the first */
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
@@ -255,6 +266,7 @@ static void test_takeover(void **state)
 			p[k] = pk(due0 + (uint64_t)k * 100000000ull, 0x20903c00 | (uint32_t)k, 0);
 		if (!a || midi_send(a, p, N, &e) < 0 || midi_flush(a, 5000, &e) < 0)
 			_exit(1);
+		midi_close(a);
 		_exit(0);
 	}
 	wait_child(pid);

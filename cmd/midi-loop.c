@@ -16,6 +16,7 @@
 #include "midi/discovery.h"
 #include "midi/endpoint.h"
 #include "midi/format.h"
+#include "midi/looptest.h"
 #include "midi/virt.h"
 #include "midi-loop/test.h"
 
@@ -140,19 +141,6 @@ static midi_ump ping_packet(uint64_t seq)
 	return midi_ump_make(w0, w1, 0, 0);
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentile of sorted values. */
-static uint64_t percentile(const uint64_t *v, size_t n, unsigned pct)
-{
-	size_t rank = (n * pct + 99) / 100;
-	return v[rank ? rank - 1 : 0];
-}
-
 /* Wait for the reply to seq until deadline; 1 if it came, 0 if not,
  * negative status on error (e filled). Other packets are skipped. */
 static int await_reply(midi_conn *c, const midi_ump *want, uint64_t deadline, midi_error *e)
@@ -246,9 +234,13 @@ static int cmd_ping(int argc, char **argv)
 	unsigned long lost = count - got;
 	printf("%s: %lu sent, %zu received, %lu lost\n", PING_ENDPOINT, count, got, lost);
 	if (got) {
-		qsort(rtt, got, sizeof *rtt, cmp_u64);
-		printf("round trip (us): min %.1f  median %.1f  p99 %.1f  max %.1f\n", rtt[0] / 1e3,
-		       percentile(rtt, got, 50) / 1e3, percentile(rtt, got, 99) / 1e3, rtt[got - 1] / 1e3);
+		midi_latency_stats st;
+		if (midi_latency_stats_of(rtt, got, &st, &e) < 0) {
+			free(rtt);
+			return cli_report(&e);
+		}
+		printf("round trip (us): min %.1f  median %.1f  p99 %.1f  max %.1f\n", st.min / 1e3,
+		       st.median / 1e3, st.p99 / 1e3, st.max / 1e3);
 	}
 	free(rtt);
 	if (fflush(stdout) != 0) {

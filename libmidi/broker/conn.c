@@ -670,10 +670,14 @@ static void wb_put(struct wbatch *b, const midi_ump *in)
 		u.w[k] = 0;
 	ring_put(c->tx, b->pos, &u, b->now, c->tag);
 	b->pos++;
-	/* Bigger than half the ring: publish in chunks under the same lock. */
+	/* Bigger than half the ring: publish in chunks under the same lock
+	 * (a SysEx stays whole), each paced like a whole send to the readers
+	 * that keep reading. */
 	if (b->pos - b->published >= (c->tx->mask + 1) / 2) {
 		ring_publish(c->tx, b->pos);
 		b->published = b->pos;
+		if (c->tx == &c->txseg->out)
+			seg_flow_wait(c->txseg, (c->tx->mask + 1) / 2, &c->flow_limit);
 	}
 }
 

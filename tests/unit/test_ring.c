@@ -447,6 +447,40 @@ static void test_flow_control_slow_reader_loses_nothing(void **state)
 	close(p[1]);
 }
 
+/* One SysEx four times the ring, sent in one call: a reader that is slower
+ * but keeps reading gets every packet of it (flow control between the
+ * chunks of a batch, not only before it). */
+static void test_flow_control_sysex_larger_than_ring(void **state)
+{
+	(void)state;
+	setenv("MIDI_RING_SLOTS", "1024", 1);
+	const uint32_t total = 4 * 1024;
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	pid_t rd = fork();
+	if (rd == 0)
+		_exit(reader_slow_but_steady(p[1], total));
+	flow_children[0] = rd;
+	char ch;
+	assert_int_equal(read(p[0], &ch, 1), 1);
+	midi_error e;
+	midi_conn *a = midi_open("diag:loopback-a", MIDI_OPEN_SEND_ONLY, &e);
+	assert_non_null(a);
+	static midi_packet sx[4 * 1024];
+	for (uint32_t i = 0; i < total; i++) {
+		/* SysEx7 Start, Continue..., End: 6 bytes each; w[1] numbers it
+		 * for reader_slow_but_steady (its low bytes are SysEx data). */
+		uint32_t st = i == 0 ? 1 : i == total - 1 ? 3 : 2;
+		sx[i] = (midi_packet){0, midi_ump_make(0x30060000u | st << 20, i, 0, 0)};
+	}
+	assert_int_equal(midi_send(a, sx, total, &e), 0);
+	midi_close(a);
+	wait_ok(rd, "steady reader");
+	flow_children[0] = 0;
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -455,6 +489,8 @@ int main(void)
 		cmocka_unit_test_setup(test_slow_reader_counts_loss, fresh_runtime),
 		cmocka_unit_test_setup(test_batch_larger_than_ring, fresh_runtime),
 		cmocka_unit_test_setup_teardown(test_flow_control_slow_reader_loses_nothing, fresh_runtime,
+						kill_flow_children),
+		cmocka_unit_test_setup_teardown(test_flow_control_sysex_larger_than_ring, fresh_runtime,
 						kill_flow_children),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -225,7 +225,7 @@ static void test_refused(void **state)
 	assert_non_null(strstr(e.msg, " ms in the past"));
 	p[1].time_ns = now + 7200000000000ull;
 	assert_int_equal(midi_send(a, p, 2, &e), -MIDI_ERR_INPUT);
-	assert_non_null(strstr(e.msg, "packet 2: timestamp is 7200."));
+	assert_non_null(strstr(e.msg, "packet 2: timestamp is 7")); /* 7200.0 s less the time since now */
 	assert_non_null(strstr(e.msg, "s ahead (at most 1 hour allowed)"));
 	midi_packet r[2];
 	assert_int_equal(midi_recv(b, r, 2, 100, &e), 0); /* nothing of those calls */

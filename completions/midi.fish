@@ -53,6 +53,7 @@ complete -c midi-mon -l sense -d 'Show active sensing'
 complete -c midi-mon -s c -l count -x -d 'Stop after N messages'
 complete -c midi-mon -s t -l timeout -x -d 'Stop after SECONDS'
 complete -c midi-mon -l reconnect -d 'Wait for the endpoint to come back when it goes away'
+complete -c midi-mon -l no-tui -d 'Line mode even on a terminal'
 
 # midi-sysex
 complete -c midi-sysex -f

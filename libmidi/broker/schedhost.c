@@ -180,9 +180,13 @@ static size_t deliver_run(struct sched *s, size_t a, size_t b)
 		for (unsigned w = midi_ump_words(&u); w < 4; w++)
 			u.w[w] = 0;
 		ring_put(r, pos++, &u, now, x->tag);
+		/* Bigger than half the ring: publish in chunks under the lock
+		 * (a SysEx stays whole), each paced like a send (conn.c). */
 		if (pos - published >= (r->mask + 1) / 2) {
 			ring_publish(r, pos);
 			published = pos;
+			if (first->kind == SCHED_TO_OUT)
+				seg_flow_wait(&t->seg, (r->mask + 1) / 2, &t->flow_limit);
 		}
 	}
 	ring_publish(r, pos);

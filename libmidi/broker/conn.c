@@ -1026,6 +1026,8 @@ static void *fd_thread(void *arg)
 	struct midi_conn *c = arg;
 	int app = !c->thr_detached && slot_app_hosted(&c->slot);
 	uint64_t uid = c->own.uid, next_check = 0;
+	/* Packets from seen_pos up to `scanned` are all for other readers. */
+	uint64_t scanned_from = UINT64_MAX, scanned = 0;
 	while (!__atomic_load_n(&c->thr_stop, __ATOMIC_ACQUIRE)) {
 		if (!__atomic_load_n(&c->armed, __ATOMIC_ACQUIRE)) {
 			struct timespec ts = {0, WAIT_SLICE_NS};
@@ -1040,7 +1042,17 @@ static void *fd_thread(void *arg)
 				reg_wait(c->rt, pos, WAIT_SLICE_NS);
 			continue;
 		}
-		if (ring_head(c->rx) != pos || seg_closed(&c->own, NULL, 0)) {
+		if (pos != scanned_from)
+			scanned_from = scanned = pos;
+		uint64_t head = ring_head(c->rx);
+		if (head != scanned) {
+			if (ring_any_for(c->rx, scanned, head, c->conn_id)) {
+				fd_signal(c);
+				continue;
+			}
+			scanned = head;
+		}
+		if (seg_closed(&c->own, NULL, 0)) {
 			fd_signal(c);
 			continue;
 		}
@@ -1053,7 +1065,7 @@ static void *fd_thread(void *arg)
 				continue;
 			}
 		}
-		ring_wait(c->rx, pos, &c->thr_sleeping, WAIT_SLICE_NS);
+		ring_wait(c->rx, scanned, &c->thr_sleeping, WAIT_SLICE_NS);
 	}
 	return NULL;
 }

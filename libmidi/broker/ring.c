@@ -66,6 +66,23 @@ static uint64_t skip_target(const struct ring *r, uint64_t pos)
 	return target;
 }
 
+int ring_any_for(const struct ring *r, uint64_t from, uint64_t to, uint32_t filter)
+{
+	if (filter == RING_ALL || from == to)
+		return from != to;
+	if ((int64_t)(to - from) < 0 || to - from > r->mask + 1)
+		return 1;
+	for (uint64_t p = from; p != to; p++) {
+		const struct ring_slot *s = &r->slot[p & r->mask];
+		if (__atomic_load_n(&s->seq, __ATOMIC_ACQUIRE) != p + 1)
+			return 1;
+		uint32_t tag = __atomic_load_n(&s->tag, __ATOMIC_RELAXED);
+		if (tag == 0 || tag == filter)
+			return 1;
+	}
+	return 0;
+}
+
 size_t ring_read(struct ring *r, struct ring_cursor *c, midi_packet *out, uint32_t *tags_out,
 		 size_t max, uint32_t filter)
 {

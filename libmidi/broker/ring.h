@@ -87,6 +87,11 @@ void ring_wake_all(struct ring *r);
  * (RING_ALL: every packet; tags_out, if not NULL, receives the tags). */
 size_t ring_read(struct ring *r, struct ring_cursor *c, midi_packet *out, uint32_t *tags_out,
 		 size_t max, uint32_t filter);
+/* 1 if a reader with this filter has anything to do in [from, to): a
+ * packet for it, or a slot it would count as lost (lapped, overwritten,
+ * being written); 0 if every packet there is addressed to other readers.
+ * Lets a waiter ignore traffic meant for others (ping echoes, replies). */
+int ring_any_for(const struct ring *r, uint64_t from, uint64_t to, uint32_t filter);
 static inline uint64_t ring_head(const struct ring *r)
 {
 	return __atomic_load_n(&r->sh->head, __ATOMIC_ACQUIRE);

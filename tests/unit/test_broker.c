@@ -470,6 +470,37 @@ static void test_ping_takeover(void **state)
 	midi_close(c);
 }
 
+/* The pollable descriptor of one ping client stays quiet while another
+ * client's echoes pass through the shared out ring (they are not for it),
+ * and becomes readable for its own echo. */
+static void test_conn_fd_ignores_others_echoes(void **state)
+{
+	(void)state;
+	midi_error e;
+	midi_conn *a = midi_open("diag:ping", 0, &e);
+	midi_conn *b = midi_open("diag:ping", 0, &e);
+	assert_non_null(a);
+	assert_non_null(b);
+	int fd = midi_conn_fd(b, &e);
+	assert_true(fd >= 0);
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	midi_packet in[16];
+	for (uint32_t i = 0; i < 20; i++) {
+		midi_ump u = midi_ump_make(0x20903C00u | (i & 0x7F), 0, 0, 0);
+		assert_int_equal(midi_send_ump(a, &u, &e), 0);
+		assert_int_equal(midi_recv(a, in, 16, 2000, &e), 1);
+		assert_int_equal(in[0].ump.w[0], u.w[0]);
+	}
+	assert_int_equal(poll(&p, 1, 200), 0);
+	midi_ump mine = midi_ump_make(0x20903C7Fu, 0, 0, 0);
+	assert_int_equal(midi_send_ump(b, &mine, &e), 0);
+	assert_int_equal(poll(&p, 1, 2000), 1);
+	assert_int_equal(midi_recv(b, in, 16, 0, &e), 1);
+	assert_int_equal(in[0].ump.w[0], mine.w[0]);
+	midi_close(a);
+	midi_close(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -484,6 +515,7 @@ int main(void)
 		cmocka_unit_test_setup(test_config_errors, fresh_runtime),
 		cmocka_unit_test_setup(test_ping_only_own_echo, fresh_runtime),
 		cmocka_unit_test_setup(test_ping_takeover, fresh_runtime),
+		cmocka_unit_test_setup(test_conn_fd_ignores_others_echoes, fresh_runtime),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,6 +28,12 @@ int cli_uint(const char *s, unsigned long lo, unsigned long hi, const char *what
 int cli_seconds(const char *s, const char *what, double *out);
 /* The endpoint SPEC: opt if given, else $MIDI_ENDPOINT, else NULL. */
 const char *cli_endpoint(const char *opt);
+/* poll(2) timeout for a CLOCK_MONOTONIC deadline in ns: milliseconds left,
+ * rounded up (0 once passed), -1 when deadline is 0 (none). */
+int cli_wait_ms(uint64_t deadline_ns);
+/* SIGINT or SIGTERM pending while blocked: ppoll delivers them only when
+ * it waits, so a descriptor that is always ready would hide them. */
+int cli_stop_pending(void);
 /* CLOCK_MONOTONIC now in ns. */
 uint64_t cli_now_ns(void);
 /* Sleep until a CLOCK_MONOTONIC deadline with ~microsecond precision (timer

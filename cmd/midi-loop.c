@@ -434,14 +434,6 @@ static void on_virt_signal(int sig)
 	virt_stop = sig;
 }
 
-/* INT or TERM waiting while blocked: ppoll delivers them only when it
- * waits, so a descriptor that is always ready would hide them. */
-static int stop_pending(void)
-{
-	sigset_t pend;
-	return sigpending(&pend) == 0 && (sigismember(&pend, SIGINT) || sigismember(&pend, SIGTERM));
-}
-
 #define VIRT_BATCH 256
 
 struct virt_host {
@@ -652,7 +644,7 @@ static int cmd_virtual(int argc, char **argv)
 			st = cli_report(&e);
 			break;
 		}
-		if (stop_pending())
+		if (cli_stop_pending())
 			break;
 		if (!stdin_open || !(pfd[1].revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;

@@ -29,14 +29,6 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
-/* INT or TERM waiting while blocked: ppoll delivers them only when it
- * waits, so a descriptor that is always ready would hide them. */
-static int stop_pending(void)
-{
-	sigset_t pend;
-	return sigpending(&pend) == 0 && (sigismember(&pend, SIGINT) || sigismember(&pend, SIGTERM));
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -131,18 +123,6 @@ static int show(struct monitor *m, const midi_packet *p, int n)
 			return 1;
 	}
 	return 0;
-}
-
-/* Milliseconds until deadline (0 = none) for poll, rounded up; -1 = forever. */
-static int wait_ms(uint64_t deadline)
-{
-	if (!deadline)
-		return -1;
-	uint64_t now = cli_now_ns();
-	if (now >= deadline)
-		return 0;
-	uint64_t ms = (deadline - now + 999999) / 1000000;
-	return ms > 86400000 ? 86400000 : (int)ms;
 }
 
 static int parse_format(const char *name, midi_format *fmt)
@@ -300,7 +280,7 @@ int main(int argc, char **argv)
 			m.write_failed = errno;
 			break;
 		}
-		int ms = wait_ms(deadline);
+		int ms = cli_wait_ms(deadline);
 		if (ms == 0) {
 			timed_out = 1;
 			break;
@@ -315,7 +295,7 @@ int main(int argc, char **argv)
 			status = cli_report(&e);
 			break;
 		}
-		if (stop_pending())
+		if (cli_stop_pending())
 			break;
 	}
 	if (!m.write_failed && !status)

@@ -117,18 +117,6 @@ static void print_json(const midi_watch_event *ev, FILE *out)
 	fputs("}\n", out);
 }
 
-/* Milliseconds until deadline (0 = none), rounded up; -1 = forever. */
-static int wait_ms(uint64_t deadline)
-{
-	if (!deadline)
-		return -1;
-	uint64_t now = cli_now_ns();
-	if (now >= deadline)
-		return 0;
-	uint64_t ms = (deadline - now + 999999) / 1000000;
-	return ms > 86400000 ? 86400000 : (int)ms;
-}
-
 enum { OPT_JSON = 256, OPT_ONCE };
 
 int main(int argc, char **argv)
@@ -187,7 +175,7 @@ int main(int argc, char **argv)
 	}
 	int status = 0, enumerated = 0, stop_requested = 0, timed_out = 0, write_failed = 0;
 	for (;;) {
-		int ms = stop_requested ? 0 : wait_ms(deadline);
+		int ms = stop_requested ? 0 : cli_wait_ms(deadline);
 		if (ms == 0 && !stop_requested) {
 			timed_out = 1;
 			stop_requested = 1;

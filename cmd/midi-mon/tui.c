@@ -19,12 +19,6 @@
 #define RECV_SLICE_NS 20000000ull /* then look at keys and the screen */
 #define SYX_SHOWN 16             /* SysEx bytes written out in the log line */
 
-static int stop_pending(void)
-{
-	sigset_t pend;
-	return sigpending(&pend) == 0 && (sigismember(&pend, SIGINT) || sigismember(&pend, SIGTERM));
-}
-
 /* "grp 1 ch 10 cc 7 64" -> "cc 7 64": the log has columns for those. */
 static const char *strip_address(const char *s)
 {
@@ -199,7 +193,7 @@ static int run(struct mon_ui *ui, int fd)
 	int more = 0, timed_out = 0;
 	ui->dirty = 1;
 	while (!ui->quit) {
-		if (*o->stop_signal || stop_pending())
+		if (*o->stop_signal || cli_stop_pending())
 			break;
 		if (!ui->closed)
 			more = receive(ui);

@@ -67,18 +67,6 @@ void sx_recv_close(struct sx_recv *r)
 	r->conn = NULL;
 }
 
-/* Milliseconds until deadline (0 = none) for poll, rounded up; -1 = forever. */
-static int wait_ms(uint64_t deadline)
-{
-	if (!deadline)
-		return -1;
-	uint64_t now = cli_now_ns();
-	if (now >= deadline)
-		return 0;
-	uint64_t ms = (deadline - now + 999999) / 1000000;
-	return ms > 86400000 ? 86400000 : (int)ms;
-}
-
 int sx_next(struct sx_recv *r, uint64_t deadline, unsigned *kind, unsigned *group,
 	    const uint8_t **data, size_t *len, midi_error *e)
 {
@@ -114,7 +102,7 @@ int sx_next(struct sx_recv *r, uint64_t deadline, unsigned *kind, unsigned *grou
 		r->next = 0;
 		if (n > 0)
 			continue;
-		int ms = wait_ms(deadline);
+		int ms = cli_wait_ms(deadline);
 		if (ms == 0)
 			return 0;
 		struct pollfd pfd = {.fd = r->fd, .events = POLLIN};

@@ -92,47 +92,11 @@ static int run_discovery(const struct reg_slot *slot)
 	return 0;
 }
 
-/* Close every descriptor but lockfd (moved above 2), at once after fork:
- * a host lock of the parent must not be held here even for a moment.
- * Returns the new lockfd, or -1. */
-static int keep_only(int lockfd)
+/* The detached agent (broker_spawn). */
+static void agent_main(void *arg, int lockfd)
 {
-	if (lockfd < 3) {
-		int fd = fcntl(lockfd, F_DUPFD_CLOEXEC, 3);
-		if (fd < 0)
-			return -1;
-		lockfd = fd; /* the duplicate shares the lock */
-	}
-	if (lockfd > 3)
-		close_range(3, (unsigned)lockfd - 1, 0);
-	close_range((unsigned)lockfd + 1, ~0u, 0);
-	return lockfd;
-}
-
-/* In the detached grandchild; never returns. */
-static void agent_child(const struct reg_slot *slot, int lockfd)
-{
-	setsid();
-	sigset_t all;
-	sigemptyset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
-	for (int s = 1; s < NSIG; s++)
-		if (s != SIGKILL && s != SIGSTOP)
-			signal(s, SIG_DFL);
-	signal(SIGPIPE, SIG_IGN);
-	int null = open("/dev/null", O_RDWR);
-	if (null >= 0) {
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
-		if (null > 2)
-			close(null);
-	}
-	prctl(PR_SET_NAME, "midi-discovery", 0, 0, 0);
-	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-	rt_forget();
-	struct reg_slot copy = *slot;
-	_exit(run_discovery(&copy));
+	(void)lockfd; /* held until exit */
+	_exit(run_discovery(arg));
 }
 
 int agent_spawn_discovery(struct rt *rt, const struct reg_slot *slot, midi_error *e)
@@ -150,27 +114,12 @@ int agent_spawn_discovery(struct rt *rt, const struct reg_slot *slot, midi_error
 		return 0; /* an agent runs already */
 	}
 	struct reg_slot copy = *slot;
-	pid_t pid = fork();
-	if (pid == 0) {
-		/* Above all, a host lock of a virtual device must not stay open
-		 * here: it would keep the device alive after its host died. */
-		fd = keep_only(fd);
-		if (fd < 0)
-			_exit(1);
-		pid_t p2 = fork();
-		if (p2 == 0)
-			agent_child(&copy, fd);
-		_exit(p2 < 0 ? 1 : 0);
-	}
-	if (pid < 0) {
-		int err = errno;
+	int r = broker_spawn("midi-discovery", fd, agent_main, &copy);
+	if (r < 0) {
 		flock(fd, LOCK_UN);
 		close(fd);
-		return midi_error_sys(e, err, "cannot start the discovery of %s", slot->info.id);
+		return midi_error_sys(e, -r, "cannot start the discovery of %s", slot->info.id);
 	}
-	int st = 0;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
 	close(fd); /* the agent holds the lock through its copy */
 	return 0;
 }

@@ -37,6 +37,12 @@ unsigned long rt_fork_gen(void);
 /* Forget the cached context without touching its fds (host child after
  * closing descriptors). */
 void rt_forget(void);
+
+/* spawn.c: double-fork a detached helper that runs fn(arg, fd) with fd its
+ * own descriptor of lockfd (whose lock the caller has taken: the helper
+ * keeps it), every other descriptor closed, a new session, stdio on
+ * /dev/null, process name `name`. 0 or -errno. */
+int broker_spawn(const char *name, int lockfd, void (*fn)(void *arg, int lockfd), void *arg);
 /* Open (flags may include O_CREAT) a file in the runtime directory without
  * following symlinks, checking it is a regular file of ours, mode 0600. */
 int rt_open(struct rt *rt, const char *name, int flags, midi_error *e);

@@ -116,35 +116,11 @@ static void host_loop(struct host *h)
 	}
 }
 
-/* In the detached grandchild; never returns. */
-static void host_child(const struct reg_slot *slot, int lockfd)
+/* The detached host (broker_spawn); never returns. */
+static void host_main(void *arg, int lockfd)
 {
-	setsid();
-	sigset_t all;
-	sigemptyset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
-	for (int s = 1; s < NSIG; s++)
-		if (s != SIGKILL && s != SIGSTOP)
-			signal(s, SIG_DFL);
-	signal(SIGPIPE, SIG_IGN);
-	if (lockfd < 3) {
-		int fd = fcntl(lockfd, F_DUPFD_CLOEXEC, 3);
-		if (fd < 0)
-			_exit(1);
-		lockfd = fd; /* the duplicate shares the lock */
-	}
-	int null = open("/dev/null", O_RDWR);
-	if (null >= 0) {
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
-	}
-	if (lockfd > 3)
-		close_range(3, (unsigned)lockfd - 1, 0);
-	close_range((unsigned)lockfd + 1, ~0u, 0);
-	prctl(PR_SET_NAME, "midi-host", 0, 0, 0);
-	rt_forget(); /* its descriptors were closed above */
-
+	(void)lockfd; /* held until exit */
+	const struct reg_slot *slot = arg;
 	struct host h;
 	memset(&h, 0, sizeof h);
 	h.slot = *slot;
@@ -178,22 +154,13 @@ int host_ensure(struct rt *rt, const struct reg_slot *slot, int *hostfd, midi_er
 		flock(*hostfd, LOCK_UN);
 		return fresh;
 	}
-	pid_t pid = fork();
-	if (pid == 0) {
-		pid_t p2 = fork();
-		if (p2 == 0)
-			host_child(slot, *hostfd);
-		_exit(p2 < 0 ? 1 : 0);
-	}
-	if (pid < 0) {
-		int err = errno;
+	struct reg_slot copy = *slot;
+	int r = broker_spawn("midi-host", *hostfd, host_main, &copy);
+	if (r < 0) {
 		flock(*hostfd, LOCK_UN);
 		close(fresh);
-		return midi_error_sys(e, err, "cannot start a host for %s", slot->info.id);
+		return midi_error_sys(e, -r, "cannot start a host for %s", slot->info.id);
 	}
-	int st = 0;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
 	/* Do not unlock: the host shares this open file and its lock. */
 	close(*hostfd);
 	*hostfd = fresh;

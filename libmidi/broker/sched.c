@@ -286,22 +286,12 @@ int sched_ensure(struct rt *rt, int *lockfd, midi_error *e)
 		flock(*lockfd, LOCK_UN);
 		return fresh;
 	}
-	pid_t pid = fork();
-	if (pid == 0) {
-		pid_t p2 = fork();
-		if (p2 == 0)
-			sched_host_main(*lockfd);
-		_exit(p2 < 0 ? 1 : 0);
-	}
-	if (pid < 0) {
-		int err = errno;
+	int r = broker_spawn("midi-sched", *lockfd, sched_host_main, NULL);
+	if (r < 0) {
 		flock(*lockfd, LOCK_UN);
 		close(fresh);
-		return midi_error_sys(e, err, "cannot start the scheduler");
+		return midi_error_sys(e, -r, "cannot start the scheduler");
 	}
-	int st = 0;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
 	close(*lockfd); /* the scheduler shares this open file and its lock */
 	*lockfd = fresh;
 	return 0;

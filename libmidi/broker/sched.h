@@ -120,7 +120,7 @@ int sched_ensure(struct rt *rt, int *lockfd, midi_error *e);
 int sched_watch(struct rt *rt, struct sched_client **scp, midi_error *e);
 
 /* The scheduler process (schedhost.c); never returns. */
-void sched_host_main(int lockfd);
+void sched_host_main(void *arg, int lockfd);
 
 /* Counters of the runtime directory's scheduler (tests, diagnostics). */
 struct sched_stats {

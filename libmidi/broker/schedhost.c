@@ -275,36 +275,6 @@ static void rebuild(struct sched *s)
 		ring_sleeper_release(&s->m.in);
 }
 
-static void detach_process(int *lockfd)
-{
-	setsid();
-	sigset_t all;
-	sigemptyset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);
-	signal(SIGPIPE, SIG_IGN);
-	if (*lockfd < 3) {
-		int fd = fcntl(*lockfd, F_DUPFD_CLOEXEC, 3);
-		if (fd < 0)
-			_exit(1);
-		*lockfd = fd; /* the duplicate shares the lock */
-	}
-	int null = open("/dev/null", O_RDWR);
-	if (null >= 0) {
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
-	}
-	if (*lockfd > 3)
-		close_range(3, (unsigned)*lockfd - 1, 0);
-	close_range((unsigned)*lockfd + 1, ~0u, 0);
-	prctl(PR_SET_NAME, "midi-sched", 0, 0, 0);
-	prctl(PR_SET_TIMERSLACK, 1, 0, 0, 0);
-	rt_forget(); /* its descriptors were closed above */
-}
-
 /* Nothing to do for a while: let go of the lock, unless something arrived
  * meanwhile and nobody else took over. Returns 1 to exit. */
 static int may_exit(struct sched *s, int lockfd)
@@ -359,9 +329,10 @@ static void run(struct sched *s, int lockfd)
 	}
 }
 
-void sched_host_main(int lockfd)
+void sched_host_main(void *arg, int lockfd)
 {
-	detach_process(&lockfd);
+	(void)arg;
+	prctl(PR_SET_TIMERSLACK, 1, 0, 0, 0);
 	struct sched s;
 	memset(&s, 0, sizeof s);
 	for (int k = 0; k < TARGET_CACHE; k++)

@@ -169,22 +169,41 @@ static int match_spec(const struct reg_slot *v, size_t n, const char *spec, midi
 			      list);
 }
 
+/* The runtime, refreshed (configuration re-read, endpoints of dead
+ * application hosts removed), and a snapshot of its endpoint table: free()
+ * it and rt_put() the runtime. NULL with *status set on error. */
+static struct reg_slot *fresh_snapshot(struct rt **rtp, size_t *n, int *status, midi_error *e)
+{
+	struct rt *rt = rt_get(e);
+	*rtp = NULL;
+	*status = -MIDI_ERR_RUNTIME;
+	if (!rt)
+		return NULL;
+	int r = rt_refresh(rt, e);
+	if (r == 0)
+		app_hosts_reap(rt);
+	struct reg_slot *v = r < 0 ? NULL : snapshot_alloc(rt, n, e);
+	if (!v) {
+		rt_put(rt);
+		if (r < 0)
+			*status = r;
+		return NULL;
+	}
+	*rtp = rt;
+	*status = 0;
+	return v;
+}
+
 int midi_find(const char *spec, midi_endpoint_info *out, midi_error *e)
 {
 	if (!spec || !*spec)
 		return midi_error_set(e, MIDI_ERR_INPUT, "empty endpoint name");
-	struct rt *rt = rt_get(e);
-	if (!rt)
-		return -MIDI_ERR_RUNTIME;
-	int r = rt_refresh(rt, e);
-	if (r == 0)
-		app_hosts_reap(rt);
+	struct rt *rt;
 	size_t n = 0;
-	struct reg_slot *v = r < 0 ? NULL : snapshot_alloc(rt, &n, e);
-	if (!v) {
-		rt_put(rt);
-		return r < 0 ? r : -MIDI_ERR_RUNTIME;
-	}
+	int r;
+	struct reg_slot *v = fresh_snapshot(&rt, &n, &r, e);
+	if (!v)
+		return r;
 	int k = match_spec(v, n, spec, e);
 	if (k >= 0) {
 		*out = v[k].info;
@@ -202,18 +221,12 @@ int midi_list(midi_endpoint_info **out, size_t *count, unsigned flags, midi_erro
 {
 	*out = NULL;
 	*count = 0;
-	struct rt *rt = rt_get(e);
-	if (!rt)
-		return -MIDI_ERR_RUNTIME;
-	int r = rt_refresh(rt, e);
-	if (r == 0)
-		app_hosts_reap(rt);
+	struct rt *rt;
 	size_t n = 0;
-	struct reg_slot *v = r < 0 ? NULL : snapshot_alloc(rt, &n, e);
-	if (!v) {
-		rt_put(rt);
-		return r < 0 ? r : -MIDI_ERR_RUNTIME;
-	}
+	int r;
+	struct reg_slot *v = fresh_snapshot(&rt, &n, &r, e);
+	if (!v)
+		return r;
 	midi_endpoint_info *res = calloc(n ? n : 1, sizeof *res);
 	if (!res) {
 		free(v);

@@ -82,7 +82,7 @@ $(B)/tests/%: tests/unit/%.c tests/unit/testutil.h $(B)/libmidi.a
 $(BA)/tests/%: tests/unit/%.c tests/unit/testutil.h $(BA)/libmidi.a
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) -O1 -g $(SAN) $(CPPFLAGS) -Itests/unit -o $@ $< $(BA)/libmidi.a -lcmocka $(USBLIBS) $(LDLIBS)
-$(BF)/%: tests/fuzz/%.c $(BF)/libmidi.a
+$(BF)/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(BF)/libmidi.a
 	@mkdir -p $(dir $@)
 	$(CLANG) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $< $(BF)/libmidi.a $(USBLIBS) $(LDLIBS)
 $(B)/bench/%: bench/%.c bench/bench.h $(B)/libmidi.a

@@ -24,13 +24,7 @@ static char rtdir[256];
 static int fresh_runtime(void **state)
 {
 	(void)state;
-	snprintf(rtdir, sizeof rtdir, "/tmp/midi-test-broker.XXXXXX");
-	assert_non_null(mkdtemp(rtdir));
-	setenv("MIDI_RUNTIME_DIR", rtdir, 1);
-	unsetenv("MIDI_CONFIG");
-	char conf[300];
-	snprintf(conf, sizeof conf, "%s/none.conf", rtdir);
-	setenv("MIDI_CONFIG", conf, 1); /* never the user's own file */
+	test_fresh_runtime(rtdir, sizeof rtdir, "broker", "none.conf");
 	return 0;
 }
 

@@ -36,12 +36,7 @@ static char rtdir[256];
 static int fresh_runtime(void **state)
 {
 	(void)state;
-	snprintf(rtdir, sizeof rtdir, "/tmp/midi-test-chaos.XXXXXX");
-	assert_non_null(mkdtemp(rtdir));
-	setenv("MIDI_RUNTIME_DIR", rtdir, 1);
-	char conf[300];
-	snprintf(conf, sizeof conf, "%s/none.conf", rtdir);
-	setenv("MIDI_CONFIG", conf, 1);
+	test_fresh_runtime(rtdir, sizeof rtdir, "chaos", "none.conf");
 	setenv("MIDI_DISCOVERY_TIMEOUT_MS", "200", 1);
 	return 0;
 }
@@ -51,15 +46,6 @@ static uint64_t now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void wait_ok(pid_t pid, const char *what)
-{
-	int st;
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		fail_msg("%s: %s %d", what, WIFEXITED(st) ? "exit" : "signal",
-			 WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 }
 
 #define STREAM 40000
@@ -361,8 +347,8 @@ static void test_chaos_kills(void **state)
 		}
 	print_message("# %d kills, %d of them ping hosts, in %llu ms\n", kills, host_kills,
 		      (unsigned long long)(now_ms() - start));
-	wait_ok(snd, "surviving sender");
-	wait_ok(rcv, "surviving receiver");
+	test_wait_ok(snd, "surviving sender");
+	test_wait_ok(rcv, "surviving receiver");
 	assert_true(kills >= 300);
 	assert_locks_free();
 	assert_no_virt_left();
@@ -531,7 +517,7 @@ static void test_hostile_garbage(void **state)
 		}
 	}
 	for (int k = 0; k < 6; k++)
-		wait_ok(pids[k], k == 5 ? "scribbler" : "worker");
+		test_wait_ok(pids[k], k == 5 ? "scribbler" : "worker");
 
 	/* The worst case on purpose: registry and a segment all 0xFF. */
 	char path[600];

@@ -26,12 +26,7 @@ static char rtdir[256];
 static int fresh_runtime(void **state)
 {
 	(void)state;
-	snprintf(rtdir, sizeof rtdir, "/tmp/midi-test-reconnect.XXXXXX");
-	assert_non_null(mkdtemp(rtdir));
-	setenv("MIDI_RUNTIME_DIR", rtdir, 1);
-	char conf[300];
-	snprintf(conf, sizeof conf, "%s/none.conf", rtdir);
-	setenv("MIDI_CONFIG", conf, 1);
+	test_fresh_runtime(rtdir, sizeof rtdir, "reconnect", "none.conf");
 	setenv("MIDI_DISCOVERY_TIMEOUT_MS", "200", 1);
 	return 0;
 }

@@ -23,23 +23,9 @@ static int fresh_runtime(void **state)
 {
 	(void)state;
 	static char dir[256];
-	snprintf(dir, sizeof dir, "/tmp/midi-test-ring.XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	setenv("MIDI_RUNTIME_DIR", dir, 1);
-	char conf[300];
-	snprintf(conf, sizeof conf, "%s/none.conf", dir);
-	setenv("MIDI_CONFIG", conf, 1);
+	test_fresh_runtime(dir, sizeof dir, "ring", "none.conf");
 	unsetenv("MIDI_RING_SLOTS");
 	return 0;
-}
-
-static void wait_ok(pid_t pid, const char *what)
-{
-	int st;
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		fail_msg("%s: %s %d", what, WIFEXITED(st) ? "exit" : "signal",
-			 WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 }
 
 /* Packet i of the numbered stream: all message sizes, every word used. */
@@ -118,7 +104,7 @@ static void test_three_readers_100k(void **state)
 	}
 	midi_close(a);
 	for (int k = 0; k < 3; k++)
-		wait_ok(pids[k], "reader");
+		test_wait_ok(pids[k], "reader");
 }
 
 /* ---- four senders ---- */
@@ -275,8 +261,8 @@ static void test_four_senders_sysex_whole(void **state)
 		}
 	}
 	for (int k = 0; k < 4; k++)
-		wait_ok(s[k], "sender");
-	wait_ok(r, "reader");
+		test_wait_ok(s[k], "sender");
+	test_wait_ok(r, "reader");
 }
 
 static void test_slow_reader_counts_loss(void **state)
@@ -441,7 +427,7 @@ static void test_flow_control_slow_reader_loses_nothing(void **state)
 		assert_int_equal(midi_send(a, batch, 64, &e), 0);
 	}
 	midi_close(a);
-	wait_ok(steady, "steady reader");
+	test_wait_ok(steady, "steady reader");
 	flow_children[0] = 0;
 	close(p[0]);
 	close(p[1]);
@@ -475,7 +461,7 @@ static void test_flow_control_sysex_larger_than_ring(void **state)
 	}
 	assert_int_equal(midi_send(a, sx, total, &e), 0);
 	midi_close(a);
-	wait_ok(rd, "steady reader");
+	test_wait_ok(rd, "steady reader");
 	flow_children[0] = 0;
 	close(p[0]);
 	close(p[1]);

@@ -25,12 +25,7 @@ static char rtdir[256];
 static int fresh_runtime(void **state)
 {
 	(void)state;
-	snprintf(rtdir, sizeof rtdir, "/tmp/midi-test-sched.XXXXXX");
-	assert_non_null(mkdtemp(rtdir));
-	setenv("MIDI_RUNTIME_DIR", rtdir, 1);
-	char conf[300];
-	snprintf(conf, sizeof conf, "%s/none.conf", rtdir);
-	setenv("MIDI_CONFIG", conf, 1); /* never the user's own file */
+	test_fresh_runtime(rtdir, sizeof rtdir, "sched", "none.conf");
 	unsetenv("MIDI_SCHED_SLOTS");
 	return 0;
 }

@@ -27,12 +27,7 @@ static char rtdir[256];
 static int fresh_runtime(void **state)
 {
 	(void)state;
-	snprintf(rtdir, sizeof rtdir, "/tmp/midi-test-virt.XXXXXX");
-	assert_non_null(mkdtemp(rtdir));
-	setenv("MIDI_RUNTIME_DIR", rtdir, 1);
-	char conf[300];
-	snprintf(conf, sizeof conf, "%s/none.conf", rtdir);
-	setenv("MIDI_CONFIG", conf, 1);
+	test_fresh_runtime(rtdir, sizeof rtdir, "virt", "none.conf");
 	unsetenv("MIDI_DISCOVERY_TIMEOUT_MS");
 	return 0;
 }

@@ -28,12 +28,7 @@ static char rtdir[256];
 static int fresh_runtime(void **state)
 {
 	(void)state;
-	snprintf(rtdir, sizeof rtdir, "/tmp/midi-test-watch.XXXXXX");
-	assert_non_null(mkdtemp(rtdir));
-	setenv("MIDI_RUNTIME_DIR", rtdir, 1);
-	char conf[300];
-	snprintf(conf, sizeof conf, "%s/midi.conf", rtdir);
-	setenv("MIDI_CONFIG", conf, 1);
+	test_fresh_runtime(rtdir, sizeof rtdir, "watch", "midi.conf");
 	unsetenv("MIDI_DISCOVERY_TIMEOUT_MS");
 	unsetenv("MIDI_RING_SLOTS");
 	return 0;

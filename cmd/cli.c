@@ -123,6 +123,23 @@ int cli_wait_ms(uint64_t deadline_ns)
 	return ms > 86400000 ? 86400000 : (int)ms;
 }
 
+void cli_stop_signals(void (*handler)(int), sigset_t *waitmask)
+{
+	struct sigaction sa = {0};
+	sigset_t block;
+	sa.sa_handler = handler;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, waitmask);
+	sigdelset(waitmask, SIGINT);
+	sigdelset(waitmask, SIGTERM);
+}
+
 int cli_stop_pending(void)
 {
 	sigset_t pend;

@@ -3,6 +3,7 @@
 #ifndef MIDI_CLI_H
 #define MIDI_CLI_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -31,6 +32,11 @@ const char *cli_endpoint(const char *opt);
 /* poll(2) timeout for a CLOCK_MONOTONIC deadline in ns: milliseconds left,
  * rounded up (0 once passed), -1 when deadline is 0 (none). */
 int cli_wait_ms(uint64_t deadline_ns);
+/* Call handler on SIGINT and SIGTERM, ignore SIGPIPE (it shows up as
+ * EPIPE), and block INT and TERM except while waiting: *waitmask is the
+ * mask to give ppoll, so a signal is never missed between a check and the
+ * wait. */
+void cli_stop_signals(void (*handler)(int), sigset_t *waitmask);
 /* SIGINT or SIGTERM pending while blocked: ppoll delivers them only when
  * it waits, so a descriptor that is always ready would hide them. */
 int cli_stop_pending(void);

@@ -582,21 +582,8 @@ static int cmd_virtual(int argc, char **argv)
 		return st < 0 ? 0 : st;
 	const char *name = argv[optind];
 
-	/* INT and TERM are blocked except while waiting in ppoll, so a signal
-	 * is never missed between a check and the wait. PIPE shows up as EPIPE. */
-	struct sigaction sa = {0};
-	sigset_t block, waitmask;
-	sa.sa_handler = on_virt_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigprocmask(SIG_BLOCK, &block, &waitmask);
-	sigdelset(&waitmask, SIGINT);
-	sigdelset(&waitmask, SIGTERM);
+	sigset_t waitmask;
+	cli_stop_signals(on_virt_signal, &waitmask);
 
 	midi_error e = {0};
 	static struct virt_host h;

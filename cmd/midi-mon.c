@@ -208,21 +208,8 @@ int main(int argc, char **argv)
 	if (!spec)
 		return cli_usage_error("no endpoint: use -e SPEC or set MIDI_ENDPOINT");
 
-	/* INT and TERM are blocked except while waiting in ppoll, so a signal
-	 * is never missed between a check and the wait. PIPE shows up as EPIPE. */
-	struct sigaction sa = {0};
-	sigset_t block, waitmask;
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigprocmask(SIG_BLOCK, &block, &waitmask);
-	sigdelset(&waitmask, SIGINT);
-	sigdelset(&waitmask, SIGTERM);
+	sigset_t waitmask;
+	cli_stop_signals(on_signal, &waitmask);
 
 	m.conn = midi_open(spec, reconnect ? MIDI_OPEN_RECONNECT : 0, &e);
 	if (!m.conn)

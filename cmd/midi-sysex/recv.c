@@ -18,19 +18,7 @@ static void on_signal(int sig)
 
 void sx_signals_init(struct sx_recv *r)
 {
-	struct sigaction sa = {0};
-	sigset_t block;
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigprocmask(SIG_BLOCK, &block, &r->waitmask);
-	sigdelset(&r->waitmask, SIGINT);
-	sigdelset(&r->waitmask, SIGTERM);
+	cli_stop_signals(on_signal, &r->waitmask);
 }
 
 int sx_stopped(void)

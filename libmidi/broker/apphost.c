@@ -63,6 +63,31 @@ int app_host_reap_one(struct rt *rt, const struct reg_slot *slot)
 	return r;
 }
 
+/* A lock-free look at slot k: the uid of a live application-hosted
+ * endpoint whose host lock is free, else 0. */
+static uint64_t slot_host_gone(struct rt *rt, unsigned k)
+{
+	struct reg_slot *s = &rt->reg->slots[k];
+	if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != 1)
+		return 0;
+	char tp[sizeof s->info.transport];
+	memcpy(tp, s->info.transport, sizeof tp);
+	tp[sizeof tp - 1] = '\0';
+	const struct midi_transport *t = transport_find(tp);
+	if (!t || !t->host_exit_reason)
+		return 0;
+	uint64_t uid = __atomic_load_n(&s->uid, __ATOMIC_ACQUIRE);
+	return uid && !app_host_alive(rt, uid) ? uid : 0;
+}
+
+int app_hosts_any_gone(struct rt *rt)
+{
+	for (unsigned k = 0; k < REG_SLOTS; k++)
+		if (slot_host_gone(rt, k))
+			return 1;
+	return 0;
+}
+
 int app_hosts_reap(struct rt *rt)
 {
 	/* A lock-free look at the table, checked again under the lock. */
@@ -72,18 +97,10 @@ int app_hosts_reap(struct rt *rt)
 	} dead[REG_SLOTS];
 	unsigned ndead = 0;
 	for (unsigned k = 0; k < REG_SLOTS; k++) {
+		uint64_t uid = slot_host_gone(rt, k);
+		if (!uid)
+			continue;
 		struct reg_slot *s = &rt->reg->slots[k];
-		if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != 1)
-			continue;
-		char tp[sizeof s->info.transport];
-		memcpy(tp, s->info.transport, sizeof tp);
-		tp[sizeof tp - 1] = '\0';
-		const struct midi_transport *t = transport_find(tp);
-		if (!t || !t->host_exit_reason)
-			continue;
-		uint64_t uid = __atomic_load_n(&s->uid, __ATOMIC_ACQUIRE);
-		if (!uid || app_host_alive(rt, uid))
-			continue;
 		memcpy(dead[ndead].id, s->info.id, MIDI_ID_MAX);
 		dead[ndead].id[MIDI_ID_MAX - 1] = '\0';
 		dead[ndead].uid = uid;

@@ -268,6 +268,8 @@ int app_host_alive(struct rt *rt, uint64_t uid);
 /* Remove every application-hosted endpoint (virt) whose host is gone,
  * with the transport's reason. Returns the count removed. */
 int app_hosts_reap(struct rt *rt);
+/* 1 if some application-hosted endpoint's host is gone (lock-free look). */
+int app_hosts_any_gone(struct rt *rt);
 /* 1 if slot is of a transport hosted by an application. */
 int slot_app_hosted(const struct reg_slot *slot);
 /* Remove slot's endpoint if it is application-hosted and its host is gone

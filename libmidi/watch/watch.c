@@ -292,23 +292,6 @@ static void wake(midi_watcher *w)
 	(void)!write(w->evfd, &one, sizeof one);
 }
 
-static int some_host_gone(struct rt *rt)
-{
-	for (unsigned k = 0; k < REG_SLOTS; k++) {
-		struct reg_slot *s = &rt->reg->slots[k];
-		if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != 1)
-			continue;
-		char tp[sizeof s->info.transport];
-		memcpy(tp, s->info.transport, sizeof tp);
-		tp[sizeof tp - 1] = '\0';
-		const struct midi_transport *t = transport_find(tp);
-		uint64_t uid = __atomic_load_n(&s->uid, __ATOMIC_ACQUIRE);
-		if (t && t->host_exit_reason && uid && !app_host_alive(rt, uid))
-			return 1;
-	}
-	return 0;
-}
-
 static void *watch_thread(void *arg)
 {
 	midi_watcher *w = arg;
@@ -322,7 +305,7 @@ static void *watch_thread(void *arg)
 		uint64_t now = broker_now_ns();
 		if (now >= next_host) {
 			next_host = now + SLICE_NS;
-			if (some_host_gone(w->rt))
+			if (app_hosts_any_gone(w->rt))
 				wake(w);
 		}
 		if (now >= next_conf) {

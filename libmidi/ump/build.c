@@ -128,9 +128,7 @@ int midi_flex_text(unsigned group, unsigned address, unsigned ch, unsigned bank,
 	if (npk > max)
 		return -1;
 	for (size_t k = 0; k < npk; k++) {
-		unsigned form = npk == 1 ? MIDI_FORM_COMPLETE
-			: k == 0 ? MIDI_FORM_START
-			: k + 1 == npk ? MIDI_FORM_END : MIDI_FORM_CONTINUE;
+		unsigned form = midi_form_of(k, npk);
 		midi_ump p = {{0}};
 		p.w[0] = hdr(0xD, group) | form << 22 | (address & 3) << 20 | (ch & 0xF) << 16 |
 			 (bank & 0xFF) << 8 | (status & 0xFF);

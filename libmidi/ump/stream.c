@@ -135,9 +135,7 @@ int midi_stream_name_build(unsigned status, unsigned fb, const char *s, midi_ump
 	if (npk > max)
 		return -1;
 	for (size_t k = 0; k < npk; k++) {
-		unsigned form = npk == 1 ? MIDI_FORM_COMPLETE
-			: k == 0 ? MIDI_FORM_START
-			: k + 1 == npk ? MIDI_FORM_END : MIDI_FORM_CONTINUE;
+		unsigned form = midi_form_of(k, npk);
 		midi_ump p = {{stream_w0(form, status), 0, 0, 0}};
 		if (status == MIDI_STREAM_FB_NAME)
 			p.w[0] |= (fb & 0xFF) << 8;

@@ -90,6 +90,14 @@ enum midi_form {
 	MIDI_FORM_END = 3,
 };
 
+/* Form of packet k (0-based) of a message sent as n packets. */
+static inline unsigned midi_form_of(size_t k, size_t n)
+{
+	return n == 1 ? MIDI_FORM_COMPLETE
+	       : k == 0 ? MIDI_FORM_START
+	       : k + 1 == n ? MIDI_FORM_END : MIDI_FORM_CONTINUE;
+}
+
 /* UMP stream statuses (10 bits). */
 enum midi_stream_status {
 	MIDI_STREAM_EP_DISCOVERY = 0x00,

@@ -1,5 +1,6 @@
 /* sysexfile.c: .syx images (midi_syx_split, midi_syx_load) and hex byte
  * arguments (midi_hex_bytes); see midi/sysexfile.h. */
+#include "format/format_priv.h"
 #include "midi/sysexfile.h"
 
 #include <errno.h>
@@ -135,17 +136,6 @@ void midi_syx_file_free(midi_syx_file *f)
 	memset(f, 0, sizeof *f);
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int is_sep(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == ',';
@@ -166,7 +156,7 @@ int midi_hex_bytes(const char *s, uint8_t *out, size_t cap, size_t *len, midi_er
 		if (s[d] == '0' && (s[d + 1] == 'x' || s[d + 1] == 'X'))
 			d += 2;
 		size_t k = d;
-		while (k < end && hex_value(s[k]) >= 0)
+		while (k < end && hexval(s[k]) >= 0)
 			k++;
 		if (k != end || k == d || (k - d) % 2) {
 			int w = end - start > 16 ? 16 : (int)(end - start);
@@ -178,7 +168,7 @@ int midi_hex_bytes(const char *s, uint8_t *out, size_t cap, size_t *len, midi_er
 			if (*len >= cap)
 				return midi_error_set(e, MIDI_ERR_INPUT, "column %zu: more than %zu bytes",
 						      d + 1, cap);
-			out[(*len)++] = (uint8_t)(hex_value(s[d]) << 4 | hex_value(s[d + 1]));
+			out[(*len)++] = (uint8_t)(hexval(s[d]) << 4 | hexval(s[d + 1]));
 		}
 		i = end;
 	}

@@ -146,8 +146,11 @@ int sx_send(int argc, char **argv)
 	}
 
 	/* Message m starts at next; the one after it no sooner than its
-	 * length at the byte rate after its start (its time on a MIDI 1.0
-	 * cable), and never before it was handed over, plus the interval. */
+	 * length at the byte rate (its time on a MIDI 1.0 cable) after m was
+	 * handed over, plus the interval. Counting from the hand-over, which
+	 * follows the arrival time receivers see, keeps the spacing they see
+	 * at least the promised one (counting from before the send let it
+	 * fall short by the send's own microseconds). */
 	uint64_t next = cli_now_ns();
 	int status = 0;
 	for (int i = 0; i < nfiles && !status; i++) {
@@ -161,17 +164,13 @@ int sx_send(int argc, char **argv)
 				continue;
 			}
 			cli_sleep_until(next);
-			uint64_t start = cli_now_ns();
 			if (send_message(s, msg, len, (unsigned)group - 1, sysex8) < 0) {
 				status = cli_report(&s->err);
 				break;
 			}
-			uint64_t now = cli_now_ns(), end = now;
-			if (rate) {
-				uint64_t wire = start + (uint64_t)((double)len * 1e9 / (double)rate);
-				if (wire > end)
-					end = wire;
-			}
+			uint64_t end = cli_now_ns();
+			if (rate)
+				end += (uint64_t)((double)len * 1e9 / (double)rate);
 			next = end + (uint64_t)interval_ms * 1000000u;
 		}
 	}

@@ -28,6 +28,10 @@ BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 B  := build
 BA := build-asan
 BF := build-fuzz
+# The library and two programs built as if of another shared-memory format
+# (tests/bats/shm-format.bats: two versions never destroy each other's
+# endpoints).
+BX := build-fmt99
 
 LIB_OBJ   := $(patsubst %.c,$(B)/%.o,$(LIB_SRC))
 LIBA_OBJ  := $(patsubst %.c,$(BA)/%.o,$(LIB_SRC))
@@ -39,6 +43,9 @@ UNITA_BIN := $(patsubst tests/unit/%.c,$(BA)/tests/%,$(UNIT_SRC))
 FUZZ_BIN  := $(patsubst tests/fuzz/%.c,$(BF)/%,$(FUZZ_SRC))
 BENCH_BIN := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 PROGSA    := $(patsubst cmd/%.c,$(BA)/bin/%,$(CMD_MAIN))
+LIBX_OBJ  := $(patsubst %.c,$(BX)/%.o,$(LIB_SRC))
+CMDCX_OBJ := $(patsubst %.c,$(BX)/%.o,$(CMD_COMMON))
+PROGSX    := $(BX)/bin/midi-list $(BX)/bin/midi-loop
 
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
@@ -56,6 +63,13 @@ $(BA)/%.o: %.c
 $(BF)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CLANG) -std=gnu11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined $(CPPFLAGS) $(USBCFLAGS) -c $< -o $@
+
+$(BX)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) -O0 -DMIDI_SHM_FORMAT=99 $(CPPFLAGS) $(USBCFLAGS) -MMD -MP -c $< -o $@
+$(BX)/libmidi.a: $(LIBX_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
 
 $(B)/libmidi.a: $(LIB_OBJ)
 	@rm -f $@
@@ -75,6 +89,10 @@ bin/%: $(B)/cmd/%.o $$(call own_obj,$(B),%) $(CMDC_OBJ) $(B)/libmidi.a
 $(BA)/bin/%: $(BA)/cmd/%.o $$(call own_obj,$(BA),%) $(CMDCA_OBJ) $(BA)/libmidi.a
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $< $(call own_obj,$(BA),$*) $(CMDCA_OBJ) $(BA)/libmidi.a $(USBLIBS) $(CURSES) $(LDLIBS)
+
+$(BX)/bin/%: $(BX)/cmd/%.o $$(call own_obj,$(BX),%) $(CMDCX_OBJ) $(BX)/libmidi.a
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $< $(call own_obj,$(BX),$*) $(CMDCX_OBJ) $(BX)/libmidi.a $(USBLIBS) $(CURSES) $(LDLIBS)
 
 $(B)/tests/%: tests/unit/%.c tests/unit/testutil.h $(B)/libmidi.a
 	@mkdir -p $(dir $@)
@@ -99,7 +117,7 @@ fuzz: $(FUZZ_BIN)
 
 # The whole test run: unit tests (plain and ASan+UBSan), bats end to end
 # (plain programs), a short fuzz run of every target. Ends with "N passed, N failed".
-check: all $(UNIT_BIN) $(UNITA_BIN) $(PROGSA) $(FUZZ_BIN)
+check: all $(UNIT_BIN) $(UNITA_BIN) $(PROGSA) $(PROGSX) $(FUZZ_BIN)
 	@tests/run.sh
 
 # A longer fuzz campaign: FUZZ_SECONDS per target (default 600).
@@ -137,6 +155,6 @@ lint:
 	mandoc -Tlint -Wwarning man/* 
 
 clean:
-	rm -rf $(B) $(BA) $(BF) bin
+	rm -rf $(B) $(BA) $(BF) $(BX) bin
 
--include $(shell find $(B) $(BA) -name '*.d' 2>/dev/null)
+-include $(shell find $(B) $(BA) $(BX) -name '*.d' 2>/dev/null)

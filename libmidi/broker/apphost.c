@@ -41,7 +41,7 @@ int app_host_alive(struct rt *rt, uint64_t uid)
 /* Under the registry lock: remove slot idx if its host is gone. */
 static int reap_locked(struct rt *rt, int idx)
 {
-	struct reg_slot *s = &rt->reg->slots[idx];
+	struct shm_slot *s = &rt->reg->slots[idx];
 	const struct midi_transport *tp = transport_find(s->info.transport);
 	if (!tp || !tp->host_exit_reason || app_host_alive(rt, s->uid))
 		return 0;
@@ -67,7 +67,7 @@ int app_host_reap_one(struct rt *rt, const struct reg_slot *slot)
  * endpoint whose host lock is free, else 0. */
 static uint64_t slot_host_gone(struct rt *rt, unsigned k)
 {
-	struct reg_slot *s = &rt->reg->slots[k];
+	struct shm_slot *s = &rt->reg->slots[k];
 	if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != 1)
 		return 0;
 	char tp[sizeof s->info.transport];
@@ -100,7 +100,7 @@ int app_hosts_reap(struct rt *rt)
 		uint64_t uid = slot_host_gone(rt, k);
 		if (!uid)
 			continue;
-		struct reg_slot *s = &rt->reg->slots[k];
+		struct shm_slot *s = &rt->reg->slots[k];
 		memcpy(dead[ndead].id, s->info.id, MIDI_ID_MAX);
 		dead[ndead].id[MIDI_ID_MAX - 1] = '\0';
 		dead[ndead].uid = uid;

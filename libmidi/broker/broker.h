@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "broker/ring.h"
+#include "broker/shm.h"
 #include "midi/endpoint.h"
 #include "midi/error.h"
 
@@ -57,8 +58,8 @@ int proc_key_alive(uint64_t key);
 
 /* ---- registry (registry.c) ---- */
 
-#define REG_MAGIC 0x3147455249444d4dull /* "MMIDIREG1" */
-#define REG_VERSION 2u
+/* The magic is the same in every format; the format number follows it. */
+#define REG_MAGIC 0x5452524944494d4dull /* "MMIDIRRT" */
 #define REG_SLOTS 64u
 #define REG_EVENTS 256u
 #define SEG_NAME_MAX 32
@@ -82,20 +83,22 @@ struct reg_event {
 	uint32_t pad;
 };
 
+/* A registry slot as a process sees it: a private copy of a shm_slot
+ * (shm.h) with the properties in their public form. */
 struct reg_slot {
-	uint32_t state;  /* 0 free, 1 active */
-	uint32_t hosted; /* clients write into the `in` ring, a host serves it */
-	uint64_t uid;    /* segment id, never reused (a replaced segment gets a new one) */
-	uint64_t incarnation; /* the uid the endpoint was added with (kept across re-segmenting) */
-	char seg[SEG_NAME_MAX];  /* segment file name in the runtime directory */
-	char peer[MIDI_ID_MAX];  /* transport-private: crossing partner (loops) */
-	uint64_t tpriv[8];       /* transport-private */
+	uint32_t state;
+	uint32_t hosted;
+	uint64_t uid;
+	uint64_t incarnation;
+	char seg[SEG_NAME_MAX];
+	char peer[MIDI_ID_MAX];
+	uint64_t tpriv[8];
 	midi_endpoint_info info;
 };
 
 struct reg_hdr {
-	uint64_t magic;
-	uint32_t version;
+	uint64_t magic;      /* REG_MAGIC, in every format */
+	uint32_t format;     /* SHM_FORMAT, at this offset in every format */
 	uint32_t size;
 	uint32_t nslots;
 	uint32_t nevents;
@@ -107,10 +110,14 @@ struct reg_hdr {
 	uint32_t ev_futex;   /* bumped (and woken) with every event: watchers wait on it */
 	uint32_t pad2;
 	uint64_t pad1[21];
-	struct reg_slot slots[REG_SLOTS];
+	struct shm_slot slots[REG_SLOTS];
 	struct reg_event events[REG_EVENTS];
 };
 
+/* The format of a registry of another format (its magic and format
+ * fields), else 0; and the error that says so. */
+uint32_t reg_other_format(uint64_t magic, uint32_t format);
+int reg_format_error(const char *path, uint32_t other, midi_error *e);
 /* Lock-free snapshot of the active slots (sanitised); *n set. */
 int reg_snapshot(struct rt *rt, struct reg_slot *out, size_t *n, midi_error *e);
 /* The same, with the event sequence number that goes with it (every event
@@ -134,6 +141,13 @@ void reg_write_begin(struct rt *rt);
 void reg_write_end(struct rt *rt);
 /* Under the lock. */
 int reg_find_locked(struct rt *rt, const char *id);
+/* Under the lock: slot idx in its private form (sanitised), and back
+ * (inside reg_write_begin/end). */
+void reg_get_locked(struct rt *rt, int idx, struct reg_slot *out);
+void reg_put_locked(struct rt *rt, int idx, const struct reg_slot *in);
+/* Stored form <-> private form of a whole slot. */
+void slot_load(struct reg_slot *d, const struct shm_slot *s);
+void slot_store(struct shm_slot *d, const struct reg_slot *s);
 int reg_free_slots_locked(struct rt *rt);
 /* Add an endpoint: creates its segment, posts "added". Returns slot index. */
 int reg_add_locked(struct rt *rt, const struct reg_slot *tmpl, midi_error *e);
@@ -190,7 +204,7 @@ int loop_add_locked(struct rt *rt, const char *name, int persistent, const struc
 /* ---- endpoint segments (segment.c) ---- */
 
 #define SEG_MAGIC 0x3147455344494d4dull
-#define SEG_VERSION 1u
+#define SEG_VERSION SHM_FORMAT
 #define SEG_CLIENTS 256u
 #define SEG_HDR_BYTES 12288u
 #define SEG_OUT_SLOTS 131072u

@@ -302,7 +302,7 @@ int conf_apply_locked(struct rt *rt, const struct conf *c, midi_error *e)
 	int r = 0;
 	/* Persistent loops no longer declared go away. */
 	for (unsigned k = 0; k < REG_SLOTS; k++) {
-		struct reg_slot *s = &h->slots[k];
+		struct shm_slot *s = &h->slots[k];
 		if (s->state == 1 && (s->info.flags & MIDI_EPF_PERSISTENT) &&
 		    !loop_declared(c, s->info.id))
 			reg_remove_locked(rt, (int)k, "was removed from the configuration file");
@@ -321,31 +321,32 @@ int conf_apply_locked(struct rt *rt, const struct conf *c, midi_error *e)
 		}
 		int idx[2] = {ia, ib};
 		for (int j = 0; j < 2; j++) {
-			struct reg_slot *s = idx[j] >= 0 ? &h->slots[idx[j]] : NULL;
-			if (!s || (s->info.flags & MIDI_EPF_PERSISTENT))
+			struct reg_slot v;
+			if (idx[j] < 0)
+				continue;
+			reg_get_locked(rt, idx[j], &v);
+			if (v.info.flags & MIDI_EPF_PERSISTENT)
 				continue;
 			reg_write_begin(rt);
-			s->info.flags |= MIDI_EPF_PERSISTENT;
-			s->info.generation++;
-			reg_event_locked(rt, REG_EV_UPDATED, MIDI_PROP_PERSISTENT, s);
+			v.info.flags |= MIDI_EPF_PERSISTENT;
+			v.info.generation++;
+			reg_put_locked(rt, idx[j], &v);
+			reg_event_locked(rt, REG_EV_UPDATED, MIDI_PROP_PERSISTENT, &v);
 			reg_write_end(rt);
 		}
 	}
 	for (unsigned k = 0; k < REG_SLOTS; k++) {
-		struct reg_slot *s = &h->slots[k];
-		if (s->state != 1)
+		if (h->slots[k].state != 1)
 			continue;
-		struct reg_slot copy = *s;
-		reg_sanitize_slot(&copy);
+		struct reg_slot copy;
+		reg_get_locked(rt, (int)k, &copy);
 		uint32_t mask = set_props(c, &copy);
 		if (!mask)
 			continue;
 		reg_write_begin(rt);
-		memcpy(s->info.user_name, copy.info.user_name, sizeof copy.info.user_name);
-		memcpy(s->info.description, copy.info.description, sizeof copy.info.description);
-		memcpy(s->info.name, copy.info.name, sizeof copy.info.name);
-		s->info.generation++;
-		reg_event_locked(rt, REG_EV_UPDATED, mask, s);
+		copy.info.generation++;
+		reg_put_locked(rt, (int)k, &copy);
+		reg_event_locked(rt, REG_EV_UPDATED, mask, &copy);
 		reg_write_end(rt);
 	}
 	return r;

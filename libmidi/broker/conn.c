@@ -279,10 +279,8 @@ static int map_slot(struct rt *rt, struct reg_slot *slot, struct seg *s, midi_er
 	int idx = reg_find_locked(rt, slot->info.id);
 	if (idx >= 0 && rt->reg->slots[idx].uid == slot->uid)
 		r = reg_reseg_locked(rt, idx, e);
-	if (idx >= 0 && r == 0) {
-		*slot = rt->reg->slots[idx];
-		reg_sanitize_slot(slot);
-	}
+	if (idx >= 0 && r == 0)
+		reg_get_locked(rt, idx, slot);
 	reg_unlock(rt);
 	if (idx < 0)
 		return midi_error_set(e, MIDI_ERR_CLOSED, "endpoint %s was removed", slot->info.id);
@@ -372,6 +370,12 @@ static int resolve_and_map(struct midi_conn *c, const char *spec, int exact, mid
 	if (r < 0)
 		goto out;
 	const struct midi_transport *tp = transport_find(c->slot.info.transport);
+	if (!tp) {
+		r = midi_error_set(e, MIDI_ERR_RUNTIME,
+				   "endpoint %s is of transport \"%s\", which this build of libmidi "
+				   "does not have", c->slot.info.id, c->slot.info.transport);
+		goto out;
+	}
 	if (c->slot.hosted) {
 		if (!c->own.has_in) {
 			r = midi_error_set(e, MIDI_ERR_RUNTIME, "segment of %s has no input ring",

@@ -100,19 +100,21 @@ uint32_t reg_update_stream_locked(struct rt *rt, const char *id, uint64_t incarn
 	int idx = reg_find_locked(rt, id);
 	if (idx < 0)
 		return 0;
-	struct reg_slot *s = &rt->reg->slots[idx];
-	if (s->incarnation != incarnation)
+	struct reg_slot s;
+	reg_get_locked(rt, idx, &s);
+	if (s.incarnation != incarnation)
 		return 0;
-	midi_endpoint_info now = s->info;
+	midi_endpoint_info now = s.info;
 	copy_stream(&now, src);
 	info_display_name(&now);
-	uint32_t mask = info_diff(&s->info, &now) | extra;
+	uint32_t mask = info_diff(&s.info, &now) | extra;
 	if (!mask)
 		return 0;
 	reg_write_begin(rt);
-	now.generation = s->info.generation + 1;
-	s->info = now;
-	reg_event_locked(rt, REG_EV_UPDATED, mask, s);
+	now.generation = s.info.generation + 1;
+	s.info = now;
+	reg_put_locked(rt, idx, &s);
+	reg_event_locked(rt, REG_EV_UPDATED, mask, &s);
 	reg_write_end(rt);
 	return mask;
 }

@@ -65,7 +65,9 @@ static int slot_valid(const struct reg_slot *s)
 {
 	if (s->state != 1 || s->uid == 0)
 		return 0;
-	if (!strchr(s->info.id, ':') || !transport_find(s->info.transport))
+	/* A transport this build does not know is still an endpoint (of a
+	 * build with more transports): listed, never deleted. */
+	if (!strchr(s->info.id, ':') || !s->info.transport[0])
 		return 0;
 	if (strncmp(s->seg, "ep-", 3) != 0 || strlen(s->seg) < 4)
 		return 0;
@@ -83,9 +85,24 @@ static void shm_copy(void *dst, const void *src, size_t n)
 		d[k] = __atomic_load_n(&s[k], __ATOMIC_RELAXED);
 }
 
+uint32_t reg_other_format(uint64_t magic, uint32_t format)
+{
+	return magic == REG_MAGIC && format != SHM_FORMAT && format != 0 ? format : 0;
+}
+
+int reg_format_error(const char *path, uint32_t other, midi_error *e)
+{
+	return midi_error_set(e, MIDI_ERR_RUNTIME,
+			      "runtime directory %s holds shared-memory format %u, this build of "
+			      "libmidi uses format %u: nothing was changed there. Stop the "
+			      "programs of the other version, or set MIDI_RUNTIME_DIR to another "
+			      "directory",
+			      path, other, SHM_FORMAT);
+}
+
 static int header_ok(const struct reg_hdr *h)
 {
-	return h->magic == REG_MAGIC && h->version == REG_VERSION &&
+	return h->magic == REG_MAGIC && h->format == SHM_FORMAT &&
 	       h->size == sizeof(struct reg_hdr) && h->nslots == REG_SLOTS &&
 	       h->nevents == REG_EVENTS;
 }
@@ -93,14 +110,27 @@ static int header_ok(const struct reg_hdr *h)
 static size_t copy_active(struct rt *rt, struct reg_slot *out)
 {
 	size_t n = 0;
+	struct shm_slot tmp;
 	for (unsigned k = 0; k < REG_SLOTS; k++) {
-		struct reg_slot *s = &rt->reg->slots[k];
+		struct shm_slot *s = &rt->reg->slots[k];
 		if (__atomic_load_n(&s->state, __ATOMIC_RELAXED) != 1)
 			continue;
-		shm_copy(&out[n], s, sizeof *s);
+		shm_copy(&tmp, s, sizeof tmp);
+		slot_load(&out[n], &tmp);
 		n++;
 	}
 	return n;
+}
+
+void reg_get_locked(struct rt *rt, int idx, struct reg_slot *out)
+{
+	slot_load(out, &rt->reg->slots[idx]);
+	reg_sanitize_slot(out);
+}
+
+void reg_put_locked(struct rt *rt, int idx, const struct reg_slot *in)
+{
+	slot_store(&rt->reg->slots[idx], in);
 }
 
 static size_t finish_snapshot(struct reg_slot *out, size_t n)
@@ -247,7 +277,7 @@ void reg_event_locked(struct rt *rt, uint32_t kind, uint32_t mask, const struct 
 int reg_find_locked(struct rt *rt, const char *id)
 {
 	for (unsigned k = 0; k < REG_SLOTS; k++) {
-		struct reg_slot *s = &rt->reg->slots[k];
+		struct shm_slot *s = &rt->reg->slots[k];
 		if (s->state == 1 && strncmp(s->info.id, id, MIDI_ID_MAX) == 0)
 			return (int)k;
 	}
@@ -276,32 +306,33 @@ int reg_add_locked(struct rt *rt, const struct reg_slot *tmpl, midi_error *e)
 	int r = seg_create(rt, uid, tmpl->hosted, e);
 	if (r)
 		return r;
-	struct reg_slot *s = &h->slots[idx];
+	struct reg_slot v = *tmpl;
+	v.uid = uid;
+	v.incarnation = uid;
+	v.info.incarnation = uid;
+	seg_file_name(v.seg, sizeof v.seg, uid, "");
+	v.info.generation = 1;
+	v.state = 1;
 	reg_write_begin(rt);
-	*s = *tmpl;
-	s->uid = uid;
-	s->incarnation = uid;
-	s->info.incarnation = uid;
-	seg_file_name(s->seg, sizeof s->seg, uid, "");
-	s->info.generation = 1;
-	s->state = 1;
-	reg_event_locked(rt, REG_EV_ADDED, 0, s);
+	slot_store(&h->slots[idx], &v);
+	reg_event_locked(rt, REG_EV_ADDED, 0, &v);
 	reg_write_end(rt);
 	return idx;
 }
 
 void reg_remove_locked(struct rt *rt, int idx, const char *reason)
 {
-	struct reg_slot *s = &rt->reg->slots[idx];
+	struct shm_slot *s = &rt->reg->slots[idx];
+	struct reg_slot copy;
+	reg_get_locked(rt, idx, &copy);
 	struct seg seg;
 	int corrupt;
-	uint64_t uid = s->uid;
-	if (seg_map(rt, s->seg, uid, &seg, &corrupt, NULL) == 0) {
+	uint64_t uid = copy.uid;
+	if (seg_map(rt, copy.seg, uid, &seg, &corrupt, NULL) == 0) {
 		seg_close(&seg, reason);
 		seg_unmap(&seg);
 	}
 	reg_write_begin(rt);
-	struct reg_slot copy = *s;
 	memset(s, 0, sizeof *s);
 	reg_event_locked(rt, REG_EV_REMOVED, 0, &copy);
 	reg_write_end(rt);
@@ -311,16 +342,18 @@ void reg_remove_locked(struct rt *rt, int idx, const char *reason)
 int reg_reseg_locked(struct rt *rt, int idx, midi_error *e)
 {
 	struct reg_hdr *h = rt->reg;
-	struct reg_slot *s = &h->slots[idx];
+	struct shm_slot *s = &h->slots[idx];
 	uint64_t old = s->uid;
 	uint64_t uid = ++h->next_uid;
-	int r = seg_create(rt, uid, s->hosted, e);
+	int r = seg_create(rt, uid, s->hosted != 0, e);
 	if (r)
 		return r;
 	reg_write_begin(rt);
 	s->uid = uid;
 	seg_file_name(s->seg, sizeof s->seg, uid, "");
-	reg_event_locked(rt, REG_EV_UPDATED, REG_CH_SEGMENT, s);
+	struct reg_slot v;
+	reg_get_locked(rt, idx, &v);
+	reg_event_locked(rt, REG_EV_UPDATED, REG_CH_SEGMENT, &v);
 	reg_write_end(rt);
 	seg_unlink(rt, old);
 	return 0;
@@ -368,7 +401,7 @@ static void rebuild_locked(struct rt *rt)
 	h->nslots = REG_SLOTS;
 	h->nevents = REG_EVENTS;
 	h->size = sizeof(struct reg_hdr);
-	h->version = REG_VERSION;
+	h->format = SHM_FORMAT;
 	/* The magic is written last: until then readers take the lock and
 	 * wait for the built-in endpoints instead of seeing an empty table. */
 	__atomic_store_n(&h->magic, 0, __ATOMIC_SEQ_CST);
@@ -390,12 +423,15 @@ static void repair_locked(struct rt *rt)
 {
 	struct reg_hdr *h = rt->reg;
 	for (unsigned k = 0; k < REG_SLOTS; k++) {
-		struct reg_slot *s = &h->slots[k];
+		struct shm_slot *s = &h->slots[k];
 		if (s->state == 0)
 			continue;
-		reg_sanitize_slot(s);
-		if (!slot_valid(s))
+		struct reg_slot v;
+		reg_get_locked(rt, (int)k, &v);
+		if (!slot_valid(&v))
 			memset(s, 0, sizeof *s);
+		else
+			slot_store(s, &v);
 	}
 	__atomic_add_fetch(&h->gen, 1, __ATOMIC_SEQ_CST);
 }
@@ -415,6 +451,11 @@ int reg_lock(struct rt *rt, midi_error *e)
 				      "registry lock %s/registry.lock held by another process for "
 				      "more than 5 s", rt->path);
 	rt->locked = 1;
+	uint32_t other = reg_other_format(rt->reg->magic, rt->reg->format);
+	if (other) {
+		reg_unlock(rt);
+		return reg_format_error(rt->path, other, e);
+	}
 	if (!header_ok(rt->reg))
 		rebuild_locked(rt);
 	else if (rt->reg->gen & 1)

@@ -212,6 +212,16 @@ static int rt_map_registry(struct rt *rt, midi_error *e)
 		close(fd);
 		return midi_error_sys(e, errno, "registry %s/registry", rt->path);
 	}
+	/* A registry of another format is left exactly as it is. */
+	struct {
+		uint64_t magic;
+		uint32_t format;
+	} head = {0, 0};
+	if (pread(fd, &head, sizeof head, 0) == (ssize_t)sizeof head &&
+	    reg_other_format(head.magic, head.format)) {
+		close(fd);
+		return reg_format_error(rt->path, head.format, e);
+	}
 	if ((size_t)st.st_size != size) {
 		/* New (or truncated by someone): size it under the lock. */
 		int r = lock_fd(rt->lockfd, 5000);
@@ -233,7 +243,7 @@ static int rt_map_registry(struct rt *rt, midi_error *e)
 	rt->reg = m;
 	rt->reg_size = size;
 	/* A new or garbage header is (re)built under the lock. */
-	if (rt->reg->magic != REG_MAGIC || rt->reg->version != REG_VERSION ||
+	if (rt->reg->magic != REG_MAGIC || rt->reg->format != SHM_FORMAT ||
 	    rt->reg->size != sizeof(struct reg_hdr)) {
 		int r = reg_lock(rt, e);
 		if (r)

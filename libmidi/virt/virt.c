@@ -125,8 +125,8 @@ static void monitor_feed(midi_virt *v, const midi_packet *p, size_t n)
 		return;
 	int idx = reg_find_locked(v->rt, v->id);
 	if (idx >= 0 && v->rt->reg->slots[idx].incarnation == v->incarnation) {
-		struct reg_slot copy = v->rt->reg->slots[idx];
-		reg_sanitize_slot(&copy);
+		struct reg_slot copy;
+		reg_get_locked(v->rt, idx, &copy);
 		v->mon_info = copy.info;
 		v->mon.info = &v->mon_info;
 		for (; k < n; k++)
@@ -155,7 +155,7 @@ static int register_locked(midi_virt *v, const char *name, const struct conf *co
 	struct rt *rt = v->rt;
 	int idx = reg_find_locked(rt, v->id);
 	if (idx >= 0) {
-		struct reg_slot *old = &rt->reg->slots[idx];
+		struct shm_slot *old = &rt->reg->slots[idx];
 		if (app_host_alive(rt, old->uid))
 			return midi_error_set(e, MIDI_ERR_RUNTIME,
 					      "%s is already hosted by another process", v->id);
@@ -171,15 +171,14 @@ static int register_locked(midi_virt *v, const char *name, const struct conf *co
 	idx = reg_add_locked(rt, &s, e);
 	if (idx < 0)
 		return idx;
-	struct reg_slot *slot = &rt->reg->slots[idx];
-	v->uid = slot->uid;
-	v->incarnation = slot->incarnation;
+	struct reg_slot copy;
+	reg_get_locked(rt, idx, &copy);
+	v->uid = copy.uid;
+	v->incarnation = copy.incarnation;
 	/* The discovery agent is forked before the host lock is opened, so it
 	 * can never hold it; it waits for the registry lock we hold, by when
 	 * the host lock is taken. Without an agent the endpoint works; it
 	 * stays "discovery pending". */
-	struct reg_slot copy = *slot;
-	reg_sanitize_slot(&copy);
 	agent_spawn_discovery(rt, &copy, NULL);
 	char lock[SEG_NAME_MAX + 16];
 	seg_file_name(lock, sizeof lock, v->uid, ".host.lock");
@@ -226,10 +225,8 @@ midi_virt *midi_virt_create(const char *name, const midi_device_decl *decl, midi
 	struct reg_slot slot;
 	if (r == 0) {
 		idx = register_locked(v, name, have_conf ? &conf : NULL, e);
-		if (idx >= 0) {
-			slot = v->rt->reg->slots[idx];
-			reg_sanitize_slot(&slot);
-		}
+		if (idx >= 0)
+			reg_get_locked(v->rt, idx, &slot);
 		reg_unlock(v->rt);
 	}
 	if (have_conf)

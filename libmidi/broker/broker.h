@@ -96,6 +96,17 @@ struct reg_slot {
 	midi_endpoint_info info;
 };
 
+/* A process waiting for registry events through a doorbell (a watcher's
+ * descriptor, a reconnecting connection's descriptor). */
+#define REG_WAITERS 128u
+struct reg_waiter {
+	uint64_t owner; /* proc key, 0 free */
+	uint64_t bell;
+	uint32_t armed;
+	uint32_t pad;
+	uint64_t pad2;
+};
+
 struct reg_hdr {
 	uint64_t magic;      /* REG_MAGIC, in every format */
 	uint32_t format;     /* SHM_FORMAT, at this offset in every format */
@@ -112,6 +123,7 @@ struct reg_hdr {
 	uint64_t pad1[21];
 	struct shm_slot slots[REG_SLOTS];
 	struct reg_event events[REG_EVENTS];
+	struct reg_waiter waiters[REG_WAITERS];
 };
 
 /* The format of a registry of another format (its magic and format
@@ -130,6 +142,11 @@ static inline uint64_t reg_event_seq(const struct rt *rt)
 {
 	return __atomic_load_n(&rt->reg->event_seq, __ATOMIC_ACQUIRE);
 }
+/* Doorbell waiters for registry events: add (bell id; returns the entry
+ * or -1 when the table is full), arm (rung by the next event), remove. */
+int reg_waiter_add(struct rt *rt, uint64_t bell);
+void reg_waiter_arm(struct rt *rt, int idx);
+void reg_waiter_remove(struct rt *rt, int idx);
 /* Wait (at most timeout_ns) while the event sequence is still seq. */
 void reg_wait(struct rt *rt, uint64_t seq, int64_t timeout_ns);
 /* Take the registry lock (bounded), rebuilding a garbage registry and
@@ -205,8 +222,8 @@ int loop_add_locked(struct rt *rt, const char *name, int persistent, const struc
 
 #define SEG_MAGIC 0x3147455344494d4dull
 #define SEG_VERSION SHM_FORMAT
-#define SEG_CLIENTS 256u
-#define SEG_HDR_BYTES 12288u
+#define SEG_CLIENTS 1024u
+#define SEG_HDR_BYTES (4096u + SEG_CLIENTS * 64u)
 #define SEG_OUT_SLOTS 131072u
 #define SEG_IN_SLOTS 16384u
 
@@ -217,6 +234,10 @@ struct seg_client {
 	uint64_t cursor;  /* reader's position in `out`, published for flow control */
 	uint32_t reader;  /* 1: reads `out` and publishes its cursor */
 	uint32_t lagging; /* 1: stalled while a writer waited; not waited for until it catches up */
+	uint64_t bell;    /* its doorbell (bell.c), 0 = none */
+	uint32_t bell_armed; /* 1: ring the bell when something for it is published */
+	uint32_t pad;
+	uint64_t pad2;
 };
 
 struct seg_hdr {
@@ -233,11 +254,18 @@ struct seg_hdr {
 	uint32_t host_sleeping;
 	uint32_t host_pid;
 	char reason[160];
-	uint64_t pad[8];
+	uint32_t clients_hw;    /* entries [0, clients_hw) may be in use */
+	uint32_t bells_armed;   /* clients with bell_armed set (scan only when not 0) */
+	uint64_t host_bell;     /* the host's doorbell for the `in` ring, 0 = none */
+	uint32_t host_bell_armed;
+	uint32_t pad0;
+	uint64_t host_key;      /* proc key of the host (pidfd checks) */
+	uint64_t pad[4];
 	struct seg_client clients[SEG_CLIENTS];
 };
 
 struct seg {
+	struct rt *rt;
 	void *base;
 	size_t size;
 	struct seg_hdr *hdr;
@@ -271,8 +299,80 @@ void seg_flow_wait(struct seg *s, uint64_t need, uint64_t *limit);
 /* Reader side: publish the cursor of client idx. */
 void seg_flow_publish(struct seg *s, int idx, uint64_t pos);
 int seg_closed(const struct seg *s, char *reason, size_t n);
+/* After publishing into s->out: ring the bells of armed clients that want
+ * it (tag 0: every client; RING_ALL: several tags, every client; else the
+ * client with that connection id). */
+void seg_ring_bells(struct rt *rt, struct seg *s, uint32_t tag);
+/* After publishing into s->in: ring the host's bell if armed. */
+void seg_ring_host_bell(struct rt *rt, struct seg *s);
+/* Client idx's bell: set (id 0 clears), arm (returns with armed set). */
+void seg_client_set_bell(struct seg *s, int idx, uint64_t id);
+void seg_client_arm(struct seg *s, int idx);
+/* Scan bound of the client table. */
+unsigned seg_clients_hw(const struct seg *s);
 /* Count of live clients of a slot's segment (maps the header only). */
 unsigned seg_count_clients(struct rt *rt, const struct reg_slot *slot);
+
+/* ---- doorbells (bell.c) ---- */
+
+/* Make a bell: returns its descriptor (O_NONBLOCK, readable once rung),
+ * *id its name; negative status on error. */
+int bell_create(struct rt *rt, uint64_t *id, midi_error *e);
+void bell_unlink(struct rt *rt, uint64_t id);
+/* Ring bell id (cached descriptors; a missing bell is ignored). */
+void bell_ring(struct rt *rt, uint64_t id);
+/* Owner side: empty it / ring it itself. */
+void bell_drain(int fd);
+void bell_self(int fd);
+/* Drop a cached descriptor of bell id (its owner closed it). */
+void bell_forget(uint64_t id);
+
+/* ---- the one ring writer (rwriter.c) ---- */
+
+/* Writes batches into one ring of one segment: the `out` ring (what the
+ * endpoint's clients receive) or the `in` ring (what its host drains).
+ * Every path that writes a ring uses it: client sends, hosts, virtual
+ * devices, the scheduler. A batch is written under the ring's writer lock
+ * (a flock on ep-UID.out.lock / .in.lock, and a mutex for threads sharing
+ * this writer), so batches never interleave and a SysEx stays whole.
+ * Flow control before the lock: into `out`, wait for readers that keep
+ * reading (seg_flow_wait); into `in`, wait while the host keeps taking
+ * (back-pressure from a slow device), failing with MIDI_ERR_TIMEOUT if it
+ * takes nothing for RW_IN_STALL_NS. A batch larger than half the ring is
+ * published in chunks, each paced the same way. After publishing, futex
+ * sleepers are woken and armed doorbells rung. */
+#define RW_IN_STALL_NS 2000000000ll
+struct ring_writer {
+	struct rt *rt;
+	struct seg *seg;
+	struct ring *ring;
+	int in;                  /* 1: the `in` ring */
+	int lockfd;
+	unsigned long fork_gen;
+	uint64_t flow_limit;
+	pthread_mutex_t mu;
+	/* while a batch is open (by thread `owner`) */
+	int locked;
+	pthread_t owner;
+	uint64_t pos, published, now;
+	uint32_t tag;            /* bells to ring: see seg_ring_bells */
+	int any;
+	/* called (if set) about every 100 ms while waiting for the host */
+	void (*stalled)(void *arg);
+	void *stalled_arg;
+};
+int rw_init(struct ring_writer *w, struct rt *rt, struct seg *seg, int in, midi_error *e);
+void rw_fini(struct ring_writer *w);
+/* Wait for room for `need` packets (flow control); call before rw_begin. */
+int rw_room(struct ring_writer *w, uint64_t need, midi_error *e);
+/* Open a batch (takes the lock; no-op if open). */
+int rw_begin(struct ring_writer *w, midi_error *e);
+void rw_put(struct ring_writer *w, const midi_ump *u, uint64_t t, uint32_t tag);
+/* Publish, unlock, wake. Returns the position after the batch. */
+uint64_t rw_end(struct ring_writer *w);
+/* A whole batch: room, lock, n packets (tags NULL: all `tag`), end. */
+int rw_write(struct ring_writer *w, const midi_packet *p, const uint32_t *tags, uint32_t tag,
+	     size_t n, uint64_t t, midi_error *e);
 
 /* ---- endpoints hosted by applications (apphost.c) ---- */
 

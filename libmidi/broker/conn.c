@@ -33,7 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/eventfd.h>
+#include <poll.h>
+#include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -71,19 +72,17 @@ struct midi_conn {
 	struct reg_slot slot;
 	midi_endpoint_info info;
 	struct seg own, peer;
-	struct ring *rx, *tx;
-	struct seg *txseg;
-	char txlock[SEG_NAME_MAX + 16];
-	int txlockfd;
+	struct ring *rx;
+	struct seg *txseg;       /* the segment sends go to (own or the peer's) */
+	struct ring_writer tw;   /* its `in` (hosted) or `out` (loopback) ring */
+	int tw_ok;
 	int hostfd;
 	uint64_t host_check_ns;
 	int client_idx;
 	uint32_t conn_id;
 	uint32_t tag;
 	struct ring_cursor cur;
-	uint64_t seen_pos; /* cursor published for the fd thread */
 	uint64_t last_wpos;
-	uint64_t flow_limit;     /* seg_flow_wait's cached bound for tx */
 	int64_t spin_ns;
 	struct hold hold[2][16]; /* [SysEx7, SysEx8][group] */
 	/* scheduled sends (sched.c): made on first use */
@@ -92,14 +91,13 @@ struct midi_conn {
 	size_t sn, scap;
 	uint64_t sched_max_due;  /* latest due time handed to the scheduler */
 	uint64_t sched_watch_ns; /* sched_watch last run */
-	/* midi_conn_fd */
-	int evfd;
-	pthread_t thr;
-	int thr_started;
-	int thr_detached;        /* the thread watches the registry, not the ring */
-	uint32_t thr_stop;
-	uint32_t armed;
-	uint32_t thr_sleeping;
+	/* midi_conn_fd: an epoll set of the doorbell and, for an endpoint
+	 * hosted by an application, a pidfd of its host */
+	int epfd;
+	int bellfd;
+	uint64_t bell;
+	int waiter;              /* registry waiter entry while detached, else -1 */
+	int hostpidfd;
 };
 
 static int64_t spin_setting(void)
@@ -305,16 +303,14 @@ static int attached(struct midi_conn *c, uint64_t pos, midi_error *e)
 	}
 	c->tag = c->slot.hosted ? c->conn_id : 0;
 	c->cur.pos = pos;
-	c->flow_limit = 0;
 	if (c->client_idx >= 0 && !(c->flags & MIDI_OPEN_SEND_ONLY)) {
 		seg_flow_publish(&c->own, c->client_idx, pos);
 		__atomic_store_n(&c->own.hdr->clients[c->client_idx].reader, 1, __ATOMIC_RELEASE);
 	}
-	c->seen_pos = c->cur.pos;
 	c->last_wpos = 0;
 	c->info = c->slot.info;
-	unsigned live = 0;
-	for (unsigned k = 0; k < SEG_CLIENTS; k++)
+	unsigned live = 0, hw = seg_clients_hw(&c->own);
+	for (unsigned k = 0; k < hw; k++)
 		live += __atomic_load_n(&c->own.hdr->clients[k].owner, __ATOMIC_RELAXED) != 0;
 	c->info.clients = live;
 	c->host_check_ns = broker_now_ns();
@@ -325,11 +321,6 @@ static int attached(struct midi_conn *c, uint64_t pos, midi_error *e)
 
 static int open_lock(struct midi_conn *c, midi_error *e)
 {
-	if (c->txlockfd >= 0)
-		close(c->txlockfd);
-	c->txlockfd = rt_open(c->rt, c->txlock, O_RDWR | O_CREAT, e);
-	if (c->txlockfd < 0)
-		return c->txlockfd;
 	if (c->slot.hosted && !slot_app_hosted(&c->slot)) {
 		char name[SEG_NAME_MAX + 16];
 		seg_file_name(name, sizeof name, c->own.uid, ".host.lock");
@@ -341,6 +332,17 @@ static int open_lock(struct midi_conn *c, midi_error *e)
 	}
 	c->fork_gen = rt_fork_gen();
 	return 0;
+}
+
+static void check_host(struct midi_conn *c, uint64_t now);
+
+/* The ring writer waits for a host that takes nothing: make sure one runs
+ * (a killed host is replaced; a gone application host ends the wait). */
+static void send_stalled(void *arg)
+{
+	struct midi_conn *c = arg;
+	c->host_check_ns = 0;
+	check_host(c, broker_now_ns());
 }
 
 /* Resolve spec and map everything a connection needs. With exact, spec
@@ -382,9 +384,7 @@ static int resolve_and_map(struct midi_conn *c, const char *spec, int exact, mid
 					   c->slot.info.id);
 			goto out;
 		}
-		c->tx = &c->own.in;
 		c->txseg = &c->own;
-		seg_file_name(c->txlock, sizeof c->txlock, c->own.uid, ".in.lock");
 	} else {
 		char peer_id[MIDI_ID_MAX] = "";
 		r = tp && tp->route_send ? tp->route_send(&c->slot, peer_id, sizeof peer_id, e)
@@ -406,11 +406,15 @@ static int resolve_and_map(struct midi_conn *c, const char *spec, int exact, mid
 		r = map_slot(c->rt, &ps, &c->peer, e);
 		if (r < 0)
 			goto out;
-		c->tx = &c->peer.out;
 		c->txseg = &c->peer;
-		seg_file_name(c->txlock, sizeof c->txlock, c->peer.uid, ".out.lock");
 	}
 	c->rx = &c->own.out;
+	r = rw_init(&c->tw, c->rt, c->txseg, c->slot.hosted ? 1 : 0, e);
+	if (r < 0)
+		goto out;
+	c->tw_ok = 1;
+	c->tw.stalled = send_stalled;
+	c->tw.stalled_arg = c;
 	r = open_lock(c, e);
 out:
 	free(v);
@@ -428,7 +432,8 @@ midi_conn *midi_open(const char *spec, unsigned flags, midi_error *e)
 		midi_error_set(e, MIDI_ERR_RUNTIME, "out of memory");
 		return NULL;
 	}
-	c->txlockfd = c->hostfd = c->evfd = -1;
+	c->hostfd = c->epfd = c->bellfd = c->hostpidfd = -1;
+	c->waiter = -1;
 	c->client_idx = -1;
 	c->flags = flags;
 	c->spin_ns = spin_setting();
@@ -469,23 +474,8 @@ uint64_t midi_conn_lost(const midi_conn *c)
 	return c->cur.lost;
 }
 
-static void stop_fd_thread(struct midi_conn *c)
-{
-	if (!c->thr_started)
-		return;
-	__atomic_store_n(&c->thr_stop, 1, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&c->armed, 1, __ATOMIC_SEQ_CST);
-	syscall(SYS_futex, &c->armed, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
-	if (c->thr_detached)
-		syscall(SYS_futex, &c->rt->reg->ev_futex, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
-	else
-		ring_wake_all(c->rx);
-	pthread_join(c->thr, NULL);
-	c->thr_started = 0;
-	__atomic_store_n(&c->thr_stop, 0, __ATOMIC_SEQ_CST);
-}
-
-static int start_fd_thread(struct midi_conn *c, midi_error *e);
+static void fd_attach(struct midi_conn *c);
+static void fd_detach(struct midi_conn *c);
 
 /* Let go of everything mapped (reconnect: the endpoint went away). */
 static void unmap_all(struct midi_conn *c)
@@ -493,28 +483,27 @@ static void unmap_all(struct midi_conn *c)
 	if (c->own.base)
 		seg_client_remove(&c->own, c->client_idx);
 	c->client_idx = -1;
+	if (c->tw_ok)
+		rw_fini(&c->tw);
+	c->tw_ok = 0;
 	seg_unmap(&c->own);
 	seg_unmap(&c->peer);
-	c->rx = c->tx = NULL;
+	c->rx = NULL;
 	c->txseg = NULL;
-	if (c->txlockfd >= 0)
-		close(c->txlockfd);
 	if (c->hostfd >= 0)
 		close(c->hostfd);
-	c->txlockfd = c->hostfd = -1;
+	c->hostfd = -1;
 }
 
 static void detach(struct midi_conn *c)
 {
-	int had_thread = c->thr_started;
-	stop_fd_thread(c);
+	fd_detach(c);
 	c->old_uid = c->own.uid;
 	unmap_all(c);
 	c->detached = 1;
 	c->look_seq = reg_event_seq(c->rt) - 1; /* look at once */
 	c->look_ns = 0;
-	if (had_thread)
-		start_fd_thread(c, NULL);
+	fd_attach(c);
 }
 
 /* Detached: attach to a new incarnation if the registry shows one.
@@ -533,15 +522,13 @@ static int try_attach(struct midi_conn *c)
 		unmap_all(c);
 		return 0;
 	}
-	int had_thread = c->thr_started;
-	stop_fd_thread(c);
+	fd_detach(c);
 	c->detached = 0;
 	c->reconnects++;
 	for (int t = 0; t < 2; t++)
 		for (int g = 0; g < 16; g++)
 			c->hold[t][g].n = 0; /* a half-sent SysEx is not finished on a new device */
-	if (had_thread)
-		start_fd_thread(c, NULL);
+	fd_attach(c);
 	return 1;
 }
 
@@ -549,10 +536,14 @@ void midi_close(midi_conn *c)
 {
 	if (!c)
 		return;
-	stop_fd_thread(c);
-	if (c->evfd >= 0)
-		close(c->evfd);
+	fd_detach(c);
 	unmap_all(c);
+	if (c->bellfd >= 0) {
+		close(c->bellfd);
+		bell_unlink(c->rt, c->bell);
+	}
+	if (c->epfd >= 0)
+		close(c->epfd);
 	for (int t = 0; t < 2; t++)
 		for (int g = 0; g < 16; g++)
 			free(c->hold[t][g].p);
@@ -584,6 +575,12 @@ static void check_host(struct midi_conn *c, uint64_t now)
 		return;
 	c->host_check_ns = now;
 	__atomic_store_n(&c->host_gone, 0, __ATOMIC_RELEASE);
+	if (c->hostpidfd >= 0) {
+		/* Readable once the application host exited. */
+		struct pollfd pf = {.fd = c->hostpidfd, .events = POLLIN};
+		if (poll(&pf, 1, 0) == 0)
+			return;
+	}
 	if (slot_app_hosted(&c->slot))
 		app_host_reap_one(c->rt, &c->slot); /* gone: removed, segment closed */
 	else
@@ -653,60 +650,29 @@ static int validate(const midi_packet *p, size_t n, uint64_t now, midi_error *e)
 
 struct wbatch {
 	struct midi_conn *c;
-	int locked;
-	uint64_t pos, published, now;
+	uint64_t now;
+	int opened;
 };
 
 static int wb_lock(struct wbatch *b, midi_error *e)
 {
 	struct midi_conn *c = b->c;
-	if (b->locked)
-		return 0;
 	if (c->fork_gen != rt_fork_gen()) {
 		int r = open_lock(c, e);
 		if (r < 0)
 			return r;
 	}
-	int r = lock_fd(c->txlockfd, SEND_LOCK_MS);
-	if (r < 0)
-		return midi_error_sys(e, -r, "cannot lock %s/%s", c->rt->path, c->txlock);
-	if (r > 0)
-		return midi_error_set(e, MIDI_ERR_TIMEOUT,
-				      "endpoint %s: send lock held by another process for more than "
-				      "%d ms", c->info.id, SEND_LOCK_MS);
-	b->locked = 1;
-	b->pos = b->published = ring_wpos(c->tx);
-	return 0;
-}
-
-static void wb_put(struct wbatch *b, const midi_ump *in)
-{
-	struct midi_conn *c = b->c;
-	midi_ump u = *in;
-	for (unsigned k = midi_ump_words(&u); k < 4; k++)
-		u.w[k] = 0;
-	ring_put(c->tx, b->pos, &u, b->now, c->tag);
-	b->pos++;
-	/* Bigger than half the ring: publish in chunks under the same lock
-	 * (a SysEx stays whole), each paced like a whole send to the readers
-	 * that keep reading. */
-	if (b->pos - b->published >= (c->tx->mask + 1) / 2) {
-		ring_publish(c->tx, b->pos);
-		b->published = b->pos;
-		if (c->tx == &c->txseg->out)
-			seg_flow_wait(c->txseg, (c->tx->mask + 1) / 2, &c->flow_limit);
-	}
+	int r = rw_begin(&c->tw, e);
+	if (r == 0)
+		b->opened = 1;
+	return r;
 }
 
 static void wb_end(struct wbatch *b)
 {
-	struct midi_conn *c = b->c;
-	if (!b->locked)
-		return;
-	ring_publish(c->tx, b->pos);
-	unlock_fd(c->txlockfd);
-	c->last_wpos = b->pos;
-	b->locked = 0;
+	if (b->opened)
+		b->c->last_wpos = rw_end(&b->c->tw);
+	b->opened = 0;
 }
 
 /* Due time of a packet stamped t: 0 = write it now; else hand it to the
@@ -737,7 +703,7 @@ static int sched_push(struct midi_conn *c, const midi_ump *u, uint64_t due, midi
 	x->due = due;
 	x->uid = c->txseg->uid;
 	x->tag = c->tag;
-	x->kind = c->tx == &c->txseg->out ? SCHED_TO_OUT : SCHED_TO_IN;
+	x->kind = c->tw.in ? SCHED_TO_IN : SCHED_TO_OUT;
 	for (unsigned k = 0; k < midi_ump_words(u); k++)
 		x->w[k] = u->w[k];
 	if (due > c->sched_max_due)
@@ -752,7 +718,7 @@ static int put_pkt(struct wbatch *b, const midi_ump *u, uint64_t due, midi_error
 		return sched_push(b->c, u, due, e);
 	int r = wb_lock(b, e);
 	if (r == 0)
-		wb_put(b, u);
+		rw_put(&b->c->tw, u, b->now, b->c->tag);
 	return r;
 }
 
@@ -838,14 +804,15 @@ int midi_send(midi_conn *c, const midi_packet *p, size_t n, midi_error *e)
 	r = sched_room(c, p, n, now, e);
 	if (r < 0)
 		return r;
-	if (c->tx == &c->txseg->out) {
-		/* Room for this call and any SysEx it may complete. */
-		uint64_t need = n;
-		for (unsigned k = 0; k < 2; k++)
-			for (unsigned g = 0; g < 16; g++)
-				need += c->hold[k][g].n;
-		seg_flow_wait(c->txseg, need, &c->flow_limit);
-	}
+	/* Room for this call and any SysEx it may complete (flow control
+	 * toward readers, back-pressure from a host). */
+	uint64_t need = n;
+	for (unsigned k = 0; k < 2; k++)
+		for (unsigned g = 0; g < 16; g++)
+			need += c->hold[k][g].n;
+	r = rw_room(&c->tw, need, e);
+	if (r < 0)
+		return r;
 	struct wbatch b = {.c = c, .now = now};
 	for (size_t i = 0; i < n && r == 0; i++) {
 		unsigned st;
@@ -932,23 +899,25 @@ int midi_flush(midi_conn *c, int timeout_ms, midi_error *e)
 
 /* ---- receive ---- */
 
+/* Arm the descriptor for what comes next, after midi_recv: empty the
+ * bell, let writers ring it again, and ring it ourselves if something
+ * that would make midi_recv return is already there. */
 static void fd_rearm(struct midi_conn *c)
 {
-	if (c->evfd < 0)
+	if (c->epfd < 0)
 		return;
-	__atomic_store_n(&c->seen_pos, c->detached ? c->look_seq : c->cur.pos, __ATOMIC_RELEASE);
-	/* Always drain: the thread clears `armed` before it writes, so a write
-	 * can land after a drain that found `armed` clear and leave the fd
-	 * readable with `armed` set; checking `armed` first would then leave
-	 * it readable for ever (a caller polling it would spin). A signal
-	 * drained here that still matters is raised again by the thread,
-	 * which compares the head with seen_pos. */
-	uint64_t v;
-	(void)!read(c->evfd, &v, sizeof v);
-	if (__atomic_load_n(&c->armed, __ATOMIC_ACQUIRE))
+	bell_drain(c->bellfd);
+	if (c->detached) {
+		reg_waiter_arm(c->rt, c->waiter);
+		if (c->waiter < 0 || reg_event_seq(c->rt) != c->look_seq)
+			bell_self(c->bellfd);
 		return;
-	__atomic_store_n(&c->armed, 1, __ATOMIC_SEQ_CST);
-	syscall(SYS_futex, &c->armed, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	}
+	seg_client_arm(&c->own, c->client_idx);
+	if (ring_any_for(c->rx, c->cur.pos, ring_head(c->rx), c->conn_id) ||
+	    seg_closed(&c->own, NULL, 0) || (c->txseg && seg_closed(c->txseg, NULL, 0)) ||
+	    __atomic_load_n(&c->host_gone, __ATOMIC_ACQUIRE))
+		bell_self(c->bellfd);
 }
 
 int midi_recv(midi_conn *c, midi_packet *out, size_t max, int timeout_ms, midi_error *e)
@@ -1028,80 +997,59 @@ int midi_recv(midi_conn *c, midi_packet *out, size_t max, int timeout_ms, midi_e
 
 /* ---- pollable descriptor ---- */
 
-static void fd_signal(struct midi_conn *c)
+/* A pidfd of the application hosting the endpoint (readable once it
+ * exited), or -1 (not application-hosted, or gone already: then host_gone
+ * is set so the descriptor is readable and midi_recv reaps it). */
+static int app_host_pidfd(struct midi_conn *c)
 {
-	uint64_t one = 1;
-	__atomic_store_n(&c->armed, 0, __ATOMIC_SEQ_CST);
-	(void)!write(c->evfd, &one, sizeof one);
-}
-
-/* Attached: readable when the ring moved past what recv saw, when the
- * endpoint closed, or when its application host is found gone. Detached:
- * readable when the registry changed since recv last looked. */
-static void *fd_thread(void *arg)
-{
-	struct midi_conn *c = arg;
-	int app = !c->thr_detached && slot_app_hosted(&c->slot);
-	uint64_t uid = c->own.uid, next_check = 0;
-	/* Packets from seen_pos up to `scanned` are all for other readers. */
-	uint64_t scanned_from = UINT64_MAX, scanned = 0;
-	while (!__atomic_load_n(&c->thr_stop, __ATOMIC_ACQUIRE)) {
-		if (!__atomic_load_n(&c->armed, __ATOMIC_ACQUIRE)) {
-			struct timespec ts = {0, WAIT_SLICE_NS};
-			syscall(SYS_futex, &c->armed, FUTEX_WAIT_PRIVATE, 0, &ts, NULL, 0);
-			continue;
-		}
-		uint64_t pos = __atomic_load_n(&c->seen_pos, __ATOMIC_ACQUIRE);
-		if (c->thr_detached) {
-			if (reg_event_seq(c->rt) != pos)
-				fd_signal(c);
-			else
-				reg_wait(c->rt, pos, WAIT_SLICE_NS);
-			continue;
-		}
-		if (pos != scanned_from)
-			scanned_from = scanned = pos;
-		uint64_t head = ring_head(c->rx);
-		if (head != scanned) {
-			if (ring_any_for(c->rx, scanned, head, c->conn_id)) {
-				fd_signal(c);
-				continue;
-			}
-			scanned = head;
-		}
-		if (seg_closed(&c->own, NULL, 0)) {
-			fd_signal(c);
-			continue;
-		}
-		uint64_t now = broker_now_ns();
-		if (app && now >= next_check) {
-			next_check = now + HOST_CHECK_NS;
-			if (!app_host_alive(c->rt, uid)) {
-				__atomic_store_n(&c->host_gone, 1, __ATOMIC_RELEASE);
-				fd_signal(c);
-				continue;
-			}
-		}
-		ring_wait(c->rx, scanned, &c->thr_sleeping, WAIT_SLICE_NS);
+	if (!slot_app_hosted(&c->slot))
+		return -1;
+	pid_t pid = (pid_t)c->slot.tpriv[0];
+	uint64_t key = c->slot.tpriv[1];
+	int fd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+	/* The pid may name another process by now: the start time decides. */
+	if (fd >= 0 && (!key || !proc_key_alive(key) || (key & 0xffffffffu) != (uint64_t)pid)) {
+		close(fd);
+		fd = -1;
 	}
-	return NULL;
+	if (fd < 0 && !app_host_alive(c->rt, c->own.uid))
+		__atomic_store_n(&c->host_gone, 1, __ATOMIC_RELEASE);
+	return fd;
 }
 
-static int start_fd_thread(struct midi_conn *c, midi_error *e)
+/* Register the bell where the events it waits for are published: the
+ * endpoint's client table (attached) or the registry (detached). */
+static void fd_attach(struct midi_conn *c)
 {
-	/* A signal of the previous thread is stale: the new one signals again
-	 * if something is waiting. */
-	uint64_t x;
-	(void)!read(c->evfd, &x, sizeof x);
-	c->thr_detached = c->detached;
-	c->seen_pos = c->detached ? c->look_seq : c->cur.pos;
-	c->armed = 1;
-	c->thr_stop = 0;
-	int r = pthread_create(&c->thr, NULL, fd_thread, c);
-	if (r)
-		return midi_error_sys(e, r, "cannot start the descriptor thread");
-	c->thr_started = 1;
-	return 0;
+	if (c->epfd < 0)
+		return;
+	if (c->detached) {
+		c->waiter = reg_waiter_add(c->rt, c->bell);
+	} else {
+		seg_client_set_bell(&c->own, c->client_idx, c->bell);
+		c->hostpidfd = app_host_pidfd(c);
+		if (c->hostpidfd >= 0) {
+			struct epoll_event ev = {.events = EPOLLIN};
+			epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->hostpidfd, &ev);
+		}
+	}
+	fd_rearm(c);
+}
+
+static void fd_detach(struct midi_conn *c)
+{
+	if (c->epfd < 0)
+		return;
+	if (c->waiter >= 0)
+		reg_waiter_remove(c->rt, c->waiter);
+	c->waiter = -1;
+	if (c->own.base)
+		seg_client_set_bell(&c->own, c->client_idx, 0);
+	if (c->hostpidfd >= 0) {
+		epoll_ctl(c->epfd, EPOLL_CTL_DEL, c->hostpidfd, NULL);
+		close(c->hostpidfd);
+	}
+	c->hostpidfd = -1;
 }
 
 int midi_conn_fd(midi_conn *c, midi_error *e)
@@ -1110,22 +1058,35 @@ int midi_conn_fd(midi_conn *c, midi_error *e)
 		midi_error_set(e, MIDI_ERR_INPUT, "no connection");
 		return -1;
 	}
-	if (c->evfd >= 0)
-		return c->evfd;
+	if (c->epfd >= 0)
+		return c->epfd;
 	if (c->flags & MIDI_OPEN_SEND_ONLY) {
 		midi_error_set(e, MIDI_ERR_INPUT, "connection to %s was opened send-only",
 			       c->info.id);
 		return -1;
 	}
-	c->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (c->evfd < 0) {
-		midi_error_sys(e, errno, "eventfd");
+	if (!c->detached && c->client_idx < 0) {
+		midi_error_set(e, MIDI_ERR_RUNTIME,
+			       "endpoint %s has too many clients (%u) for another pollable "
+			       "connection", c->info.id, SEG_CLIENTS);
 		return -1;
 	}
-	if (start_fd_thread(c, e) < 0) {
-		close(c->evfd);
-		c->evfd = -1;
+	int r = bell_create(c->rt, &c->bell, e);
+	if (r < 0)
+		return -1;
+	c->bellfd = r;
+	c->epfd = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev = {.events = EPOLLIN};
+	if (c->epfd < 0 || epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->bellfd, &ev) < 0) {
+		midi_error_sys(e, errno, "epoll");
+		if (c->epfd >= 0)
+			close(c->epfd);
+		close(c->bellfd);
+		bell_unlink(c->rt, c->bell);
+		c->epfd = c->bellfd = -1;
+		c->bell = 0;
 		return -1;
 	}
-	return c->evfd;
+	fd_attach(c);
+	return c->epfd;
 }

@@ -32,7 +32,7 @@ struct host {
 	struct reg_slot slot;
 	const struct midi_transport *tp;
 	struct seg seg;
-	int outlockfd;
+	struct ring_writer ow; /* the `out` ring */
 	struct ring_cursor cur;
 };
 
@@ -43,24 +43,7 @@ const struct reg_slot *host_slot(const struct host *h)
 
 int host_emit(struct host *h, const midi_packet *p, const uint32_t *tags, size_t n)
 {
-	if (lock_fd(h->outlockfd, 2000) != 0)
-		return -MIDI_ERR_TIMEOUT;
-	struct ring *r = &h->seg.out;
-	uint64_t pos = ring_wpos(r), published = pos;
-	uint64_t now = broker_now_ns();
-	for (size_t k = 0; k < n; k++) {
-		midi_ump u = p[k].ump;
-		for (unsigned w = midi_ump_words(&u); w < 4; w++)
-			u.w[w] = 0;
-		ring_put(r, pos++, &u, now, tags ? tags[k] : 0);
-		if (pos - published >= (r->mask + 1) / 2) {
-			ring_publish(r, pos);
-			published = pos;
-		}
-	}
-	ring_publish(r, pos);
-	unlock_fd(h->outlockfd);
-	return 0;
+	return rw_write(&h->ow, p, tags, 0, n, 0, NULL);
 }
 
 static int64_t spin_ns(void)
@@ -130,10 +113,7 @@ static void host_main(void *arg, int lockfd)
 	if (!h.tp || !h.rt || seg_map(h.rt, slot->seg, slot->uid, &h.seg, &corrupt, NULL) < 0 ||
 	    !h.seg.has_in)
 		_exit(1);
-	char name[SEG_NAME_MAX + 16];
-	seg_file_name(name, sizeof name, slot->uid, ".out.lock");
-	h.outlockfd = rt_open(h.rt, name, O_RDWR | O_CREAT, NULL);
-	if (h.outlockfd < 0)
+	if (rw_init(&h.ow, h.rt, &h.seg, 0, NULL) < 0)
 		_exit(1);
 	host_loop(&h);
 	_exit(0);

@@ -272,6 +272,50 @@ void reg_event_locked(struct rt *rt, uint32_t kind, uint32_t mask, const struct 
 	/* Watchers sleep on their own counter (never on the sequence itself). */
 	__atomic_add_fetch(&h->ev_futex, 1, __ATOMIC_SEQ_CST);
 	syscall(SYS_futex, &h->ev_futex, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+	for (unsigned k = 0; k < REG_WAITERS; k++) {
+		struct reg_waiter *w = &h->waiters[k];
+		if (__atomic_load_n(&w->armed, __ATOMIC_SEQ_CST) &&
+		    __atomic_exchange_n(&w->armed, 0, __ATOMIC_SEQ_CST))
+			bell_ring(rt, __atomic_load_n(&w->bell, __ATOMIC_ACQUIRE));
+	}
+}
+
+int reg_waiter_add(struct rt *rt, uint64_t bell)
+{
+	uint64_t key = proc_key_self();
+	for (int pass = 0; pass < 2; pass++)
+		for (unsigned k = 0; k < REG_WAITERS; k++) {
+			struct reg_waiter *w = &rt->reg->waiters[k];
+			uint64_t owner = __atomic_load_n(&w->owner, __ATOMIC_ACQUIRE);
+			if (owner && (pass == 0 || proc_key_alive(owner)))
+				continue;
+			if (!__atomic_compare_exchange_n(&w->owner, &owner, key, 0, __ATOMIC_ACQ_REL,
+							 __ATOMIC_RELAXED))
+				continue;
+			uint64_t old = __atomic_exchange_n(&w->bell, bell, __ATOMIC_ACQ_REL);
+			if (owner && old)
+				bell_unlink(rt, old); /* of a process that died */
+			__atomic_store_n(&w->armed, 0, __ATOMIC_RELEASE);
+			return (int)k;
+		}
+	return -1;
+}
+
+void reg_waiter_arm(struct rt *rt, int idx)
+{
+	if (idx >= 0 && (unsigned)idx < REG_WAITERS)
+		__atomic_store_n(&rt->reg->waiters[idx].armed, 1, __ATOMIC_SEQ_CST);
+}
+
+void reg_waiter_remove(struct rt *rt, int idx)
+{
+	if (idx < 0 || (unsigned)idx >= REG_WAITERS)
+		return;
+	struct reg_waiter *w = &rt->reg->waiters[idx];
+	__atomic_store_n(&w->armed, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&w->bell, 0, __ATOMIC_RELEASE);
+	uint64_t key = proc_key_self();
+	__atomic_compare_exchange_n(&w->owner, &key, 0, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
 }
 
 int reg_find_locked(struct rt *rt, const char *id)

@@ -31,7 +31,6 @@
 #define SCHED_IDLE_NS 3000000000ull
 #define SCHED_SLICE_NS 100000000ll
 #define TARGET_CACHE 16
-#define TARGET_LOCK_MS 2000
 
 struct hitem {
 	uint64_t due, seq;
@@ -42,8 +41,8 @@ struct target {
 	uint64_t uid;
 	uint64_t used;
 	struct seg seg;
-	int lockfd[2];      /* out, in */
-	uint64_t flow_limit;
+	struct ring_writer w[2]; /* out, in */
+	int w_ok[2];
 };
 
 struct sched {
@@ -102,12 +101,11 @@ static struct hitem heap_pop(struct sched *s)
 
 static void target_drop(struct target *t)
 {
-	seg_unmap(&t->seg);
 	for (int k = 0; k < 2; k++)
-		if (t->lockfd[k] >= 0)
-			close(t->lockfd[k]);
+		if (t->w_ok[k])
+			rw_fini(&t->w[k]);
+	seg_unmap(&t->seg);
 	memset(t, 0, sizeof *t);
-	t->lockfd[0] = t->lockfd[1] = -1;
 }
 
 static void targets_clear(struct sched *s)
@@ -146,14 +144,12 @@ static struct target *target_get(struct sched *s, uint64_t uid, uint32_t kind)
 		target_drop(t);
 		return NULL;
 	}
-	if (t->lockfd[kind] < 0) {
-		char name[SEG_NAME_MAX + 16];
-		seg_file_name(name, sizeof name, uid, kind == SCHED_TO_IN ? ".in.lock" : ".out.lock");
-		t->lockfd[kind] = rt_open(s->rt, name, O_RDWR, NULL);
-		if (t->lockfd[kind] < 0) {
+	if (!t->w_ok[kind]) {
+		if (rw_init(&t->w[kind], s->rt, &t->seg, kind == SCHED_TO_IN, NULL) < 0) {
 			target_drop(t);
 			return NULL;
 		}
+		t->w_ok[kind] = 1;
 	}
 	return t;
 }
@@ -166,31 +162,16 @@ static size_t deliver_run(struct sched *s, size_t a, size_t b)
 	struct target *t = target_get(s, first->uid, first->kind);
 	if (!t)
 		return 0;
-	struct ring *r = first->kind == SCHED_TO_IN ? &t->seg.in : &t->seg.out;
-	if (first->kind == SCHED_TO_OUT)
-		seg_flow_wait(&t->seg, b - a, &t->flow_limit);
-	if (lock_fd(t->lockfd[first->kind], TARGET_LOCK_MS) != 0)
+	struct ring_writer *w = &t->w[first->kind];
+	if (rw_room(w, b - a, NULL) < 0 || rw_begin(w, NULL) < 0)
 		return 0;
-	uint64_t pos = ring_wpos(r), published = pos;
-	uint64_t now = broker_now_ns();
 	for (size_t k = a; k < b; k++) {
 		const struct sched_ent *x = &s->m.tab[s->due[k].idx];
 		midi_ump u;
 		memcpy(u.w, x->w, sizeof u.w);
-		for (unsigned w = midi_ump_words(&u); w < 4; w++)
-			u.w[w] = 0;
-		ring_put(r, pos++, &u, now, x->tag);
-		/* Bigger than half the ring: publish in chunks under the lock
-		 * (a SysEx stays whole), each paced like a send (conn.c). */
-		if (pos - published >= (r->mask + 1) / 2) {
-			ring_publish(r, pos);
-			published = pos;
-			if (first->kind == SCHED_TO_OUT)
-				seg_flow_wait(&t->seg, (r->mask + 1) / 2, &t->flow_limit);
-		}
+		rw_put(w, &u, 0, x->tag);
 	}
-	ring_publish(r, pos);
-	unlock_fd(t->lockfd[first->kind]);
+	rw_end(w);
 	return b - a;
 }
 
@@ -335,8 +316,6 @@ void sched_host_main(void *arg, int lockfd)
 	prctl(PR_SET_TIMERSLACK, 1, 0, 0, 0);
 	struct sched s;
 	memset(&s, 0, sizeof s);
-	for (int k = 0; k < TARGET_CACHE; k++)
-		s.tc[k].lockfd[0] = s.tc[k].lockfd[1] = -1;
 	s.rt = rt_get(NULL);
 	if (!s.rt || sched_map(s.rt, &s.m, NULL) < 0)
 		_exit(1);

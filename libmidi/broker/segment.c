@@ -148,6 +148,7 @@ int seg_map(struct rt *rt, const char *name, uint64_t uid, struct seg *s, int *c
 		return midi_error_set(e, MIDI_ERR_RUNTIME, "segment %s/%s is corrupt (%s)",
 				      rt->path, name, bad);
 	}
+	s->rt = rt;
 	s->base = m;
 	s->size = size;
 	s->hdr = h;
@@ -179,6 +180,79 @@ void seg_unlink(struct rt *rt, uint64_t uid)
 	}
 }
 
+static void armed_release(struct seg *s)
+{
+	uint32_t v = __atomic_load_n(&s->hdr->bells_armed, __ATOMIC_RELAXED);
+	while (v != 0 && !__atomic_compare_exchange_n(&s->hdr->bells_armed, &v, v - 1, 0,
+						      __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+		;
+}
+
+unsigned seg_clients_hw(const struct seg *s)
+{
+	uint32_t hw = __atomic_load_n(&s->hdr->clients_hw, __ATOMIC_ACQUIRE);
+	return hw > SEG_CLIENTS ? SEG_CLIENTS : hw;
+}
+
+static void hw_raise(struct seg *s, uint32_t to)
+{
+	uint32_t v = __atomic_load_n(&s->hdr->clients_hw, __ATOMIC_RELAXED);
+	while ((v < to || v > SEG_CLIENTS) &&
+	       !__atomic_compare_exchange_n(&s->hdr->clients_hw, &v, to, 0, __ATOMIC_SEQ_CST,
+					    __ATOMIC_RELAXED))
+		;
+}
+
+void seg_client_set_bell(struct seg *s, int idx, uint64_t id)
+{
+	if (idx < 0 || (unsigned)idx >= SEG_CLIENTS)
+		return;
+	struct seg_client *c = &s->hdr->clients[idx];
+	if (__atomic_exchange_n(&c->bell_armed, 0, __ATOMIC_ACQ_REL))
+		armed_release(s);
+	__atomic_store_n(&c->bell, id, __ATOMIC_RELEASE);
+}
+
+void seg_client_arm(struct seg *s, int idx)
+{
+	if (idx < 0 || (unsigned)idx >= SEG_CLIENTS)
+		return;
+	struct seg_client *c = &s->hdr->clients[idx];
+	if (__atomic_load_n(&c->bell_armed, __ATOMIC_ACQUIRE))
+		return;
+	/* The count first: a writer that sees the flag also sees the count. */
+	__atomic_add_fetch(&s->hdr->bells_armed, 1, __ATOMIC_SEQ_CST);
+	uint32_t zero = 0;
+	if (!__atomic_compare_exchange_n(&c->bell_armed, &zero, 1, 0, __ATOMIC_SEQ_CST,
+					 __ATOMIC_RELAXED))
+		armed_release(s);
+}
+
+void seg_ring_bells(struct rt *rt, struct seg *s, uint32_t tag)
+{
+	struct seg_hdr *h = s->hdr;
+	if (!__atomic_load_n(&h->bells_armed, __ATOMIC_SEQ_CST))
+		return;
+	unsigned hw = seg_clients_hw(s);
+	for (unsigned k = 0; k < hw; k++) {
+		struct seg_client *c = &h->clients[k];
+		if (!__atomic_load_n(&c->bell_armed, __ATOMIC_ACQUIRE))
+			continue;
+		if (tag != 0 && tag != RING_ALL && __atomic_load_n(&c->conn_id, __ATOMIC_RELAXED) != tag)
+			continue;
+		if (!__atomic_exchange_n(&c->bell_armed, 0, __ATOMIC_ACQ_REL))
+			continue;
+		armed_release(s);
+		bell_ring(rt, __atomic_load_n(&c->bell, __ATOMIC_ACQUIRE));
+	}
+}
+
+void seg_ring_host_bell(struct rt *rt, struct seg *s)
+{
+	if (__atomic_exchange_n(&s->hdr->host_bell_armed, 0, __ATOMIC_SEQ_CST))
+		bell_ring(rt, __atomic_load_n(&s->hdr->host_bell, __ATOMIC_ACQUIRE));
+}
+
 /* Reclaim entry k if its owner is dead; returns 1 if it is free now. */
 static int reclaim(struct seg *s, unsigned k)
 {
@@ -192,9 +266,15 @@ static int reclaim(struct seg *s, unsigned k)
 	if (!__atomic_compare_exchange_n(&c->owner, &owner, mine, 0, __ATOMIC_ACQ_REL,
 					 __ATOMIC_RELAXED))
 		return 0;
-	/* It died while asleep: give back its sleeper count. */
+	/* It died while asleep: give back its sleeper count, its armed
+	 * bell, and remove the bell's FIFO. */
 	if (__atomic_exchange_n(&c->sleeping, 0, __ATOMIC_ACQ_REL))
 		ring_sleeper_release(&s->out);
+	if (__atomic_exchange_n(&c->bell_armed, 0, __ATOMIC_ACQ_REL))
+		armed_release(s);
+	uint64_t bell = __atomic_exchange_n(&c->bell, 0, __ATOMIC_ACQ_REL);
+	if (bell && s->rt)
+		bell_unlink(s->rt, bell);
 	__atomic_store_n(&c->reader, 0, __ATOMIC_RELEASE);
 	c->conn_id = 0;
 	__atomic_store_n(&c->owner, 0, __ATOMIC_RELEASE);
@@ -218,8 +298,11 @@ int seg_client_add(struct seg *s, uint32_t *conn_id)
 				continue;
 			if (__atomic_compare_exchange_n(&c->owner, &zero, key, 0, __ATOMIC_ACQ_REL,
 							__ATOMIC_RELAXED)) {
+				hw_raise(s, k + 1);
 				c->conn_id = id;
 				c->sleeping = 0;
+				c->bell_armed = 0;
+				c->bell = 0;
 				__atomic_store_n(&c->reader, 0, __ATOMIC_RELAXED);
 				__atomic_store_n(&c->lagging, 0, __ATOMIC_RELAXED);
 				__atomic_store_n(&c->cursor, 0, __ATOMIC_RELEASE);
@@ -256,7 +339,8 @@ void seg_flow_wait(struct seg *s, uint64_t need, uint64_t *limit)
 	for (;;) {
 		uint64_t head = ring_head(r), lim = UINT64_MAX, who_cur = 0;
 		int who = -1;
-		for (unsigned k = 0; k < SEG_CLIENTS; k++) {
+		unsigned hw = seg_clients_hw(s);
+		for (unsigned k = 0; k < hw; k++) {
 			struct seg_client *c = &s->hdr->clients[k];
 			if (!__atomic_load_n(&c->owner, __ATOMIC_RELAXED) ||
 			    !__atomic_load_n(&c->reader, __ATOMIC_RELAXED) ||
@@ -297,6 +381,9 @@ void seg_client_remove(struct seg *s, int idx)
 	struct seg_client *c = &s->hdr->clients[idx];
 	if (__atomic_exchange_n(&c->sleeping, 0, __ATOMIC_ACQ_REL))
 		ring_sleeper_release(&s->out);
+	if (__atomic_exchange_n(&c->bell_armed, 0, __ATOMIC_ACQ_REL))
+		armed_release(s);
+	__atomic_store_n(&c->bell, 0, __ATOMIC_RELEASE);
 	c->conn_id = 0;
 	uint64_t key = proc_key_self();
 	__atomic_compare_exchange_n(&c->owner, &key, 0, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
@@ -304,8 +391,8 @@ void seg_client_remove(struct seg *s, int idx)
 
 unsigned seg_clients_live(struct seg *s)
 {
-	unsigned n = 0;
-	for (unsigned k = 0; k < SEG_CLIENTS; k++)
+	unsigned n = 0, hw = seg_clients_hw(s);
+	for (unsigned k = 0; k < hw; k++)
 		if (!reclaim(s, k))
 			n++;
 	return n;
@@ -319,6 +406,16 @@ void seg_close(struct seg *s, const char *reason)
 	ring_wake_all(&s->out);
 	if (s->has_in)
 		ring_wake_all(&s->in);
+	/* Every client with a bell hears of it, armed or not. */
+	unsigned hw = seg_clients_hw(s);
+	for (unsigned k = 0; k < hw && s->rt; k++) {
+		struct seg_client *c = &h->clients[k];
+		uint64_t bell = __atomic_load_n(&c->bell, __ATOMIC_ACQUIRE);
+		if (bell && __atomic_load_n(&c->owner, __ATOMIC_ACQUIRE))
+			bell_ring(s->rt, bell);
+	}
+	if (s->rt)
+		bell_ring(s->rt, __atomic_load_n(&h->host_bell, __ATOMIC_ACQUIRE));
 }
 
 int seg_closed(const struct seg *s, char *reason, size_t n)

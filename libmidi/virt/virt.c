@@ -44,9 +44,9 @@ struct midi_virt {
 	uint64_t uid, incarnation;
 	struct seg seg;
 	int hostfd;    /* host lock, held for the device's life */
-	int outlockfd; /* serialises writers of the `out` ring */
+	struct ring_writer ow; /* the `out` ring */
+	int ow_ok;
 	struct ring_cursor cur;
-	uint64_t flow_limit;  /* seg_flow_wait's cached bound for out */
 	midi_device_decl decl;
 	/* unprompted stream messages of the host -> registry */
 	midi_discovery mon;
@@ -56,12 +56,9 @@ struct midi_virt {
 	uint32_t reply_tag[VIRT_REPLY_MAX];
 	size_t nreply;
 	uint32_t cur_tag;
-	/* midi_virt_fd */
-	int evfd;
-	pthread_t thr;
-	int thr_started;
-	uint32_t thr_stop, armed, thr_sleeping;
-	uint64_t seen_pos;
+	/* midi_virt_fd: the host's doorbell of the `in` ring */
+	int bellfd;
+	uint64_t bell;
 };
 
 const char *midi_virt_id(const midi_virt *v)
@@ -76,30 +73,7 @@ static int out_write(midi_virt *v, const midi_packet *p, const uint32_t *tags, s
 {
 	if (!n)
 		return 0;
-	seg_flow_wait(&v->seg, n, &v->flow_limit);
-	int r = lock_fd(v->outlockfd, VIRT_LOCK_MS);
-	if (r < 0)
-		return midi_error_sys(e, -r, "cannot lock the output of %s", v->id);
-	if (r > 0)
-		return midi_error_set(e, MIDI_ERR_TIMEOUT,
-				      "%s: output lock held by another process for more than %d ms",
-				      v->id, VIRT_LOCK_MS);
-	struct ring *ring = &v->seg.out;
-	uint64_t pos = ring_wpos(ring), published = pos;
-	uint64_t now = broker_now_ns();
-	for (size_t k = 0; k < n; k++) {
-		midi_ump u = p[k].ump;
-		for (unsigned w = midi_ump_words(&u); w < 4; w++)
-			u.w[w] = 0;
-		ring_put(ring, pos++, &u, now, tags ? tags[k] : 0);
-		if (pos - published >= (ring->mask + 1) / 2) {
-			ring_publish(ring, pos);
-			published = pos;
-		}
-	}
-	ring_publish(ring, pos);
-	unlock_fd(v->outlockfd);
-	return 0;
+	return rw_write(&v->ow, p, tags, 0, n, 0, e);
 }
 
 /* ---- the host's own stream messages -> registry ---- */
@@ -166,6 +140,7 @@ static int register_locked(midi_virt *v, const char *name, const struct conf *co
 	s.hosted = 1;
 	s.info.discovery = MIDI_DISCOVERY_PENDING;
 	s.tpriv[0] = (uint64_t)getpid();
+	s.tpriv[1] = proc_key_self(); /* clients' pidfds check the start time */
 	if (conf)
 		conf_props_for(conf, &s);
 	idx = reg_add_locked(rt, &s, e);
@@ -206,7 +181,7 @@ midi_virt *midi_virt_create(const char *name, const midi_device_decl *decl, midi
 		midi_error_set(e, MIDI_ERR_RUNTIME, "out of memory");
 		return NULL;
 	}
-	v->hostfd = v->outlockfd = v->evfd = -1;
+	v->hostfd = v->bellfd = -1;
 	snprintf(v->id, sizeof v->id, "virt:%s", name);
 	if (decl)
 		v->decl = *decl;
@@ -234,16 +209,16 @@ midi_virt *midi_virt_create(const char *name, const midi_device_decl *decl, midi
 	if (idx < 0)
 		goto fail;
 	int corrupt;
-	char lock[SEG_NAME_MAX + 16];
-	seg_file_name(lock, sizeof lock, v->uid, ".out.lock");
 	if (seg_map(v->rt, slot.seg, v->uid, &v->seg, &corrupt, e) < 0 || !v->seg.has_in ||
-	    (v->outlockfd = rt_open(v->rt, lock, O_RDWR | O_CREAT, e)) < 0) {
+	    rw_init(&v->ow, v->rt, &v->seg, 0, e) < 0) {
 		if (v->seg.base && !v->seg.has_in)
 			midi_error_set(e, MIDI_ERR_RUNTIME, "segment of %s has no input ring", v->id);
 		midi_virt_close(v);
 		return NULL;
 	}
+	v->ow_ok = 1;
 	__atomic_store_n(&v->seg.hdr->host_pid, (uint32_t)getpid(), __ATOMIC_RELAXED);
+	__atomic_store_n(&v->seg.hdr->host_key, proc_key_self(), __ATOMIC_RELAXED);
 	v->cur.pos = __atomic_load_n(&v->seg.hdr->host_cursor, __ATOMIC_ACQUIRE);
 	midi_discovery_init(&v->mon, &v->mon_info, 0, MIDI_DISC_JR_KEEP);
 	return v;
@@ -307,17 +282,16 @@ static void answer(midi_virt *v, const midi_packet *p, uint32_t tag)
 	}
 }
 
+/* After midi_virt_recv: empty the bell, arm it, and ring it ourselves if
+ * something is there already (clients ring it when they publish). */
 static void fd_rearm(midi_virt *v)
 {
-	if (v->evfd < 0)
+	if (v->bellfd < 0)
 		return;
-	__atomic_store_n(&v->seen_pos, v->cur.pos, __ATOMIC_RELEASE);
-	if (__atomic_load_n(&v->armed, __ATOMIC_ACQUIRE))
-		return;
-	uint64_t x;
-	(void)!read(v->evfd, &x, sizeof x);
-	__atomic_store_n(&v->armed, 1, __ATOMIC_SEQ_CST);
-	syscall(SYS_futex, &v->armed, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	bell_drain(v->bellfd);
+	__atomic_store_n(&v->seg.hdr->host_bell_armed, 1, __ATOMIC_SEQ_CST);
+	if (ring_head(&v->seg.in) != v->cur.pos || seg_closed(&v->seg, NULL, 0))
+		bell_self(v->bellfd);
 }
 
 int midi_virt_recv(midi_virt *v, midi_packet *out, size_t max, int timeout_ms, midi_error *e)
@@ -375,51 +349,21 @@ int midi_virt_recv(midi_virt *v, midi_packet *out, size_t max, int timeout_ms, m
 
 /* ---- pollable descriptor ---- */
 
-static void *fd_thread(void *arg)
-{
-	midi_virt *v = arg;
-	uint64_t one = 1;
-	while (!__atomic_load_n(&v->thr_stop, __ATOMIC_ACQUIRE)) {
-		if (!__atomic_load_n(&v->armed, __ATOMIC_ACQUIRE)) {
-			struct timespec ts = {0, VIRT_SLICE_NS};
-			syscall(SYS_futex, &v->armed, FUTEX_WAIT_PRIVATE, 0, &ts, NULL, 0);
-			continue;
-		}
-		uint64_t pos = __atomic_load_n(&v->seen_pos, __ATOMIC_ACQUIRE);
-		if (ring_head(&v->seg.in) != pos || seg_closed(&v->seg, NULL, 0)) {
-			__atomic_store_n(&v->armed, 0, __ATOMIC_SEQ_CST);
-			(void)!write(v->evfd, &one, sizeof one);
-			continue;
-		}
-		ring_wait(&v->seg.in, pos, &v->thr_sleeping, VIRT_SLICE_NS);
-	}
-	return NULL;
-}
-
 int midi_virt_fd(midi_virt *v, midi_error *e)
 {
 	if (!v) {
 		midi_error_set(e, MIDI_ERR_INPUT, "no virtual device");
 		return -1;
 	}
-	if (v->evfd >= 0)
-		return v->evfd;
-	v->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (v->evfd < 0) {
-		midi_error_sys(e, errno, "eventfd");
+	if (v->bellfd >= 0)
+		return v->bellfd;
+	int fd = bell_create(v->rt, &v->bell, e);
+	if (fd < 0)
 		return -1;
-	}
-	v->seen_pos = v->cur.pos;
-	v->armed = 1;
-	int r = pthread_create(&v->thr, NULL, fd_thread, v);
-	if (r) {
-		close(v->evfd);
-		v->evfd = -1;
-		midi_error_sys(e, r, "cannot start the descriptor thread");
-		return -1;
-	}
-	v->thr_started = 1;
-	return v->evfd;
+	v->bellfd = fd;
+	__atomic_store_n(&v->seg.hdr->host_bell, v->bell, __ATOMIC_RELEASE);
+	fd_rearm(v);
+	return v->bellfd;
 }
 
 /* ---- update, close ---- */
@@ -455,15 +399,12 @@ void midi_virt_close(midi_virt *v)
 {
 	if (!v)
 		return;
-	if (v->thr_started) {
-		__atomic_store_n(&v->thr_stop, 1, __ATOMIC_SEQ_CST);
-		__atomic_store_n(&v->armed, 1, __ATOMIC_SEQ_CST);
-		syscall(SYS_futex, &v->armed, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
-		ring_wake_all(&v->seg.in);
-		pthread_join(v->thr, NULL);
+	if (v->bellfd >= 0) {
+		if (v->seg.base)
+			__atomic_store_n(&v->seg.hdr->host_bell, 0, __ATOMIC_RELEASE);
+		close(v->bellfd);
+		bell_unlink(v->rt, v->bell);
 	}
-	if (v->evfd >= 0)
-		close(v->evfd);
 	/* Remove first, then let go of the host lock: nobody sees a listed
 	 * endpoint without a host. */
 	if (v->rt && v->hostfd >= 0 && reg_lock(v->rt, NULL) == 0) {
@@ -472,9 +413,9 @@ void midi_virt_close(midi_virt *v)
 			reg_remove_locked(v->rt, idx, "is gone: virtual device closed");
 		reg_unlock(v->rt);
 	}
+	if (v->ow_ok)
+		rw_fini(&v->ow);
 	seg_unmap(&v->seg);
-	if (v->outlockfd >= 0)
-		close(v->outlockfd);
 	if (v->hostfd >= 0)
 		close(v->hostfd);
 	rt_put(v->rt);

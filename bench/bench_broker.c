@@ -17,6 +17,7 @@
 #include "bench.h"
 
 #include <dirent.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -39,8 +40,10 @@ static void emit_lat(const char *name, uint64_t *v, size_t n, const char *baseli
 	if (b && bn) {
 		qsort(b, bn, sizeof *b, bench_cmp_u64);
 		printf(",\"baseline\":\"%s\",\"baseline_p50\":%.2f,\"baseline_p99\":%.2f,"
-		       "\"baseline_max\":%.2f", baseline_name, b[bn / 2] / 1e3,
-		       b[bn * 99 / 100] / 1e3, b[bn - 1] / 1e3);
+		       "\"baseline_max\":%.2f,\"p50_ratio\":%.2f,\"p99_ratio\":%.2f",
+		       baseline_name, b[bn / 2] / 1e3, b[bn * 99 / 100] / 1e3, b[bn - 1] / 1e3,
+		       (double)v[n / 2] / (double)(b[bn / 2] ? b[bn / 2] : 1),
+		       (double)v[n * 99 / 100] / (double)(b[bn * 99 / 100] ? b[bn * 99 / 100] : 1));
 	}
 	printf("}");
 }
@@ -162,6 +165,81 @@ static size_t pipe_rtt(uint64_t *v)
 	close(b[0]);
 	close(b[1]);
 	return NSAMPLES;
+}
+
+/* Sporadic round trips through the pollable descriptor: one ping every
+ * gap_us, the reply awaited in poll(2) on midi_conn_fd (as a program with
+ * a main loop does), against a pipe ping-pong at the same gap whose both
+ * ends wait in poll(2). */
+static void sleep_us(int us)
+{
+	struct timespec ts = {us / 1000000, (us % 1000000) * 1000L};
+	nanosleep(&ts, NULL);
+}
+
+static void ping_fd_gap(uint64_t *v, size_t n, int gap_us)
+{
+	midi_error e;
+	midi_conn *c = midi_open("diag:ping", 0, &e);
+	if (!c)
+		die("open diag:ping", &e);
+	int fd = midi_conn_fd(c, &e);
+	if (fd < 0)
+		die("midi_conn_fd", &e);
+	midi_packet p = {0, midi_ump_make(0x20903c7f, 0, 0, 0)}, r[4];
+	for (int i = -20; i < (int)n; i++) {
+		sleep_us(gap_us);
+		uint64_t t0 = bench_now_ns();
+		if (midi_send(c, &p, 1, &e) < 0)
+			die("ping", &e);
+		int got = 0;
+		while (!got) {
+			struct pollfd pf = {.fd = fd, .events = POLLIN};
+			if (poll(&pf, 1, 2000) != 1)
+				die("ping reply did not wake the descriptor", NULL);
+			got = midi_recv(c, r, 4, 0, &e);
+			if (got < 0)
+				die("ping recv", &e);
+		}
+		if (i >= 0)
+			v[i] = bench_now_ns() - t0;
+	}
+	midi_close(c);
+}
+
+static void pipe_gap(uint64_t *v, size_t n, int gap_us)
+{
+	int a[2], b[2];
+	if (pipe(a) || pipe(b))
+		die("pipe", NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		char m[16];
+		close(a[1]);
+		close(b[0]);
+		for (;;) {
+			struct pollfd pf = {.fd = a[0], .events = POLLIN};
+			poll(&pf, 1, -1);
+			if (read(a[0], m, 16) != 16 || write(b[1], m, 16) != 16)
+				break;
+		}
+		_exit(0);
+	}
+	close(a[0]);
+	close(b[1]);
+	char m[16] = {0};
+	for (int i = -20; i < (int)n; i++) {
+		sleep_us(gap_us);
+		uint64_t t0 = bench_now_ns();
+		struct pollfd pf = {.fd = b[0], .events = POLLIN};
+		if (write(a[1], m, 16) != 16 || poll(&pf, 1, 2000) != 1 || read(b[0], m, 16) != 16)
+			die("pipe ping", NULL);
+		if (i >= 0)
+			v[i] = bench_now_ns() - t0;
+	}
+	close(a[1]);
+	waitpid(pid, NULL, 0);
+	close(b[0]);
 }
 
 /* ---- one-way latency ---- */
@@ -464,6 +542,18 @@ int main(void)
 	size_t n = ping_rtt(v);
 	size_t bn = pipe_rtt(b);
 	emit_lat("ping_rtt", v, n, "pipe_pingpong", b, bn);
+	/* Sporadic: interleaved runs so both see the same machine state. */
+	enum { GAP1_N = 2000, GAP10_N = 400 };
+	for (int half = 0; half < 2; half++) {
+		ping_fd_gap(v + half * GAP1_N / 2, GAP1_N / 2, 1000);
+		pipe_gap(b + half * GAP1_N / 2, GAP1_N / 2, 1000);
+	}
+	emit_lat("ping_rtt_fd_1ms_gap", v, GAP1_N, "pipe_pingpong_poll_1ms_gap", b, GAP1_N);
+	for (int half = 0; half < 2; half++) {
+		ping_fd_gap(v + half * GAP10_N / 2, GAP10_N / 2, 10000);
+		pipe_gap(b + half * GAP10_N / 2, GAP10_N / 2, 10000);
+	}
+	emit_lat("ping_rtt_fd_10ms_gap", v, GAP10_N, "pipe_pingpong_poll_10ms_gap", b, GAP10_N);
 
 	oneway_midi(ONEWAY_N, 1000, 0, v);
 	oneway_pipe(ONEWAY_N, 1000, 0, b);

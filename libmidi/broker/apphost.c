@@ -80,14 +80,6 @@ static uint64_t slot_host_gone(struct rt *rt, unsigned k)
 	return uid && !app_host_alive(rt, uid) ? uid : 0;
 }
 
-int app_hosts_any_gone(struct rt *rt)
-{
-	for (unsigned k = 0; k < REG_SLOTS; k++)
-		if (slot_host_gone(rt, k))
-			return 1;
-	return 0;
-}
-
 int app_hosts_reap(struct rt *rt)
 {
 	/* A lock-free look at the table, checked again under the lock. */

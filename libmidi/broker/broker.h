@@ -382,8 +382,6 @@ int app_host_alive(struct rt *rt, uint64_t uid);
 /* Remove every application-hosted endpoint (virt) whose host is gone,
  * with the transport's reason. Returns the count removed. */
 int app_hosts_reap(struct rt *rt);
-/* 1 if some application-hosted endpoint's host is gone (lock-free look). */
-int app_hosts_any_gone(struct rt *rt);
 /* 1 if slot is of a transport hosted by an application. */
 int slot_app_hosted(const struct reg_slot *slot);
 /* Remove slot's endpoint if it is application-hosted and its host is gone
@@ -402,8 +400,6 @@ int app_host_reap_one(struct rt *rt, const struct reg_slot *slot);
 int agent_spawn_discovery(struct rt *rt, const struct reg_slot *slot, midi_error *e);
 /* The timeout in ms. */
 int discovery_timeout_ms(void);
-/* Configuration file changed since last applied (stat only). */
-int rt_conf_changed(struct rt *rt);
 
 /* ---- hosting (host.c) ---- */
 

@@ -378,15 +378,6 @@ static int stamp_applied(const struct reg_hdr *h, const uint64_t stamp[3])
 	       h->magic == REG_MAGIC;
 }
 
-int rt_conf_changed(struct rt *rt)
-{
-	char path[PATH_MAX];
-	uint64_t stamp[3];
-	if (conf_stamp_now(path, sizeof path, stamp, NULL) < 0)
-		return 0;
-	return !stamp_applied(rt->reg, stamp);
-}
-
 int rt_refresh(struct rt *rt, midi_error *e)
 {
 	char path[PATH_MAX];

@@ -570,17 +570,17 @@ static void check_host(struct midi_conn *c, uint64_t now)
 {
 	if (!c->slot.hosted || c->detached)
 		return;
-	if (now - c->host_check_ns < HOST_CHECK_NS &&
+	int exited = 0;
+	if (c->hostpidfd >= 0) {
+		/* Readable once the application host exited. */
+		struct pollfd pf = {.fd = c->hostpidfd, .events = POLLIN};
+		exited = poll(&pf, 1, 0) > 0;
+	}
+	if (!exited && now - c->host_check_ns < HOST_CHECK_NS &&
 	    !__atomic_load_n(&c->host_gone, __ATOMIC_ACQUIRE))
 		return;
 	c->host_check_ns = now;
 	__atomic_store_n(&c->host_gone, 0, __ATOMIC_RELEASE);
-	if (c->hostpidfd >= 0) {
-		/* Readable once the application host exited. */
-		struct pollfd pf = {.fd = c->hostpidfd, .events = POLLIN};
-		if (poll(&pf, 1, 0) == 0)
-			return;
-	}
 	if (slot_app_hosted(&c->slot))
 		app_host_reap_one(c->rt, &c->slot); /* gone: removed, segment closed */
 	else

@@ -11,13 +11,14 @@
  * against its set and reports the differences (removed, added, updated
  * with the bits that differ), so it always ends with the right picture.
  *
- * A helper thread makes midi_watch_fd readable: it sleeps on the registry's
- * event counter (a futex bumped by every change) for at most 100 ms at a
- * time, and also wakes the watcher when a virtual device's host lock is
- * found free or the configuration file changed (checked every 200 ms), so
- * that midi_watch_next removes the endpoint or applies the file and the
- * events follow without any other tool running. midi_watch_stop only sets
- * a flag and writes the eventfd: async-signal-safe. */
+ * midi_watch_fd is an epoll set, readable when there is something to do,
+ * with nothing waking up while nothing happens: a doorbell (bell.c)
+ * registered as a registry waiter, rung by every registry event; a pidfd
+ * per virtual device host, readable when that host exited (so that
+ * midi_watch_next removes its endpoint at once); an inotify watch on the
+ * configuration file's directory (so that it applies the file). No helper
+ * thread. midi_watch_stop only sets a flag and writes the bell:
+ * async-signal-safe. */
 #include "broker/broker.h"
 #include "midi/discovery.h"
 #include "midi/watch.h"
@@ -31,13 +32,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-#define SLICE_NS 100000000ll      /* longest sleep of the helper thread */
-#define REAP_EVERY_NS 50000000ull /* look for dead virtual device hosts */
-#define CONF_EVERY_NS 200000000ull /* look at the configuration file */
 
 struct midi_watcher {
 	struct rt *rt;
@@ -49,15 +47,16 @@ struct midi_watcher {
 	uint64_t next_seq;         /* first log entry not read */
 	uint32_t stop;             /* midi_watch_stop */
 	int stopped_sent;
-	uint64_t last_reap, last_conf;
 	struct reg_slot *snap;
 	size_t nsnap;
 	struct reg_event *evs;
-	/* helper thread */
-	int evfd;
-	pthread_t thr;
-	int thr_started;
-	uint32_t thr_stop;
+	/* the descriptor */
+	int epfd, bellfd, inofd, waiter;
+	uint64_t bell;
+	struct {
+		uint64_t uid;
+		int fd;
+	} hosts[REG_SLOTS];        /* pidfds of virtual device hosts */
 };
 
 const char *midi_watch_kind_name(int kind)
@@ -253,18 +252,85 @@ static int apply_event(midi_watcher *w, const struct reg_event *ev)
 	}
 }
 
+/* Follow the hosts of application-hosted endpoints of the last snapshot
+ * with pidfds in the epoll set (and drop those of endpoints gone). */
+static void follow_hosts(midi_watcher *w)
+{
+	for (unsigned k = 0; k < REG_SLOTS; k++) {
+		if (!w->hosts[k].uid)
+			continue;
+		int keep = 0;
+		for (size_t j = 0; j < w->nsnap && !keep; j++)
+			keep = w->snap[j].uid == w->hosts[k].uid;
+		if (keep)
+			continue;
+		if (w->hosts[k].fd >= 0) {
+			epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->hosts[k].fd, NULL);
+			close(w->hosts[k].fd);
+		}
+		w->hosts[k].uid = 0;
+	}
+	for (size_t j = 0; j < w->nsnap; j++) {
+		const struct reg_slot *s = &w->snap[j];
+		if (!slot_app_hosted(s))
+			continue;
+		int have = 0, free_k = -1;
+		for (unsigned k = 0; k < REG_SLOTS && !have; k++) {
+			have = w->hosts[k].uid == s->uid;
+			if (!w->hosts[k].uid && free_k < 0)
+				free_k = (int)k;
+		}
+		if (have || free_k < 0)
+			continue;
+		pid_t pid = (pid_t)s->tpriv[0];
+		uint64_t key = s->tpriv[1];
+		int fd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+		if (fd >= 0 && (!proc_key_alive(key) || (key & 0xffffffffu) != (uint64_t)pid)) {
+			close(fd);
+			fd = -1;
+		}
+		w->hosts[free_k].uid = s->uid;
+		w->hosts[free_k].fd = fd;
+		struct epoll_event ev = {.events = EPOLLIN};
+		if (fd >= 0)
+			epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev);
+		else
+			bell_self(w->bellfd); /* gone already: reap it */
+	}
+}
+
+/* Watch the configuration file's directory (or, while it does not exist,
+ * its parent). */
+static void watch_conf_dir(midi_watcher *w)
+{
+	char path[PATH_MAX];
+	if (w->inofd < 0 || conf_path(path, sizeof path) < 0)
+		return;
+	const uint32_t mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE |
+			      IN_DELETE | IN_ATTRIB | IN_DELETE_SELF;
+	for (int up = 0; up < 2; up++) {
+		char *slash = strrchr(path, '/');
+		if (!slash)
+			return;
+		*slash = '\0';
+		if (inotify_add_watch(w->inofd, path[0] ? path : "/", mask) >= 0)
+			return;
+	}
+}
+
 /* Look at the registry; queue what happened. 0 or -1 (out of memory). */
 static int look(midi_watcher *w)
 {
-	uint64_t now = broker_now_ns();
-	if (now - w->last_conf >= CONF_EVERY_NS) {
-		w->last_conf = now;
-		rt_refresh(w->rt, NULL); /* a broken file is reported by the tools that read it */
+	if (w->inofd >= 0) {
+		char buf[4096];
+		int changed = 0;
+		while (read(w->inofd, buf, sizeof buf) > 0)
+			changed = 1;
+		if (changed)
+			watch_conf_dir(w);
 	}
-	if (now - w->last_reap >= REAP_EVERY_NS) {
-		w->last_reap = now;
-		app_hosts_reap(w->rt);
-	}
+	rt_refresh(w->rt, NULL); /* a broken file is reported by the tools that read it */
+	app_hosts_reap(w->rt);
 	if (reg_event_seq(w->rt) == w->next_seq)
 		return 0;
 	size_t nev = 0;
@@ -281,41 +347,33 @@ static int look(midi_watcher *w)
 			r = apply_event(w, &w->evs[k]);
 	}
 	__atomic_store_n(&w->next_seq, seq, __ATOMIC_RELEASE);
+	if (w->epfd >= 0)
+		follow_hosts(w);
 	return r;
 }
 
-/* ---- helper thread ---- */
-
-static void wake(midi_watcher *w)
+static int make_fd(midi_watcher *w, midi_error *e)
 {
-	uint64_t one = 1;
-	(void)!write(w->evfd, &one, sizeof one);
-}
-
-static void *watch_thread(void *arg)
-{
-	midi_watcher *w = arg;
-	uint64_t told = UINT64_MAX, next_host = 0, next_conf = 0;
-	while (!__atomic_load_n(&w->thr_stop, __ATOMIC_ACQUIRE)) {
-		uint64_t seq = reg_event_seq(w->rt);
-		if (seq != told && seq != __atomic_load_n(&w->next_seq, __ATOMIC_ACQUIRE)) {
-			told = seq;
-			wake(w);
-		}
-		uint64_t now = broker_now_ns();
-		if (now >= next_host) {
-			next_host = now + SLICE_NS;
-			if (app_hosts_any_gone(w->rt))
-				wake(w);
-		}
-		if (now >= next_conf) {
-			next_conf = now + CONF_EVERY_NS;
-			if (rt_conf_changed(w->rt))
-				wake(w);
-		}
-		reg_wait(w->rt, seq, SLICE_NS);
+	int fd = bell_create(w->rt, &w->bell, e);
+	if (fd < 0)
+		return fd;
+	w->bellfd = fd;
+	w->epfd = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev = {.events = EPOLLIN};
+	if (w->epfd < 0 || epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->bellfd, &ev) < 0)
+		return midi_error_sys(e, errno, "epoll");
+	w->waiter = reg_waiter_add(w->rt, w->bell);
+	if (w->waiter < 0)
+		return midi_error_set(e, MIDI_ERR_RUNTIME,
+				      "too many watchers of %s (%u): no room for another",
+				      w->rt->path, REG_WAITERS);
+	w->inofd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (w->inofd >= 0) {
+		watch_conf_dir(w);
+		epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->inofd, &ev);
 	}
-	return NULL;
+	follow_hosts(w);
+	return 0;
 }
 
 /* ---- API ---- */
@@ -328,7 +386,7 @@ midi_watcher *midi_watch_open(unsigned flags, midi_error *e)
 		return NULL;
 	}
 	w->flags = flags;
-	w->evfd = -1;
+	w->epfd = w->bellfd = w->inofd = w->waiter = -1;
 	w->snap = malloc(REG_SLOTS * sizeof *w->snap);
 	w->evs = malloc(REG_EVENTS * sizeof *w->evs);
 	if (!w->snap || !w->evs) {
@@ -339,7 +397,6 @@ midi_watcher *midi_watch_open(unsigned flags, midi_error *e)
 	if (!w->rt || rt_refresh(w->rt, e) < 0)
 		goto fail;
 	app_hosts_reap(w->rt);
-	w->last_reap = w->last_conf = broker_now_ns();
 	uint64_t seq;
 	if (reg_read(w->rt, w->snap, &w->nsnap, &seq, 0, NULL, NULL, NULL, e) < 0)
 		goto fail;
@@ -356,18 +413,9 @@ midi_watcher *midi_watch_open(unsigned flags, midi_error *e)
 		midi_error_set(e, MIDI_ERR_RUNTIME, "out of memory");
 		goto fail;
 	}
-	w->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (w->evfd < 0) {
-		midi_error_sys(e, errno, "eventfd");
+	if (make_fd(w, e) < 0)
 		goto fail;
-	}
-	wake(w); /* the enumeration is waiting */
-	int r = pthread_create(&w->thr, NULL, watch_thread, w);
-	if (r) {
-		midi_error_sys(e, r, "cannot start the watcher thread");
-		goto fail;
-	}
-	w->thr_started = 1;
+	bell_self(w->bellfd); /* the enumeration is waiting */
 	return w;
 fail:
 	midi_watch_close(w);
@@ -380,7 +428,7 @@ int midi_watch_fd(midi_watcher *w, midi_error *e)
 		midi_error_set(e, MIDI_ERR_INPUT, "no watcher");
 		return -1;
 	}
-	return w->evfd;
+	return w->epfd;
 }
 
 void midi_watch_stop(midi_watcher *w)
@@ -388,23 +436,23 @@ void midi_watch_stop(midi_watcher *w)
 	if (!w)
 		return;
 	__atomic_store_n(&w->stop, 1, __ATOMIC_SEQ_CST);
-	if (w->evfd >= 0)
-		wake(w);
+	if (w->bellfd >= 0)
+		bell_self(w->bellfd);
 }
 
 static void drain(midi_watcher *w)
 {
-	uint64_t v;
-	(void)!read(w->evfd, &v, sizeof v);
+	bell_drain(w->bellfd);
 }
 
 /* Keep the descriptor readable exactly while something may be waiting. */
 static void settle_fd(midi_watcher *w)
 {
 	drain(w);
+	reg_waiter_arm(w->rt, w->waiter);
 	if (w->qn || (__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE) && !w->stopped_sent) ||
 	    reg_event_seq(w->rt) != w->next_seq)
-		wake(w);
+		bell_self(w->bellfd);
 }
 
 int midi_watch_next(midi_watcher *w, midi_watch_event *ev, int timeout_ms, midi_error *e)
@@ -438,12 +486,11 @@ int midi_watch_next(midi_watcher *w, midi_watch_event *ev, int timeout_ms, midi_
 			return 0;
 		}
 		uint64_t left = end - now;
-		if (left > (uint64_t)SLICE_NS)
-			left = SLICE_NS;
-		struct pollfd p = {.fd = w->evfd, .events = POLLIN};
-		int ms = (int)((left + 999999) / 1000000);
-		if (poll(&p, 1, ms) > 0)
-			drain(w);
+		settle_fd(w);
+		struct pollfd p = {.fd = w->epfd, .events = POLLIN};
+		int ms = end == UINT64_MAX ? -1
+			 : left > 60000000000ull ? 60000 : (int)((left + 999999) / 1000000);
+		poll(&p, 1, ms);
 	}
 }
 
@@ -451,13 +498,19 @@ void midi_watch_close(midi_watcher *w)
 {
 	if (!w)
 		return;
-	if (w->thr_started) {
-		__atomic_store_n(&w->thr_stop, 1, __ATOMIC_SEQ_CST);
-		syscall(SYS_futex, &w->rt->reg->ev_futex, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
-		pthread_join(w->thr, NULL);
+	for (unsigned k = 0; k < REG_SLOTS; k++)
+		if (w->hosts[k].uid && w->hosts[k].fd >= 0)
+			close(w->hosts[k].fd);
+	if (w->rt && w->waiter >= 0)
+		reg_waiter_remove(w->rt, w->waiter);
+	if (w->inofd >= 0)
+		close(w->inofd);
+	if (w->epfd >= 0)
+		close(w->epfd);
+	if (w->bellfd >= 0) {
+		close(w->bellfd);
+		bell_unlink(w->rt, w->bell);
 	}
-	if (w->evfd >= 0)
-		close(w->evfd);
 	rt_put(w->rt);
 	free(w->known);
 	free(w->q);

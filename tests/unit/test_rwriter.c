@@ -1,0 +1,224 @@
+/* test_rwriter.c: the one ring writer (broker/rwriter.c). Threads of one
+ * process sharing one writer, and threads each with their own, never
+ * interleave batches and lose nothing; back-pressure: a host that takes
+ * one packet per millisecond (a slow device) slows its senders down and
+ * loses nothing of a burst several times its input ring; a host that takes
+ * nothing makes the send fail with MIDI_ERR_TIMEOUT, naming the endpoint,
+ * rather than overrun. Each test uses a fresh MIDI_RUNTIME_DIR. */
+#include "testutil.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "broker/broker.h"
+#include "midi/endpoint.h"
+#include "midi/virt.h"
+
+static char rtdir[256];
+
+static int fresh_runtime(void **state)
+{
+	(void)state;
+	test_fresh_runtime(rtdir, sizeof rtdir, "rwriter", "none.conf");
+	return 0;
+}
+
+enum { THREADS = 4, BATCHES = 3000, BATCH = 5 };
+
+struct shared {
+	struct ring_writer *w;   /* shared writer, or NULL: own writer */
+	struct rt *rt;
+	struct seg *seg;
+	uint32_t id;
+};
+
+static void *writer_thread(void *arg)
+{
+	struct shared *sh = arg;
+	struct ring_writer own, *w = sh->w;
+	midi_error e;
+	if (!w) {
+		if (rw_init(&own, sh->rt, sh->seg, 0, &e) < 0)
+			return (void *)1;
+		w = &own;
+	}
+	for (uint32_t b = 0; b < BATCHES; b++) {
+		if (rw_room(w, BATCH, &e) < 0 || rw_begin(w, &e) < 0)
+			return (void *)1;
+		for (uint32_t k = 0; k < BATCH; k++) {
+			midi_ump u = midi_ump_make(0x40900000 | sh->id, b << 8 | k, 0, 0);
+			rw_put(w, &u, 0, 0);
+			if (k == 1)
+				sched_yield(); /* invite another thread in: the lock must keep it out */
+		}
+		rw_end(w);
+	}
+	if (w == &own)
+		rw_fini(&own);
+	return NULL;
+}
+
+static void run_threads(int shared)
+{
+	midi_error e;
+	midi_conn *rx = midi_open("diag:loopback-b", 0, &e);
+	assert_non_null(rx);
+	struct rt *rt = rt_get(&e);
+	assert_non_null(rt);
+	size_t n;
+	struct reg_slot *v = malloc(REG_SLOTS * sizeof *v);
+	assert_int_equal(reg_snapshot(rt, v, &n, &e), 0);
+	struct seg seg;
+	int corrupt, found = 0;
+	for (size_t k = 0; k < n; k++)
+		if (strcmp(v[k].info.id, "diag:loopback-b") == 0) {
+			assert_int_equal(seg_map(rt, v[k].seg, v[k].uid, &seg, &corrupt, &e), 0);
+			found = 1;
+		}
+	free(v);
+	assert_true(found);
+	struct ring_writer w;
+	assert_int_equal(rw_init(&w, rt, &seg, 0, &e), 0);
+	pthread_t t[THREADS];
+	struct shared sh[THREADS];
+	for (uint32_t k = 0; k < THREADS; k++) {
+		sh[k] = (struct shared){shared ? &w : NULL, rt, &seg, k};
+		assert_int_equal(pthread_create(&t[k], NULL, writer_thread, &sh[k]), 0);
+	}
+	uint32_t next_batch[THREADS] = {0};
+	size_t got = 0, total = (size_t)THREADS * BATCHES * BATCH;
+	midi_packet r[256];
+	int in_batch = -1;
+	uint32_t expect_k = 0;
+	while (got < total) {
+		int m = midi_recv(rx, r, 256, 5000, &e);
+		assert_true(m > 0);
+		for (int j = 0; j < m; j++, got++) {
+			uint32_t id = r[j].ump.w[0] & 0xff, b = r[j].ump.w[1] >> 8,
+				 k = r[j].ump.w[1] & 0xff;
+			assert_true(id < THREADS);
+			if (in_batch < 0) {
+				assert_int_equal(k, 0);
+				assert_int_equal(b, next_batch[id]);
+				in_batch = (int)id;
+				expect_k = 1;
+				continue;
+			}
+			/* The rest of a batch follows it, never another's packet. */
+			assert_int_equal(id, (uint32_t)in_batch);
+			assert_int_equal(k, expect_k);
+			if (++expect_k == BATCH) {
+				next_batch[id]++;
+				in_batch = -1;
+			}
+		}
+	}
+	for (int k = 0; k < THREADS; k++) {
+		void *res;
+		pthread_join(t[k], &res);
+		assert_null(res);
+		assert_int_equal(next_batch[k], BATCHES);
+	}
+	assert_int_equal(midi_conn_lost(rx), 0);
+	rw_fini(&w);
+	seg_unmap(&seg);
+	rt_put(rt);
+	midi_close(rx);
+}
+
+static void test_threads_share_one_writer(void **state)
+{
+	(void)state;
+	run_threads(1);
+}
+
+static void test_threads_own_writers(void **state)
+{
+	(void)state;
+	run_threads(0);
+}
+
+static void test_back_pressure_from_slow_host(void **state)
+{
+	(void)state;
+	enum { N = 3000 };
+	setenv("MIDI_RING_SLOTS", "256", 1); /* a small input ring: N is 12 of it */
+	midi_error e;
+	midi_virt *v = midi_virt_create("slow", NULL, &e);
+	unsetenv("MIDI_RING_SLOTS");
+	assert_non_null(v);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		midi_conn *c = midi_open("virt:slow", MIDI_OPEN_SEND_ONLY, &e);
+		if (!c)
+			_exit(1);
+		for (uint32_t k = 0; k < N; k += 100) {
+			midi_packet p[100];
+			for (uint32_t j = 0; j < 100; j++)
+				p[j] = (midi_packet){0, midi_ump_make(0x40903c00, k + j,
+								      0, 0)};
+			if (midi_send(c, p, 100, &e) < 0)
+				_exit(2);
+		}
+		_exit(midi_flush(c, 20000, &e) < 0 ? 3 : 0);
+	}
+	/* The host: one packet per millisecond at most (a 31.25 kbit/s cable). */
+	uint32_t next = 0;
+	while (next < N) {
+		midi_packet r[1];
+		int m = midi_virt_recv(v, r, 1, 10000, &e);
+		if (m != 1)
+			fail_msg("host: packet %u: midi_virt_recv %d: %s", next, m, m < 0 ? e.msg : "");
+		assert_int_equal(r[0].ump.w[1], next);
+		next++;
+		struct timespec ts = {0, 1000000};
+		nanosleep(&ts, NULL);
+	}
+	test_wait_ok(pid, "sender");
+	midi_virt_close(v);
+}
+
+static void test_stuck_host_times_out(void **state)
+{
+	(void)state;
+	setenv("MIDI_RING_SLOTS", "256", 1);
+	midi_error e;
+	midi_virt *v = midi_virt_create("stuck", NULL, &e);
+	unsetenv("MIDI_RING_SLOTS");
+	assert_non_null(v);
+	midi_conn *c = midi_open("virt:stuck", MIDI_OPEN_SEND_ONLY, &e);
+	assert_non_null(c);
+	midi_packet p[64];
+	for (int k = 0; k < 64; k++)
+		p[k] = (midi_packet){0, midi_ump_make(0x40903c40, (uint32_t)k, 0, 0)};
+	int r = 0;
+	for (int k = 0; k < 10 && r == 0; k++)
+		r = midi_send(c, p, 64, &e);
+	assert_int_equal(r, -MIDI_ERR_TIMEOUT);
+	assert_non_null(strstr(e.msg, "not taking messages"));
+	/* What was accepted is all there, nothing overwritten. */
+	midi_packet got[64];
+	uint64_t n = 0;
+	int m;
+	while ((m = midi_virt_recv(v, got, 64, 0, &e)) > 0)
+		n += (uint64_t)m;
+	assert_true(n >= 192 && n <= 256);
+	assert_int_equal(n % 64, 0);
+	midi_close(c);
+	midi_virt_close(v);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_threads_share_one_writer, fresh_runtime),
+		cmocka_unit_test_setup(test_threads_own_writers, fresh_runtime),
+		cmocka_unit_test_setup(test_back_pressure_from_slow_host, fresh_runtime),
+		cmocka_unit_test_setup(test_stuck_host_times_out, fresh_runtime),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -195,12 +195,30 @@ struct conf_ep {
 	char description[256];
 	int has_name, has_description;
 };
+/* A section [TYPE ARG] that belongs to a transport (conf_section). */
+struct conf_kv {
+	char key[32];
+	char val[256];
+	int line;
+};
+struct conf_sec {
+	char type[16];
+	char arg[64];
+	int line;
+	struct conf_kv *kv;
+	size_t nkv;
+};
 struct conf {
-	char (*loops)[41];
-	size_t nloops;
+	struct conf_sec *secs;
+	size_t nsecs;
 	struct conf_ep *eps;
 	size_t neps;
 };
+/* The sections of type `type`, in file order: for (k = 0; (s = conf_next(c, type, &k));) */
+const struct conf_sec *conf_next(const struct conf *c, const char *type, size_t *k);
+/* For transports' conf_check: an error at `line` of `path`. */
+int conf_error(midi_error *e, const char *path, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 int conf_path(char *buf, size_t n);
 /* Parse a file; ENOENT gives an empty configuration. */
 int conf_parse_file(const char *path, struct conf *c, midi_error *e);
@@ -214,9 +232,6 @@ void conf_props_for(const struct conf *c, struct reg_slot *s);
 /* Parsed configuration as currently on disk (cached per process). */
 int conf_current(struct conf *c, midi_error *e);
 int loop_name_valid(const char *name);
-/* Add loop:NAME-a/-b (registry lock held; loop.c). */
-int loop_add_locked(struct rt *rt, const char *name, int persistent, const struct conf *conf,
-		    midi_error *e);
 
 /* ---- endpoint segments (segment.c) ---- */
 

@@ -1,10 +1,13 @@
 /* config.c: the configuration file ($MIDI_CONFIG, else
  * $XDG_CONFIG_HOME/midi/midi.conf, else $HOME/.config/midi/midi.conf), an
  * INI-style file:
- *   [loop NAME]          persistent pair loop:NAME-a / loop:NAME-b
  *   [endpoint ID]        properties of the endpoint with that id:
  *   name = TEXT          user-set display name (wins over everything)
  *   description = TEXT
+ *   [TYPE ARG]           a section owned by the transport whose conf_section
+ *   key = value          is TYPE (e.g. [loop NAME]: a persistent loopback
+ *                        pair); it checks the section (conf_check) and
+ *                        applies it (conf_apply_locked)
  * '#' starts a comment anywhere on a line. Errors name the file and line.
  * The registry header stores the stamp (mtime, size, inode) of the file last
  * applied; rt_refresh re-reads and applies it under the registry lock when
@@ -14,8 +17,10 @@
 #include "broker/broker.h"
 #include "midi/discovery.h"
 #include "midi/watch.h"
+#include "transport/transport.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,9 +47,41 @@ int conf_path(char *buf, size_t n)
 
 void conf_free(struct conf *c)
 {
-	free(c->loops);
+	for (size_t k = 0; k < c->nsecs; k++)
+		free(c->secs[k].kv);
+	free(c->secs);
 	free(c->eps);
 	memset(c, 0, sizeof *c);
+}
+
+const struct conf_sec *conf_next(const struct conf *c, const char *type, size_t *k)
+{
+	for (; *k < c->nsecs; (*k)++)
+		if (strcmp(c->secs[*k].type, type) == 0)
+			return &c->secs[(*k)++];
+	return NULL;
+}
+
+int conf_error(midi_error *e, const char *path, int line, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	midi_error_set(e, MIDI_ERR_INPUT, "%s line %d: %s", path, line, msg);
+	if (e)
+		e->line = line;
+	return -MIDI_ERR_INPUT;
+}
+
+static const struct midi_transport *section_owner(const char *type)
+{
+	for (size_t k = 0; transport_all[k]; k++)
+		if (transport_all[k]->conf_section &&
+		    strcmp(transport_all[k]->conf_section, type) == 0)
+			return transport_all[k];
+	return NULL;
 }
 
 static char *trim(char *s)
@@ -93,20 +130,20 @@ static int parse_line(const char *path, int ln, char *s, struct conf *c, int *se
 		if (*arg)
 			*arg++ = '\0';
 		arg = trim(arg);
-		if (strcmp(body, "loop") == 0) {
-			if (!loop_name_valid(arg))
-				return conf_err(e, path, ln,
-						"invalid loopback name \"%.60s\" (use 1 to 40 letters, "
-						"digits, '.', '_' or '-')%s", arg, "");
-			for (size_t k = 0; k < c->nloops; k++)
-				if (strcmp(c->loops[k], arg) == 0)
-					return conf_err(e, path, ln, "loop %s declared twice%s", arg,
-							"");
-			void *n = realloc(c->loops, (c->nloops + 1) * sizeof *c->loops);
+		if (section_owner(body)) {
+			if (strlen(body) >= sizeof c->secs[0].type ||
+			    strlen(arg) >= sizeof c->secs[0].arg)
+				return conf_err(e, path, ln, "section argument \"%.60s\" is too long%s",
+						arg, "");
+			void *n = realloc(c->secs, (c->nsecs + 1) * sizeof *c->secs);
 			if (!n)
 				return midi_error_set(e, MIDI_ERR_RUNTIME, "out of memory");
-			c->loops = n;
-			snprintf(c->loops[c->nloops++], sizeof c->loops[0], "%s", arg);
+			c->secs = n;
+			struct conf_sec *sec = &c->secs[c->nsecs++];
+			memset(sec, 0, sizeof *sec);
+			snprintf(sec->type, sizeof sec->type, "%s", body);
+			snprintf(sec->arg, sizeof sec->arg, "%s", arg);
+			sec->line = ln;
 			*section = 1;
 		} else if (strcmp(body, "endpoint") == 0) {
 			if (!*arg || !strchr(arg, ':') || strlen(arg) >= MIDI_ID_MAX ||
@@ -123,9 +160,15 @@ static int parse_line(const char *path, int ln, char *s, struct conf *c, int *se
 			snprintf(ep->id, sizeof ep->id, "%s", arg);
 			*section = 2;
 		} else {
-			return conf_err(e, path, ln,
-					"unknown section \"[%.40s]\" (expected [loop NAME] or "
-					"[endpoint ID])%s", body, "");
+			char known[200] = "[endpoint ID]";
+			for (size_t k = 0; transport_all[k]; k++)
+				if (transport_all[k]->conf_section) {
+					size_t len = strlen(known);
+					snprintf(known + len, sizeof known - len, " or [%s ...]",
+						 transport_all[k]->conf_section);
+				}
+			return conf_err(e, path, ln, "unknown section \"[%.40s]\" (expected %s)", body,
+					known);
 		}
 		return 0;
 	}
@@ -137,9 +180,20 @@ static int parse_line(const char *path, int ln, char *s, struct conf *c, int *se
 	char *key = trim(s), *val = trim(eq + 1);
 	if (*section == 0)
 		return conf_err(e, path, ln, "key \"%.40s\" outside a section%s", key, "");
-	if (*section == 1)
-		return conf_err(e, path, ln, "unknown key \"%.40s\" ([loop] sections take no keys)%s",
-				key, "");
+	if (*section == 1) {
+		struct conf_sec *sec = &c->secs[c->nsecs - 1];
+		if (strlen(key) >= sizeof sec->kv[0].key || strlen(val) >= sizeof sec->kv[0].val)
+			return conf_err(e, path, ln, "key or value too long: \"%.40s\"%s", key, "");
+		void *n = realloc(sec->kv, (sec->nkv + 1) * sizeof *sec->kv);
+		if (!n)
+			return midi_error_set(e, MIDI_ERR_RUNTIME, "out of memory");
+		sec->kv = n;
+		struct conf_kv *kv = &sec->kv[sec->nkv++];
+		snprintf(kv->key, sizeof kv->key, "%s", key);
+		snprintf(kv->val, sizeof kv->val, "%s", val);
+		kv->line = ln;
+		return 0;
+	}
 	struct conf_ep *ep = &c->eps[c->neps - 1];
 	if (strcmp(key, "name") == 0) {
 		if (!*val || strlen(val) >= sizeof ep->name)
@@ -182,6 +236,12 @@ int conf_parse_text(const char *path, const char *text, size_t len, struct conf 
 		s = nl ? nl + 1 : NULL;
 	}
 	free(buf);
+	/* Each transport checks its sections (names, keys, duplicates). */
+	for (size_t k = 0; r == 0 && k < c->nsecs; k++) {
+		const struct midi_transport *tp = section_owner(c->secs[k].type);
+		if (tp->conf_check)
+			r = tp->conf_check(c, &c->secs[k], path, e);
+	}
 	if (r)
 		conf_free(c);
 	return r;
@@ -284,56 +344,18 @@ void conf_props_for(const struct conf *c, struct reg_slot *s)
 	set_props(c, s);
 }
 
-static int loop_declared(const struct conf *c, const char *id)
-{
-	for (size_t k = 0; k < c->nloops; k++) {
-		char a[MIDI_ID_MAX], b[MIDI_ID_MAX];
-		snprintf(a, sizeof a, "loop:%s-a", c->loops[k]);
-		snprintf(b, sizeof b, "loop:%s-b", c->loops[k]);
-		if (strcmp(a, id) == 0 || strcmp(b, id) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 int conf_apply_locked(struct rt *rt, const struct conf *c, midi_error *e)
 {
 	struct reg_hdr *h = rt->reg;
 	int r = 0;
-	/* Persistent loops no longer declared go away. */
-	for (unsigned k = 0; k < REG_SLOTS; k++) {
-		struct shm_slot *s = &h->slots[k];
-		if (s->state == 1 && (s->info.flags & MIDI_EPF_PERSISTENT) &&
-		    !loop_declared(c, s->info.id))
-			reg_remove_locked(rt, (int)k, "was removed from the configuration file");
-	}
-	for (size_t k = 0; k < c->nloops; k++) {
-		char id[MIDI_ID_MAX];
-		snprintf(id, sizeof id, "loop:%s-a", c->loops[k]);
-		int ia = reg_find_locked(rt, id);
-		id[strlen(id) - 1] = 'b';
-		int ib = reg_find_locked(rt, id);
-		if (ia < 0 && ib < 0) {
-			int rr = loop_add_locked(rt, c->loops[k], 1, c, e);
-			if (rr < 0 && r == 0)
-				r = rr;
+	/* Each transport applies its own sections first (endpoints they
+	 * declare come or go), then user names apply to every endpoint. */
+	for (size_t k = 0; transport_all[k]; k++) {
+		if (!transport_all[k]->conf_apply_locked)
 			continue;
-		}
-		int idx[2] = {ia, ib};
-		for (int j = 0; j < 2; j++) {
-			struct reg_slot v;
-			if (idx[j] < 0)
-				continue;
-			reg_get_locked(rt, idx[j], &v);
-			if (v.info.flags & MIDI_EPF_PERSISTENT)
-				continue;
-			reg_write_begin(rt);
-			v.info.flags |= MIDI_EPF_PERSISTENT;
-			v.info.generation++;
-			reg_put_locked(rt, idx[j], &v);
-			reg_event_locked(rt, REG_EV_UPDATED, MIDI_PROP_PERSISTENT, &v);
-			reg_write_end(rt);
-		}
+		int rr = transport_all[k]->conf_apply_locked(rt, c, e);
+		if (rr < 0 && r == 0)
+			r = rr;
 	}
 	for (unsigned k = 0; k < REG_SLOTS; k++) {
 		if (h->slots[k].state != 1)

@@ -1,6 +1,7 @@
-/* loop.c: the loopback transport: pairs loop:NAME-a / loop:NAME-b made by
- * users (midi_loop_create, broker/loop.c) or declared in the configuration
- * file. Sent to one side is received on the other. */
+/* loop.c: the loopback transport's table: pairs loop:NAME-a / loop:NAME-b
+ * made by users or declared as [loop NAME] in the configuration file
+ * (loop_pairs.c). Sent to one side is received on the other: a send goes
+ * straight into the peer's `out` ring, no host. */
 #include "transport/transport.h"
 
 #include <stdio.h>
@@ -16,4 +17,7 @@ static int loop_route(const struct reg_slot *ep, char *peer_id, size_t n, midi_e
 const struct midi_transport transport_loop = {
 	.name = "loop",
 	.route_send = loop_route,
+	.conf_section = "loop",
+	.conf_check = loop_conf_check,
+	.conf_apply_locked = loop_conf_apply_locked,
 };

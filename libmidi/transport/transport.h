@@ -42,6 +42,15 @@ struct midi_transport {
 	/* The endpoint answers UMP discovery: a discovery agent runs when it
 	 * appears (never for loopbacks: it would inject stream messages). */
 	int discoverable;
+	/* Configuration: sections [conf_section ARG] of midi.conf belong to
+	 * this transport. conf_check validates one when the file is parsed
+	 * (errors with conf_error, naming the line); conf_apply_locked applies
+	 * every section of the transport (registry lock held) whenever the
+	 * file changed. May be NULL. */
+	const char *conf_section;
+	int (*conf_check)(const struct conf *c, const struct conf_sec *sec, const char *path,
+			  midi_error *e);
+	int (*conf_apply_locked)(struct rt *rt, const struct conf *c, midi_error *e);
 };
 
 /* The transport named name ("diag"), or NULL. */
@@ -57,6 +66,11 @@ extern const struct midi_transport transport_virt;
  * (tag 0 = every client, else only the connection with that id). */
 int host_emit(struct host *h, const midi_packet *p, const uint32_t *tags, size_t n);
 const struct reg_slot *host_slot(const struct host *h);
+
+/* loop_pairs.c */
+int loop_conf_check(const struct conf *c, const struct conf_sec *sec, const char *path,
+		    midi_error *e);
+int loop_conf_apply_locked(struct rt *rt, const struct conf *c, midi_error *e);
 
 /* Shared by loop and diag: fill a slot for a loopback-style endpoint. */
 void transport_fill_slot(struct reg_slot *s, const char *transport, const char *id,

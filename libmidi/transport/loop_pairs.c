@@ -1,13 +1,17 @@
-/* loop.c: loopback pairs made by users (midi_loop_create, midi_loop_remove,
- * midi_loop_list). A pair NAME is two endpoints, loop:NAME-a and
- * loop:NAME-b, each the other's peer. Persistent pairs come from the
- * configuration file (config.c) and cannot be removed here. */
+/* loop_pairs.c: the loop transport's pairs: made by users
+ * (midi_loop_create, midi_loop_remove, midi_loop_list) or declared as
+ * [loop NAME] sections of the configuration file, which this transport
+ * owns (loop_conf_check, loop_conf_apply_locked). A pair NAME is two
+ * endpoints, loop:NAME-a and loop:NAME-b, each the other's peer.
+ * Persistent pairs cannot be removed here. */
 #include "broker/broker.h"
 #include "transport/transport.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "midi/watch.h"
 
 int loop_name_valid(const char *name)
 {
@@ -29,7 +33,7 @@ static int bad_name(const char *name, midi_error *e)
 }
 
 /* Add the pair (registry lock held). */
-int loop_add_locked(struct rt *rt, const char *name, int persistent, const struct conf *conf,
+static int loop_add_locked(struct rt *rt, const char *name, int persistent, const struct conf *conf,
 		    midi_error *e)
 {
 	char id[2][MIDI_ID_MAX], tname[2][MIDI_NAME_MAX];
@@ -163,4 +167,82 @@ int midi_loop_list(char ***names, int **persistent, size_t *n, midi_error *e)
 	else
 		free(ps);
 	return 0;
+}
+
+/* ---- the [loop NAME] sections of the configuration file ---- */
+
+int loop_conf_check(const struct conf *c, const struct conf_sec *sec, const char *path,
+		    midi_error *e)
+{
+	if (!loop_name_valid(sec->arg))
+		return conf_error(e, path, sec->line,
+				  "invalid loopback name \"%.60s\" (use 1 to 40 letters, digits, '.', "
+				  "'_' or '-')", sec->arg);
+	if (sec->nkv)
+		return conf_error(e, path, sec->kv[0].line,
+				  "unknown key \"%.40s\" ([loop] sections take no keys)",
+				  sec->kv[0].key);
+	for (const struct conf_sec *o = c->secs; o < sec; o++)
+		if (strcmp(o->type, "loop") == 0 && strcmp(o->arg, sec->arg) == 0)
+			return conf_error(e, path, sec->line, "loop %s declared twice", sec->arg);
+	return 0;
+}
+
+static int loop_declared(const struct conf *c, const char *id)
+{
+	size_t k = 0;
+	const struct conf_sec *sec;
+	while ((sec = conf_next(c, "loop", &k))) {
+		char a[MIDI_ID_MAX], b[MIDI_ID_MAX];
+		snprintf(a, sizeof a, "loop:%.40s-a", sec->arg);
+		snprintf(b, sizeof b, "loop:%.40s-b", sec->arg);
+		if (strcmp(a, id) == 0 || strcmp(b, id) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int loop_conf_apply_locked(struct rt *rt, const struct conf *c, midi_error *e)
+{
+	struct reg_hdr *h = rt->reg;
+	int r = 0;
+	/* Persistent loops no longer declared go away. */
+	for (unsigned k = 0; k < REG_SLOTS; k++) {
+		struct shm_slot *s = &h->slots[k];
+		if (s->state == 1 && strncmp(s->info.transport, "loop", sizeof s->info.transport) == 0 &&
+		    (s->info.flags & MIDI_EPF_PERSISTENT) && !loop_declared(c, s->info.id))
+			reg_remove_locked(rt, (int)k, "was removed from the configuration file");
+	}
+	size_t k = 0;
+	const struct conf_sec *sec;
+	while ((sec = conf_next(c, "loop", &k))) {
+		char id[MIDI_ID_MAX];
+		snprintf(id, sizeof id, "loop:%.40s-a", sec->arg);
+		int ia = reg_find_locked(rt, id);
+		id[strlen(id) - 1] = 'b';
+		int ib = reg_find_locked(rt, id);
+		if (ia < 0 && ib < 0) {
+			int rr = loop_add_locked(rt, sec->arg, 1, c, e);
+			if (rr < 0 && r == 0)
+				r = rr;
+			continue;
+		}
+		/* A transient pair of that name becomes persistent. */
+		int idx[2] = {ia, ib};
+		for (int j = 0; j < 2; j++) {
+			struct reg_slot v;
+			if (idx[j] < 0)
+				continue;
+			reg_get_locked(rt, idx[j], &v);
+			if (v.info.flags & MIDI_EPF_PERSISTENT)
+				continue;
+			reg_write_begin(rt);
+			v.info.flags |= MIDI_EPF_PERSISTENT;
+			v.info.generation++;
+			reg_put_locked(rt, idx[j], &v);
+			reg_event_locked(rt, REG_EV_UPDATED, MIDI_PROP_PERSISTENT, &v);
+			reg_write_end(rt);
+		}
+	}
+	return r;
 }

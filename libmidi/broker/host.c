@@ -1,26 +1,28 @@
-/* host.c: the serving side of hosted endpoints (diag:ping now; virtual
- * devices, USB and the scheduler later). The host of an endpoint is whoever
- * holds flock on ep-UID.host.lock. A client that finds the lock free takes
- * it and double-forks a detached host that inherits the locked descriptor,
- * so exactly one host exists and the kernel frees the lock when it dies.
- * The host drains the `in` ring from the cursor kept in the segment (a new
- * host resumes where a killed one stopped; it stores the cursor after
- * handling a batch, so a host killed mid-batch makes its successor handle
- * that batch again: at least once), hands packets to the transport's
- * host_input, calls host_tick when idle, and exits when no live client has
- * been connected for HOST_IDLE_NS or the endpoint is removed. */
+/* host.c: the serving side of hosted endpoints (diag:ping now; USB
+ * later). The host of an endpoint is whoever holds flock on
+ * ep-UID.host.lock. A client that finds the lock free takes it and starts
+ * the helper program (spawn.c: fork+exec of midi-helper, detached) as
+ * `midi-host host UID 3`, passing the locked descriptor: the helper shares
+ * that open file and its lock, so exactly one host exists and the kernel
+ * frees the lock when it dies; the next client action then starts another.
+ * The helper calls host_main, which finds the endpoint in the registry by
+ * its segment uid (nothing is copied over from the client), drains the
+ * `in` ring from the cursor kept in the segment (a new host resumes where
+ * a killed one stopped; it stores the cursor after handling a batch, so a
+ * host killed mid-batch makes its successor handle that batch again: at
+ * least once), hands packets to the transport's host_input, calls
+ * host_tick when idle, and exits when no live client has been connected
+ * for HOST_IDLE_NS or the endpoint is removed. */
 #include "broker/broker.h"
 #include "transport/transport.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define HOST_IDLE_NS 2000000000ull
@@ -116,22 +118,41 @@ static void host_loop(struct host *h)
 	}
 }
 
-/* The detached host (broker_spawn); never returns. */
-static void host_main(void *arg, int lockfd)
+/* Find the hosted endpoint whose segment is uid; 0 if it is there. */
+static int find_slot(struct rt *rt, uint64_t uid, struct reg_slot *out)
+{
+	struct reg_slot *v = malloc(REG_SLOTS * sizeof *v);
+	size_t n = 0;
+	int found = -1;
+	if (v && reg_snapshot(rt, v, &n, NULL) == 0)
+		for (size_t k = 0; k < n; k++)
+			if (v[k].uid == uid && v[k].hosted && !slot_app_hosted(&v[k])) {
+				*out = v[k];
+				found = 0;
+				break;
+			}
+	free(v);
+	return found;
+}
+
+/* The host (in the helper program, started by host_ensure). */
+_Noreturn void host_main(uint64_t uid, int lockfd)
 {
 	(void)lockfd; /* held until exit */
-	const struct reg_slot *slot = arg;
 	struct host h;
 	memset(&h, 0, sizeof h);
-	h.slot = *slot;
-	h.tp = transport_find(slot->info.transport);
 	h.rt = rt_get(NULL);
+	if (!h.rt)
+		_exit(1);
+	if (find_slot(h.rt, uid, &h.slot) < 0)
+		_exit(0); /* removed or re-made meanwhile: nothing to serve */
+	h.tp = transport_find(h.slot.info.transport);
 	int corrupt;
-	if (!h.tp || !h.rt || seg_map(h.rt, slot->seg, slot->uid, &h.seg, &corrupt, NULL) < 0 ||
+	if (!h.tp || seg_map(h.rt, h.slot.seg, h.slot.uid, &h.seg, &corrupt, NULL) < 0 ||
 	    !h.seg.has_in)
 		_exit(1);
 	char name[SEG_NAME_MAX + 16];
-	seg_file_name(name, sizeof name, slot->uid, ".out.lock");
+	seg_file_name(name, sizeof name, h.slot.uid, ".out.lock");
 	h.outlockfd = rt_open(h.rt, name, O_RDWR | O_CREAT, NULL);
 	if (h.outlockfd < 0)
 		_exit(1);
@@ -154,12 +175,15 @@ int host_ensure(struct rt *rt, const struct reg_slot *slot, int *hostfd, midi_er
 		flock(*hostfd, LOCK_UN);
 		return fresh;
 	}
-	struct reg_slot copy = *slot;
-	int r = broker_spawn("midi-host", *hostfd, host_main, &copy);
+	char uid[24], what[MIDI_ID_MAX + 16];
+	snprintf(uid, sizeof uid, "%016" PRIx64, slot->uid);
+	snprintf(what, sizeof what, "a host for %s", slot->info.id);
+	const char *args[] = {uid, NULL};
+	int r = broker_spawn(rt, "host", args, *hostfd, what, e);
 	if (r < 0) {
 		flock(*hostfd, LOCK_UN);
 		close(fresh);
-		return midi_error_sys(e, -r, "cannot start a host for %s", slot->info.id);
+		return r;
 	}
 	/* Do not unlock: the host shares this open file and its lock. */
 	close(*hostfd);

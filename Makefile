@@ -1,4 +1,5 @@
-# Makefile: builds libmidi.a, the six programs, tests, fuzzers and benchmarks.
+# Makefile: builds libmidi.a, the six programs, the helper program the
+# library starts (libexec/midi-helper), tests, fuzzers and benchmarks.
 # Sources are found by wildcard: adding a file under libmidi/ or cmd/ needs no
 # edit here. Targets: all check bench install clean (PREFIX, DESTDIR).
 
@@ -9,7 +10,9 @@ CC        ?= cc
 CLANG     ?= clang
 CFLAGS    ?= -O2 -g
 WARN      := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
-CPPFLAGS  += -Ilibmidi/include -Ilibmidi -D_GNU_SOURCE -DMIDI_VERSION=\"$(VERSION)\"
+LIBEXECDIR = $(PREFIX)/libexec
+CPPFLAGS  += -Ilibmidi/include -Ilibmidi -D_GNU_SOURCE -DMIDI_VERSION=\"$(VERSION)\" \
+	     -DMIDI_LIBEXECDIR=\"$(LIBEXECDIR)\"
 LDLIBS    += -lpthread -lm
 CURSES    := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncurses)
 USBLIBS   := $(shell pkg-config --libs libusb-1.0 2>/dev/null)
@@ -21,6 +24,9 @@ LIB_SRC   := $(sort $(shell find libmidi -name '*.c'))
 CMD_MAIN  := $(sort $(wildcard cmd/midi-*.c))
 CMD_COMMON:= $(sort $(filter-out $(CMD_MAIN),$(wildcard cmd/*.c)))
 PROGS     := $(patsubst cmd/%.c,bin/%,$(CMD_MAIN))
+# The helper program the library runs for hosts, discovery and the
+# scheduler (libmidi/broker/spawn.c): libexec/ beside bin/, as installed.
+HELPER_SRC:= cmd/helper/midi-helper.c
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
@@ -46,13 +52,15 @@ PROGSA    := $(patsubst cmd/%.c,$(BA)/bin/%,$(CMD_MAIN))
 LIBX_OBJ  := $(patsubst %.c,$(BX)/%.o,$(LIB_SRC))
 CMDCX_OBJ := $(patsubst %.c,$(BX)/%.o,$(CMD_COMMON))
 PROGSX    := $(BX)/bin/midi-list $(BX)/bin/midi-loop
+HELPER    := libexec/midi-helper
+HELPERA   := $(BA)/libexec/midi-helper
 
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-.PHONY: all check unit bats fuzz fuzz-long bench install clean asan demo lint
+.PHONY: all check unit bats fuzz fuzz-long bench install clean asan demo lint FORCE
 # Keep every object: no "rm" after the test summary, faster rebuilds.
 .SECONDARY:
-all: $(B)/libmidi.a $(PROGS) $(B)/midi.pc
+all: $(B)/libmidi.a $(PROGS) $(HELPER) $(B)/midi.pc
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -81,6 +89,22 @@ $(BF)/libmidi.a: $(LIBF_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+# spawn.c has the installed helper's path compiled in: rebuilt when PREFIX
+# changes (the stamp is rewritten only when its content differs).
+$(B)/libexecdir.stamp $(BA)/libexecdir.stamp $(BF)/libexecdir.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(LIBEXECDIR)' | cmp -s - $@ || echo '$(LIBEXECDIR)' > $@
+$(B)/libmidi/broker/spawn.o: $(B)/libexecdir.stamp
+$(BA)/libmidi/broker/spawn.o: $(BA)/libexecdir.stamp
+$(BF)/libmidi/broker/spawn.o: $(BF)/libexecdir.stamp
+
+$(HELPER): $(patsubst %.c,$(B)/%.o,$(HELPER_SRC)) $(B)/libmidi.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(B)/libmidi.a $(USBLIBS) $(LDLIBS)
+$(HELPERA): $(patsubst %.c,$(BA)/%.o,$(HELPER_SRC)) $(BA)/libmidi.a
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -o $@ $< $(BA)/libmidi.a $(USBLIBS) $(LDLIBS)
+
 own_obj = $(patsubst %.c,$(1)/%.o,$(wildcard cmd/$(2)/*.c))
 .SECONDEXPANSION:
 bin/%: $(B)/cmd/%.o $$(call own_obj,$(B),%) $(CMDC_OBJ) $(B)/libmidi.a
@@ -94,10 +118,11 @@ $(BX)/bin/%: $(BX)/cmd/%.o $$(call own_obj,$(BX),%) $(CMDCX_OBJ) $(BX)/libmidi.a
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $< $(call own_obj,$(BX),$*) $(CMDCX_OBJ) $(BX)/libmidi.a $(USBLIBS) $(CURSES) $(LDLIBS)
 
-$(B)/tests/%: tests/unit/%.c tests/unit/testutil.h $(B)/libmidi.a
+# A test binary comes with the helper its broker tests start (MIDI_HELPER).
+$(B)/tests/%: tests/unit/%.c tests/unit/testutil.h $(B)/libmidi.a | $(HELPER)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -Itests/unit -o $@ $< $(B)/libmidi.a -lcmocka $(USBLIBS) $(LDLIBS)
-$(BA)/tests/%: tests/unit/%.c tests/unit/testutil.h $(BA)/libmidi.a
+$(BA)/tests/%: tests/unit/%.c tests/unit/testutil.h $(BA)/libmidi.a | $(HELPERA)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) -O1 -g $(SAN) $(CPPFLAGS) -Itests/unit -o $@ $< $(BA)/libmidi.a -lcmocka $(USBLIBS) $(LDLIBS)
 $(BF)/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(BF)/libmidi.a
@@ -107,17 +132,18 @@ $(B)/bench/%: bench/%.c bench/bench.h $(B)/libmidi.a
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) -O2 -g $(CPPFLAGS) -Ibench -o $@ $< $(B)/libmidi.a $(USBLIBS) $(LDLIBS)
 
-$(B)/midi.pc: libmidi/midi.pc.in Makefile
+$(B)/midi.pc: libmidi/midi.pc.in Makefile $(B)/libexecdir.stamp
 	@mkdir -p $(B)
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
 
-asan: $(UNITA_BIN) $(PROGSA)
+asan: $(UNITA_BIN) $(PROGSA) $(HELPERA)
 unit: $(UNIT_BIN)
 fuzz: $(FUZZ_BIN)
 
 # The whole test run: unit tests (plain and ASan+UBSan), bats end to end
 # (plain programs), a short fuzz run of every target. Ends with "N passed, N failed".
-check: all $(UNIT_BIN) $(UNITA_BIN) $(PROGSA) $(PROGSX) $(FUZZ_BIN)
+# Each build's tests run its own helper (tests/run.sh sets MIDI_HELPER).
+check: all $(HELPER) $(HELPERA) $(UNIT_BIN) $(UNITA_BIN) $(PROGSA) $(PROGSX) $(FUZZ_BIN)
 	@tests/run.sh
 
 # A longer fuzz campaign: FUZZ_SECONDS per target (default 600).
@@ -134,18 +160,19 @@ demo: all
 	@tests/demo.sh
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 	  $(DESTDIR)$(PREFIX)/include/midi $(DESTDIR)$(PREFIX)/share/man/man1 \
 	  $(DESTDIR)$(PREFIX)/share/man/man3 $(DESTDIR)$(PREFIX)/share/man/man5 \
-	  $(DESTDIR)$(PREFIX)/share/man/man7 \
+	  $(DESTDIR)$(PREFIX)/share/man/man7 $(DESTDIR)$(PREFIX)/share/man/man8 \
 	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
 	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
 	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(HELPER) $(DESTDIR)$(LIBEXECDIR)/
 	install -m 644 $(B)/libmidi.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 $(B)/midi.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 	install -m 644 libmidi/include/midi/*.h $(DESTDIR)$(PREFIX)/include/midi/
-	for s in 1 3 5 7; do for f in man/*.$$s; do [ -e "$$f" ] && install -m 644 $$f $(DESTDIR)$(PREFIX)/share/man/man$$s/; done; done; true
+	for s in 1 3 5 7 8; do for f in man/*.$$s; do [ -e "$$f" ] && install -m 644 $$f $(DESTDIR)$(PREFIX)/share/man/man$$s/; done; done; true
 	install -m 644 completions/midi.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/midi
 	for p in $(notdir $(PROGS)); do ln -sf midi $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$p; done
 	for f in completions/_*; do [ -e "$$f" ] && install -m 644 $$f $(DESTDIR)$(PREFIX)/share/zsh/site-functions/; done; true
@@ -155,6 +182,6 @@ lint:
 	mandoc -Tlint -Wwarning man/* 
 
 clean:
-	rm -rf $(B) $(BA) $(BF) $(BX) bin
+	rm -rf $(B) $(BA) $(BF) $(BX) bin libexec
 
 -include $(shell find $(B) $(BA) $(BX) -name '*.d' 2>/dev/null)

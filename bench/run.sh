@@ -6,9 +6,17 @@
 # Each binary prints one JSON object (see bench/bench.h); a binary that
 # fails or prints nothing is reported as {"bench":"NAME","error":"..."}.
 # Progress goes to stderr. B=dir selects another build directory.
+# The benchmarks start the broker's helper program, MIDI_HELPER: the one
+# of that build (binaries in build/bench/ cannot find it by themselves).
 set -u
 cd "$(dirname "$0")/.."
 dir=${B:-build}/bench
+if [ "${B:-build}" = build ]; then
+	MIDI_HELPER=$PWD/libexec/midi-helper
+else
+	MIDI_HELPER=$PWD/$B/libexec/midi-helper
+fi
+export MIDI_HELPER
 first=1
 printf '{"benchmarks":['
 for b in "$dir"/bench_* bench/bench_*.sh; do

@@ -4,7 +4,9 @@
 # library tests under valgrind), every bats
 # file against bin/, and a short libFuzzer run of every fuzz target. Each
 # suite speaks TAP; this script counts "ok"/"not ok" lines and ends with one
-# summary line: "N passed, N failed".
+# summary line: "N passed, N failed". MIDI_HELPER names the helper program
+# of the build under test: libexec/midi-helper for the plain unit tests,
+# valgrind and bats, build-asan/libexec/midi-helper for the ASan tests.
 set -u
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -21,14 +23,14 @@ count_tap() { # $1 = label, stdin = TAP
 	done
 }
 
-run_unit() { # $1 = dir with test binaries, $2 = label
+run_unit() { # $1 = dir with test binaries, $2 = label, $3 = helper program
 	local t name
 	for t in "$1"/tests/test_*; do
 		[ -x "$t" ] || continue
 		name="$2/$(basename "$t")"
 		echo "== $name"
 		local out="$log/$(echo "$name" | tr / _).tap"
-		MIDI_RUNTIME_DIR=$(mktemp -d "$log/rt.XXXXXX") CMOCKA_MESSAGE_OUTPUT=TAP \
+		MIDI_RUNTIME_DIR=$(mktemp -d "$log/rt.XXXXXX") MIDI_HELPER="$3" CMOCKA_MESSAGE_OUTPUT=TAP \
 			ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 			timeout 600 "$t" >"$out" 2>"$out.err"
 		local rc=$?
@@ -41,8 +43,10 @@ run_unit() { # $1 = dir with test binaries, $2 = label
 	done
 }
 
-run_unit build plain
-run_unit build-asan asan
+plain_helper=$top/libexec/midi-helper
+asan_helper=$top/build-asan/libexec/midi-helper
+run_unit build plain "$plain_helper"
+run_unit build-asan asan "$asan_helper"
 
 # valgrind over the library tests that do not fork broker processes (the
 # broker tests run under ASan instead): every error or leak fails.
@@ -51,7 +55,8 @@ if command -v valgrind >/dev/null; then
 		n=$(basename "$t")
 		case "$n" in test_broker*|test_ring*|test_chaos*|test_runtime*|test_watch*|test_virt*|test_reconnect*) continue;; esac
 		echo "== valgrind $n"
-		if MIDI_RUNTIME_DIR=$(mktemp -d "$log/rt.XXXXXX") timeout 900 valgrind -q --error-exitcode=99 \
+		if MIDI_RUNTIME_DIR=$(mktemp -d "$log/rt.XXXXXX") MIDI_HELPER="$plain_helper" \
+			timeout 900 valgrind -q --error-exitcode=99 \
 			--leak-check=full --errors-for-leak-kinds=definite,indirect "$t" >"$log/vg-$n.out" 2>"$log/vg-$n.err"; then
 			pass=$((pass + 1))
 		else
@@ -63,7 +68,8 @@ fi
 if command -v bats >/dev/null && ls tests/bats/*.bats >/dev/null 2>&1; then
 	for f in tests/bats/*.bats; do
 		echo "== bats $(basename "$f")"
-		PATH="$top/bin:$PATH" MIDI_TOP="$top" timeout 900 bats --tap "$f" >"$log/bats.tap" 2>&1
+		PATH="$top/bin:$PATH" MIDI_TOP="$top" MIDI_HELPER="$plain_helper" \
+			timeout 900 bats --tap "$f" >"$log/bats.tap" 2>&1
 		grep -E '^(not ok|#)' "$log/bats.tap" | head -40
 		count_tap "bats/$(basename "$f")" <"$log/bats.tap"
 	done

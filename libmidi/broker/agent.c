@@ -1,8 +1,10 @@
 /* agent.c: the discovery agent. When an endpoint that answers UMP
  * discovery appears (transport `discoverable`: virt now, USB later), a
- * short-lived detached process is started the same way host.c starts
- * hosts (double fork, inheriting a held lock): ep-UID.disc.lock makes sure
- * one agent runs per endpoint. The agent connects as an uncounted client,
+ * short-lived helper process is started the same way host.c starts hosts
+ * (spawn.c: fork+exec of midi-helper as `midi-discovery discovery ID
+ * INCARNATION 3`, inheriting a held lock): ep-UID.disc.lock makes sure one
+ * agent runs per endpoint. The agent finds the endpoint in the registry
+ * by id and incarnation, connects as an uncounted client,
  * runs the asking state machine of discovery.h (Endpoint Discovery,
  * Function Block Discovery, Stream Configuration: the device keeps its
  * protocol, JR timestamps are turned off since the broker does not
@@ -19,13 +21,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 int discovery_timeout_ms(void)
@@ -92,11 +92,23 @@ static int run_discovery(const struct reg_slot *slot)
 	return 0;
 }
 
-/* The detached agent (broker_spawn). */
-static void agent_main(void *arg, int lockfd)
+/* The agent (in the helper program, started by agent_spawn_discovery). */
+_Noreturn void agent_main(const char *id, uint64_t incarnation, int lockfd)
 {
 	(void)lockfd; /* held until exit */
-	_exit(run_discovery(arg));
+	struct rt *rt = rt_get(NULL);
+	struct reg_slot *v = malloc(REG_SLOTS * sizeof *v);
+	size_t n = 0;
+	if (!rt || !v || reg_snapshot(rt, v, &n, NULL) < 0)
+		_exit(1);
+	rt_put(rt);
+	for (size_t k = 0; k < n; k++)
+		if (strcmp(v[k].info.id, id) == 0 && v[k].incarnation == incarnation) {
+			struct reg_slot slot = v[k];
+			free(v);
+			_exit(run_discovery(&slot));
+		}
+	_exit(0); /* gone, or another endpoint by now: its own agent asks it */
 }
 
 int agent_spawn_discovery(struct rt *rt, const struct reg_slot *slot, midi_error *e)
@@ -113,12 +125,15 @@ int agent_spawn_discovery(struct rt *rt, const struct reg_slot *slot, midi_error
 		close(fd);
 		return 0; /* an agent runs already */
 	}
-	struct reg_slot copy = *slot;
-	int r = broker_spawn("midi-discovery", fd, agent_main, &copy);
+	char inc[24], what[MIDI_ID_MAX + 24];
+	snprintf(inc, sizeof inc, "%016" PRIx64, slot->incarnation);
+	snprintf(what, sizeof what, "the discovery of %s", slot->info.id);
+	const char *args[] = {slot->info.id, inc, NULL};
+	int r = broker_spawn(rt, "discovery", args, fd, what, e);
 	if (r < 0) {
 		flock(fd, LOCK_UN);
 		close(fd);
-		return midi_error_sys(e, -r, "cannot start the discovery of %s", slot->info.id);
+		return r;
 	}
 	close(fd); /* the agent holds the lock through its copy */
 	return 0;

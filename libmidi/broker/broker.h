@@ -39,11 +39,28 @@ unsigned long rt_fork_gen(void);
  * closing descriptors). */
 void rt_forget(void);
 
-/* spawn.c: double-fork a detached helper that runs fn(arg, fd) with fd its
- * own descriptor of lockfd (whose lock the caller has taken: the helper
- * keeps it), every other descriptor closed, a new session, stdio on
- * /dev/null, process name `name`. 0 or -errno. */
-int broker_spawn(const char *name, int lockfd, void (*fn)(void *arg, int lockfd), void *arg);
+/* spawn.c: start the helper program, detached (double fork + exec), as
+ * `midi-ROLE ROLE ARGS... 3` with descriptor 3 sharing lockfd (whose lock
+ * the caller has taken: the helper keeps it), stdio on /dev/null, no other
+ * descriptor, a new session, default signal handling, the caller's
+ * environment with MIDI_RUNTIME_DIR = rt->path. args: NULL-terminated (at
+ * most 8). 0, or an error "cannot start WHAT: ..." (the helper program not
+ * found, or it could not be run). */
+int broker_spawn(struct rt *rt, const char *role, const char *const *args, int lockfd,
+		 const char *what, midi_error *e);
+/* The helper program's path: $MIDI_HELPER, else ../libexec/midi-helper
+ * beside the running program, else MIDI_LIBEXECDIR/midi-helper. 0, or an
+ * error naming what was tried. */
+int broker_helper_path(char *buf, size_t n, midi_error *e);
+/* In the helper, first: check lockfd is a file of ours and hold its lock
+ * (a no-op for the lock passed by broker_spawn). 0 or -1. */
+int broker_helper_lock(int lockfd);
+/* The helper's entry points (the helper program calls them; they never
+ * return): serve the hosted endpoint whose segment is uid (host.c); run
+ * the discovery of endpoint id if still the given incarnation (agent.c).
+ * The scheduler's is sched_host_main (sched.h). */
+_Noreturn void host_main(uint64_t uid, int lockfd);
+_Noreturn void agent_main(const char *id, uint64_t incarnation, int lockfd);
 /* Open (flags may include O_CREAT) a file in the runtime directory without
  * following symlinks, checking it is a regular file of ours, mode 0600. */
 int rt_open(struct rt *rt, const char *name, int flags, midi_error *e);

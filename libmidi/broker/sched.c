@@ -286,11 +286,11 @@ int sched_ensure(struct rt *rt, int *lockfd, midi_error *e)
 		flock(*lockfd, LOCK_UN);
 		return fresh;
 	}
-	int r = broker_spawn("midi-sched", *lockfd, sched_host_main, NULL);
+	int r = broker_spawn(rt, "sched", NULL, *lockfd, "the scheduler", e);
 	if (r < 0) {
 		flock(*lockfd, LOCK_UN);
 		close(fresh);
-		return midi_error_sys(e, -r, "cannot start the scheduler");
+		return r;
 	}
 	close(*lockfd); /* the scheduler shares this open file and its lock */
 	*lockfd = fresh;

@@ -1,78 +1,311 @@
-/* spawn.c: starting the broker's detached helper processes (the host of a
- * hosted endpoint, the discovery agent, the scheduler). A double fork, so
- * the caller is left with no zombie and the helper with no parent to wait
- * for it; a clean helper: its own session, default signal handling
- * (SIGPIPE ignored), standard streams on /dev/null, no descriptor of the
- * caller but the lock it is to hold. */
+/* spawn.c: starting the broker's helper processes (the host of a hosted
+ * endpoint, the discovery agent, the scheduler). They are not copies of
+ * the client that needed them: the library runs the helper program
+ * midi-helper (cmd/helper/) with fork+exec, so a helper never inherits an
+ * application's threads, memory, handlers or descriptors.
+ *
+ * The helper program: $MIDI_HELPER if set (and only it), else
+ * DIR/../libexec/midi-helper where DIR holds the running program
+ * (/proc/self/exe: an installed $PREFIX/bin program or the checkout's
+ * bin/), else the compiled-in MIDI_LIBEXECDIR/midi-helper. Not found: the
+ * call that needed it fails with a message naming what was tried.
+ *
+ * Its command line (argv[0] is the process name, shown by ps):
+ *   midi-host      host      UID              LOCKFD
+ *   midi-discovery discovery ID   INCARNATION LOCKFD
+ *   midi-sched     sched                      LOCKFD
+ * UID and INCARNATION are 16 hex digits; the helper finds the endpoint in
+ * the registry itself. LOCKFD (always 3) is the caller's locked lock file
+ * (ep-UID.host.lock, ep-UID.disc.lock, sched.lock): the helper shares that
+ * open file description, so it keeps the lock the caller took and the
+ * kernel frees it when the helper dies. The environment is the caller's,
+ * with MIDI_RUNTIME_DIR set to the runtime directory the caller uses.
+ *
+ * A double fork, so the caller is left with no zombie and the helper with
+ * no parent to wait for it: the first child takes a new session and
+ * forks; the grandchild execs. The helper starts with stdin, stdout and
+ * stderr on /dev/null, the lock on descriptor 3 and no other descriptor,
+ * default signal dispositions and an empty signal mask. Everything that
+ * allocates (the path, argv, envp) is done before fork: between fork and
+ * exec of a possibly multithreaded caller only async-signal-safe calls. A
+ * close-on-exec pipe tells the caller whether the exec worked. */
 #include "broker/broker.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Close every descriptor above 2 but lockfd (moved above 2 if needed; the
- * duplicate shares the lock). Returns the lock's descriptor or -1. */
-static int keep_only(int lockfd)
+#ifndef MIDI_LIBEXECDIR
+#define MIDI_LIBEXECDIR "/usr/local/libexec"
+#endif
+
+#define HELPER_NAME "midi-helper"
+#define HELPER_LOCKFD 3
+#define SPAWN_ARGS 8
+#define SPAWN_REPORT_MS 5000
+
+extern char **environ;
+
+static int runnable(const char *path)
 {
-	if (lockfd < 3) {
-		int fd = fcntl(lockfd, F_DUPFD_CLOEXEC, 3);
-		if (fd < 0)
-			return -1;
-		lockfd = fd;
-	}
-	if (lockfd > 3)
-		close_range(3, (unsigned)lockfd - 1, 0);
-	close_range((unsigned)lockfd + 1, ~0u, 0);
-	return lockfd;
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EACCES;
+	if (access(path, X_OK) < 0)
+		return -errno;
+	return 0;
 }
 
-static void detach(const char *name)
+int broker_helper_path(char *buf, size_t n, midi_error *e)
 {
+	const char *env = getenv("MIDI_HELPER");
+	if (env && *env) {
+		int r = runnable(env);
+		if (r < 0)
+			return midi_error_sys(e, -r, "helper program MIDI_HELPER=%s", env);
+		if (snprintf(buf, n, "%s", env) >= (int)n)
+			return midi_error_set(e, MIDI_ERR_RUNTIME, "MIDI_HELPER is too long");
+		return 0;
+	}
+	char exe[PATH_MAX], near[PATH_MAX + 32] = "";
+	ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (k > 0) {
+		exe[k] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(near, sizeof near, "%s/../libexec/" HELPER_NAME, exe);
+			if (runnable(near) == 0 && snprintf(buf, n, "%s", near) < (int)n)
+				return 0;
+		}
+	}
+	const char *built_in = MIDI_LIBEXECDIR "/" HELPER_NAME;
+	if (runnable(built_in) == 0 && snprintf(buf, n, "%s", built_in) < (int)n)
+		return 0;
+	return midi_error_set(e, MIDI_ERR_RUNTIME,
+			      "helper program " HELPER_NAME " not found (tried %s%s%s); "
+			      "set MIDI_HELPER to its path",
+			      near, *near ? " and " : "", built_in);
+}
+
+/* What the pre-exec children report through the pipe when they fail. */
+struct report {
+	int stage; /* 1 fork, 2 /dev/null, 3 exec, 4 descriptors */
+	int err;
+};
+
+static _Noreturn void report(int fd, int stage, int err)
+{
+	struct report r = {stage, err};
+	ssize_t w = write(fd, &r, sizeof r);
+	(void)w;
+	_exit(127);
+}
+
+/* Close every descriptor but a and b (a < b). */
+static void close_all_but(int a, int b, int maxfd)
+{
+	int lo[3] = {0, a + 1, b + 1}, hi[3] = {a - 1, b - 1, -1};
+	for (int k = 0; k < 3; k++) {
+		if (hi[k] >= 0 && hi[k] < lo[k])
+			continue;
+		unsigned last = hi[k] < 0 ? ~0u : (unsigned)hi[k];
+		if (close_range((unsigned)lo[k], last, 0) == 0)
+			continue;
+		int top = hi[k] < 0 ? maxfd : hi[k];
+		for (int fd = lo[k]; fd <= top; fd++)
+			close(fd);
+	}
+}
+
+/* fork without the atfork handlers (async-signal-safe) where glibc has it. */
+static pid_t fork_raw(void)
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+	return _Fork();
+#else
+	return fork();
+#endif
+}
+
+struct plan {
+	const char *path;
+	char *const *argv;
+	char *const *envp;
+	int lockfd, repfd, maxfd;
+	struct sigaction dfl;
+};
+
+/* The first child: only async-signal-safe calls from here on. */
+static _Noreturn void child(const struct plan *p)
+{
+	/* At once, before anything else: a lock of the caller (say a virtual
+	 * device's host lock) must not be held here but for a moment, or a
+	 * dead host's endpoint would look alive. Keep only the lock to pass
+	 * and the report pipe, both above 3. */
+	int lock = fcntl(p->lockfd, F_DUPFD, HELPER_LOCKFD + 1);
+	int rep = fcntl(p->repfd, F_DUPFD_CLOEXEC, HELPER_LOCKFD + 1);
+	if (rep < 0)
+		report(p->repfd, 4, errno);
+	if (lock < 0)
+		report(rep, 4, errno);
+	if (lock < rep)
+		close_all_but(lock, rep, p->maxfd);
+	else
+		close_all_but(rep, lock, p->maxfd);
+	/* Default dispositions (exec keeps ignored signals ignored); signals
+	 * stay blocked, as the parent blocked them before fork, until exec. */
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			sigaction(sig, &p->dfl, NULL);
 	setsid();
+	pid_t pid = fork_raw();
+	if (pid < 0)
+		report(rep, 1, errno);
+	if (pid > 0)
+		_exit(0);
+	/* The grandchild: /dev/null on 0, 1, 2 (all free now), the lock on 3. */
+	int null = open("/dev/null", O_RDWR);
+	if (null != 0 || dup2(0, 1) != 1 || dup2(0, 2) != 2)
+		report(rep, 2, null < 0 ? errno : EBADF);
+	if (dup2(lock, HELPER_LOCKFD) != HELPER_LOCKFD)
+		report(rep, 4, errno);
+	close(lock);
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);
-	signal(SIGPIPE, SIG_IGN);
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null >= 0) {
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
-		if (null > 2)
-			close(null);
-	}
-	prctl(PR_SET_NAME, name, 0, 0, 0);
-	rt_forget(); /* the runtime's descriptors were closed */
+	execve(p->path, p->argv, p->envp);
+	report(rep, 3, errno);
 }
 
-int broker_spawn(const char *name, int lockfd, void (*fn)(void *arg, int lockfd), void *arg)
+/* The caller's environment with MIDI_RUNTIME_DIR=dir (allocated: free the
+ * array and *own). */
+static char **helper_env(const char *dir, char **own)
 {
-	pid_t pid = fork();
-	if (pid == 0) {
-		/* At once, before anything else: a lock of the caller (say a
-		 * virtual device's host lock) must not be held here even for a
-		 * moment, or a dead host's endpoint would look alive. */
-		int fd = keep_only(lockfd);
-		if (fd < 0)
-			_exit(1);
-		pid_t p2 = fork();
-		if (p2 == 0) {
-			detach(name);
-			fn(arg, fd);
-			_exit(0);
-		}
-		_exit(p2 < 0 ? 1 : 0);
+	size_t n = 0;
+	for (char **v = environ; v && *v; v++)
+		n++;
+	char **env = malloc((n + 2) * sizeof *env);
+	size_t len = strlen(dir) + sizeof "MIDI_RUNTIME_DIR=";
+	*own = malloc(len);
+	if (!env || !*own) {
+		free(env);
+		free(*own);
+		return NULL;
 	}
-	if (pid < 0)
-		return -errno;
-	int st = 0;
+	snprintf(*own, len, "MIDI_RUNTIME_DIR=%s", dir);
+	size_t k = 0;
+	for (char **v = environ; v && *v; v++)
+		if (strncmp(*v, "MIDI_RUNTIME_DIR=", 17) != 0)
+			env[k++] = *v;
+	env[k++] = *own;
+	env[k] = NULL;
+	return env;
+}
+
+int broker_spawn(struct rt *rt, const char *role, const char *const *args, int lockfd,
+		 const char *what, midi_error *e)
+{
+	char path[PATH_MAX];
+	midi_error why;
+	int r = broker_helper_path(path, sizeof path, &why);
+	if (r < 0)
+		return midi_error_set(e, MIDI_ERR_RUNTIME, "cannot start %s: %s", what, why.msg);
+	char name[32], fdarg[16];
+	snprintf(name, sizeof name, "midi-%s", role);
+	snprintf(fdarg, sizeof fdarg, "%d", HELPER_LOCKFD);
+	char *argv[SPAWN_ARGS + 4];
+	size_t na = 0;
+	argv[na++] = name;
+	argv[na++] = (char *)role;
+	for (size_t k = 0; args && args[k] && k < SPAWN_ARGS; k++)
+		argv[na++] = (char *)args[k];
+	argv[na++] = fdarg;
+	argv[na] = NULL;
+	char *own;
+	char **envp = helper_env(rt->path, &own);
+	if (!envp)
+		return midi_error_set(e, MIDI_ERR_RUNTIME, "cannot start %s: out of memory", what);
+	struct rlimit rl;
+	int maxfd = 65535;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		maxfd = rl.rlim_cur > (1u << 20) ? (1 << 20) : (int)rl.rlim_cur;
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		r = midi_error_sys(e, errno, "cannot start %s", what);
+		goto out;
+	}
+	struct plan p = {.path = path, .argv = argv, .envp = envp, .lockfd = lockfd,
+			 .repfd = pfd[1], .maxfd = maxfd};
+	p.dfl.sa_handler = SIG_DFL;
+	sigemptyset(&p.dfl.sa_mask);
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pid_t pid = fork();
+	if (pid == 0)
+		child(&p);
+	int err = errno;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	close(pfd[1]);
+	if (pid < 0) {
+		close(pfd[0]);
+		r = midi_error_sys(e, err, "cannot start %s", what);
+		goto out;
+	}
+	int st = 0; /* stays 0 if a SIGCHLD handler of the caller reaped it */
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
+	/* EOF when the exec worked (the pipe is close-on-exec); bounded in
+	 * case another thread forked a copy of the write end meanwhile. */
+	struct report rep = {0, 0};
+	struct pollfd pl = {.fd = pfd[0], .events = POLLIN};
+	int pr;
+	while ((pr = poll(&pl, 1, SPAWN_REPORT_MS)) < 0 && errno == EINTR)
+		;
+	if (pr > 0 && read(pfd[0], &rep, sizeof rep) != (ssize_t)sizeof rep)
+		rep.stage = 0;
+	close(pfd[0]);
+	r = 0;
+	/* Failures are reported through the pipe; the starter's exit status
+	 * says nothing more (under valgrind it is that of its leak check). */
+	if (!rep.stage && WIFSIGNALED(st))
+		r = midi_error_set(e, MIDI_ERR_RUNTIME, "cannot start %s: killed by signal %d",
+				   what, WTERMSIG(st));
+	else if (rep.stage == 3)
+		r = midi_error_sys(e, rep.err, "cannot start %s: cannot run %s", what, path);
+	else if (rep.stage)
+		r = midi_error_sys(e, rep.err, "cannot start %s: %s", what,
+				   rep.stage == 1	? "fork"
+				   : rep.stage == 2 ? "/dev/null"
+						    : "descriptors");
+out:
+	free(envp);
+	free(own);
+	return r;
+}
+
+int broker_helper_lock(int lockfd)
+{
+	struct stat st;
+	if (fstat(lockfd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid())
+		return -1;
+	/* A no-op on the lock the caller passed; a helper run by hand with
+	 * another descriptor of a lock some process holds gives up. */
+	if (flock(lockfd, LOCK_EX | LOCK_NB) < 0)
+		return -1;
+	fcntl(lockfd, F_SETFD, FD_CLOEXEC);
 	return 0;
 }

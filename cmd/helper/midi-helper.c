@@ -1,12 +1,14 @@
 /* midi-helper: the broker's helper program, started by the library
  * (libmidi/broker/spawn.c), never by hand. It is installed in
  * $PREFIX/libexec and runs as
- *   midi-host      host      UID              LOCKFD
+ *   midi-host      host      TRANSPORT KEY    LOCKFD
+ *   midi-agent     agent     TRANSPORT        LOCKFD
  *   midi-discovery discovery ID   INCARNATION LOCKFD
  *   midi-sched     sched                      LOCKFD
  * where LOCKFD is an inherited descriptor of the lock file whose lock the
- * starting client took for it (the helper keeps it until it exits) and
- * UID, INCARNATION are 16 hex digits. It names itself after the role and
+ * starting client took for it (the helper keeps it until it exits), KEY
+ * the host group a host serves (transport.h) and INCARNATION 16 hex
+ * digits. It names itself after the role and
  * calls the library's entry point, which never returns. Exit status 2 for
  * a bad command line, 1 when the lock is not a usable lock file. */
 #include "broker/broker.h"
@@ -21,7 +23,8 @@
 
 static int usage(void)
 {
-	fputs("usage: midi-helper host UID LOCKFD\n"
+	fputs("usage: midi-helper host TRANSPORT KEY LOCKFD\n"
+	      "       midi-helper agent TRANSPORT LOCKFD\n"
 	      "       midi-helper discovery ID INCARNATION LOCKFD\n"
 	      "       midi-helper sched LOCKFD\n"
 	      "midi-helper is started by libmidi (see libmidi(3)), not by hand.\n",
@@ -57,7 +60,11 @@ int main(int argc, char **argv)
 	int fd;
 	uint64_t uid = 0;
 	if (strcmp(role, "host") == 0) {
-		if (argc != 4 || parse_u64(argv[2], 16, &uid) < 0 || parse_fd(argv[3], &fd) < 0)
+		if (argc != 5 || !*argv[2] || !*argv[3] || strlen(argv[3]) >= 64 ||
+		    parse_fd(argv[4], &fd) < 0)
+			return usage();
+	} else if (strcmp(role, "agent") == 0) {
+		if (argc != 4 || !*argv[2] || parse_fd(argv[3], &fd) < 0)
 			return usage();
 	} else if (strcmp(role, "discovery") == 0) {
 		if (argc != 5 || !*argv[2] || strlen(argv[2]) >= MIDI_ID_MAX ||
@@ -75,7 +82,9 @@ int main(int argc, char **argv)
 	if (broker_helper_lock(fd) < 0)
 		return 1;
 	if (strcmp(role, "host") == 0)
-		host_main(uid, fd);
+		host_main(argv[2], argv[3], fd);
+	if (strcmp(role, "agent") == 0)
+		tagent_main(argv[2], fd);
 	if (strcmp(role, "discovery") == 0)
 		agent_main(argv[2], uid, fd);
 	sched_host_main(NULL, fd);

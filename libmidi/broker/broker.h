@@ -59,7 +59,6 @@ int broker_helper_lock(int lockfd);
  * return): serve the hosted endpoint whose segment is uid (host.c); run
  * the discovery of endpoint id if still the given incarnation (agent.c).
  * The scheduler's is sched_host_main (sched.h). */
-_Noreturn void host_main(uint64_t uid, int lockfd);
 _Noreturn void agent_main(const char *id, uint64_t incarnation, int lockfd);
 /* Open (flags may include O_CREAT) a file in the runtime directory without
  * following symlinks, checking it is a regular file of ours, mode 0600. */
@@ -109,6 +108,7 @@ struct reg_slot {
 	uint64_t incarnation;
 	char seg[SEG_NAME_MAX];
 	char peer[MIDI_ID_MAX];
+	char group[32];
 	uint64_t tpriv[8];
 	midi_endpoint_info info;
 };
@@ -116,6 +116,7 @@ struct reg_slot {
 /* A process waiting for registry events through a doorbell (a watcher's
  * descriptor, a reconnecting connection's descriptor). */
 #define REG_WAITERS 128u
+#define REG_AGENTS 16 /* transports with an agent, by index in transport_all */
 struct reg_waiter {
 	uint64_t owner; /* proc key, 0 free */
 	uint64_t bell;
@@ -141,6 +142,7 @@ struct reg_hdr {
 	struct shm_slot slots[REG_SLOTS];
 	struct reg_event events[REG_EVENTS];
 	struct reg_waiter waiters[REG_WAITERS];
+	uint64_t agent_ready[REG_AGENTS]; /* bumped by a transport's agent after enumerating */
 };
 
 /* The format of a registry of another format (its magic and format
@@ -433,11 +435,21 @@ int agent_spawn_discovery(struct rt *rt, const struct reg_slot *slot, midi_error
 /* The timeout in ms. */
 int discovery_timeout_ms(void);
 
-/* ---- hosting (host.c) ---- */
+/* ---- hosting (host.c; the contract is in transport/transport.h) ---- */
 
+/* The group key of a hosted endpoint (its group, else ep-UID) and the name
+ * of the lock its host holds. */
+void host_key_of(const struct reg_slot *slot, char *buf, size_t n);
+void host_lock_name(const struct reg_slot *slot, char *buf, size_t n);
 /* Make sure a host serves the endpoint whose host lock is open on *hostfd:
- * if the lock is free, spawn a detached host holding it. *hostfd may be
- * replaced by a fresh descriptor. */
+ * if the lock is free, start a host holding it. *hostfd may be replaced by
+ * a fresh descriptor. */
 int host_ensure(struct rt *rt, const struct reg_slot *slot, int *hostfd, midi_error *e);
+/* Make sure the agent of every transport that wants one runs. */
+void agents_ensure(struct rt *rt);
+/* Entry points of the helper program (they never return): a host serving
+ * the endpoints of transport whose group key is key; a transport's agent. */
+_Noreturn void host_main(const char *transport, const char *key, int lockfd);
+_Noreturn void tagent_main(const char *transport, int lockfd);
 
 #endif

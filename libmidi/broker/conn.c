@@ -178,8 +178,10 @@ static struct reg_slot *fresh_snapshot(struct rt **rtp, size_t *n, int *status, 
 	if (!rt)
 		return NULL;
 	int r = rt_refresh(rt, e);
-	if (r == 0)
+	if (r == 0) {
 		app_hosts_reap(rt);
+		agents_ensure(rt);
+	}
 	struct reg_slot *v = r < 0 ? NULL : snapshot_alloc(rt, n, e);
 	if (!v) {
 		rt_put(rt);
@@ -322,8 +324,8 @@ static int attached(struct midi_conn *c, uint64_t pos, midi_error *e)
 static int open_lock(struct midi_conn *c, midi_error *e)
 {
 	if (c->slot.hosted && !slot_app_hosted(&c->slot)) {
-		char name[SEG_NAME_MAX + 16];
-		seg_file_name(name, sizeof name, c->own.uid, ".host.lock");
+		char name[96];
+		host_lock_name(&c->slot, name, sizeof name);
 		if (c->hostfd >= 0)
 			close(c->hostfd);
 		c->hostfd = rt_open(c->rt, name, O_RDWR | O_CREAT, e);
@@ -443,6 +445,7 @@ midi_conn *midi_open(const char *spec, unsigned flags, midi_error *e)
 	if (rt_refresh(c->rt, e) < 0)
 		goto fail;
 	app_hosts_reap(c->rt);
+	agents_ensure(c->rt);
 	if (resolve_and_map(c, spec, 0, e) < 0)
 		goto fail;
 	snprintf(c->id, sizeof c->id, "%s", c->slot.info.id);

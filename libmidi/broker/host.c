@@ -1,49 +1,314 @@
-/* host.c: the serving side of hosted endpoints (diag:ping now; virtual
- * devices, USB and the scheduler later). The host of an endpoint is whoever
- * holds flock on ep-UID.host.lock. A client that finds the lock free takes
- * it and double-forks a detached host that inherits the locked descriptor,
- * so exactly one host exists and the kernel frees the lock when it dies.
- * The host drains the `in` ring from the cursor kept in the segment (a new
- * host resumes where a killed one stopped; it stores the cursor after
- * handling a batch, so a host killed mid-batch makes its successor handle
- * that batch again: at least once), hands packets to the transport's
- * host_input, calls host_tick when idle, and exits when no live client has
- * been connected for HOST_IDLE_NS or the endpoint is removed. */
+/* host.c: the host loop of the transport contract (transport.h): hosts,
+ * which serve a group of hosted endpoints, and agents, which enumerate a
+ * transport's devices and follow hotplug. Both are helper processes
+ * (midi-helper, spawn.c) holding a lock for their life, so exactly one
+ * runs per group or transport and the kernel frees the lock when it dies.
+ *
+ * Hosts. A client that finds its endpoint's group lock (host_lock_name)
+ * free takes it and starts `midi-helper host TRANSPORT KEY`, handing the
+ * locked descriptor over. The host finds its endpoints in the registry
+ * (every hosted endpoint of the transport whose group key is KEY), maps
+ * them, and loops: drain each `in` ring from the cursor kept in its
+ * segment (a new host resumes where a killed one stopped; the cursor is
+ * stored after the transport took a batch, so a host killed mid-batch
+ * makes its successor offer that batch again: at least once), offer the
+ * packets to host_input, which may take fewer (the rest stay queued and
+ * the cursor marks them as not taken, which is what slows senders down:
+ * rwriter.c), then spin briefly (another CPU may be about to send: ping
+ * round trips of a few microseconds) and sleep in epoll_wait on one
+ * doorbell that clients ring when they publish into any of its `in` rings
+ * and the registry rings on every change (endpoints joining or leaving),
+ * next to the transport's descriptors and timers. It exits when none of
+ * its endpoints has had a live client for HOST_IDLE_NS, or all are gone.
+ *
+ * Agents. Any program that lists or opens endpoints makes sure the agent
+ * of every transport that has one runs (agents_ensure: a non-blocking
+ * flock of agent-NAME.lock), waiting up to AGENT_WAIT_NS for a new
+ * agent's first enumeration. An agent exits after AGENT_IDLE_NS without a
+ * watcher of the registry and without clients on its transport's
+ * endpoints; the next program that looks starts it again, and it
+ * enumerates again (devices unplugged meanwhile go away then). */
 #include "broker/broker.h"
 #include "transport/transport.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/file.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define HOST_IDLE_NS 2000000000ull
-#define HOST_CHECK_CLIENTS_NS 200000000ull
+#define HOST_CHECK_NS 500000000ull
+#define AGENT_IDLE_NS 5000000000ull
+#define AGENT_WAIT_NS 1000000000ull
 #define HOST_BATCH 256
+#define HOST_FDS 32
+#define HOST_TIMERS 32
+
+struct host_ep {
+	struct reg_slot slot;
+	struct seg seg;
+	struct ring_writer ow;
+	struct ring_cursor cur;
+	midi_packet pend[HOST_BATCH]; /* read from `in`, not taken yet */
+	uint32_t ptag[HOST_BATCH];
+	size_t off, npend;
+	int blocked;                  /* the transport took fewer: wait */
+	int seen;                     /* in the latest registry scan */
+	void *priv;
+};
+
+struct hfd {
+	int fd;
+	host_fd_cb cb;
+	void *arg;
+};
+
+struct htimer {
+	uint64_t due;
+	host_timer_cb cb;
+	void *arg;
+};
 
 struct host {
 	struct rt *rt;
-	struct reg_slot slot;
 	const struct midi_transport *tp;
-	struct seg seg;
-	struct ring_writer ow; /* the `out` ring */
-	struct ring_cursor cur;
+	int agent;
+	char key[64];
+	struct host_ep *eps[REG_SLOTS];
+	size_t neps;
+	void *priv;
+	int epfd, bellfd, waiter;
+	uint64_t bell;
+	struct hfd fds[HOST_FDS];
+	struct htimer timers[HOST_TIMERS];
+	uint64_t seen_seq;
+	int fired;                    /* a descriptor or timer fired: offer again */
+	uint64_t last_use, last_check;
 };
 
-const struct reg_slot *host_slot(const struct host *h)
+/* ---- services for transports ---- */
+
+void host_set_priv(struct host *h, void *priv)
 {
-	return &h->slot;
+	h->priv = priv;
 }
 
-int host_emit(struct host *h, const midi_packet *p, const uint32_t *tags, size_t n)
+void *host_priv(const struct host *h)
 {
-	return rw_write(&h->ow, p, tags, 0, n, 0, NULL);
+	return h->priv;
+}
+
+struct rt *host_rt(const struct host *h)
+{
+	return h->rt;
+}
+
+int host_fd_add(struct host *h, int fd, uint32_t events, host_fd_cb cb, void *arg)
+{
+	for (int k = 0; k < HOST_FDS; k++) {
+		if (h->fds[k].cb)
+			continue;
+		struct epoll_event ev = {.events = events, .data.u32 = (uint32_t)k + 1};
+		if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+			return -1;
+		h->fds[k] = (struct hfd){fd, cb, arg};
+		return 0;
+	}
+	errno = EMFILE;
+	return -1;
+}
+
+void host_fd_del(struct host *h, int fd)
+{
+	for (int k = 0; k < HOST_FDS; k++)
+		if (h->fds[k].cb && h->fds[k].fd == fd) {
+			epoll_ctl(h->epfd, EPOLL_CTL_DEL, fd, NULL);
+			memset(&h->fds[k], 0, sizeof h->fds[k]);
+		}
+}
+
+int host_timer_add(struct host *h, uint64_t due_ns, host_timer_cb cb, void *arg)
+{
+	for (int k = 0; k < HOST_TIMERS; k++)
+		if (!h->timers[k].cb) {
+			h->timers[k] = (struct htimer){due_ns, cb, arg};
+			return k;
+		}
+	return -1;
+}
+
+void host_timer_del(struct host *h, int id)
+{
+	if (id >= 0 && id < HOST_TIMERS)
+		memset(&h->timers[id], 0, sizeof h->timers[id]);
+}
+
+void host_ready(struct host *h, struct host_ep *ep)
+{
+	(void)h;
+	ep->blocked = 0;
+}
+
+const struct reg_slot *host_ep_slot(const struct host_ep *ep)
+{
+	return &ep->slot;
+}
+
+void host_ep_set_priv(struct host_ep *ep, void *priv)
+{
+	ep->priv = priv;
+}
+
+void *host_ep_priv(const struct host_ep *ep)
+{
+	return ep->priv;
+}
+
+size_t host_eps(struct host *h, struct host_ep **out, size_t max)
+{
+	size_t n = h->neps < max ? h->neps : max;
+	memcpy(out, h->eps, n * sizeof *out);
+	return n;
+}
+
+int host_emit(struct host *h, struct host_ep *ep, const midi_packet *p, const uint32_t *tags,
+	      size_t n)
+{
+	(void)h;
+	return rw_write(&ep->ow, p, tags, 0, n, 0, NULL);
+}
+
+/* ---- group keys and locks ---- */
+
+void host_key_of(const struct reg_slot *slot, char *buf, size_t n)
+{
+	if (slot->group[0])
+		snprintf(buf, n, "%s", slot->group);
+	else
+		snprintf(buf, n, "ep-%016" PRIx64, slot->uid);
+}
+
+void host_lock_name(const struct reg_slot *slot, char *buf, size_t n)
+{
+	if (slot->group[0])
+		snprintf(buf, n, "group-%s.host.lock", slot->group);
+	else
+		seg_file_name(buf, n, slot->uid, ".host.lock");
+}
+
+/* ---- the endpoints of a host ---- */
+
+static void ep_detach(struct host *h, size_t k)
+{
+	struct host_ep *ep = h->eps[k];
+	if (h->tp->host_detach)
+		h->tp->host_detach(h, ep);
+	if (ep->seg.base) {
+		uint64_t mine = h->bell;
+		__atomic_compare_exchange_n(&ep->seg.hdr->host_bell, &mine, 0, 0, __ATOMIC_ACQ_REL,
+					    __ATOMIC_RELAXED);
+	}
+	rw_fini(&ep->ow);
+	seg_unmap(&ep->seg);
+	free(ep);
+	h->eps[k] = h->eps[--h->neps];
+}
+
+static void ep_attach(struct host *h, const struct reg_slot *slot)
+{
+	struct host_ep *ep = calloc(1, sizeof *ep);
+	int corrupt;
+	if (!ep)
+		return;
+	ep->slot = *slot;
+	if (seg_map(h->rt, slot->seg, slot->uid, &ep->seg, &corrupt, NULL) < 0 ||
+	    !ep->seg.has_in || seg_closed(&ep->seg, NULL, 0) ||
+	    rw_init(&ep->ow, h->rt, &ep->seg, 0, NULL) < 0) {
+		seg_unmap(&ep->seg);
+		free(ep);
+		return;
+	}
+	struct seg_hdr *hdr = ep->seg.hdr;
+	ep->cur.pos = __atomic_load_n(&hdr->host_cursor, __ATOMIC_ACQUIRE);
+	/* untrusted: a cursor ahead of the head or a lap behind is garbage */
+	uint64_t head = ring_head(&ep->seg.in);
+	if ((int64_t)(head - ep->cur.pos) < 0 || head - ep->cur.pos > ep->seg.in.mask + 1)
+		ep->cur.pos = head;
+	__atomic_store_n(&hdr->host_pid, (uint32_t)getpid(), __ATOMIC_RELAXED);
+	__atomic_store_n(&hdr->host_key, proc_key_self(), __ATOMIC_RELAXED);
+	__atomic_store_n(&hdr->host_bell, h->bell, __ATOMIC_RELEASE);
+	/* A predecessor killed while asleep leaves its count behind. */
+	if (__atomic_exchange_n(&hdr->host_sleeping, 0, __ATOMIC_ACQ_REL))
+		ring_sleeper_release(&ep->seg.in);
+	h->eps[h->neps++] = ep;
+	if (h->tp->host_attach && h->tp->host_attach(h, ep) < 0)
+		ep_detach(h, h->neps - 1);
+}
+
+/* Attach the group's endpoints that appeared, detach those gone. */
+static void scan(struct host *h)
+{
+	static struct reg_slot v[REG_SLOTS];
+	size_t n = 0;
+	uint64_t seq;
+	if (reg_read(h->rt, v, &n, &seq, 0, NULL, NULL, NULL, NULL) < 0)
+		return;
+	h->seen_seq = seq;
+	for (size_t k = 0; k < h->neps; k++)
+		h->eps[k]->seen = 0;
+	for (size_t j = 0; j < n; j++) {
+		char key[64];
+		host_key_of(&v[j], key, sizeof key);
+		if (!v[j].hosted || strcmp(key, h->key) != 0 ||
+		    strcmp(v[j].info.transport, h->tp->name) != 0)
+			continue;
+		int have = 0;
+		for (size_t k = 0; k < h->neps && !have; k++)
+			if (h->eps[k]->slot.uid == v[j].uid) {
+				h->eps[k]->seen = have = 1;
+				h->eps[k]->slot = v[j];
+			}
+		if (!have && h->neps < REG_SLOTS) {
+			ep_attach(h, &v[j]);
+			if (h->neps && h->eps[h->neps - 1]->slot.uid == v[j].uid)
+				h->eps[h->neps - 1]->seen = 1;
+		}
+	}
+	for (size_t k = h->neps; k-- > 0;)
+		if (!h->eps[k]->seen || seg_closed(&h->eps[k]->seg, NULL, 0))
+			ep_detach(h, k);
+}
+
+/* Offer ep's input to the transport. Returns 1 if anything was taken. */
+static int serve(struct host *h, struct host_ep *ep)
+{
+	if (ep->blocked)
+		return 0;
+	if (!ep->npend) {
+		ep->off = 0;
+		ep->npend = ring_read(&ep->seg.in, &ep->cur, ep->pend, ep->ptag, HOST_BATCH,
+				      RING_ALL);
+		if (!ep->npend)
+			return 0;
+	}
+	size_t took = ep->npend;
+	if (h->tp->host_input)
+		took = h->tp->host_input(h, ep, ep->pend + ep->off, ep->ptag + ep->off, ep->npend);
+	if (took > ep->npend)
+		took = ep->npend;
+	ep->off += took;
+	ep->npend -= took;
+	if (ep->npend)
+		ep->blocked = 1;
+	/* What is not taken yet still counts as waiting (back-pressure). */
+	__atomic_store_n(&ep->seg.hdr->host_cursor, ep->cur.pos - ep->npend, __ATOMIC_RELEASE);
+	return took > 0;
 }
 
 static int64_t spin_ns(void)
@@ -55,67 +320,186 @@ static int64_t spin_ns(void)
 	return us * 1000;
 }
 
-static void host_loop(struct host *h)
+/* Anything to read in an `in` ring (not blocked), or registry news. */
+static int pending(struct host *h)
 {
-	static midi_packet buf[HOST_BATCH];
-	static uint32_t tags[HOST_BATCH];
-	struct seg_hdr *hdr = h->seg.hdr;
-	int64_t spin = spin_ns();
-	uint64_t now = broker_now_ns();
-	uint64_t last_client = now, last_check = 0;
-	int64_t tick_due = -1;
+	if (reg_event_seq(h->rt) != h->seen_seq)
+		return 1;
+	for (size_t k = 0; k < h->neps; k++) {
+		struct host_ep *ep = h->eps[k];
+		if (!ep->blocked && (ep->npend || ring_head(&ep->seg.in) != ep->cur.pos))
+			return 1;
+	}
+	return 0;
+}
 
-	__atomic_store_n(&hdr->host_pid, (uint32_t)getpid(), __ATOMIC_RELAXED);
-	h->cur.pos = __atomic_load_n(&hdr->host_cursor, __ATOMIC_ACQUIRE);
-	for (;;) {
-		size_t n = ring_read(&h->seg.in, &h->cur, buf, tags, HOST_BATCH, RING_ALL);
-		if (n) {
-			if (h->tp->host_input)
-				h->tp->host_input(h, buf, tags, n);
-			__atomic_store_n(&hdr->host_cursor, h->cur.pos, __ATOMIC_RELEASE);
-			continue;
-		}
-		__atomic_store_n(&hdr->host_cursor, h->cur.pos, __ATOMIC_RELEASE);
-		if (seg_closed(&h->seg, NULL, 0))
+static void spin(struct host *h, int64_t ns)
+{
+	if (ns <= 0 || !h->neps)
+		return;
+	uint64_t end = broker_now_ns() + (uint64_t)ns;
+	for (unsigned i = 1; !pending(h); i++)
+		if ((i & 63) == 0 && broker_now_ns() >= end)
 			return;
-		now = broker_now_ns();
-		if (h->tp->host_tick && (tick_due < 0 || now >= (uint64_t)tick_due)) {
-			int64_t next = h->tp->host_tick(h);
-			tick_due = next < 0 ? -1 : (int64_t)(now + (uint64_t)next);
-		}
-		if (now - last_check >= HOST_CHECK_CLIENTS_NS) {
-			last_check = now;
-			if (seg_clients_live(&h->seg) > 0)
-				last_client = now;
-			else if (now - last_client >= HOST_IDLE_NS)
-				return;
-		}
-		if (ring_spin(&h->seg.in, h->cur.pos, spin))
+}
+
+/* Whether anybody still needs this process. */
+static int in_use(struct host *h)
+{
+	if (!h->agent) {
+		for (size_t k = 0; k < h->neps; k++)
+			if (seg_clients_live(&h->eps[k]->seg) > 0)
+				return 1;
+		return 0;
+	}
+	/* An agent: a watcher of the registry, or a client of its endpoints. */
+	for (unsigned k = 0; k < REG_WAITERS; k++) {
+		uint64_t owner = __atomic_load_n(&h->rt->reg->waiters[k].owner, __ATOMIC_ACQUIRE);
+		if (owner && proc_key_alive(owner))
+			return 1;
+	}
+	static struct reg_slot v[REG_SLOTS];
+	size_t n = 0;
+	if (reg_snapshot(h->rt, v, &n, NULL) < 0)
+		return 1;
+	for (size_t j = 0; j < n; j++)
+		if (strcmp(v[j].info.transport, h->tp->name) == 0 && seg_count_clients(h->rt, &v[j]))
+			return 1;
+	return 0;
+}
+
+/* Run due timers; the ms until the next one (or until the next use check). */
+static int timers(struct host *h, uint64_t now)
+{
+	uint64_t next = h->last_check + HOST_CHECK_NS;
+	for (int k = 0; k < HOST_TIMERS; k++) {
+		struct htimer *t = &h->timers[k];
+		if (!t->cb)
 			continue;
-		int64_t wait = 100000000;
-		if (tick_due >= 0 && (int64_t)(tick_due - (int64_t)now) < wait)
-			wait = tick_due - (int64_t)now;
-		ring_wait(&h->seg.in, h->cur.pos, &hdr->host_sleeping, wait);
+		if (t->due <= now) {
+			host_timer_cb cb = t->cb;
+			void *arg = t->arg;
+			memset(t, 0, sizeof *t);
+			cb(h, arg);
+			h->fired = 1;
+			continue;
+		}
+		if (t->due < next)
+			next = t->due;
+	}
+	if (next <= now)
+		return 0;
+	uint64_t ms = (next - now + 999999) / 1000000;
+	return ms > 60000 ? 60000 : (int)ms;
+}
+
+static void wait_events(struct host *h, int timeout_ms)
+{
+	bell_drain(h->bellfd);
+	for (size_t k = 0; k < h->neps; k++)
+		__atomic_store_n(&h->eps[k]->seg.hdr->host_bell_armed, 1, __ATOMIC_SEQ_CST);
+	reg_waiter_arm(h->rt, h->waiter);
+	if (pending(h))
+		return;
+	struct epoll_event evs[16];
+	int n = epoll_wait(h->epfd, evs, 16, timeout_ms);
+	for (int k = 0; k < n; k++) {
+		uint32_t idx = evs[k].data.u32;
+		if (idx == 0 || idx > HOST_FDS || !h->fds[idx - 1].cb)
+			continue; /* the bell */
+		struct hfd *f = &h->fds[idx - 1];
+		f->cb(h, f->fd, evs[k].events, f->arg);
+		h->fired = 1;
 	}
 }
 
-/* The detached host (broker_spawn); never returns. */
-static void host_main(void *arg, int lockfd)
+static void loop(struct host *h)
+{
+	int64_t spin_for = h->agent ? 0 : spin_ns();
+	h->last_use = h->last_check = broker_now_ns();
+	for (;;) {
+		int did = 0;
+		if (reg_event_seq(h->rt) != h->seen_seq) {
+			if (h->agent)
+				h->seen_seq = reg_event_seq(h->rt);
+			else
+				scan(h);
+		}
+		if (!h->agent && !h->neps)
+			return; /* every endpoint is gone */
+		if (h->fired) {
+			h->fired = 0;
+			for (size_t k = 0; k < h->neps; k++)
+				h->eps[k]->blocked = 0;
+		}
+		for (size_t k = 0; k < h->neps; k++)
+			did |= serve(h, h->eps[k]);
+		if (did)
+			continue;
+		uint64_t now = broker_now_ns();
+		if (now - h->last_check >= HOST_CHECK_NS) {
+			h->last_check = now;
+			if (in_use(h))
+				h->last_use = now;
+			else if (now - h->last_use >= (h->agent ? AGENT_IDLE_NS : HOST_IDLE_NS))
+				return;
+		}
+		int ms = timers(h, now);
+		if (h->fired)
+			continue;
+		spin(h, spin_for);
+		if (pending(h))
+			continue;
+		wait_events(h, ms);
+	}
+}
+
+static int loop_open(struct host *h, midi_error *e)
+{
+	h->epfd = h->bellfd = h->waiter = -1;
+	h->rt = rt_get(e);
+	if (!h->rt)
+		return -MIDI_ERR_RUNTIME;
+	int fd = bell_create(h->rt, &h->bell, e);
+	if (fd < 0)
+		return fd;
+	h->bellfd = fd;
+	h->epfd = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = 0};
+	if (h->epfd < 0 || epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->bellfd, &ev) < 0)
+		return midi_error_sys(e, errno, "epoll");
+	h->waiter = reg_waiter_add(h->rt, h->bell);
+	h->seen_seq = reg_event_seq(h->rt);
+	return 0;
+}
+
+static void loop_close(struct host *h)
+{
+	while (h->neps)
+		ep_detach(h, h->neps - 1);
+	if (h->waiter >= 0)
+		reg_waiter_remove(h->rt, h->waiter);
+	if (h->bellfd >= 0) {
+		close(h->bellfd);
+		bell_unlink(h->rt, h->bell);
+	}
+}
+
+_Noreturn void host_main(const char *transport, const char *key, int lockfd)
 {
 	(void)lockfd; /* held until exit */
-	const struct reg_slot *slot = arg;
-	struct host h;
-	memset(&h, 0, sizeof h);
-	h.slot = *slot;
-	h.tp = transport_find(slot->info.transport);
-	h.rt = rt_get(NULL);
-	int corrupt;
-	if (!h.tp || !h.rt || seg_map(h.rt, slot->seg, slot->uid, &h.seg, &corrupt, NULL) < 0 ||
-	    !h.seg.has_in)
+	static struct host h;
+	h.tp = transport_find(transport);
+	snprintf(h.key, sizeof h.key, "%s", key);
+	if (!h.tp || loop_open(&h, NULL) < 0)
 		_exit(1);
-	if (rw_init(&h.ow, h.rt, &h.seg, 0, NULL) < 0)
+	if (h.tp->host_open && h.tp->host_open(&h, NULL) < 0)
 		_exit(1);
-	host_loop(&h);
+	scan(&h);
+	loop(&h);
+	loop_close(&h);
+	if (h.tp->host_close)
+		h.tp->host_close(&h);
 	_exit(0);
 }
 
@@ -127,22 +511,146 @@ int host_ensure(struct rt *rt, const struct reg_slot *slot, int *hostfd, midi_er
 		return midi_error_sys(e, errno, "cannot lock the host lock of %s", slot->info.id);
 	}
 	/* We hold the lock: we are responsible for the (new) host. */
-	char name[SEG_NAME_MAX + 16];
-	seg_file_name(name, sizeof name, slot->uid, ".host.lock");
+	char name[96], key[64], what[MIDI_ID_MAX + 16];
+	host_lock_name(slot, name, sizeof name);
+	host_key_of(slot, key, sizeof key);
 	int fresh = rt_open(rt, name, O_RDWR | O_CREAT, e);
 	if (fresh < 0) {
 		flock(*hostfd, LOCK_UN);
 		return fresh;
 	}
-	struct reg_slot copy = *slot;
-	int r = broker_spawn("midi-host", *hostfd, host_main, &copy);
+	snprintf(what, sizeof what, "a host for %s", slot->info.id);
+	const char *args[] = {slot->info.transport, key, NULL};
+	int r = broker_spawn(rt, "host", args, *hostfd, what, e);
 	if (r < 0) {
 		flock(*hostfd, LOCK_UN);
 		close(fresh);
-		return midi_error_sys(e, -r, "cannot start a host for %s", slot->info.id);
+		return r;
 	}
 	/* Do not unlock: the host shares this open file and its lock. */
 	close(*hostfd);
 	*hostfd = fresh;
 	return 0;
+}
+
+/* ---- agents ---- */
+
+int agent_add(struct host *h, const struct reg_slot *tmpl, midi_error *e)
+{
+	struct conf conf;
+	int have_conf = conf_current(&conf, NULL) == 0;
+	int r = reg_lock(h->rt, e);
+	struct reg_slot copy;
+	int added = 0;
+	if (r == 0) {
+		if (reg_find_locked(h->rt, tmpl->info.id) < 0) {
+			struct reg_slot s = *tmpl;
+			if (have_conf)
+				conf_props_for(&conf, &s);
+			r = reg_add_locked(h->rt, &s, e);
+			if (r >= 0) {
+				reg_get_locked(h->rt, r, &copy);
+				added = 1;
+				r = 0;
+			}
+		}
+		reg_unlock(h->rt);
+	}
+	if (have_conf)
+		conf_free(&conf);
+	if (added && h->tp->discoverable && copy.info.native == MIDI_NATIVE_UMP)
+		agent_spawn_discovery(h->rt, &copy, NULL);
+	return r;
+}
+
+int agent_remove(struct host *h, const char *id, const char *reason)
+{
+	if (reg_lock(h->rt, NULL) < 0)
+		return -MIDI_ERR_RUNTIME;
+	int idx = reg_find_locked(h->rt, id);
+	if (idx >= 0 && strncmp(h->rt->reg->slots[idx].info.transport, h->tp->name,
+				SHM_TRANSPORT) == 0)
+		reg_remove_locked(h->rt, idx, reason);
+	reg_unlock(h->rt);
+	return idx >= 0 ? 0 : -MIDI_ERR_NOTFOUND;
+}
+
+int agent_list(struct host *h, char (**ids)[MIDI_ID_MAX], size_t *n)
+{
+	static struct reg_slot v[REG_SLOTS];
+	size_t cnt = 0;
+	*ids = NULL;
+	*n = 0;
+	if (reg_snapshot(h->rt, v, &cnt, NULL) < 0)
+		return -MIDI_ERR_RUNTIME;
+	*ids = malloc((cnt ? cnt : 1) * sizeof **ids);
+	if (!*ids)
+		return -MIDI_ERR_RUNTIME;
+	for (size_t k = 0; k < cnt; k++)
+		if (strcmp(v[k].info.transport, h->tp->name) == 0)
+			memcpy((*ids)[(*n)++], v[k].info.id, MIDI_ID_MAX);
+	return 0;
+}
+
+static int transport_index(const struct midi_transport *tp)
+{
+	for (int k = 0; transport_all[k]; k++)
+		if (transport_all[k] == tp)
+			return k;
+	return -1;
+}
+
+_Noreturn void tagent_main(const char *transport, int lockfd)
+{
+	(void)lockfd; /* held until exit */
+	static struct host h;
+	h.tp = transport_find(transport);
+	h.agent = 1;
+	int idx = transport_index(h.tp);
+	if (!h.tp || !h.tp->agent_open || idx < 0 || idx >= REG_AGENTS || loop_open(&h, NULL) < 0)
+		_exit(1);
+	int r = h.tp->agent_open(&h, NULL);
+	/* The first enumeration is done (or failed): programs waiting go on. */
+	__atomic_add_fetch(&h.rt->reg->agent_ready[idx], 1, __ATOMIC_SEQ_CST);
+	if (r < 0)
+		_exit(1);
+	loop(&h);
+	if (h.tp->agent_close)
+		h.tp->agent_close(&h);
+	loop_close(&h);
+	_exit(0);
+}
+
+void agents_ensure(struct rt *rt)
+{
+	for (int k = 0; transport_all[k] && k < REG_AGENTS; k++) {
+		const struct midi_transport *tp = transport_all[k];
+		if (!tp->agent_open || (tp->agent_wanted && !tp->agent_wanted(rt)))
+			continue;
+		char name[64];
+		snprintf(name, sizeof name, "agent-%s.lock", tp->name);
+		int fd = rt_open(rt, name, O_RDWR | O_CREAT, NULL);
+		if (fd < 0)
+			continue;
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			close(fd); /* one runs */
+			continue;
+		}
+		uint64_t gen = __atomic_load_n(&rt->reg->agent_ready[k], __ATOMIC_ACQUIRE);
+		const char *args[] = {tp->name, NULL};
+		char what[64];
+		snprintf(what, sizeof what, "the %s agent", tp->name);
+		int r = broker_spawn(rt, "agent", args, fd, what, NULL);
+		close(fd); /* the agent holds the lock through its copy */
+		if (r < 0)
+			continue;
+		/* Wait (bounded) for its first enumeration, so that a listing
+		 * shows the devices present. */
+		uint64_t end = broker_now_ns() + AGENT_WAIT_NS;
+		while (__atomic_load_n(&rt->reg->agent_ready[k], __ATOMIC_ACQUIRE) == gen &&
+		       broker_now_ns() < end) {
+			struct timespec ts = {0, 2000000};
+			nanosleep(&ts, NULL);
+		}
+	}
 }

@@ -121,6 +121,7 @@ void slot_load(struct reg_slot *d, const struct shm_slot *s)
 	d->incarnation = s->incarnation;
 	STR(d->seg, s->seg);
 	STR(d->peer, s->peer);
+	STR(d->group, s->group);
 	memcpy(d->tpriv, s->tpriv, sizeof d->tpriv);
 	shm_info_load(&d->info, &s->info);
 	d->info.incarnation = d->incarnation;
@@ -135,6 +136,7 @@ void slot_store(struct shm_slot *d, const struct reg_slot *s)
 	d->incarnation = s->incarnation;
 	STR(d->seg, s->seg);
 	STR(d->peer, s->peer);
+	STR(d->group, s->group);
 	memcpy(d->tpriv, s->tpriv, sizeof d->tpriv);
 	shm_info_store(&d->info, &s->info);
 }

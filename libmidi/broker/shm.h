@@ -76,6 +76,7 @@ struct shm_slot {
 	uint64_t incarnation; /* the uid the endpoint was added with (kept across re-segmenting) */
 	char seg[32];    /* segment file name in the runtime directory */
 	char peer[SHM_ID]; /* transport-private: crossing partner (loops) */
+	char group[32];    /* host group: endpoints one host serves ("" = alone) */
 	uint64_t tpriv[8]; /* transport-private */
 	struct shm_info info;
 };

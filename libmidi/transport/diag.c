@@ -36,10 +36,12 @@ static int diag_route(const struct reg_slot *ep, char *peer_id, size_t n, midi_e
 	return 0;
 }
 
-/* diag:ping: echo each packet to its sender only. */
-static int diag_host_input(struct host *h, const midi_packet *p, const uint32_t *tags, size_t n)
+/* diag:ping: echo each packet to its sender only; it takes them all. */
+static size_t diag_host_input(struct host *h, struct host_ep *ep, const midi_packet *p,
+			      const uint32_t *tags, size_t n)
 {
-	return host_emit(h, p, tags, n);
+	host_emit(h, ep, p, tags, n);
+	return n;
 }
 
 const struct midi_transport transport_diag = {

@@ -8,6 +8,7 @@ const struct midi_transport *const transport_all[] = {
 	&transport_diag,
 	&transport_loop,
 	&transport_virt,
+	&transport_test,
 	NULL,
 };
 

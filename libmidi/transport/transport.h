@@ -1,13 +1,47 @@
-/* transport.h: the table of operations a transport fills in. The broker
- * knows only this table; adding a transport (usb, virt, alsa, net) is one
+/* transport.h: the transport contract (v2): the table of operations a
+ * transport fills in, and the host loop's services it may call. The
+ * broker knows only this table; adding a transport (usb, alsa, net) is one
  * new file set plus one line in transport.c's list.
  *
  * Data path: every endpoint has an `out` ring (what its clients receive).
- * A send goes either directly into the `out` ring of a peer endpoint (the
- * loopback transports: route_send names the peer), or, for a hosted
- * endpoint (reg_slot.hosted), into the endpoint's own `in` ring, which the
- * endpoint's host drains with host_input. The host is whoever holds the
- * endpoint's host lock; the broker spawns one on demand (see host.c). */
+ * A send goes either straight into the `out` ring of a peer endpoint (the
+ * loopbacks: route_send names the peer), or, for a hosted endpoint
+ * (reg_slot.hosted), into the endpoint's own `in` ring, which a host
+ * drains.
+ *
+ * Hosts. A host is a helper process (midi-helper, started with fork+exec
+ * on demand by the first client that finds no host, replaced when killed,
+ * gone when idle) serving a host group: every endpoint whose slot names
+ * the same group (reg_slot.group; empty = the endpoint alone), for example
+ * all ports of one device. It holds the group's host lock for its life.
+ * Its loop waits in poll(2) on a doorbell that every client rings when it
+ * publishes into one of the group's `in` rings, on the registry (endpoints
+ * joining or leaving the group), and on whatever descriptors and timers
+ * the transport asks for (a libusb pollfd, an ALSA sequencer descriptor, a
+ * UDP socket, a timerfd), so a host with nothing to do sleeps.
+ *   host_open    once per host process: make the transport's private state
+ *                (host_set_priv), open devices, add descriptors/timers.
+ *   host_attach  an endpoint joins (at start, or when the agent adds one);
+ *                host_detach when it leaves (removed, unplugged).
+ *   host_input   packets clients sent to one endpoint, with the senders'
+ *                connection ids as tags. Returns how many it took, from
+ *                the front (0..n): a busy device takes fewer, the rest stay
+ *                queued in the `in` ring, and senders are slowed by the
+ *                ring's back-pressure (rwriter.c), never losing anything.
+ *                The host offers them again after host_ready, or after any
+ *                of the transport's descriptors or timers fired.
+ *   host_close   at exit.
+ * host_emit sends to an endpoint's clients (tag 0 = every client, else the
+ * connection with that id: replies).
+ *
+ * Agents. A transport with an agent (agent_open) gets one on-demand helper
+ * process per runtime directory (midi-helper agent NAME, started by any
+ * program that reads the registry when none runs; it exits when nobody has
+ * used the transport's endpoints or watched the registry for a while).
+ * The agent enumerates devices, then watches for hotplug with its own
+ * descriptors and timers (same services as a host), and adds and removes
+ * endpoints with agent_add / agent_remove; a UMP discovery agent starts
+ * for every new endpoint of a discoverable transport. */
 #ifndef MIDI_TRANSPORT_H
 #define MIDI_TRANSPORT_H
 
@@ -16,25 +50,32 @@
 
 #include "broker/broker.h"
 
-struct host; /* host.c: the serving side of a hosted endpoint */
+struct host;    /* host.c: one host or agent process's loop */
+struct host_ep; /* one endpoint a host serves */
 
 struct midi_transport {
-	const char *name; /* "diag", "loop", "virt" */
+	const char *name; /* "diag", "loop", "virt", "test" */
 	/* Registry created or rebuilt (registry lock held): add the built-in
 	 * endpoints. May be NULL. */
 	int (*registry_init)(struct rt *rt, midi_error *e);
 	/* Non-hosted endpoint: write the id of the endpoint whose `out` ring
 	 * receives what is sent to ep. Returns 0 or a negative status. */
 	int (*route_send)(const struct reg_slot *ep, char *peer_id, size_t n, midi_error *e);
-	/* Hosted endpoint, in the host process: n packets clients sent, with
-	 * the senders' connection ids as tags. Returns 0 or negative. */
-	int (*host_input)(struct host *h, const midi_packet *p, const uint32_t *tags, size_t n);
-	/* Hosted endpoint: called while the host is idle and after input; returns
-	 * the ns until it wants to be called again, or -1 (device I/O and the
-	 * scheduler plug in here). May be NULL. */
-	int64_t (*host_tick)(struct host *h);
-	/* Discover endpoints (device transports, hotplug). May be NULL. */
-	int (*enumerate)(struct rt *rt, midi_error *e);
+
+	/* ---- hosting (see above); every hook may be NULL ---- */
+	int (*host_open)(struct host *h, midi_error *e);
+	void (*host_close)(struct host *h);
+	int (*host_attach)(struct host *h, struct host_ep *ep);
+	void (*host_detach)(struct host *h, struct host_ep *ep);
+	size_t (*host_input)(struct host *h, struct host_ep *ep, const midi_packet *p,
+			     const uint32_t *tags, size_t n);
+
+	/* ---- enumeration and hotplug (see above); NULL: no agent ---- */
+	/* Whether an agent should run for this runtime directory (NULL: yes). */
+	int (*agent_wanted)(struct rt *rt);
+	int (*agent_open)(struct host *h, midi_error *e);
+	void (*agent_close)(struct host *h);
+
 	/* Non-NULL for endpoints hosted by an application (virt): no host is
 	 * ever spawned for them; when their host lock is free, the first
 	 * process that notices removes them with this reason. */
@@ -61,11 +102,42 @@ extern const struct midi_transport *const transport_all[];
 extern const struct midi_transport transport_diag;
 extern const struct midi_transport transport_loop;
 extern const struct midi_transport transport_virt;
+extern const struct midi_transport transport_test;
 
-/* For host_input implementations: send packets to the endpoint's clients
- * (tag 0 = every client, else only the connection with that id). */
-int host_emit(struct host *h, const midi_packet *p, const uint32_t *tags, size_t n);
-const struct reg_slot *host_slot(const struct host *h);
+/* ---- host loop services (host.c), for hosts and agents ---- */
+
+/* The transport's private state of this process. */
+void host_set_priv(struct host *h, void *priv);
+void *host_priv(const struct host *h);
+struct rt *host_rt(const struct host *h);
+/* Watch fd for events (EPOLLIN...): cb runs from the loop. */
+typedef void (*host_fd_cb)(struct host *h, int fd, uint32_t revents, void *arg);
+int host_fd_add(struct host *h, int fd, uint32_t events, host_fd_cb cb, void *arg);
+void host_fd_del(struct host *h, int fd);
+/* One-shot timer at due_ns (CLOCK_MONOTONIC). Returns an id (>= 0). */
+typedef void (*host_timer_cb)(struct host *h, void *arg);
+int host_timer_add(struct host *h, uint64_t due_ns, host_timer_cb cb, void *arg);
+void host_timer_del(struct host *h, int id);
+/* Offer ep's queued input again (the device can take more). */
+void host_ready(struct host *h, struct host_ep *ep);
+
+/* An endpoint a host serves. */
+const struct reg_slot *host_ep_slot(const struct host_ep *ep);
+void host_ep_set_priv(struct host_ep *ep, void *priv);
+void *host_ep_priv(const struct host_ep *ep);
+/* The endpoints this host serves now (for a device-wide event). */
+size_t host_eps(struct host *h, struct host_ep **out, size_t max);
+/* Send packets to ep's clients (tags NULL: every client). */
+int host_emit(struct host *h, struct host_ep *ep, const midi_packet *p, const uint32_t *tags,
+	      size_t n);
+
+/* Agents: add an endpoint (a slot made with transport_fill_slot; its
+ * group, hosted flag and properties set) unless one with its id exists;
+ * remove one by id with the reason clients are told. 0 or negative. */
+int agent_add(struct host *h, const struct reg_slot *tmpl, midi_error *e);
+int agent_remove(struct host *h, const char *id, const char *reason);
+/* Ids of the endpoints of this agent's transport (malloc'd array of n). */
+int agent_list(struct host *h, char (**ids)[MIDI_ID_MAX], size_t *n);
 
 /* loop_pairs.c */
 int loop_conf_check(const struct conf *c, const struct conf_sec *sec, const char *path,

@@ -331,6 +331,7 @@ static int look(midi_watcher *w)
 	}
 	rt_refresh(w->rt, NULL); /* a broken file is reported by the tools that read it */
 	app_hosts_reap(w->rt);
+	agents_ensure(w->rt);
 	if (reg_event_seq(w->rt) == w->next_seq)
 		return 0;
 	size_t nev = 0;
@@ -397,6 +398,7 @@ midi_watcher *midi_watch_open(unsigned flags, midi_error *e)
 	if (!w->rt || rt_refresh(w->rt, e) < 0)
 		goto fail;
 	app_hosts_reap(w->rt);
+	agents_ensure(w->rt);
 	uint64_t seq;
 	if (reg_read(w->rt, w->snap, &w->nsnap, &seq, 0, NULL, NULL, NULL, e) < 0)
 		goto fail;

@@ -1,0 +1,348 @@
+/* test_transport.c: the transport contract (transport.h) shown with the
+ * test transport (libmidi/transport/test.c), whose devices are files in
+ * the runtime directory's test-devices/ folder:
+ *   - hotplug: the transport's agent (a helper process) adds a device's
+ *     ports when its file appears and removes them, closing connections
+ *     with "device unplugged", when it goes; UMP discovery runs for every
+ *     new port (the device answers it);
+ *   - one host process serves every port of a device (a host group);
+ *   - back-pressure: a device that takes 1000 packets a second slows its
+ *     sender down and loses nothing of a burst 12 times its input ring;
+ *   - SIGKILL of a device's host while a client sends: a new host takes
+ *     over and nothing is lost (at least once);
+ *   - SIGKILL of the agent while a client sends: the client goes on, the
+ *     next program that lists endpoints starts a new agent, hotplug works.
+ * Each test uses a fresh MIDI_RUNTIME_DIR. */
+#include "testutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "broker/broker.h"
+#include "midi/endpoint.h"
+#include "midi/watch.h"
+
+static char rtdir[256];
+
+static int fresh_runtime(void **state)
+{
+	(void)state;
+	test_fresh_runtime(rtdir, sizeof rtdir, "transport", "none.conf");
+	char dir[300];
+	snprintf(dir, sizeof dir, "%s/test-devices", rtdir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	return 0;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+static void plug(const char *name, const char *text)
+{
+	char tmp[400], path[400];
+	snprintf(tmp, sizeof tmp, "%s/test-devices/.%s.tmp", rtdir, name);
+	snprintf(path, sizeof path, "%s/test-devices/%s", rtdir, name);
+	FILE *f = fopen(tmp, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	assert_int_equal(rename(tmp, path), 0);
+}
+
+static void unplug(const char *name)
+{
+	char path[400];
+	snprintf(path, sizeof path, "%s/test-devices/%s", rtdir, name);
+	assert_int_equal(unlink(path), 0);
+}
+
+/* Wait (10 s at most) until endpoint id is listed (want 1) or not (0). */
+static void wait_listed(const char *id, int want)
+{
+	uint64_t end = now_ns() + 10000000000ull;
+	for (;;) {
+		midi_endpoint_info info;
+		midi_error e;
+		int r = midi_find(id, &info, &e);
+		if ((r == 0 && strcmp(info.id, id) == 0) == want)
+			return;
+		if (now_ns() > end)
+			fail_msg("%s still %s after 10 s", id, want ? "missing" : "listed");
+		sleep_ms(10);
+	}
+}
+
+/* The pid of the host process serving endpoint id. */
+static pid_t host_pid_of(const char *id)
+{
+	midi_error e;
+	struct rt *rt = rt_get(&e);
+	assert_non_null(rt);
+	struct reg_slot *v = malloc(REG_SLOTS * sizeof *v);
+	size_t n;
+	assert_int_equal(reg_snapshot(rt, v, &n, &e), 0);
+	pid_t pid = 0;
+	for (size_t k = 0; k < n; k++)
+		if (strcmp(v[k].info.id, id) == 0) {
+			struct seg s;
+			int corrupt;
+			assert_int_equal(seg_map(rt, v[k].seg, v[k].uid, &s, &corrupt, &e), 0);
+			pid = (pid_t)__atomic_load_n(&s.hdr->host_pid, __ATOMIC_ACQUIRE);
+			seg_unmap(&s);
+		}
+	free(v);
+	rt_put(rt);
+	return pid;
+}
+
+static pid_t agent_pid(void)
+{
+	/* The agent holds agent-test.lock: find it by its comm and cwd-free
+	 * means, /proc/PID/comm == midi-agent with our runtime dir. */
+	char cmd[600];
+	snprintf(cmd, sizeof cmd,
+		 "for p in $(pgrep -x midi-agent); do tr '\\0' '\\n' </proc/$p/environ | "
+		 "grep -qx 'MIDI_RUNTIME_DIR=%s' && echo $p; done 2>/dev/null", rtdir);
+	FILE *f = popen(cmd, "r");
+	assert_non_null(f);
+	int pid = 0;
+	if (fscanf(f, "%d", &pid) != 1)
+		pid = 0;
+	pclose(f);
+	return (pid_t)pid;
+}
+
+static void echo_round(midi_conn *c, uint32_t tag)
+{
+	midi_error e;
+	midi_packet p = {0, midi_ump_make(0x40903c00, tag, 0, 0)}, r[8];
+	assert_int_equal(midi_send(c, &p, 1, &e), 0);
+	uint64_t end = now_ns() + 5000000000ull;
+	for (;;) {
+		int n = midi_recv(c, r, 8, 1000, &e);
+		assert_true(n >= 0);
+		for (int k = 0; k < n; k++)
+			if (r[k].ump.w[0] == 0x40903c00 && r[k].ump.w[1] == tag)
+				return;
+		if (now_ns() > end)
+			fail_msg("no echo of %u", tag);
+	}
+}
+
+static void test_hotplug_and_groups(void **state)
+{
+	(void)state;
+	midi_error e;
+	midi_watcher *w = midi_watch_open(0, &e);
+	assert_non_null(w);
+	plug("synth", "ports=3 rate=0\n");
+	wait_listed("test:synth-1", 1);
+	wait_listed("test:synth-3", 1);
+	midi_conn *c[3];
+	for (int k = 0; k < 3; k++) {
+		char id[32];
+		snprintf(id, sizeof id, "test:synth-%d", k + 1);
+		c[k] = midi_open(id, MIDI_OPEN_RECONNECT, &e);
+		assert_non_null(c[k]);
+		echo_round(c[k], (uint32_t)k);
+	}
+	/* One host process for the three ports of the device. */
+	pid_t h1 = host_pid_of("test:synth-1");
+	assert_true(h1 > 0);
+	assert_int_equal(host_pid_of("test:synth-2"), h1);
+	assert_int_equal(host_pid_of("test:synth-3"), h1);
+	/* UMP discovery ran for each port, answered by the device. */
+	uint64_t end = now_ns() + 10000000000ull;
+	midi_endpoint_info info;
+	do {
+		sleep_ms(20);
+		assert_int_equal(midi_find("test:synth-2", &info, &e), 0);
+	} while (info.discovery != MIDI_DISCOVERY_DONE && now_ns() < end);
+	assert_int_equal(info.discovery, MIDI_DISCOVERY_DONE);
+	assert_string_equal(info.ump_name, "Test synth port 2");
+
+	/* Unplugged: gone, connections told why, watchers see it. */
+	unplug("synth");
+	wait_listed("test:synth-1", 0);
+	midi_packet r[4];
+	midi_conn *plain = NULL;
+	int n = midi_recv(c[0], r, 4, 0, &e);
+	assert_true(n >= 0); /* reconnecting: waits for it to come back */
+	int removed = 0;
+	end = now_ns() + 5000000000ull;
+	while (removed < 3 && now_ns() < end) {
+		midi_watch_event ev;
+		if (midi_watch_next(w, &ev, 200, &e) == 1 && ev.kind == MIDI_WATCH_REMOVED &&
+		    strncmp(ev.info.id, "test:synth-", 11) == 0)
+			removed++;
+	}
+	assert_int_equal(removed, 3);
+	/* Plugged in again: the reconnecting connections come back. */
+	plug("synth", "ports=3 rate=0\n");
+	wait_listed("test:synth-1", 1);
+	end = now_ns() + 10000000000ull;
+	while (midi_conn_reconnects(c[0]) == 0 && now_ns() < end)
+		midi_recv(c[0], r, 4, 100, &e);
+	assert_int_equal(midi_conn_reconnects(c[0]), 1);
+	echo_round(c[0], 77);
+	/* A plain connection is closed with the reason. */
+	plain = midi_open("test:synth-3", 0, &e);
+	assert_non_null(plain);
+	unplug("synth");
+	wait_listed("test:synth-3", 0);
+	n = midi_recv(plain, r, 4, 2000, &e);
+	assert_int_equal(n, -MIDI_ERR_CLOSED);
+	assert_non_null(strstr(e.msg, "device unplugged"));
+	midi_close(plain);
+	for (int k = 0; k < 3; k++)
+		midi_close(c[k]);
+	midi_watch_close(w);
+}
+
+/* A sender child: n packets 0x40903c00/seq to id, in calls of 50. */
+static pid_t sender(const char *id, uint32_t n, int kill_host_at)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid)
+		return pid;
+	midi_error e;
+	midi_conn *c = midi_open(id, MIDI_OPEN_SEND_ONLY, &e);
+	if (!c)
+		_exit(1);
+	for (uint32_t k = 0; k < n; k += 50) {
+		midi_packet p[50];
+		for (uint32_t j = 0; j < 50; j++)
+			p[j] = (midi_packet){0, midi_ump_make(0x40903c00, k + j, 0, 0)};
+		if (midi_send(c, p, 50, &e) < 0)
+			_exit(2);
+		if (kill_host_at >= 0 && k == (uint32_t)kill_host_at) {
+			pid_t h = host_pid_of(id);
+			if (h > 0)
+				kill(h, SIGKILL);
+		}
+	}
+	_exit(midi_flush(c, 30000, &e) < 0 ? 3 : 0);
+}
+
+/* Receive the echoes of 0..n-1; each at least once, in order of first
+ * arrival; returns how many duplicates came. */
+static uint32_t receive_all(midi_conn *c, uint32_t n)
+{
+	midi_error e;
+	uint32_t next = 0, dup = 0;
+	midi_packet r[256];
+	uint64_t end = now_ns() + 60000000000ull;
+	while (next < n) {
+		int m = midi_recv(c, r, 256, 1000, &e);
+		assert_true(m >= 0);
+		for (int k = 0; k < m; k++) {
+			if (r[k].ump.w[0] != 0x40903c00)
+				continue;
+			uint32_t s = r[k].ump.w[1];
+			if (s == next)
+				next++;
+			else if (s < next)
+				dup++; /* a batch offered again after a host was killed */
+			else
+				fail_msg("packet %u arrived before %u", s, next);
+		}
+		if (now_ns() > end)
+			fail_msg("only %u of %u echoes in 60 s", next, n);
+	}
+	assert_int_equal(midi_conn_lost(c), 0);
+	return dup;
+}
+
+static void test_back_pressure(void **state)
+{
+	(void)state;
+	enum { N = 3000 };
+	setenv("MIDI_RING_SLOTS", "256", 1); /* the agent makes the segments */
+	plug("slow", "ports=1 rate=1000\n");
+	wait_listed("test:slow-1", 1);
+	unsetenv("MIDI_RING_SLOTS");
+	midi_error e;
+	midi_conn *c = midi_open("test:slow-1", 0, &e);
+	assert_non_null(c);
+	uint64_t t0 = now_ns();
+	pid_t pid = sender("test:slow-1", N, -1);
+	assert_int_equal(receive_all(c, N), 0);
+	test_wait_ok(pid, "sender");
+	/* 1000 a second: the device's pace, not the sender's. */
+	assert_true(now_ns() - t0 >= 2000000000ull);
+	midi_close(c);
+}
+
+static void test_host_killed_while_sending(void **state)
+{
+	(void)state;
+	enum { N = 20000 };
+	plug("dev", "ports=2 rate=0\n");
+	wait_listed("test:dev-2", 1);
+	midi_error e;
+	midi_conn *c = midi_open("test:dev-2", 0, &e);
+	assert_non_null(c);
+	pid_t old = host_pid_of("test:dev-2");
+	assert_true(old > 0);
+	pid_t pid = sender("test:dev-2", N, N / 2);
+	receive_all(c, N);
+	test_wait_ok(pid, "sender");
+	pid_t now = host_pid_of("test:dev-2");
+	assert_true(now > 0 && now != old);
+	midi_close(c);
+}
+
+static void test_agent_killed_while_sending(void **state)
+{
+	(void)state;
+	enum { N = 5000 };
+	plug("a", "ports=1 rate=0\n");
+	wait_listed("test:a-1", 1);
+	midi_error e;
+	midi_conn *c = midi_open("test:a-1", 0, &e);
+	assert_non_null(c);
+	pid_t ag = agent_pid();
+	assert_true(ag > 0);
+	pid_t pid = sender("test:a-1", N, -1);
+	kill(ag, SIGKILL);
+	assert_int_equal(receive_all(c, N), 0);
+	test_wait_ok(pid, "sender");
+	/* The next listing starts a new agent; hotplug works again. */
+	midi_endpoint_info *v;
+	size_t n;
+	assert_int_equal(midi_list(&v, &n, 0, &e), 0);
+	free(v);
+	pid_t ag2 = agent_pid();
+	assert_true(ag2 > 0 && ag2 != ag);
+	plug("b", "ports=1 rate=0\n");
+	wait_listed("test:b-1", 1);
+	midi_close(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_hotplug_and_groups, fresh_runtime),
+		cmocka_unit_test_setup(test_back_pressure, fresh_runtime),
+		cmocka_unit_test_setup(test_host_killed_while_sending, fresh_runtime),
+		cmocka_unit_test_setup(test_agent_killed_while_sending, fresh_runtime),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

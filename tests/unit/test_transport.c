@@ -131,14 +131,14 @@ static pid_t agent_pid(void)
 static void echo_round(midi_conn *c, uint32_t tag)
 {
 	midi_error e;
-	midi_packet p = {0, midi_ump_make(0x40903c00, tag, 0, 0)}, r[8];
+	midi_packet p = {0, midi_ump_make(0x40903d00, tag, 0, 0)}, r[8];
 	assert_int_equal(midi_send(c, &p, 1, &e), 0);
 	uint64_t end = now_ns() + 5000000000ull;
 	for (;;) {
 		int n = midi_recv(c, r, 8, 1000, &e);
 		assert_true(n >= 0);
 		for (int k = 0; k < n; k++)
-			if (r[k].ump.w[0] == 0x40903c00 && r[k].ump.w[1] == tag)
+			if (r[k].ump.w[0] == 0x40903d00 && r[k].ump.w[1] == tag)
 				return;
 		if (now_ns() > end)
 			fail_msg("no echo of %u", tag);
@@ -299,6 +299,7 @@ static void test_host_killed_while_sending(void **state)
 	midi_error e;
 	midi_conn *c = midi_open("test:dev-2", 0, &e);
 	assert_non_null(c);
+	echo_round(c, 1); /* a host runs */
 	pid_t old = host_pid_of("test:dev-2");
 	assert_true(old > 0);
 	pid_t pid = sender("test:dev-2", N, N / 2);

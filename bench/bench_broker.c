@@ -136,34 +136,12 @@ static size_t ping_rtt(uint64_t *v)
 	return NSAMPLES;
 }
 
+static void pipe_gap(uint64_t *v, size_t n, int gap_us);
+
+/* Back to back (no gap). */
 static size_t pipe_rtt(uint64_t *v)
 {
-	int a[2], b[2];
-	if (pipe(a) || pipe(b))
-		die("pipe", NULL);
-	pid_t pid = fork();
-	if (pid == 0) {
-		char m[16];
-		close(a[1]);
-		close(b[0]);
-		while (read(a[0], m, 16) == 16)
-			if (write(b[1], m, 16) != 16)
-				break;
-		_exit(0);
-	}
-	char m[16] = {0};
-	for (int i = -1000; i < NSAMPLES; i++) {
-		uint64_t t0 = bench_now_ns();
-		if (write(a[1], m, 16) != 16 || read(b[0], m, 16) != 16)
-			die("pipe ping", NULL);
-		if (i >= 0)
-			v[i] = bench_now_ns() - t0;
-	}
-	close(a[1]);
-	waitpid(pid, NULL, 0);
-	close(a[0]);
-	close(b[0]);
-	close(b[1]);
+	pipe_gap(v, NSAMPLES, 0);
 	return NSAMPLES;
 }
 
@@ -173,6 +151,8 @@ static size_t pipe_rtt(uint64_t *v)
  * ends wait in poll(2). */
 static void sleep_us(int us)
 {
+	if (us <= 0)
+		return;
 	struct timespec ts = {us / 1000000, (us % 1000000) * 1000L};
 	nanosleep(&ts, NULL);
 }
@@ -207,6 +187,8 @@ static void ping_fd_gap(uint64_t *v, size_t n, int gap_us)
 	midi_close(c);
 }
 
+/* Pipe ping-pong, one every gap_us; with a gap both ends wait in poll(2)
+ * as a program's main loop does, back to back they block in read(2). */
 static void pipe_gap(uint64_t *v, size_t n, int gap_us)
 {
 	int a[2], b[2];
@@ -219,7 +201,8 @@ static void pipe_gap(uint64_t *v, size_t n, int gap_us)
 		close(b[0]);
 		for (;;) {
 			struct pollfd pf = {.fd = a[0], .events = POLLIN};
-			poll(&pf, 1, -1);
+			if (gap_us)
+				poll(&pf, 1, -1); /* waits like a program's main loop */
 			if (read(a[0], m, 16) != 16 || write(b[1], m, 16) != 16)
 				break;
 		}
@@ -228,11 +211,12 @@ static void pipe_gap(uint64_t *v, size_t n, int gap_us)
 	close(a[0]);
 	close(b[1]);
 	char m[16] = {0};
-	for (int i = -20; i < (int)n; i++) {
+	for (int i = gap_us ? -20 : -1000; i < (int)n; i++) {
 		sleep_us(gap_us);
 		uint64_t t0 = bench_now_ns();
 		struct pollfd pf = {.fd = b[0], .events = POLLIN};
-		if (write(a[1], m, 16) != 16 || poll(&pf, 1, 2000) != 1 || read(b[0], m, 16) != 16)
+		if (write(a[1], m, 16) != 16 || (gap_us && poll(&pf, 1, 2000) != 1) ||
+		    read(b[0], m, 16) != 16)
 			die("pipe ping", NULL);
 		if (i >= 0)
 			v[i] = bench_now_ns() - t0;
@@ -523,8 +507,24 @@ static void memory(const char *dir)
 	       nres++ ? "," : "", reg, reg_alloc, seg_max, nseg, seg_alloc);
 }
 
-int main(void)
+/* `bench_broker pipe-gap MS N`: only the pipe baseline of a sporadic
+ * round trip (bench_ping.sh compares midi-loop ping with it). Prints
+ * "p50 p99" in microseconds. */
+static int pipe_gap_only(int ms, int n)
 {
+	static uint64_t b[NSAMPLES];
+	if (n < 1 || n > NSAMPLES || ms < 0)
+		return 2;
+	pipe_gap(b, (size_t)n, ms * 1000);
+	qsort(b, (size_t)n, sizeof *b, bench_cmp_u64);
+	printf("%.2f %.2f\n", b[n / 2] / 1e3, b[n * 99 / 100] / 1e3);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 4 && strcmp(argv[1], "pipe-gap") == 0)
+		return pipe_gap_only(atoi(argv[2]), atoi(argv[3]));
 	char dir[256];
 	const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
 	snprintf(dir, sizeof dir, "%s/midi-bench.XXXXXX", base);

@@ -53,7 +53,7 @@ run_unit build-asan asan "$asan_helper"
 if command -v valgrind >/dev/null; then
 	for t in build/tests/test_*; do
 		n=$(basename "$t")
-		case "$n" in test_broker*|test_ring*|test_chaos*|test_runtime*|test_watch*|test_virt*|test_reconnect*) continue;; esac
+		case "$n" in test_broker*|test_ring*|test_chaos*|test_runtime*|test_watch*|test_virt*|test_reconnect*|test_transport*) continue;; esac
 		echo "== valgrind $n"
 		if MIDI_RUNTIME_DIR=$(mktemp -d "$log/rt.XXXXXX") MIDI_HELPER="$plain_helper" \
 			timeout 900 valgrind -q --error-exitcode=99 \

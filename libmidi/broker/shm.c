@@ -20,97 +20,55 @@ static void copy_str(char *d, size_t dn, const char *s, size_t sn)
 	memset(d + k, 0, dn - k);
 }
 
+/* The fields, once: both directions copy the same lists. */
+#define INFO_STRINGS(X)                                                                    \
+	X(id) X(name) X(transport) X(transport_name) X(user_name) X(description) X(ump_name) \
+	X(product_instance_id) X(usb_serial)
+#define INFO_SCALARS(X)                                                                    \
+	X(native) X(protocol) X(protocols) X(purpose) X(flags) X(ump_version_major)          \
+	X(ump_version_minor) X(has_identity) X(identity_family) X(identity_model)            \
+	X(usb_vendor) X(usb_product) X(num_function_blocks) X(generation) X(jr_caps)         \
+	X(discovery)
+#define FB_SCALARS(X)                                                                      \
+	X(index) X(active) X(direction) X(first_group) X(num_groups) X(midi1) X(ui_hint)     \
+	X(ci_version) X(sysex8_streams)
+
+#define COPY_STR(f) STR(d->f, s->f);
+#define COPY_VAL(f) d->f = s->f;
+#define COPY_FB(f) df->f = sf->f;
+#define COPY_INFO()                                                                        \
+	do {                                                                               \
+		memset(d, 0, sizeof *d);                                                   \
+		INFO_STRINGS(COPY_STR)                                                     \
+		INFO_SCALARS(COPY_VAL)                                                     \
+		memcpy(d->identity_manufacturer, s->identity_manufacturer, 3);            \
+		memcpy(d->identity_version, s->identity_version, 4);                      \
+		for (unsigned k = 0; k < MIDI_FB_MAX && k < SHM_FBS; k++) {               \
+			__typeof__(&d->fb[0]) df = &d->fb[k];                               \
+			const __typeof__(s->fb[0]) *sf = &s->fb[k];                         \
+			FB_SCALARS(COPY_FB)                                                 \
+			STR(df->name, sf->name);                                            \
+		}                                                                          \
+	} while (0)
+
 void shm_info_load(midi_endpoint_info *d, const struct shm_info *s)
 {
-	memset(d, 0, sizeof *d);
-	STR(d->id, s->id);
-	STR(d->name, s->name);
-	STR(d->transport, s->transport);
-	STR(d->transport_name, s->transport_name);
-	STR(d->user_name, s->user_name);
-	STR(d->description, s->description);
-	STR(d->ump_name, s->ump_name);
-	STR(d->product_instance_id, s->product_instance_id);
-	STR(d->usb_serial, s->usb_serial);
+	COPY_INFO();
+	/* Whatever another process wrote: enums in range. */
 	d->native = s->native == MIDI_NATIVE_BYTES ? MIDI_NATIVE_BYTES : MIDI_NATIVE_UMP;
 	d->protocol = s->protocol == 2 ? 2 : 1;
 	d->protocols = s->protocols & 3;
 	d->purpose = s->purpose <= MIDI_PURPOSE_VIRTUAL ? s->purpose : MIDI_PURPOSE_NORMAL;
-	d->flags = s->flags;
-	d->ump_version_major = s->ump_version_major;
-	d->ump_version_minor = s->ump_version_minor;
 	d->has_identity = s->has_identity ? 1 : 0;
-	memcpy(d->identity_manufacturer, s->identity_manufacturer, 3);
-	d->identity_family = s->identity_family;
-	d->identity_model = s->identity_model;
-	memcpy(d->identity_version, s->identity_version, 4);
-	d->usb_vendor = s->usb_vendor;
-	d->usb_product = s->usb_product;
 	d->num_function_blocks = s->num_function_blocks > MIDI_FB_MAX ? MIDI_FB_MAX
 								       : (uint8_t)s->num_function_blocks;
-	for (unsigned k = 0; k < MIDI_FB_MAX && k < SHM_FBS; k++) {
-		const struct shm_fb *f = &s->fb[k];
-		midi_function_block *g = &d->fb[k];
-		g->index = f->index;
-		g->active = f->active;
-		g->direction = f->direction;
-		g->first_group = f->first_group;
-		g->num_groups = f->num_groups;
-		g->midi1 = f->midi1;
-		g->ui_hint = f->ui_hint;
-		g->ci_version = f->ci_version;
-		g->sysex8_streams = f->sysex8_streams;
-		STR(g->name, f->name);
-	}
-	d->generation = s->generation;
 	d->jr_caps = s->jr_caps & 3;
 	d->discovery = s->discovery <= MIDI_DISCOVERY_TIMEOUT ? s->discovery : MIDI_DISCOVERY_NONE;
 }
 
 void shm_info_store(struct shm_info *d, const midi_endpoint_info *s)
 {
-	memset(d, 0, sizeof *d);
-	STR(d->id, s->id);
-	STR(d->name, s->name);
-	STR(d->transport, s->transport);
-	STR(d->transport_name, s->transport_name);
-	STR(d->user_name, s->user_name);
-	STR(d->description, s->description);
-	STR(d->ump_name, s->ump_name);
-	STR(d->product_instance_id, s->product_instance_id);
-	STR(d->usb_serial, s->usb_serial);
-	d->native = s->native;
-	d->protocol = s->protocol;
-	d->protocols = s->protocols;
-	d->purpose = s->purpose;
-	d->flags = s->flags;
-	d->ump_version_major = s->ump_version_major;
-	d->ump_version_minor = s->ump_version_minor;
-	d->has_identity = s->has_identity;
-	memcpy(d->identity_manufacturer, s->identity_manufacturer, 3);
-	d->identity_family = s->identity_family;
-	d->identity_model = s->identity_model;
-	memcpy(d->identity_version, s->identity_version, 4);
-	d->usb_vendor = s->usb_vendor;
-	d->usb_product = s->usb_product;
-	d->num_function_blocks = s->num_function_blocks;
-	for (unsigned k = 0; k < MIDI_FB_MAX && k < SHM_FBS; k++) {
-		struct shm_fb *f = &d->fb[k];
-		const midi_function_block *g = &s->fb[k];
-		f->index = g->index;
-		f->active = g->active;
-		f->direction = g->direction;
-		f->first_group = g->first_group;
-		f->num_groups = g->num_groups;
-		f->midi1 = g->midi1;
-		f->ui_hint = g->ui_hint;
-		f->ci_version = g->ci_version;
-		f->sysex8_streams = g->sysex8_streams;
-		STR(f->name, g->name);
-	}
-	d->generation = s->generation;
-	d->jr_caps = s->jr_caps;
-	d->discovery = s->discovery;
+	COPY_INFO();
 }
 
 void slot_load(struct reg_slot *d, const struct shm_slot *s)

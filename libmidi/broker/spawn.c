@@ -43,6 +43,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #ifndef MIDI_LIBEXECDIR
@@ -170,6 +171,17 @@ static _Noreturn void child(const struct plan *p)
 	for (int sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
 			sigaction(sig, &p->dfl, NULL);
+	/* glibc refuses the two signals it keeps for itself (32, 33), which a
+	 * caller's parent may have left ignored: ask the kernel directly. */
+	for (int sig = 32; sig < SIGRTMIN; sig++) {
+		struct {
+			void *handler;
+			unsigned long flags;
+			void *restorer;
+			unsigned long mask;
+		} ksa = {0};
+		syscall(SYS_rt_sigaction, sig, &ksa, NULL, sizeof ksa.mask);
+	}
 	setsid();
 	pid_t pid = fork_raw();
 	if (pid < 0)

@@ -39,7 +39,7 @@ exe_is() {
 	exe_is midi-host "$MIDI_TOP/libexec/midi-helper"
 	p=$(helper_of midi-host)
 	run tr '\0' ' ' <"/proc/$p/cmdline"
-	assert_output --regexp '^midi-host host [0-9a-f]{16} 3 $'
+	assert_output --regexp '^midi-host host diag ep-[0-9a-f]{16} 3 $'
 	run readlink "/proc/$p/fd/0"
 	assert_output /dev/null
 	run readlink "/proc/$p/fd/3"
@@ -109,7 +109,7 @@ exe_is() {
 @test "midi-helper run by hand: usage, status 2" {
 	run "$MIDI_TOP/libexec/midi-helper"
 	assert_failure 2
-	assert_output --partial 'usage: midi-helper host UID LOCKFD'
+	assert_output --partial 'usage: midi-helper host TRANSPORT KEY LOCKFD'
 	run "$MIDI_TOP/libexec/midi-helper" host xyz 3
 	assert_failure 2
 	# A descriptor that is no lock file of ours: nothing served.

@@ -352,10 +352,12 @@ static int in_use(struct host *h)
 				return 1;
 		return 0;
 	}
-	/* An agent: a watcher of the registry, or a client of its endpoints. */
+	/* An agent: another waiter on the registry (a watcher, a host), or a
+	 * client of its endpoints. */
+	uint64_t self = proc_key_self();
 	for (unsigned k = 0; k < REG_WAITERS; k++) {
 		uint64_t owner = __atomic_load_n(&h->rt->reg->waiters[k].owner, __ATOMIC_ACQUIRE);
-		if (owner && proc_key_alive(owner))
+		if (owner && owner != self && proc_key_alive(owner))
 			return 1;
 	}
 	static struct reg_slot v[REG_SLOTS];
@@ -413,9 +415,21 @@ static void wait_events(struct host *h, int timeout_ms)
 	}
 }
 
+/* How long a process nobody uses lives on: MIDI_AGENT_IDLE_MS for agents
+ * (tests shorten it), else the defaults. */
+static uint64_t idle_ns(const struct host *h)
+{
+	if (!h->agent)
+		return HOST_IDLE_NS;
+	const char *s = getenv("MIDI_AGENT_IDLE_MS");
+	long long ms = s && *s ? atoll(s) : -1;
+	return ms >= 0 && ms <= 3600000 ? (uint64_t)ms * 1000000ull : AGENT_IDLE_NS;
+}
+
 static void loop(struct host *h)
 {
 	int64_t spin_for = h->agent ? 0 : spin_ns();
+	uint64_t idle = idle_ns(h);
 	h->last_use = h->last_check = broker_now_ns();
 	for (;;) {
 		int did = 0;
@@ -441,7 +455,7 @@ static void loop(struct host *h)
 			h->last_check = now;
 			if (in_use(h))
 				h->last_use = now;
-			else if (now - h->last_use >= (h->agent ? AGENT_IDLE_NS : HOST_IDLE_NS))
+			else if (now - h->last_use >= idle)
 				return;
 		}
 		int ms = timers(h, now);

@@ -337,6 +337,41 @@ static void test_agent_killed_while_sending(void **state)
 	midi_close(c);
 }
 
+/* A process that runs (not gone, not a zombie nobody reaped yet). */
+static int alive(pid_t pid)
+{
+	char path[64], buf[256];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	const char *p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+}
+
+/* Nobody uses the transport: its agent exits (MIDI_AGENT_IDLE_MS); the
+ * next listing starts one again, which enumerates again. */
+static void test_agent_idle_exit(void **state)
+{
+	(void)state;
+	setenv("MIDI_AGENT_IDLE_MS", "300", 1);
+	plug("idle", "ports=1 rate=0\n");
+	wait_listed("test:idle-1", 1);
+	pid_t ag = agent_pid();
+	assert_true(ag > 0);
+	uint64_t end = now_ns() + 10000000000ull;
+	while (alive(ag) && now_ns() < end)
+		sleep_ms(20);
+	assert_false(alive(ag));
+	/* Unplugged while no agent ran: the next one's enumeration removes it. */
+	unplug("idle");
+	wait_listed("test:idle-1", 0);
+	unsetenv("MIDI_AGENT_IDLE_MS");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -344,6 +379,7 @@ int main(void)
 		cmocka_unit_test_setup(test_back_pressure, fresh_runtime),
 		cmocka_unit_test_setup(test_host_killed_while_sending, fresh_runtime),
 		cmocka_unit_test_setup(test_agent_killed_while_sending, fresh_runtime),
+		cmocka_unit_test_setup(test_agent_idle_exit, fresh_runtime),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -989,8 +989,8 @@ int midi_recv(midi_conn *c, midi_packet *out, size_t max, int timeout_ms, midi_e
 		now = broker_now_ns();
 		check_host(c, now);
 		if (now - c->sched_watch_ns >= SCHED_WATCH_NS) {
-			c->sched_watch_ns = now;
-			sched_watch(c->rt, &c->sc, NULL);
+			/* Something queued: look again at every wake-up (0). */
+			c->sched_watch_ns = sched_watch(c->rt, &c->sc, NULL) > 0 ? 0 : now;
 		}
 		if (seg_closed(&c->own, NULL, 0)) {
 			/* Whatever was published before the close is read first. */
@@ -1018,6 +1018,8 @@ int midi_recv(midi_conn *c, midi_packet *out, size_t max, int timeout_ms, midi_e
 		}
 		int64_t left = end - now > (uint64_t)WAIT_SLICE_NS ? WAIT_SLICE_NS
 								    : (int64_t)(end - now);
+		if (c->sched_watch_ns == 0 && left > SCHED_WATCH_SLICE_NS)
+			left = SCHED_WATCH_SLICE_NS; /* restart a killed scheduler in time */
 		ring_wait(c->rx, c->cur.pos, flag, left);
 	}
 }

@@ -47,8 +47,10 @@
  * go through the scheduler this long, so they cannot overtake a scheduled
  * message the scheduler is about to write. */
 #define SCHED_SETTLE_NS 100000000ull
-/* A waiting receiver checks this often that a scheduler runs if anything
- * is queued (take-over after a scheduler was killed). */
+/* A waiting receiver looks this often whether anything is queued for the
+ * scheduler, and while something is, at every wake-up (at most
+ * SCHED_WATCH_SLICE_NS apart) that a scheduler runs (take-over after a
+ * scheduler was killed). */
 #define SCHED_WATCH_NS 200000000ull
 #define HOLD_MAX 1048576u                /* SysEx packets held per group */
 #define LOOK_AGAIN_NS 500000000ull       /* detached: look at the registry at least this often */

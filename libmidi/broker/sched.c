@@ -264,23 +264,16 @@ void sched_client_close(struct sched_client *sc)
 	sc->inlockfd = sc->lockfd = -1;
 }
 
-/* pending + unread as the header says; *sane = 0 when that is impossible
- * (garbage: the scheduler keeps pending + unread <= cap, +1 while it moves
- * an entry). The result is at most cap. */
+/* pending + unread (head - done) as the header says; *sane = 0 when that
+ * is impossible (garbage: the scheduler keeps it within cap). The result is
+ * at most cap. */
 static uint64_t queued_raw(const struct sched_client *sc, int *sane)
 {
-	const struct sched_hdr *h = sc->m.hdr;
 	uint64_t cap = sc->m.mask + 1;
-	uint64_t head = ring_head(&sc->m.in);
-	uint64_t cur = __atomic_load_n(&h->cursor, __ATOMIC_ACQUIRE);
-	uint64_t pend = __atomic_load_n(&h->pending, __ATOMIC_ACQUIRE);
-	uint64_t unread = head - cur;
-	*sane = pend <= cap && unread <= cap && pend + unread <= cap + 1;
-	if (pend > cap)
-		pend = cap;
-	if (unread > cap)
-		unread = cap;
-	return pend + unread > cap ? cap : pend + unread;
+	uint64_t done = __atomic_load_n(&sc->m.hdr->done, __ATOMIC_ACQUIRE);
+	uint64_t q = ring_head(&sc->m.in) - done;
+	*sane = q <= cap;
+	return *sane ? q : cap;
 }
 
 static int fork_check(struct sched_client *sc, midi_error *e)

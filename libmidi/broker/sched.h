@@ -18,7 +18,9 @@
  * lock and frees the table entries (an entry written but not yet freed
  * when the scheduler is killed is sent again by its successor). Senders
  * refuse to write when pending + unread + n would exceed cap, so the table
- * never overflows and the ring never laps its reader.
+ * never overflows and the ring never laps its reader (what is queued is
+ * head - done, where the scheduler keeps done = cursor - pending in one
+ * word, so senders never see an entry twice while it moves).
  *
  * Every byte of the file is untrusted (another process may scribble on
  * it): the scheduler never reads back what it took, drops and counts
@@ -93,6 +95,8 @@ struct sched_hdr {
 	uint64_t starts;    /* schedulers started so far */
 	uint64_t key;       /* proc_key of the running scheduler, 0 when none */
 	uint64_t garbage;   /* entries dropped as garbage (check sum, fields) */
+	uint64_t done;      /* cursor - pending, one word: queued = head - done
+			     * (moving an entry into the table leaves it alone) */
 };
 
 /* Check sum of an entry at ring position pos (the same for its input slot

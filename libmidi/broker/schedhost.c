@@ -45,7 +45,7 @@
 #define SCHED_SLICE_NS 100000000ll
 #define TARGET_CACHE 16
 #define TARGET_LOCK_MS 2000
-#define IN_LOCK_MS 50 /* sched.in.lock, to look at a suspicious slot or head */
+#define IN_LOCK_MS 20 /* sched.in.lock, to look at a suspicious slot or head */
 #define START_LOCK_MS 2000
 
 struct hitem {
@@ -227,7 +227,15 @@ static void free_entry(struct sched *s, uint32_t idx)
 	__atomic_store_n(&x->state, 0, __ATOMIC_RELEASE);
 	s->freelist[s->nfree++] = idx;
 	s->pending--;
+	__atomic_store_n(&s->hdr->done, s->cur - s->pending, __ATOMIC_RELEASE);
 	__atomic_store_n(&s->hdr->pending, s->pending, __ATOMIC_RELEASE);
+}
+
+/* The own cursor into the header, with done = cursor - pending. */
+static void store_cursor(struct sched *s)
+{
+	__atomic_store_n(&s->hdr->done, s->cur - s->pending, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->hdr->cursor, s->cur, __ATOMIC_RELEASE);
 }
 
 static void deliver_due(struct sched *s, uint64_t now)
@@ -405,10 +413,32 @@ static void scan_ring(struct sched *s, uint64_t now)
 			cur = head; /* the slots between are empty */
 	}
 	s->cur = cur;
-	__atomic_store_n(&s->hdr->cursor, cur, __ATOMIC_RELEASE);
+	store_cursor(s);
 	if (ring_head(&s->m.in) != cur)
 		ring_publish(&s->m.in, cur);
 	s->wait_head = cur;
+}
+
+/* Take the run of entries not yet taken that ends just below position
+ * end (a sender that read a garbage head wrote its entries from there). */
+static void take_run_below(struct sched *s, uint64_t end, uint64_t now)
+{
+	uint64_t n = 0;
+	while (n < s->cap) {
+		struct sched_in x;
+		uint64_t pos;
+		if (slot_read(s, end - n - 1, &x, &pos) != SLOT_NEW || pos != end - n - 1)
+			break;
+		n++;
+	}
+	for (uint64_t p = end - n; p != end; p++) {
+		struct sched_in x;
+		uint64_t pos;
+		if (slot_read(s, p, &x, &pos) != SLOT_NEW || pos != p)
+			s->garbage++;
+		else if (!take(s, &x, pos, now))
+			s->garbage++; /* more than fits (only garbage counters let them in) */
+	}
 }
 
 /* Under sched.in.lock, the head being behind the cursor or too far ahead
@@ -417,25 +447,11 @@ static void scan_ring(struct sched *s, uint64_t now)
  * then go on from the head, or from the own cursor if the head is behind. */
 static void repair_locked(struct sched *s, uint64_t now)
 {
-	uint64_t head = ring_head(&s->m.in), n = 0;
-	while (n < s->cap) {
-		struct sched_in x;
-		uint64_t pos;
-		if (slot_read(s, head - n - 1, &x, &pos) != SLOT_NEW || pos != head - n - 1)
-			break;
-		n++;
-	}
-	for (uint64_t p = head - n; p != head; p++) {
-		struct sched_in x;
-		uint64_t pos;
-		if (slot_read(s, p, &x, &pos) != SLOT_NEW || pos != p)
-			s->garbage++;
-		else if (!take(s, &x, pos, now))
-			s->garbage++; /* more than fits (only garbage counters let them in) */
-	}
+	uint64_t head = ring_head(&s->m.in);
+	take_run_below(s, head, now);
 	if ((int64_t)(head - s->cur) > 0)
 		s->cur = head;
-	__atomic_store_n(&s->hdr->cursor, s->cur, __ATOMIC_RELEASE);
+	store_cursor(s);
 	if (ring_head(&s->m.in) != s->cur)
 		ring_publish(&s->m.in, s->cur);
 	s->wait_head = s->cur;
@@ -481,6 +497,10 @@ static void take_input(struct sched *s, uint64_t now)
 		repair_head(s, now);
 		return;
 	}
+	/* A head moved back a little by garbage (still ahead of the cursor
+	 * once a sender published) had that sender start below the cursor;
+	 * normally the slot below the cursor is marked taken. */
+	take_run_below(s, s->cur, now);
 	int locked = 0;
 	while (s->cur != head) {
 		struct sched_in x;
@@ -509,7 +529,7 @@ static void take_input(struct sched *s, uint64_t now)
 			s->garbage++;
 		}
 		s->cur++;
-		__atomic_store_n(&s->hdr->cursor, s->cur, __ATOMIC_RELEASE);
+		store_cursor(s);
 	}
 	s->wait_head = head;
 	if (locked)
@@ -583,6 +603,7 @@ static void restore_hdr(struct sched *s)
 {
 	struct sched_hdr *h = s->hdr;
 	sched_hdr_fix(h, s->cap);
+	SCHED_PUT(h->done, s->cur - s->pending);
 	SCHED_PUT(h->cursor, s->cur);
 	SCHED_PUT(h->pending, s->pending);
 	SCHED_PUT(h->delivered, s->delivered);

@@ -19,12 +19,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "broker/sched.h"
 #include "midi/endpoint.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
 
 static char rtdir[256];
 
@@ -117,8 +122,6 @@ static void test_after_sender_exit(void **state)
 {
 	(void)state;
 	midi_error e;
-	midi_conn *b = midi_open("diag:loopback-b", 0, &e);
-	assert_non_null(b);
 	int pfd[2];
 	assert_int_equal(pipe(pfd), 0);
 	pid_t pid = fork();
@@ -135,6 +138,11 @@ static void test_after_sender_exit(void **state)
 		_exit(2);
 	}
 	close(pfd[1]);
+	/* Opened after the fork, so the sender (and the scheduler it starts)
+	 * hold nothing of it; long before the due time, picked after the
+	 * sender connected. */
+	midi_conn *b = midi_open("diag:loopback-b", 0, &e);
+	assert_non_null(b);
 	int st;
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
@@ -459,11 +467,20 @@ static void test_recv_restarts_killed(void **state)
 /* sched_pidfd: -1 while nothing is scheduled; with something pending, a
  * pidfd of the running scheduler that becomes readable when it is killed;
  * -1 while none runs, until sched_watch started another; -1 for a key in
- * the header that names a live process that is not the scheduler. */
+ * the header that names a live process that is not the scheduler. Where
+ * pidfd_open is missing (old kernels; valgrind 3.19 does not know it) it is
+ * always -1 and waiters fall back to sched_watch every 100 ms. */
 static void test_pidfd(void **state)
 {
 	(void)state;
 	midi_error e;
+	int probe = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	int have_pidfd = probe >= 0;
+	if (probe >= 0)
+		close(probe);
+	else
+		print_message("no pidfd_open here (%s): only the fallback is tested\n",
+			      strerror(errno));
 	struct rt *rt = rt_get(&e);
 	assert_non_null(rt);
 	struct sched_client *sc = NULL;
@@ -496,39 +513,46 @@ static void test_pidfd(void **state)
 	assert_int_equal(sched_get_stats(&st, &e), 0);
 	assert_true(st.pid > 0);
 	int fd = sched_pidfd(rt, &sc);
-	assert_true(fd >= 0);
 	assert_non_null(sc);
 	struct pollfd q = {.fd = fd, .events = POLLIN};
-	assert_int_equal(poll(&q, 1, 0), 0); /* alive */
+	if (have_pidfd) {
+		assert_true(fd >= 0);
+		assert_int_equal(poll(&q, 1, 0), 0); /* alive */
+	} else {
+		assert_int_equal(fd, -1);
+	}
+	assert_int_equal(sched_watch(rt, &sc, &e), 1); /* queued, one runs */
 	/* A garbage key naming a live process that is no scheduler (this
 	 * one) is not believed; the scheduler writes its own back. */
 	uint64_t key = __atomic_load_n(&sc->m.hdr->key, __ATOMIC_ACQUIRE);
+	assert_int_equal((pid_t)(key & 0xffffffffu), st.pid);
 	__atomic_store_n(&sc->m.hdr->key, proc_key_self(), __ATOMIC_RELEASE);
 	assert_int_equal(sched_pidfd(rt, &sc), -1);
 	for (int k = 0; k < 300 && __atomic_load_n(&sc->m.hdr->key, __ATOMIC_ACQUIRE) != key; k++)
 		usleep(10000);
 	assert_int_equal(__atomic_load_n(&sc->m.hdr->key, __ATOMIC_ACQUIRE), key);
 	assert_int_equal(kill(st.pid, SIGKILL), 0);
-	uint64_t t0 = now_ns();
-	assert_int_equal(poll(&q, 1, 5000), 1);
-	assert_true(q.revents & POLLIN);
-	assert_true(now_ns() - t0 < 5000000000ull);
-	close(fd);
+	if (have_pidfd) {
+		assert_int_equal(poll(&q, 1, 5000), 1);
+		assert_true(q.revents & POLLIN);
+		close(fd);
+	}
 	for (int k = 0; k < 500 && !proc_gone(st.pid); k++)
 		usleep(10000);
 	assert_true(proc_gone(st.pid));
 	assert_int_equal(sched_pidfd(rt, &sc), -1); /* none runs */
 	assert_int_equal(sched_watch(rt, &sc, &e), 1); /* starts one */
+	struct sched_stats st2 = {0};
 	fd = -1;
-	for (int k = 0; k < 500 && fd < 0; k++) {
+	for (int k = 0; k < 500 && (have_pidfd ? fd < 0 : st2.pid <= 0 || st2.pid == st.pid); k++) {
 		fd = sched_pidfd(rt, &sc);
-		if (fd < 0)
+		assert_int_equal(sched_get_stats(&st2, &e), 0);
+		if (have_pidfd ? fd < 0 : st2.pid <= 0 || st2.pid == st.pid)
 			usleep(10000);
 	}
-	assert_true(fd >= 0);
-	struct sched_stats st2;
+	assert_true(have_pidfd ? fd >= 0 : fd == -1);
 	assert_int_equal(sched_get_stats(&st2, &e), 0);
-	assert_true(st2.pid != st.pid);
+	assert_true(st2.pid > 0 && st2.pid != st.pid);
 	assert_int_equal(st2.starts, 2);
 	midi_packet r[4];
 	assert_int_equal(recv_n(b, r, 3, 10000), 3);
@@ -541,7 +565,8 @@ static void test_pidfd(void **state)
 		usleep(10000); /* pending goes to 0 just after the write */
 	assert_int_equal(w, 0); /* nothing queued */
 	assert_int_equal(sched_pidfd(rt, &sc), -1);
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	sched_client_close(sc);
 	free(sc);
 	midi_close(b);

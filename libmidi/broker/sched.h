@@ -25,11 +25,14 @@
  * Every byte of the file is untrusted (another process may scribble on
  * it): the scheduler never reads back what it took, drops and counts
  * entries that fail their check sum or carry impossible fields, keeps its
- * own cursor, counters and layout and writes them back over garbage, and
- * repairs a garbage input head under sched.in.lock (taking every valid
- * slot not yet taken, wherever senders wrote it). A garbage header is
- * rewritten in place from the file size, so the mappings of running
- * processes stay valid. */
+ * own cursor, counters, layout and pid/key and writes them back over
+ * garbage, and repairs a garbage input head under sched.in.lock (taking the
+ * valid slots not yet taken that senders wrote below it; a new scheduler
+ * takes every one, wherever it is). A garbage header is rewritten in place
+ * from the file size, so the mappings of running processes stay valid;
+ * senders that find impossible counters wake (or start) the scheduler and
+ * give it up to 200 ms to write them back. Only a file cut shorter under a
+ * running scheduler is beyond this (its mapping faults). */
 #ifndef MIDI_BROKER_SCHED_H
 #define MIDI_BROKER_SCHED_H
 

@@ -19,9 +19,15 @@
  * pid/key are private and written back over whatever is in the header on
  * every turn; an entry that fails its check sum, or names no target (uid
  * 0, bad kind) or a due time too far ahead, is dropped and counted as
- * garbage; a head that is behind the cursor or too far ahead is repaired
- * under sched.in.lock by scanning the whole ring for slots not yet taken.
- * A garbage entry can neither crash it nor keep it asleep.
+ * garbage; a slot that does not check is looked at again under
+ * sched.in.lock (a sender may still be writing it) and then skipped; a
+ * head that is behind the cursor or too far ahead is repaired under
+ * sched.in.lock, taking the valid slots senders wrote just below it (also
+ * just below the own cursor, for a head moved back a little). A new
+ * scheduler scans the whole ring for slots not yet taken. A garbage entry
+ * can neither crash it nor keep it asleep; the counters senders use are
+ * written back at least every SCHED_SLICE_NS, and at once when a sender
+ * finding them impossible wakes it.
  *
  * Waiting: timer slack 1 ns, futex sleep on the input ring until
  * SCHED_SPIN_NS before the next due time (a sender's publish wakes it for a

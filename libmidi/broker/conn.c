@@ -35,6 +35,7 @@
 #include <strings.h>
 #include <poll.h>
 #include <sys/epoll.h>
+#include <sys/timerfd.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,8 +49,10 @@
  * go through the scheduler this long, so they cannot overtake a scheduled
  * message the scheduler is about to write. */
 #define SCHED_SETTLE_NS 100000000ull
-/* A waiting receiver checks this often that a scheduler runs if anything
- * is queued (take-over after a scheduler was killed). */
+/* A waiting receiver looks this often whether anything is queued for the
+ * scheduler, and while something is, at every wake-up (at most
+ * SCHED_WATCH_SLICE_NS apart) that a scheduler runs (take-over after a
+ * scheduler was killed). */
 #define SCHED_WATCH_NS 200000000ull
 #define HOLD_MAX 1048576u                /* SysEx packets held per group */
 #define LOOK_AGAIN_NS 500000000ull       /* detached: look at the registry at least this often */
@@ -98,6 +101,8 @@ struct midi_conn {
 	uint64_t bell;
 	int waiter;              /* registry waiter entry while detached, else -1 */
 	int hostpidfd;
+	int schedpidfd;          /* the scheduler's pidfd while it holds packets */
+	int schedtfd;            /* a timerfd: look again when there is no pidfd yet */
 };
 
 static int64_t spin_setting(void)
@@ -434,7 +439,7 @@ midi_conn *midi_open(const char *spec, unsigned flags, midi_error *e)
 		midi_error_set(e, MIDI_ERR_RUNTIME, "out of memory");
 		return NULL;
 	}
-	c->hostfd = c->epfd = c->bellfd = c->hostpidfd = -1;
+	c->hostfd = c->epfd = c->bellfd = c->hostpidfd = c->schedpidfd = c->schedtfd = -1;
 	c->waiter = -1;
 	c->client_idx = -1;
 	c->flags = flags;
@@ -541,6 +546,10 @@ void midi_close(midi_conn *c)
 		return;
 	fd_detach(c);
 	unmap_all(c);
+	if (c->schedpidfd >= 0)
+		close(c->schedpidfd);
+	if (c->schedtfd >= 0)
+		close(c->schedtfd);
 	if (c->bellfd >= 0) {
 		close(c->bellfd);
 		bell_unlink(c->rt, c->bell);
@@ -851,6 +860,14 @@ int midi_send(midi_conn *c, const midi_packet *p, size_t n, midi_error *e)
 		c->sn = 0;
 		if (r == 0)
 			r = r2;
+		/* Receivers waiting on a descriptor look at the scheduler now
+		 * (fd_sched): they follow it while it holds what is due to them,
+		 * and start another if it is killed. */
+		if (r2 == 0) {
+			seg_ring_bells(c->rt, c->txseg, 0);
+			if (c->txseg != &c->own)
+				seg_ring_bells(c->rt, &c->own, 0);
+		}
 	}
 	return r;
 }
@@ -902,6 +919,55 @@ int midi_flush(midi_conn *c, int timeout_ms, midi_error *e)
 
 /* ---- receive ---- */
 
+/* While the scheduler holds packets, the descriptor also holds its pidfd:
+ * when it dies the descriptor is readable, and this (from midi_recv's
+ * fd_rearm) starts another at once. */
+static void fd_sched(struct midi_conn *c)
+{
+	if (c->schedpidfd >= 0) {
+		struct pollfd pf = {.fd = c->schedpidfd, .events = POLLIN};
+		if (poll(&pf, 1, 0) == 0)
+			return; /* it lives */
+		epoll_ctl(c->epfd, EPOLL_CTL_DEL, c->schedpidfd, NULL);
+		close(c->schedpidfd);
+		c->schedpidfd = -1;
+		sched_watch(c->rt, &c->sc, NULL); /* a successor takes the queue over */
+	}
+	if (c->schedtfd >= 0) {
+		uint64_t x;
+		(void)!read(c->schedtfd, &x, sizeof x);
+	}
+	int fd = sched_pidfd(c->rt, &c->sc);
+	if (fd < 0 && sched_watch(c->rt, &c->sc, NULL) > 0) {
+		fd = sched_pidfd(c->rt, &c->sc);
+		if (fd < 0) {
+			/* Queued, and the scheduler (just started) does not show
+			 * yet: look again in a moment. */
+			if (c->schedtfd < 0) {
+				c->schedtfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+				struct epoll_event tev = {.events = EPOLLIN};
+				if (c->schedtfd >= 0 &&
+				    epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->schedtfd, &tev) < 0) {
+					close(c->schedtfd);
+					c->schedtfd = -1;
+				}
+			}
+			struct itimerspec its = {{0, 0}, {0, SCHED_WATCH_SLICE_NS}};
+			if (c->schedtfd >= 0)
+				timerfd_settime(c->schedtfd, 0, &its, NULL);
+			return;
+		}
+	}
+	if (fd < 0)
+		return;
+	struct epoll_event ev = {.events = EPOLLIN};
+	if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		close(fd);
+		return;
+	}
+	c->schedpidfd = fd;
+}
+
 /* Arm the descriptor for what comes next, after midi_recv: empty the
  * bell, let writers ring it again, and ring it ourselves if something
  * that would make midi_recv return is already there. */
@@ -910,6 +976,7 @@ static void fd_rearm(struct midi_conn *c)
 	if (c->epfd < 0)
 		return;
 	bell_drain(c->bellfd);
+	fd_sched(c);
 	if (c->detached) {
 		reg_waiter_arm(c->rt, c->waiter);
 		if (c->waiter < 0 || reg_event_seq(c->rt) != c->look_seq)
@@ -965,8 +1032,8 @@ int midi_recv(midi_conn *c, midi_packet *out, size_t max, int timeout_ms, midi_e
 		now = broker_now_ns();
 		check_host(c, now);
 		if (now - c->sched_watch_ns >= SCHED_WATCH_NS) {
-			c->sched_watch_ns = now;
-			sched_watch(c->rt, &c->sc, NULL);
+			/* Something queued: look again at every wake-up (0). */
+			c->sched_watch_ns = sched_watch(c->rt, &c->sc, NULL) > 0 ? 0 : now;
 		}
 		if (seg_closed(&c->own, NULL, 0)) {
 			/* Whatever was published before the close is read first. */
@@ -994,6 +1061,8 @@ int midi_recv(midi_conn *c, midi_packet *out, size_t max, int timeout_ms, midi_e
 		}
 		int64_t left = end - now > (uint64_t)WAIT_SLICE_NS ? WAIT_SLICE_NS
 								    : (int64_t)(end - now);
+		if (c->sched_watch_ns == 0 && left > SCHED_WATCH_SLICE_NS)
+			left = SCHED_WATCH_SLICE_NS; /* restart a killed scheduler in time */
 		ring_wait(c->rx, c->cur.pos, flag, left);
 	}
 }

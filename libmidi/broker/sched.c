@@ -1,10 +1,13 @@
 /* sched.c: the sending side of scheduled sends (see sched.h): the shared
- * `sched` segment (create, validate, map), appending entries to its input
- * ring under sched.in.lock with the capacity check, waiting until the
- * scheduler took them (midi_flush), and starting a scheduler on demand
- * (sched.lock; double fork as in host.c). */
+ * `sched` segment (create, validate, map, repair a garbage header in
+ * place), appending check-summed entries to its input ring under
+ * sched.in.lock with the capacity check, waiting until the scheduler took
+ * them (midi_flush), starting a scheduler on demand (sched.lock; double
+ * fork as in host.c), and what waiting receivers use to notice a killed
+ * scheduler (sched_watch, sched_pidfd). */
 #include "broker/sched.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -13,16 +16,43 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
 #define SCHED_LOCK_MS 2000
 #define SCHED_CHECK_NS 100000000ull
+#define SCHED_HEAL_NS 200000000ull
 
 _Static_assert(sizeof(struct sched_hdr) <= SCHED_HDR_BYTES, "scheduler header too big");
-_Static_assert(sizeof(struct sched_in) == 40, "sched_in size");
+_Static_assert(sizeof(struct sched_in) == 56, "sched_in size");
 _Static_assert(sizeof(struct sched_ent) == 56, "sched_ent size");
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	h ^= v;
+	h *= 0x9e3779b97f4a7c15ull;
+	return h ^ (h >> 31);
+}
+
+uint32_t sched_sum(uint64_t pos, uint64_t due, uint64_t uid, uint32_t tag, uint32_t kind,
+		   const uint32_t w[4])
+{
+	uint64_t h = 0x5343484544554c45ull; /* "SCHEDULE" */
+	h = mix(h, pos);
+	h = mix(h, due);
+	h = mix(h, uid);
+	h = mix(h, (uint64_t)tag << 32 | kind);
+	h = mix(h, (uint64_t)w[0] << 32 | w[1]);
+	h = mix(h, (uint64_t)w[2] << 32 | w[3]);
+	h = mix(h, h >> 17);
+	return (uint32_t)(h ^ (h >> 32));
+}
 
 static uint64_t cap_setting(void)
 {
@@ -36,25 +66,39 @@ static uint64_t cap_setting(void)
 	return v;
 }
 
-static void layout(uint64_t cap, uint64_t *in_off, uint64_t *tab_off, uint64_t *total)
+void sched_layout(uint64_t cap, uint64_t *in_off, uint64_t *tab_off, uint64_t *total)
 {
 	*in_off = SCHED_HDR_BYTES;
 	*tab_off = *in_off + RING_HDR_BYTES + cap * sizeof(struct sched_in);
 	*total = (*tab_off + cap * sizeof(struct sched_ent) + 4095) & ~4095ull;
 }
 
+/* The capacity whose layout has this file size, or 0. */
+static uint64_t cap_of_size(size_t size)
+{
+	for (uint64_t cap = 64; cap <= (1ull << 20); cap <<= 1) {
+		uint64_t in_off, tab_off, total;
+		sched_layout(cap, &in_off, &tab_off, &total);
+		if (total == size)
+			return cap;
+	}
+	return 0;
+}
+
 /* Checks a mapped header against the file size; NULL if good. */
 static const char *check_hdr(const struct sched_hdr *h, size_t size)
 {
 	uint64_t magic = __atomic_load_n(&h->magic, __ATOMIC_ACQUIRE);
-	uint64_t cap = h->cap, in_off, tab_off, total;
-	if (magic != SCHED_MAGIC || h->version != SCHED_VERSION ||
-	    h->hdr_bytes != SCHED_HDR_BYTES)
+	uint64_t cap = __atomic_load_n(&h->cap, __ATOMIC_RELAXED), in_off, tab_off, total;
+	if (magic != SCHED_MAGIC || __atomic_load_n(&h->version, __ATOMIC_RELAXED) != SCHED_VERSION ||
+	    __atomic_load_n(&h->hdr_bytes, __ATOMIC_RELAXED) != SCHED_HDR_BYTES)
 		return "bad header";
 	if (cap < 64 || cap > (1ull << 20) || (cap & (cap - 1)))
 		return "bad capacity";
-	layout(cap, &in_off, &tab_off, &total);
-	if (h->in_off != in_off || h->tab_off != tab_off || h->total != total || total != size)
+	sched_layout(cap, &in_off, &tab_off, &total);
+	if (__atomic_load_n(&h->in_off, __ATOMIC_RELAXED) != in_off ||
+	    __atomic_load_n(&h->tab_off, __ATOMIC_RELAXED) != tab_off ||
+	    __atomic_load_n(&h->total, __ATOMIC_RELAXED) != total || total != size)
 		return "bad layout";
 	return NULL;
 }
@@ -77,35 +121,56 @@ static int map_fd(int fd, struct sched_map *m, const char **bad, midi_error *e)
 		munmap(p, size);
 		return 1;
 	}
+	/* Everything below comes from the checked size, not from the header
+	 * (which another process may change at any time). */
+	uint64_t cap = cap_of_size(size), in_off, tab_off, total;
+	sched_layout(cap, &in_off, &tab_off, &total);
 	m->base = p;
 	m->size = size;
 	m->hdr = h;
-	m->mask = h->cap - 1;
-	ring_attach(&m->in, (char *)p + h->in_off, h->cap);
-	m->slots = (struct sched_in *)((char *)p + h->in_off + RING_HDR_BYTES);
-	m->tab = (struct sched_ent *)((char *)p + h->tab_off);
+	m->mask = cap - 1;
+	ring_attach(&m->in, (char *)p + in_off, cap);
+	m->slots = (struct sched_in *)((char *)p + in_off + RING_HDR_BYTES);
+	m->tab = (struct sched_ent *)((char *)p + tab_off);
 	return 0;
 }
 
-/* Under sched.in.lock: make a fresh segment in fd. */
+void sched_hdr_fix(struct sched_hdr *h, uint64_t cap)
+{
+	uint64_t in_off, tab_off, total;
+	sched_layout(cap, &in_off, &tab_off, &total);
+	SCHED_PUT(h->version, SCHED_VERSION);
+	SCHED_PUT(h->hdr_bytes, SCHED_HDR_BYTES);
+	SCHED_PUT(h->cap, cap);
+	SCHED_PUT(h->total, total);
+	SCHED_PUT(h->in_off, in_off);
+	SCHED_PUT(h->tab_off, tab_off);
+	if (__atomic_load_n(&h->magic, __ATOMIC_ACQUIRE) != SCHED_MAGIC)
+		__atomic_store_n(&h->magic, SCHED_MAGIC, __ATOMIC_RELEASE);
+}
+
+/* Under sched.in.lock: make fd a good segment. A file whose size fits a
+ * layout keeps its contents (a running scheduler and its clients have it
+ * mapped; the scheduler validates every entry and repairs the rest); only
+ * its header fields are written again. Otherwise a fresh segment. */
 static int create_locked(struct rt *rt, int fd, midi_error *e)
 {
-	uint64_t cap = cap_setting(), in_off, tab_off, total;
-	layout(cap, &in_off, &tab_off, &total);
-	if (ftruncate(fd, 0) < 0 || ftruncate(fd, (off_t)total) < 0)
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return midi_error_sys(e, errno, "%s/%s", rt->path, SCHED_FILE);
+	uint64_t cap = cap_of_size((size_t)st.st_size), in_off, tab_off, total;
+	int fresh = cap == 0;
+	if (fresh)
+		cap = cap_setting();
+	sched_layout(cap, &in_off, &tab_off, &total);
+	if (fresh && (ftruncate(fd, 0) < 0 || ftruncate(fd, (off_t)total) < 0))
 		return midi_error_sys(e, errno, "cannot size %s/%s", rt->path, SCHED_FILE);
 	void *p = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
 		return midi_error_sys(e, errno, "cannot map %s/%s", rt->path, SCHED_FILE);
-	struct sched_hdr *h = p;
-	h->version = SCHED_VERSION;
-	h->hdr_bytes = SCHED_HDR_BYTES;
-	h->cap = cap;
-	h->total = total;
-	h->in_off = in_off;
-	h->tab_off = tab_off;
-	ring_init_shared((char *)p + in_off, cap);
-	__atomic_store_n(&h->magic, SCHED_MAGIC, __ATOMIC_RELEASE);
+	if (fresh)
+		ring_init_shared((char *)p + in_off, cap);
+	sched_hdr_fix(p, cap);
 	munmap(p, total);
 	return 0;
 }
@@ -180,6 +245,7 @@ int sched_client_open(struct rt *rt, struct sched_client *sc, midi_error *e)
 {
 	memset(sc, 0, sizeof *sc);
 	sc->inlockfd = sc->lockfd = -1;
+	sc->rt = rt;
 	int r = sched_map(rt, &sc->m, e);
 	if (r == 0)
 		r = open_locks(rt, sc, e);
@@ -198,14 +264,50 @@ void sched_client_close(struct sched_client *sc)
 	sc->inlockfd = sc->lockfd = -1;
 }
 
-uint64_t sched_queued(const struct sched_client *sc)
+/* pending + unread (head - done) as the header says; *sane = 0 when that
+ * is impossible (garbage: the scheduler keeps it within cap). The result is
+ * at most cap. */
+static uint64_t queued_raw(const struct sched_client *sc, int *sane)
 {
-	const struct sched_hdr *h = sc->m.hdr;
-	uint64_t head = ring_head(&sc->m.in);
-	uint64_t cur = __atomic_load_n(&h->cursor, __ATOMIC_ACQUIRE);
-	uint64_t pend = __atomic_load_n(&h->pending, __ATOMIC_ACQUIRE);
-	uint64_t unread = head - cur > sc->m.mask + 1 ? sc->m.mask + 1 : head - cur;
-	return pend + unread;
+	uint64_t cap = sc->m.mask + 1;
+	uint64_t done = __atomic_load_n(&sc->m.hdr->done, __ATOMIC_ACQUIRE);
+	uint64_t q = ring_head(&sc->m.in) - done;
+	*sane = q <= cap;
+	return *sane ? q : cap;
+}
+
+static int fork_check(struct sched_client *sc, midi_error *e)
+{
+	if (sc->fork_gen == rt_fork_gen())
+		return 0;
+	return open_locks(sc->rt, sc, e);
+}
+
+uint64_t sched_queued(struct sched_client *sc)
+{
+	int sane;
+	uint64_t q = queued_raw(sc, &sane);
+	if (sane || !sc->rt)
+		return q;
+	/* Garbage counters: the scheduler writes its own over them when it
+	 * wakes; start one if none runs (it rebuilds them). */
+	uint64_t start = broker_now_ns(), ensured = 0;
+	for (;;) {
+		uint64_t now = broker_now_ns();
+		if (now - start >= SCHED_HEAL_NS)
+			return q;
+		if (ensured == 0 || now - ensured >= SCHED_HEAL_NS / 4) {
+			ensured = now;
+			ring_wake_all(&sc->m.in);
+			if (fork_check(sc, NULL) == 0)
+				sched_ensure(sc->rt, &sc->lockfd, NULL);
+		}
+		struct timespec ts = {0, 1000000};
+		nanosleep(&ts, NULL);
+		q = queued_raw(sc, &sane);
+		if (sane)
+			return q;
+	}
 }
 
 int sched_put(struct rt *rt, struct sched_client *sc, const struct sched_in *v, size_t n,
@@ -213,12 +315,10 @@ int sched_put(struct rt *rt, struct sched_client *sc, const struct sched_in *v, 
 {
 	if (!n)
 		return 0;
-	if (sc->fork_gen != rt_fork_gen()) {
-		int r = open_locks(rt, sc, e);
-		if (r < 0)
-			return r;
-	}
+	if (fork_check(sc, e) < 0)
+		return -MIDI_ERR_RUNTIME;
 	uint64_t cap = sc->m.mask + 1;
+	(void)sched_queued(sc); /* repairs garbage counters (not under the lock) */
 	int r = lock_fd(sc->inlockfd, SCHED_LOCK_MS);
 	if (r < 0)
 		return midi_error_sys(e, -r, "cannot lock %s/%s", rt->path, SCHED_IN_LOCK);
@@ -226,7 +326,8 @@ int sched_put(struct rt *rt, struct sched_client *sc, const struct sched_in *v, 
 		return midi_error_set(e, MIDI_ERR_TIMEOUT,
 				      "scheduler input lock held by another process for more than "
 				      "%d ms", SCHED_LOCK_MS);
-	uint64_t queued = sched_queued(sc);
+	int sane;
+	uint64_t queued = queued_raw(sc, &sane);
 	if (queued + n > cap) {
 		unlock_fd(sc->inlockfd);
 		return midi_error_set(e, MIDI_ERR_RUNTIME,
@@ -234,8 +335,13 @@ int sched_put(struct rt *rt, struct sched_client *sc, const struct sched_in *v, 
 				      (unsigned long long)queued, (unsigned long long)cap, n);
 	}
 	uint64_t pos = ring_wpos(&sc->m.in);
-	for (size_t k = 0; k < n; k++)
-		sc->m.slots[(pos + k) & sc->m.mask] = v[k];
+	for (size_t k = 0; k < n; k++) {
+		struct sched_in x = v[k];
+		x.seq = pos + k + 1;
+		x.check = sched_sum(pos + k, x.due, x.uid, x.tag, x.kind, x.w);
+		x.pad = 0;
+		sc->m.slots[(pos + k) & sc->m.mask] = x;
+	}
 	ring_publish(&sc->m.in, pos + n);
 	unlock_fd(sc->inlockfd);
 	sc->last_pos = pos + n;
@@ -251,7 +357,10 @@ int sched_wait_taken(struct rt *rt, struct sched_client *sc, uint64_t end, midi_
 	long sleep_ns = 1000;
 	for (;;) {
 		uint64_t cur = __atomic_load_n(&sc->m.hdr->cursor, __ATOMIC_ACQUIRE);
-		if ((int64_t)(cur - sc->last_pos) >= 0)
+		uint64_t head = ring_head(&sc->m.in);
+		/* Taken: the cursor passed it, and cursor and head agree (a
+		 * garbage cursor is rewritten by the scheduler). */
+		if ((int64_t)(cur - sc->last_pos) >= 0 && head - cur <= sc->m.mask + 1)
 			return 0;
 		uint64_t now = broker_now_ns();
 		if (now >= end)
@@ -260,11 +369,12 @@ int sched_wait_taken(struct rt *rt, struct sched_client *sc, uint64_t end, midi_
 					      (unsigned long long)(sc->last_pos - cur));
 		if (now - sc->check_ns >= SCHED_CHECK_NS) {
 			sc->check_ns = now;
-			if (sc->fork_gen != rt_fork_gen() && open_locks(rt, sc, e) < 0)
+			if (fork_check(sc, e) < 0)
 				return -MIDI_ERR_RUNTIME;
 			int r = sched_ensure(rt, &sc->lockfd, e);
 			if (r < 0)
 				return r;
+			ring_wake_all(&sc->m.in); /* a wake-up lost to garbage */
 		}
 		struct timespec ts = {0, sleep_ns};
 		nanosleep(&ts, NULL);
@@ -297,12 +407,14 @@ int sched_ensure(struct rt *rt, int *lockfd, midi_error *e)
 	return 0;
 }
 
-int sched_watch(struct rt *rt, struct sched_client **scp, midi_error *e)
+/* The waiter's client, made when the segment exists; 0 if there is none
+ * (nothing was ever scheduled here). */
+static int watch_client(struct rt *rt, struct sched_client **scp, midi_error *e)
 {
 	if (!*scp) {
 		struct stat st;
 		if (fstatat(rt->dirfd, SCHED_FILE, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			return 0; /* nothing was ever scheduled here */
+			return 0;
 		struct sched_client *sc = calloc(1, sizeof *sc);
 		if (!sc)
 			return midi_error_set(e, MIDI_ERR_RUNTIME, "out of memory");
@@ -313,15 +425,84 @@ int sched_watch(struct rt *rt, struct sched_client **scp, midi_error *e)
 		}
 		*scp = sc;
 	}
+	if (fork_check(*scp, e) < 0)
+		return -MIDI_ERR_RUNTIME;
+	return 1;
+}
+
+int sched_watch(struct rt *rt, struct sched_client **scp, midi_error *e)
+{
+	int r = watch_client(rt, scp, e);
+	if (r <= 0)
+		return r;
 	struct sched_client *sc = *scp;
-	if (sc->fork_gen != rt_fork_gen()) {
-		int r = open_locks(rt, sc, e);
-		if (r < 0)
-			return r;
-	}
-	if (sched_queued(sc) == 0)
+	int sane;
+	if (queued_raw(sc, &sane) == 0 && sane)
 		return 0;
-	return sched_ensure(rt, &sc->lockfd, e);
+	/* Garbage counters count as queued: a scheduler repairs them. */
+	r = sched_ensure(rt, &sc->lockfd, e);
+	return r < 0 ? r : 1;
+}
+
+/* 1 if the process of key is a scheduler with this directory's sched.lock
+ * open (the header's key is untrusted). */
+static int key_is_scheduler(const struct sched_client *sc, uint64_t key)
+{
+	pid_t pid = (pid_t)(key & 0xffffffffu);
+	if (pid <= 0 || !proc_key_alive(key))
+		return 0;
+	char path[64], comm[32] = "";
+	snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, comm, sizeof comm - 1);
+	close(fd);
+	if (n < 0 || strncmp(comm, "midi-sched\n", 11) != 0)
+		return 0;
+	struct stat lk;
+	if (fstat(sc->lockfd, &lk) < 0)
+		return 0;
+	snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return 0;
+	int found = 0;
+	struct dirent *de;
+	while (!found && (de = readdir(d))) {
+		struct stat st;
+		if (de->d_name[0] != '.' && fstatat(dirfd(d), de->d_name, &st, 0) == 0)
+			found = st.st_dev == lk.st_dev && st.st_ino == lk.st_ino;
+	}
+	closedir(d);
+	return found;
+}
+
+int sched_pidfd(struct rt *rt, struct sched_client **scp)
+{
+	if (watch_client(rt, scp, NULL) <= 0)
+		return -1;
+	struct sched_client *sc = *scp;
+	int sane;
+	if (queued_raw(sc, &sane) == 0 && sane)
+		return -1;
+	uint64_t key = __atomic_load_n(&sc->m.hdr->key, __ATOMIC_ACQUIRE);
+	if (key == 0)
+		return -1;
+	if (key != sc->key_ok) {
+		if (!key_is_scheduler(sc, key))
+			return -1;
+		sc->key_ok = key;
+	}
+	int fd = (int)syscall(SYS_pidfd_open, (pid_t)(key & 0xffffffffu), 0);
+	if (fd < 0)
+		return -1;
+	/* The pid may have been reused between the check and the open. */
+	if (!proc_key_alive(key)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 int sched_get_stats(struct sched_stats *st, midi_error *e)
@@ -340,6 +521,7 @@ int sched_get_stats(struct sched_stats *st, midi_error *e)
 	st->delivered = __atomic_load_n(&h->delivered, __ATOMIC_ACQUIRE);
 	st->dropped = __atomic_load_n(&h->dropped, __ATOMIC_ACQUIRE);
 	st->starts = __atomic_load_n(&h->starts, __ATOMIC_ACQUIRE);
+	st->garbage = __atomic_load_n(&h->garbage, __ATOMIC_ACQUIRE);
 	st->pid = (pid_t)__atomic_load_n(&h->pid, __ATOMIC_ACQUIRE);
 	sched_unmap(&m);
 	return 0;

@@ -6,17 +6,33 @@
  *   header | input ring header | input slots [cap] | pending table [cap]
  * Senders append {due, target, tag, packet} to the input ring under the
  * writer lock sched.in.lock and publish; the ring position is the entry's
- * arrival sequence number (the tie-break for equal due times). The
+ * arrival sequence number (the tie-break for equal due times). Each slot
+ * carries its position and a check sum over its position and contents. The
  * scheduler (whoever holds sched.lock; spawned on demand, detached, like a
  * host) moves entries from the ring into the pending table (state 1) and
- * only then advances the shared cursor: what is in the table or past the
- * cursor survives the scheduler's death, and a new scheduler rebuilds its
- * heap from the table. At the due time it writes the packets into the
- * target's ring under that ring's writer lock and frees the table entries
- * (an entry written but not yet freed when the scheduler is killed is sent
- * again by its successor). Senders refuse to write when pending + unread +
- * n would exceed cap, so the table never overflows and the ring never
- * laps its reader. */
+ * into a private copy, marks the slot taken (its check sum inverted) and
+ * only then advances the shared cursor: what is in the table or not yet
+ * marked survives the scheduler's death, and a new scheduler rebuilds its
+ * heap from the table and the ring. At the due time it writes the packets
+ * from its private copy into the target's ring under that ring's writer
+ * lock and frees the table entries (an entry written but not yet freed
+ * when the scheduler is killed is sent again by its successor). Senders
+ * refuse to write when pending + unread + n would exceed cap, so the table
+ * never overflows and the ring never laps its reader (what is queued is
+ * head - done, where the scheduler keeps done = cursor - pending in one
+ * word, so senders never see an entry twice while it moves).
+ *
+ * Every byte of the file is untrusted (another process may scribble on
+ * it): the scheduler never reads back what it took, drops and counts
+ * entries that fail their check sum or carry impossible fields, keeps its
+ * own cursor, counters, layout and pid/key and writes them back over
+ * garbage, and repairs a garbage input head under sched.in.lock (taking the
+ * valid slots not yet taken that senders wrote below it; a new scheduler
+ * takes every one, wherever it is). A garbage header is rewritten in place
+ * from the file size, so the mappings of running processes stay valid;
+ * senders that find impossible counters wake (or start) the scheduler and
+ * give it up to 200 ms to write them back. Only a file cut shorter under a
+ * running scheduler is beyond this (its mapping faults). */
 #ifndef MIDI_BROKER_SCHED_H
 #define MIDI_BROKER_SCHED_H
 
@@ -26,22 +42,32 @@
 #include "broker/broker.h"
 
 #define SCHED_MAGIC 0x3148435344494d4dull /* "MMIDSCH1" */
-#define SCHED_VERSION 1u
+#define SCHED_VERSION SHM_FORMAT
 #define SCHED_CAP_DEFAULT 65536u
 #define SCHED_HDR_BYTES 4096u
 #define SCHED_FILE "sched"
 #define SCHED_LOCK "sched.lock"
 #define SCHED_IN_LOCK "sched.in.lock"
+/* Latest due time the scheduler accepts, from when it takes an entry
+ * (senders refuse more than an hour ahead). */
+#define SCHED_DUE_MAX_NS 3660000000000ull
+/* A waiter with something pending and no scheduler pidfd to wait on
+ * (sched_pidfd) calls sched_watch at least this often. */
+#define SCHED_WATCH_SLICE_NS 100000000ll
 
 enum sched_kind { SCHED_TO_OUT = 0, SCHED_TO_IN = 1 };
 
-/* One input-ring slot: what a sender hands over. */
+/* One input-ring slot: what a sender hands over. seq and check are set by
+ * sched_put. */
 struct sched_in {
+	uint64_t seq;  /* ring position + 1 */
 	uint64_t due;  /* CLOCK_MONOTONIC ns */
 	uint64_t uid;  /* segment of the target ring */
 	uint32_t tag;  /* ring tag (connection id for hosted endpoints) */
 	uint32_t kind; /* enum sched_kind: the segment's out or in ring */
 	uint32_t w[4];
+	uint32_t check; /* sched_sum; inverted once the scheduler took it */
+	uint32_t pad;
 };
 
 /* One pending-table entry (written by the scheduler only). */
@@ -52,7 +78,7 @@ struct sched_ent {
 	uint64_t due;
 	uint64_t uid;
 	uint32_t tag;
-	uint32_t pad;
+	uint32_t check; /* sched_sum; inverted when freed */
 	uint32_t w[4];
 };
 
@@ -64,13 +90,22 @@ struct sched_hdr {
 	uint64_t total;     /* file size */
 	uint64_t in_off, tab_off;
 	uint64_t cursor;    /* scheduler's read position in the input ring */
-	uint64_t pending;   /* entries in the table (an upper bound while changing) */
+	uint64_t pending;   /* entries in the table */
 	uint64_t delivered; /* packets written into target rings */
 	uint64_t dropped;   /* packets whose endpoint went away before their time */
 	uint32_t pid;       /* the scheduler's pid (informational) */
 	uint32_t sleeping;  /* the scheduler sleeps on the input ring */
 	uint64_t starts;    /* schedulers started so far */
+	uint64_t key;       /* proc_key of the running scheduler, 0 when none */
+	uint64_t garbage;   /* entries dropped as garbage (check sum, fields) */
+	uint64_t done;      /* cursor - pending, one word: queued = head - done
+			     * (moving an entry into the table leaves it alone) */
 };
+
+/* Check sum of an entry at ring position pos (the same for its input slot
+ * and its table entry). */
+uint32_t sched_sum(uint64_t pos, uint64_t due, uint64_t uid, uint32_t tag, uint32_t kind,
+		   const uint32_t w[4]);
 
 struct sched_map {
 	void *base;
@@ -82,26 +117,42 @@ struct sched_map {
 	uint64_t mask;           /* cap - 1 (from the mapping) */
 };
 
-/* Map the runtime directory's scheduler segment, creating (or rebuilding a
- * garbage one) under sched.in.lock when needed. Capacity of a new segment:
+/* Map the runtime directory's scheduler segment, creating it or repairing
+ * a garbage header (in place when the file size fits a layout, else
+ * afresh) under sched.in.lock when needed. Capacity of a new segment:
  * $MIDI_SCHED_SLOTS (power of two, 64-2^20), else SCHED_CAP_DEFAULT. */
 int sched_map(struct rt *rt, struct sched_map *m, midi_error *e);
 void sched_unmap(struct sched_map *m);
+/* Layout of a segment of capacity cap; sched_hdr_fix writes the header's
+ * fixed fields (magic, version, layout) where they differ from it. */
+void sched_layout(uint64_t cap, uint64_t *in_off, uint64_t *tab_off, uint64_t *total);
+void sched_hdr_fix(struct sched_hdr *h, uint64_t cap);
+/* Store v into a shared field unless it holds v already. */
+#define SCHED_PUT(field, v)                                                    \
+	do {                                                                   \
+		if (__atomic_load_n(&(field), __ATOMIC_RELAXED) != (v))        \
+			__atomic_store_n(&(field), (v), __ATOMIC_RELAXED);     \
+	} while (0)
 
 /* A sender's side (one per connection, made on first scheduled send). */
 struct sched_client {
 	struct sched_map m;
+	struct rt *rt;
 	int inlockfd, lockfd;
 	unsigned long fork_gen;
 	uint64_t last_pos;   /* end of what this client wrote (0 = nothing) */
 	uint64_t max_due;    /* latest due time it handed over */
 	uint64_t check_ns;   /* scheduler liveness last checked */
+	uint64_t key_ok;     /* scheduler key last verified by sched_pidfd */
 };
 
 int sched_client_open(struct rt *rt, struct sched_client *sc, midi_error *e);
 void sched_client_close(struct sched_client *sc);
-/* Entries that may still be queued now (pending + not yet taken). */
-uint64_t sched_queued(const struct sched_client *sc);
+/* Entries that may still be queued now (pending + not yet taken), at most
+ * cap. When the shared counters are impossible (garbage), it wakes or
+ * starts the scheduler, which rewrites them, and waits for that up to
+ * 200 ms. */
+uint64_t sched_queued(struct sched_client *sc);
 /* Append n entries as one batch (consecutive arrival numbers), then make
  * sure a scheduler runs. -MIDI_ERR_RUNTIME "scheduler queue full" when
  * they do not fit; nothing is written then. */
@@ -114,17 +165,32 @@ int sched_wait_taken(struct rt *rt, struct sched_client *sc, uint64_t end, midi_
  * may be replaced by a fresh descriptor. */
 int sched_ensure(struct rt *rt, int *lockfd, midi_error *e);
 
-/* Watchdog for processes that wait (midi_recv): if anything is queued and
- * no scheduler holds sched.lock (it was killed), start one. *scp is made
- * on first use when the segment exists. */
+/* For processes that wait (midi_recv). *scp is made on first use when the
+ * segment exists; the caller frees it with sched_client_close and free.
+ *
+ * sched_watch: if anything is queued and no scheduler holds sched.lock (it
+ * was killed), start one. Returns 1 if anything is queued (a scheduler
+ * runs or was just started), 0 if nothing is, or a negative error.
+ *
+ * sched_pidfd: a pidfd (close-on-exec; the caller closes it) of the
+ * running scheduler if anything is pending or queued: it becomes readable
+ * when the scheduler dies, and the waiter then calls sched_watch to start
+ * another. The process named in the header (pid and start time) is checked
+ * to be a live midi-sched with sched.lock open, again after pidfd_open
+ * (pid reuse). -1 if nothing is queued, or no scheduler runs now (then
+ * call sched_watch, and if it returns 1 ask again; a scheduler just
+ * started may take a moment to show), or pidfds are not supported: a
+ * waiter with something queued and no pidfd calls sched_watch every
+ * SCHED_WATCH_SLICE_NS instead. */
 int sched_watch(struct rt *rt, struct sched_client **scp, midi_error *e);
+int sched_pidfd(struct rt *rt, struct sched_client **scp);
 
 /* The scheduler process (schedhost.c); never returns. */
 void sched_host_main(void *arg, int lockfd);
 
 /* Counters of the runtime directory's scheduler (tests, diagnostics). */
 struct sched_stats {
-	uint64_t pending, delivered, dropped, starts;
+	uint64_t pending, delivered, dropped, starts, garbage;
 	pid_t pid; /* last scheduler that ran (it may have exited) */
 };
 int sched_get_stats(struct sched_stats *st, midi_error *e);

@@ -99,3 +99,19 @@ elapsed_below() {
 	wait_for 10 lines_ge "$BATS_TEST_TMPDIR/mon" 2
 	at_least "$(secs 1 "$BATS_TEST_TMPDIR/mon")" "$(secs 2 "$BATS_TEST_TMPDIR/mon")" 0.45
 }
+
+@test "a waiting monitor restarts a SIGKILLed scheduler: every scheduled message arrives" {
+	start_mon "$BATS_TEST_TMPDIR/mon" -e diag:loopback-b -f ump -c 500 -t 20
+	# 500 messages 3 ms apart, the first 300 ms ahead; the sender is gone
+	# once they are handed over.
+	{ echo "+300ms"; for i in $(seq 0 499); do printf 'cc 1 %d +3ms\n' $((i % 128)); done; } >"$BATS_TEST_TMPDIR/in"
+	midi-send -e diag:loopback-a -f text -i "$BATS_TEST_TMPDIR/in"
+	sched=""
+	for p in $(pgrep -x midi-sched); do
+		tr '\0' '\n' </proc/$p/environ 2>/dev/null | grep -qx "MIDI_RUNTIME_DIR=$MIDI_RUNTIME_DIR" && sched=$p
+	done
+	[ -n "$sched" ]
+	kill -9 "$sched"
+	wait $mon_pid
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/mon")" -eq 500 ]
+}

@@ -190,9 +190,9 @@ int loop_add_locked(struct rt *rt, const char *name, int persistent, const struc
 /* ---- endpoint segments (segment.c) ---- */
 
 #define SEG_MAGIC 0x3147455344494d4dull
-#define SEG_VERSION 1u
-#define SEG_CLIENTS 256u
-#define SEG_HDR_BYTES 12288u
+#define SEG_VERSION 2u
+#define SEG_CLIENTS 4096u
+#define SEG_HDR_BYTES 135168u
 #define SEG_OUT_SLOTS 131072u
 #define SEG_IN_SLOTS 16384u
 
@@ -219,7 +219,9 @@ struct seg_hdr {
 	uint32_t host_sleeping;
 	uint32_t host_pid;
 	char reason[160];
-	uint64_t pad[8];
+	uint32_t clients_hw;    /* entries [0, clients_hw) of clients were ever used */
+	uint32_t pad32;
+	uint64_t pad[7];
 	struct seg_client clients[SEG_CLIENTS];
 };
 
@@ -245,6 +247,8 @@ int seg_client_add(struct seg *s, uint32_t *conn_id);
 void seg_client_remove(struct seg *s, int idx);
 /* Live clients now; reclaims dead entries. */
 unsigned seg_clients_live(struct seg *s);
+/* Scans of the client table stop here: entries above were never used. */
+unsigned seg_clients_bound(const struct seg *s);
 void seg_close(struct seg *s, const char *reason);
 /* Flow control for a writer of s->out (call before taking the writer
  * lock): waits while writing `need` more packets would overrun a reader

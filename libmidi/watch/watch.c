@@ -19,6 +19,7 @@
  * events follow without any other tool running. midi_watch_stop only sets
  * a flag and writes the eventfd: async-signal-safe. */
 #include "broker/broker.h"
+#include "broker/shmguard.h"
 #include "midi/discovery.h"
 #include "midi/watch.h"
 #include "transport/transport.h"
@@ -253,8 +254,10 @@ static int apply_event(midi_watcher *w, const struct reg_event *ev)
 	}
 }
 
-/* Look at the registry; queue what happened. 0 or -1 (out of memory). */
-static int look(midi_watcher *w)
+/* Look at the registry; queue what happened. 0, -1 (out of memory), or
+ * -2 with e filled when the registry file was truncated under us (there
+ * is nothing left to watch). */
+static int look(midi_watcher *w, midi_error *e)
 {
 	uint64_t now = broker_now_ns();
 	if (now - w->last_conf >= CONF_EVERY_NS) {
@@ -265,7 +268,12 @@ static int look(midi_watcher *w)
 		w->last_reap = now;
 		app_hosts_reap(w->rt);
 	}
-	if (reg_event_seq(w->rt) == w->next_seq)
+	uint64_t seq_now = reg_event_seq(w->rt);
+	if (reg_lost(w->rt)) {
+		reg_lost_error(w->rt, e);
+		return -2;
+	}
+	if (seq_now == w->next_seq)
 		return 0;
 	size_t nev = 0;
 	int overflow = 0;
@@ -423,7 +431,10 @@ int midi_watch_next(midi_watcher *w, midi_watch_event *ev, int timeout_ms, midi_
 			drain(w);
 			return 1;
 		}
-		if (!w->qn && look(w) < 0)
+		int lr = w->qn ? 0 : look(w, e);
+		if (lr == -2)
+			return -MIDI_ERR_RUNTIME;
+		if (lr < 0)
 			return midi_error_set(e, MIDI_ERR_RUNTIME, "out of memory");
 		if (w->qn) {
 			*ev = w->q[w->qhead++];

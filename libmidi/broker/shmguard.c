@@ -215,11 +215,14 @@ int shmguard_lost(const void *base)
 
 /* ---- what the broker says about a lost mapping ---- */
 
-/* How a lost mapping of file name (mapped size bytes) came about. */
+/* How a lost mapping of file name (mapped size bytes) came about: a file
+ * that still has its size but not its blocks (a hole punched in it) could
+ * not be paged in; anything else was truncated (and maybe made again). */
 static const char *how_lost(const struct rt *rt, const char *name, size_t size)
 {
 	struct stat st;
-	if (fstatat(rt->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && (size_t)st.st_size >= size)
+	if (fstatat(rt->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && (size_t)st.st_size >= size &&
+	    (uint64_t)st.st_blocks * 512 < size)
 		return "could not be read (is its file system full?)";
 	return "was truncated by another process";
 }

@@ -150,6 +150,16 @@ int seg_map(struct rt *rt, const char *name, uint64_t uid, struct seg *s, int *c
 	uint64_t out_off = h->out_off, out_slots = h->out_slots;
 	uint64_t in_off = h->in_off, in_slots = h->in_slots;
 	const char *bad = NULL;
+	if (magic == SEG_MAGIC && version == 1 && hdr_bytes == 12288) {
+		/* The format before the client table grew: another build's
+		 * file, not garbage. Say so and change nothing. */
+		shmguard_remove(m);
+		munmap(m, size);
+		return midi_error_set(e, MIDI_ERR_RUNTIME,
+				      "segment %s/%s has format version %u, this build uses %u (it "
+				      "was made by another build of libmidi: stop its programs and "
+				      "remove %s)", rt->path, name, version, SEG_VERSION, rt->path);
+	}
 	if (magic != SEG_MAGIC || version != SEG_VERSION || hdr_bytes != SEG_HDR_BYTES)
 		bad = "bad header";
 	else if (uid && huid != uid)

@@ -9,7 +9,9 @@
  * - garbage close flag and reason: reported as corruption, never printed.
  * - garbage ring head: a reader resynchronises without counting absurd
  *   losses; real losses are still counted.
- * - client table: 300 connections from three processes are all counted. */
+ * - client table: 300 connections from three processes are all counted.
+ * - a segment of the format before (another build's) is refused with a
+ *   message saying so, and left as it is. */
 #include "testutil.h"
 
 #include <dirent.h>
@@ -485,6 +487,35 @@ static void test_closed_garbage(void **state)
 	assert_loopback_works();
 }
 
+/* ---- another build's segment format ---- */
+
+static void test_other_segment_format(void **state)
+{
+	(void)state;
+	midi_error e;
+	midi_endpoint_info info;
+	assert_int_equal(midi_find("diag:loopback-b", &info, &e), 0);
+	char path[600];
+	seg_path("diag:loopback-b", path, sizeof path);
+	size_t size;
+	struct seg_hdr *h = map_file(path, &size);
+	h->version = 1; /* as the build before the client table grew made it */
+	h->hdr_bytes = 12288;
+	midi_conn *c = midi_open("diag:loopback-b", 0, &e);
+	assert_null(c);
+	assert_int_equal(e.code, MIDI_ERR_RUNTIME);
+	assert_non_null(strstr(e.msg, "format version 1"));
+	/* Said so, changed nothing: the same file, still listed. */
+	char again[600];
+	seg_path("diag:loopback-b", again, sizeof again);
+	assert_string_equal(path, again);
+	assert_int_equal(h->version, 1);
+	h->version = SEG_VERSION;
+	h->hdr_bytes = SEG_HDR_BYTES;
+	munmap(h, size);
+	assert_loopback_works();
+}
+
 /* ---- garbage ring head ---- */
 
 static void put_n(struct ring *r, unsigned n)
@@ -630,6 +661,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_guard_chains, fresh_runtime),
 		cmocka_unit_test_setup(test_guard_basic, fresh_runtime),
 		cmocka_unit_test_setup(test_ring_garbage_head, fresh_runtime),
+		cmocka_unit_test_setup(test_other_segment_format, fresh_runtime),
 		cmocka_unit_test_setup(test_closed_garbage, fresh_runtime),
 		cmocka_unit_test_setup(test_truncated_segment, fresh_runtime),
 		cmocka_unit_test_setup(test_truncated_segment_hosted, fresh_runtime),

@@ -256,7 +256,7 @@ int loop_name_valid(const char *name);
 
 #define SEG_MAGIC 0x3147455344494d4dull
 #define SEG_VERSION SHM_FORMAT
-#define SEG_CLIENTS 1024u
+#define SEG_CLIENTS 4096u
 #define SEG_HDR_BYTES (4096u + SEG_CLIENTS * 64u)
 #define SEG_OUT_SLOTS 131072u
 #define SEG_IN_SLOTS 16384u
@@ -271,7 +271,7 @@ struct seg_client {
 	uint64_t bell;    /* its doorbell (bell.c), 0 = none */
 	uint32_t bell_armed; /* 1: ring the bell when something for it is published */
 	uint32_t pad;
-	uint64_t pad2;
+	uint64_t pad2[2];    /* 64 bytes (SEG_HDR_BYTES) */
 };
 
 struct seg_hdr {

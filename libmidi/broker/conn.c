@@ -22,6 +22,7 @@
  * registry's event counter instead of the ring. */
 #include "broker/broker.h"
 #include "broker/sched.h"
+#include "broker/shmguard.h"
 #include "transport/transport.h"
 
 #include <errno.h>
@@ -570,10 +571,39 @@ void midi_close(midi_conn *c)
 
 /* ---- send ---- */
 
+/* 1 if the registry (under its lock) still lists segment uid: then its
+ * closed flag was not set by a removal, which unlists it under that lock. */
+static int seg_still_listed(struct rt *rt, uint64_t uid)
+{
+	if (reg_lock(rt, NULL) < 0)
+		return 0;
+	int listed = 0;
+	for (unsigned k = 0; k < REG_SLOTS && !listed; k++)
+		listed = rt->reg->slots[k].state == 1 && rt->reg->slots[k].uid == uid;
+	reg_unlock(rt);
+	return listed;
+}
+
+/* Why segment s counts as closed: -MIDI_ERR_CLOSED when its endpoint was
+ * removed, -MIDI_ERR_RUNTIME when its file was truncated or corrupted
+ * (never garbage from the file as a reason). */
 static int closed_error(struct midi_conn *c, const struct seg *s, midi_error *e)
 {
 	char reason[160];
-	seg_closed(s, reason, sizeof reason);
+	int st = seg_state(s, reason, sizeof reason);
+	/* The peer's segment (loopbacks): say whose file it is. */
+	const char *owner = s == &c->peer && c->slot.peer[0] ? c->slot.peer : NULL;
+	if (st == SEG_ST_LOST)
+		return seg_lost_error(c->rt, c->info.id, owner, s, e);
+	if (st == SEG_ST_CORRUPT || (st == SEG_ST_CLOSED && seg_still_listed(c->rt, s->uid))) {
+		if (owner)
+			return midi_error_set(e, MIDI_ERR_RUNTIME,
+					      "endpoint %s: the shared file %s/%s of %s was corrupted",
+					      c->info.id, c->rt->path, s->name, owner);
+		return midi_error_set(e, MIDI_ERR_RUNTIME,
+				      "endpoint %s: its shared file %s/%s was corrupted", c->info.id,
+				      c->rt->path, s->name);
+	}
 	return midi_error_set(e, MIDI_ERR_CLOSED, "endpoint %s %s", c->info.id,
 			      reason[0] ? reason : "was removed");
 }
@@ -607,9 +637,13 @@ static int endpoint_gone(struct midi_conn *c, midi_error *e, int *status)
 	if (!c->detached) {
 		const struct seg *s = seg_closed(&c->own, NULL, 0) ? &c->own : c->txseg;
 		*status = closed_error(c, s, e);
-		if (!(c->flags & MIDI_OPEN_RECONNECT))
+		/* A broken file is an error, not a removal to wait out. */
+		if (!(c->flags & MIDI_OPEN_RECONNECT) || *status != -MIDI_ERR_CLOSED)
 			return 0;
 		detach(c);
+	} else if (reg_lost(c->rt)) {
+		*status = reg_lost_error(c->rt, e); /* nothing to look for a new incarnation in */
+		return 0;
 	} else {
 		*status = midi_error_set(e, MIDI_ERR_CLOSED, "endpoint %s is gone", c->id);
 	}
@@ -869,6 +903,10 @@ int midi_send(midi_conn *c, const midi_packet *p, size_t n, midi_error *e)
 				seg_ring_bells(c->rt, &c->own, 0);
 		}
 	}
+	/* A file truncated under a write: what went into the zeros is not
+	 * delivered, so this is no success. */
+	if (r == 0 && !c->detached && (seg_lost(&c->own) || seg_lost(c->txseg)))
+		r = closed_error(c, seg_lost(&c->own) ? &c->own : c->txseg, e);
 	return r;
 }
 
@@ -899,7 +937,7 @@ int midi_flush(midi_conn *c, int timeout_ms, midi_error *e)
 			return 0;
 		if (seg_closed(&c->own, NULL, 0)) {
 			int r = closed_error(c, &c->own, e);
-			if (c->flags & MIDI_OPEN_RECONNECT)
+			if ((c->flags & MIDI_OPEN_RECONNECT) && r == -MIDI_ERR_CLOSED)
 				detach(c); /* what the old host did not take is lost with it */
 			return r;
 		}
@@ -1008,6 +1046,10 @@ int midi_recv(midi_conn *c, midi_packet *out, size_t max, int timeout_ms, midi_e
 		if (c->detached) {
 			int st;
 			if (!endpoint_gone(c, e, &st)) {
+				if (st != -MIDI_ERR_CLOSED) {
+					fd_rearm(c);
+					return st;
+				}
 				now = broker_now_ns();
 				if (now >= end) {
 					fd_rearm(c);
@@ -1043,7 +1085,8 @@ int midi_recv(midi_conn *c, midi_packet *out, size_t max, int timeout_ms, midi_e
 				return (int)n;
 			}
 			int st;
-			if (!endpoint_gone(c, e, &st) && !(c->flags & MIDI_OPEN_RECONNECT)) {
+			if (!endpoint_gone(c, e, &st) &&
+			    (!(c->flags & MIDI_OPEN_RECONNECT) || st != -MIDI_ERR_CLOSED)) {
 				fd_rearm(c);
 				return st;
 			}

@@ -6,6 +6,7 @@
  * writer that died is repaired under the lock. Slots are sanitised on every
  * read: the file is shared memory anyone of this uid can scribble on. */
 #include "broker/broker.h"
+#include "broker/shmguard.h"
 #include "transport/transport.h"
 
 #include <dirent.h>
@@ -348,8 +349,20 @@ int reg_add_locked(struct rt *rt, const struct reg_slot *tmpl, midi_error *e)
 				      REG_SLOTS);
 	uint64_t uid = ++h->next_uid;
 	int r = seg_create(rt, uid, tmpl->hosted, e);
-	if (r)
+	if (r) {
+		if (e) {
+			char why[sizeof e->msg];
+			snprintf(why, sizeof why, "%s", e->msg);
+			int w = snprintf(e->msg, sizeof e->msg, "cannot add endpoint %.*s: ",
+					 MIDI_ID_MAX, tmpl->info.id);
+			if (w > 0 && (size_t)w < sizeof e->msg) {
+				size_t n = strnlen(why, sizeof e->msg - (size_t)w - 1);
+				memcpy(e->msg + w, why, n);
+				e->msg[(size_t)w + n] = '\0';
+			}
+		}
 		return r;
+	}
 	struct reg_slot v = *tmpl;
 	v.uid = uid;
 	v.incarnation = uid;
@@ -361,6 +374,8 @@ int reg_add_locked(struct rt *rt, const struct reg_slot *tmpl, midi_error *e)
 	slot_store(&h->slots[idx], &v);
 	reg_event_locked(rt, REG_EV_ADDED, 0, &v);
 	reg_write_end(rt);
+	if (reg_lost(rt))
+		return reg_lost_error(rt, e); /* written into zeros: not added */
 	return idx;
 }
 
@@ -431,7 +446,10 @@ static void close_all_segments(struct rt *rt)
 	closedir(d);
 }
 
-static void rebuild_locked(struct rt *rt)
+/* Returns 0, or the error of a built-in endpoint that could not be
+ * created: the magic is not written then, so the next reg_lock rebuilds
+ * again instead of keeping a table that lacks it. */
+static int rebuild_locked(struct rt *rt, midi_error *e)
 {
 	struct reg_hdr *h = rt->reg;
 	close_all_segments(rt);
@@ -451,8 +469,11 @@ static void rebuild_locked(struct rt *rt)
 	__atomic_store_n(&h->magic, 0, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&h->gen, 2, __ATOMIC_SEQ_CST);
 	for (size_t k = 0; transport_all[k]; k++)
-		if (transport_all[k]->registry_init)
-			transport_all[k]->registry_init(rt, NULL);
+		if (transport_all[k]->registry_init) {
+			int r = transport_all[k]->registry_init(rt, e);
+			if (r < 0)
+				return r;
+		}
 	/* Persistent loops from the configuration (errors are reported by
 	 * rt_refresh, which applies it again since the stamp is cleared). */
 	struct conf c;
@@ -461,6 +482,7 @@ static void rebuild_locked(struct rt *rt)
 		conf_free(&c);
 	}
 	__atomic_store_n(&h->magic, REG_MAGIC, __ATOMIC_SEQ_CST);
+	return 0;
 }
 
 static void repair_locked(struct rt *rt)
@@ -500,10 +522,23 @@ int reg_lock(struct rt *rt, midi_error *e)
 		reg_unlock(rt);
 		return reg_format_error(rt->path, other, e);
 	}
-	if (!header_ok(rt->reg))
-		rebuild_locked(rt);
-	else if (rt->reg->gen & 1)
+	/* Touch it first: a truncated file is found lost here. Never
+	 * rebuild a lost mapping: it is private zeros now, and a rebuild
+	 * would delete every segment file for nothing. */
+	int ok = header_ok(rt->reg);
+	if (reg_lost(rt)) {
+		reg_unlock(rt);
+		return reg_lost_error(rt, e);
+	}
+	if (!ok) {
+		r = rebuild_locked(rt, e);
+		if (r < 0) {
+			reg_unlock(rt);
+			return r;
+		}
+	} else if (rt->reg->gen & 1) {
 		repair_locked(rt);
+	}
 	return 0;
 }
 

@@ -66,6 +66,11 @@ static uint64_t skip_target(const struct ring *r, uint64_t pos)
 	return target;
 }
 
+/* A head further ahead of a reader than this is garbage, not traffic: a
+ * trillion packets is days of a saturated ring. The reader resynchronises
+ * at the head without counting them as lost. */
+#define RING_JUMP_MAX (1ull << 40)
+
 int ring_any_for(const struct ring *r, uint64_t from, uint64_t to, uint32_t filter)
 {
 	if (filter == RING_ALL || from == to)
@@ -91,8 +96,8 @@ size_t ring_read(struct ring *r, struct ring_cursor *c, midi_packet *out, uint32
 	size_t n = 0;
 	uint64_t budget = 4 * size + max; /* bounded even against a hostile writer */
 
-	if ((int64_t)(head - c->pos) < 0)
-		c->pos = head; /* head went backwards: only garbage does that */
+	if ((int64_t)(head - c->pos) < 0 || head - c->pos > RING_JUMP_MAX)
+		c->pos = head; /* head went backwards or leapt: only garbage does that */
 	if (head - c->pos > size) {
 		c->lost += head - size - c->pos;
 		c->pos = head - size;
@@ -103,10 +108,14 @@ size_t ring_read(struct ring *r, struct ring_cursor *c, midi_packet *out, uint32
 		if (s1 != c->pos + 1) {
 lapped:;
 			uint64_t to = skip_target(r, c->pos);
+			if (to - c->pos > RING_JUMP_MAX) {
+				c->pos = head = ring_head(r); /* garbage head: resynchronise */
+				continue;
+			}
 			c->lost += to - c->pos;
 			c->pos = to;
 			head = ring_head(r);
-			if ((int64_t)(head - c->pos) < 0)
+			if ((int64_t)(head - c->pos) < 0 || head - c->pos > RING_JUMP_MAX)
 				c->pos = head;
 			continue;
 		}

@@ -4,6 +4,7 @@
  * following symlinks, the per-process cached context, bounded flock, and
  * process identity keys (pid + start time) used for liveness. */
 #include "broker/broker.h"
+#include "broker/shmguard.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -190,8 +191,10 @@ void unlock_fd(int fd)
 
 static void rt_free(struct rt *rt)
 {
-	if (rt->reg)
+	if (rt->reg) {
+		shmguard_remove(rt->reg);
 		munmap(rt->reg, rt->reg_size);
+	}
 	if (rt->lockfd >= 0)
 		close(rt->lockfd);
 	if (rt->dirfd >= 0)
@@ -231,9 +234,21 @@ static int rt_map_registry(struct rt *rt, midi_error *e)
 					      "registry lock %s/registry.lock is held by another "
 					      "process for more than 5 s", rt->path);
 		}
-		if (fstat(fd, &st) == 0 && (size_t)st.st_size != size && ftruncate(fd, 0) == 0)
-			(void)!ftruncate(fd, (off_t)size);
+		/* Every block reserved: a full disk is an error here, not a
+		 * SIGBUS later; a file that could not be reserved is left
+		 * empty, so the next run tries again. */
+		int err = 0;
+		if (fstat(fd, &st) == 0 && (size_t)st.st_size != size) {
+			err = ftruncate(fd, 0) == 0 ? shm_reserve(fd, (off_t)size) : errno;
+			if (err)
+				(void)!ftruncate(fd, 0);
+		}
 		unlock_fd(rt->lockfd);
+		if (err) {
+			close(fd);
+			return midi_error_sys(e, err, "cannot reserve %zu bytes for the registry %s/registry",
+					      size, rt->path);
+		}
 	}
 	void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	int err = errno;
@@ -242,6 +257,7 @@ static int rt_map_registry(struct rt *rt, midi_error *e)
 		return midi_error_sys(e, err, "cannot map %s/registry", rt->path);
 	rt->reg = m;
 	rt->reg_size = size;
+	shmguard_add(m, size); /* truncated under us: zeros, not SIGBUS */
 	/* A new or garbage header is (re)built under the lock. */
 	if (rt->reg->magic != REG_MAGIC || rt->reg->format != SHM_FORMAT ||
 	    rt->reg->size != sizeof(struct reg_hdr)) {
@@ -286,7 +302,9 @@ struct rt *rt_get(midi_error *e)
 	unsigned long gen = rt_fork_gen();
 	pthread_mutex_lock(&rt_mu);
 	struct rt *rt = rt_cur;
-	if (rt && strcmp(rt->path, path) != 0) {
+	if (rt && (strcmp(rt->path, path) != 0 || reg_lost(rt))) {
+		/* Another directory, or its registry was truncated under us:
+		 * those holding the old context get errors, new users a new one. */
 		if (--rt->refs == 0)
 			rt_free(rt);
 		rt = rt_cur = NULL;

@@ -6,6 +6,7 @@
  * fork as in host.c), and what waiting receivers use to notice a killed
  * scheduler (sched_watch, sched_pidfd). */
 #include "broker/sched.h"
+#include "broker/shmguard.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -103,7 +104,9 @@ static const char *check_hdr(const struct sched_hdr *h, size_t size)
 	return NULL;
 }
 
-static int map_fd(int fd, struct sched_map *m, const char **bad, midi_error *e)
+/* guard: register the mapping with shmguard (senders; the scheduler
+ * itself is better off dying of a truncated file: it is replaced). */
+static int map_fd(int fd, struct sched_map *m, int guard, const char **bad, midi_error *e)
 {
 	struct stat st;
 	if (fstat(fd, &st) < 0)
@@ -115,9 +118,12 @@ static int map_fd(int fd, struct sched_map *m, const char **bad, midi_error *e)
 	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
 		return midi_error_sys(e, errno, "cannot map the scheduler segment");
+	if (guard)
+		shmguard_add(p, size);
 	struct sched_hdr *h = p;
 	*bad = check_hdr(h, size);
 	if (*bad) {
+		shmguard_remove(p);
 		munmap(p, size);
 		return 1;
 	}
@@ -165,6 +171,14 @@ static int create_locked(struct rt *rt, int fd, midi_error *e)
 	sched_layout(cap, &in_off, &tab_off, &total);
 	if (fresh && (ftruncate(fd, 0) < 0 || ftruncate(fd, (off_t)total) < 0))
 		return midi_error_sys(e, errno, "cannot size %s/%s", rt->path, SCHED_FILE);
+	/* Every block now: a full disk is an error here, not a SIGBUS later
+	 * (left empty, so the next user tries again). */
+	int err = shm_reserve(fd, (off_t)total);
+	if (err) {
+		(void)!ftruncate(fd, 0);
+		return midi_error_sys(e, err, "cannot reserve %llu bytes for %s/%s",
+				      (unsigned long long)total, rt->path, SCHED_FILE);
+	}
 	void *p = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
 		return midi_error_sys(e, errno, "cannot map %s/%s", rt->path, SCHED_FILE);
@@ -175,14 +189,14 @@ static int create_locked(struct rt *rt, int fd, midi_error *e)
 	return 0;
 }
 
-int sched_map(struct rt *rt, struct sched_map *m, midi_error *e)
+static int sched_map_as(struct rt *rt, struct sched_map *m, int guard, midi_error *e)
 {
 	memset(m, 0, sizeof *m);
 	int fd = rt_open(rt, SCHED_FILE, O_RDWR | O_CREAT, e);
 	if (fd < 0)
 		return fd;
 	const char *bad;
-	int r = map_fd(fd, m, &bad, e);
+	int r = map_fd(fd, m, guard, &bad, e);
 	if (r == 1) {
 		/* New or garbage: (re)build it under the writers' lock. */
 		int lfd = rt_open(rt, SCHED_IN_LOCK, O_RDWR | O_CREAT, e);
@@ -200,11 +214,11 @@ int sched_map(struct rt *rt, struct sched_map *m, midi_error *e)
 						      "%s/%s held by another process for more than 5 s",
 						      rt->path, SCHED_IN_LOCK);
 		}
-		r = map_fd(fd, m, &bad, e);
+		r = map_fd(fd, m, guard, &bad, e);
 		if (r == 1) {
 			r = create_locked(rt, fd, e);
 			if (r == 0)
-				r = map_fd(fd, m, &bad, e);
+				r = map_fd(fd, m, guard, &bad, e);
 			if (r == 1)
 				r = midi_error_set(e, MIDI_ERR_RUNTIME,
 						   "scheduler segment %s/%s is corrupt (%s)", rt->path,
@@ -217,10 +231,27 @@ int sched_map(struct rt *rt, struct sched_map *m, midi_error *e)
 	return r;
 }
 
+int sched_map(struct rt *rt, struct sched_map *m, midi_error *e)
+{
+	return sched_map_as(rt, m, 0, e);
+}
+
+/* The mapping of the scheduler segment was lost (truncated under us). */
+static int sched_lost(struct rt *rt, const struct sched_map *m, midi_error *e)
+{
+	if (!shmguard_lost(m->base))
+		return 0;
+	return midi_error_set(e, MIDI_ERR_RUNTIME,
+			      "the scheduler's shared file %s/%s was truncated by another process",
+			      rt->path, SCHED_FILE);
+}
+
 void sched_unmap(struct sched_map *m)
 {
-	if (m->base)
+	if (m->base) {
+		shmguard_remove(m->base);
 		munmap(m->base, m->size);
+	}
 	memset(m, 0, sizeof *m);
 }
 
@@ -246,7 +277,7 @@ int sched_client_open(struct rt *rt, struct sched_client *sc, midi_error *e)
 	memset(sc, 0, sizeof *sc);
 	sc->inlockfd = sc->lockfd = -1;
 	sc->rt = rt;
-	int r = sched_map(rt, &sc->m, e);
+	int r = sched_map_as(rt, &sc->m, 1, e);
 	if (r == 0)
 		r = open_locks(rt, sc, e);
 	if (r < 0)
@@ -344,6 +375,9 @@ int sched_put(struct rt *rt, struct sched_client *sc, const struct sched_in *v, 
 	}
 	ring_publish(&sc->m.in, pos + n);
 	unlock_fd(sc->inlockfd);
+	r = sched_lost(rt, &sc->m, e);
+	if (r < 0)
+		return r; /* written into zeros: not handed over */
 	sc->last_pos = pos + n;
 	for (size_t k = 0; k < n; k++)
 		if (v[k].due > sc->max_due)
@@ -357,6 +391,9 @@ int sched_wait_taken(struct rt *rt, struct sched_client *sc, uint64_t end, midi_
 	long sleep_ns = 1000;
 	for (;;) {
 		uint64_t cur = __atomic_load_n(&sc->m.hdr->cursor, __ATOMIC_ACQUIRE);
+		int lost = sched_lost(rt, &sc->m, e);
+		if (lost < 0)
+			return lost;
 		uint64_t head = ring_head(&sc->m.in);
 		/* Taken: the cursor passed it, and cursor and head agree (a
 		 * garbage cursor is rewritten by the scheduler). */
@@ -512,10 +549,11 @@ int sched_get_stats(struct sched_stats *st, midi_error *e)
 	if (!rt)
 		return -MIDI_ERR_RUNTIME;
 	struct sched_map m;
-	int r = sched_map(rt, &m, e);
-	rt_put(rt);
-	if (r < 0)
+	int r = sched_map_as(rt, &m, 1, e);
+	if (r < 0) {
+		rt_put(rt);
 		return r;
+	}
 	const struct sched_hdr *h = m.hdr;
 	st->pending = __atomic_load_n(&h->pending, __ATOMIC_ACQUIRE);
 	st->delivered = __atomic_load_n(&h->delivered, __ATOMIC_ACQUIRE);
@@ -523,6 +561,8 @@ int sched_get_stats(struct sched_stats *st, midi_error *e)
 	st->starts = __atomic_load_n(&h->starts, __ATOMIC_ACQUIRE);
 	st->garbage = __atomic_load_n(&h->garbage, __ATOMIC_ACQUIRE);
 	st->pid = (pid_t)__atomic_load_n(&h->pid, __ATOMIC_ACQUIRE);
+	r = sched_lost(rt, &m, e);
 	sched_unmap(&m);
-	return 0;
+	rt_put(rt);
+	return r;
 }

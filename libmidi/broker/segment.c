@@ -8,6 +8,7 @@
  * discovery agent. Mapping validates every
  * size and offset against the file before use. */
 #include "broker/broker.h"
+#include "broker/shmguard.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +19,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+_Static_assert(sizeof(struct seg_client) == 64, "client entry size (SEG_HDR_BYTES)");
 _Static_assert(sizeof(struct seg_hdr) <= SEG_HDR_BYTES, "segment header too big");
+_Static_assert(SEG_HDR_BYTES % 4096 == 0 && SEG_HDR_BYTES - sizeof(struct seg_hdr) < 4096,
+	       "segment header: whole pages, no more than needed");
 _Static_assert(sizeof(struct ring_shared) == RING_HDR_BYTES, "ring header size");
 
 #define OWNER_RECLAIM (1ull << 63)
@@ -66,6 +70,14 @@ int seg_create(struct rt *rt, uint64_t uid, int hosted, midi_error *e)
 		unlinkat(rt->dirfd, name, 0);
 		return midi_error_sys(e, err, "cannot size segment %s/%s", rt->path, name);
 	}
+	/* Every block now: a full disk is an error here, not a SIGBUS later. */
+	int rerr = shm_reserve(fd, (off_t)total);
+	if (rerr) {
+		close(fd);
+		unlinkat(rt->dirfd, name, 0);
+		return midi_error_sys(e, rerr, "cannot reserve %zu bytes for segment %s/%s", total,
+				      rt->path, name);
+	}
 	void *m = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	int err = errno;
 	close(fd);
@@ -73,6 +85,7 @@ int seg_create(struct rt *rt, uint64_t uid, int hosted, midi_error *e)
 		unlinkat(rt->dirfd, name, 0);
 		return midi_error_sys(e, err, "cannot map segment %s/%s", rt->path, name);
 	}
+	shmguard_add(m, total);
 	struct seg_hdr *h = m;
 	h->version = SEG_VERSION;
 	h->hdr_bytes = SEG_HDR_BYTES;
@@ -87,7 +100,15 @@ int seg_create(struct rt *rt, uint64_t uid, int hosted, midi_error *e)
 	if (in_slots)
 		ring_init_shared((char *)m + in_off, in_slots);
 	__atomic_store_n(&h->magic, SEG_MAGIC, __ATOMIC_RELEASE);
+	int lost = shmguard_lost(m);
+	shmguard_remove(m);
 	munmap(m, total);
+	if (lost) {
+		unlinkat(rt->dirfd, name, 0);
+		return midi_error_set(e, MIDI_ERR_RUNTIME,
+				      "segment %s/%s was truncated by another process while being made",
+				      rt->path, name);
+	}
 	return 0;
 }
 
@@ -121,6 +142,7 @@ int seg_map(struct rt *rt, const char *name, uint64_t uid, struct seg *s, int *c
 	close(fd);
 	if (m == MAP_FAILED)
 		return midi_error_sys(e, err, "cannot map segment %s/%s", rt->path, name);
+	shmguard_add(m, size); /* truncated under us: zeros, not SIGBUS */
 	struct seg_hdr *h = m;
 	/* Read each field once: another process may be changing them. */
 	uint64_t magic = __atomic_load_n(&h->magic, __ATOMIC_ACQUIRE);
@@ -129,6 +151,16 @@ int seg_map(struct rt *rt, const char *name, uint64_t uid, struct seg *s, int *c
 	uint64_t out_off = h->out_off, out_slots = h->out_slots;
 	uint64_t in_off = h->in_off, in_slots = h->in_slots;
 	const char *bad = NULL;
+	if (magic == SEG_MAGIC && version == 1 && hdr_bytes == 12288) {
+		/* The format before the client table grew: another build's
+		 * file, not garbage. Say so and change nothing. */
+		shmguard_remove(m);
+		munmap(m, size);
+		return midi_error_set(e, MIDI_ERR_RUNTIME,
+				      "segment %s/%s has format version %u, this build uses %u (it "
+				      "was made by another build of libmidi: stop its programs and "
+				      "remove %s)", rt->path, name, version, SEG_VERSION, rt->path);
+	}
 	if (magic != SEG_MAGIC || version != SEG_VERSION || hdr_bytes != SEG_HDR_BYTES)
 		bad = "bad header";
 	else if (uid && huid != uid)
@@ -143,6 +175,7 @@ int seg_map(struct rt *rt, const char *name, uint64_t uid, struct seg *s, int *c
 			      in_off + ring_bytes(in_slots) > size || (in_off & 7)))
 		bad = "bad in ring";
 	if (bad) {
+		shmguard_remove(m);
 		munmap(m, size);
 		*corrupt = 1;
 		return midi_error_set(e, MIDI_ERR_RUNTIME, "segment %s/%s is corrupt (%s)",
@@ -164,8 +197,10 @@ int seg_map(struct rt *rt, const char *name, uint64_t uid, struct seg *s, int *c
 
 void seg_unmap(struct seg *s)
 {
-	if (s->base)
+	if (s->base) {
+		shmguard_remove(s->base);
 		munmap(s->base, s->size);
+	}
 	memset(s, 0, sizeof *s);
 }
 
@@ -418,21 +453,45 @@ void seg_close(struct seg *s, const char *reason)
 		bell_ring(s->rt, __atomic_load_n(&h->host_bell, __ATOMIC_ACQUIRE));
 }
 
+int seg_state(const struct seg *s, char *reason, size_t n)
+{
+	if (reason && n)
+		reason[0] = '\0';
+	uint32_t closed = __atomic_load_n(&s->hdr->closed, __ATOMIC_ACQUIRE);
+	if (seg_lost(s)) {
+		if (reason && n)
+			snprintf(reason, n, "its shared file %s was truncated by another process",
+				 s->name);
+		return SEG_ST_LOST;
+	}
+	if (closed == 0)
+		return SEG_ST_OPEN;
+	if (closed != 1) {
+		/* Only a remover sets it, and only to 1. */
+		if (reason && n)
+			snprintf(reason, n, "its shared file %s was corrupted", s->name);
+		return SEG_ST_CORRUPT;
+	}
+	/* The reason only if it is what a remover writes: printable text,
+	 * ended within the field. */
+	char buf[sizeof s->hdr->reason];
+	size_t k;
+	for (k = 0; k < sizeof buf; k++) {
+		char ch = __atomic_load_n(&s->hdr->reason[k], __ATOMIC_RELAXED);
+		buf[k] = ch;
+		if (!ch)
+			break;
+		if (ch < 0x20 || ch >= 0x7f)
+			return SEG_ST_CLOSED;
+	}
+	if (k < sizeof buf && reason && n)
+		snprintf(reason, n, "%s", buf);
+	return SEG_ST_CLOSED;
+}
+
 int seg_closed(const struct seg *s, char *reason, size_t n)
 {
-	if (!__atomic_load_n(&s->hdr->closed, __ATOMIC_ACQUIRE))
-		return 0;
-	if (reason && n) {
-		size_t k;
-		for (k = 0; k + 1 < n && k < sizeof s->hdr->reason; k++) {
-			char ch = __atomic_load_n(&s->hdr->reason[k], __ATOMIC_RELAXED);
-			if (!ch)
-				break;
-			reason[k] = (ch >= 0x20 && ch < 0x7f) ? ch : '?';
-		}
-		reason[k] = '\0';
-	}
-	return 1;
+	return seg_state(s, reason, n) != SEG_ST_OPEN;
 }
 
 unsigned seg_count_clients(struct rt *rt, const struct reg_slot *slot)

@@ -20,6 +20,7 @@
  * thread. midi_watch_stop only sets a flag and writes the bell:
  * async-signal-safe. */
 #include "broker/broker.h"
+#include "broker/shmguard.h"
 #include "midi/discovery.h"
 #include "midi/watch.h"
 #include "transport/transport.h"
@@ -318,8 +319,10 @@ static void watch_conf_dir(midi_watcher *w)
 	}
 }
 
-/* Look at the registry; queue what happened. 0 or -1 (out of memory). */
-static int look(midi_watcher *w)
+/* Look at the registry; queue what happened. 0, -1 (out of memory), or
+ * -2 with e filled when the registry file was truncated under us (there
+ * is nothing left to watch). */
+static int look(midi_watcher *w, midi_error *e)
 {
 	if (w->inofd >= 0) {
 		char buf[4096];
@@ -332,7 +335,12 @@ static int look(midi_watcher *w)
 	rt_refresh(w->rt, NULL); /* a broken file is reported by the tools that read it */
 	app_hosts_reap(w->rt);
 	agents_ensure(w->rt);
-	if (reg_event_seq(w->rt) == w->next_seq)
+	uint64_t seq_now = reg_event_seq(w->rt);
+	if (reg_lost(w->rt)) {
+		reg_lost_error(w->rt, e);
+		return -2;
+	}
+	if (seq_now == w->next_seq)
 		return 0;
 	size_t nev = 0;
 	int overflow = 0;
@@ -473,7 +481,10 @@ int midi_watch_next(midi_watcher *w, midi_watch_event *ev, int timeout_ms, midi_
 			drain(w);
 			return 1;
 		}
-		if (!w->qn && look(w) < 0)
+		int lr = w->qn ? 0 : look(w, e);
+		if (lr == -2)
+			return -MIDI_ERR_RUNTIME;
+		if (lr < 0)
 			return midi_error_set(e, MIDI_ERR_RUNTIME, "out of memory");
 		if (w->qn) {
 			*ev = w->q[w->qhead++];

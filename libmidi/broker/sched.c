@@ -158,35 +158,61 @@ void sched_hdr_fix(struct sched_hdr *h, uint64_t cap)
 /* Under sched.in.lock: make fd a good segment. A file whose size fits a
  * layout keeps its contents (a running scheduler and its clients have it
  * mapped; the scheduler validates every entry and repairs the rest); only
- * its header fields are written again. Otherwise a fresh segment. */
+ * its header fields are written again. Otherwise a fresh segment, made
+ * aside and renamed over the old one: a scheduler still running on the old
+ * file (emptied under it) sees the name point to another file and steps
+ * down, rather than mistaking the new one for a garbled version of its
+ * own. Returns 0, 2 when the file was replaced (open it again), or an
+ * error. */
 static int create_locked(struct rt *rt, int fd, midi_error *e)
 {
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		return midi_error_sys(e, errno, "%s/%s", rt->path, SCHED_FILE);
 	uint64_t cap = cap_of_size((size_t)st.st_size), in_off, tab_off, total;
-	int fresh = cap == 0;
-	if (fresh)
+	int fresh = cap == 0, newfd = -1;
+	if (fresh) {
 		cap = cap_setting();
+		unlinkat(rt->dirfd, SCHED_FILE ".new", 0);
+		newfd = rt_open(rt, SCHED_FILE ".new", O_RDWR | O_CREAT | O_EXCL, e);
+		if (newfd < 0)
+			return newfd;
+		fd = newfd;
+	}
 	sched_layout(cap, &in_off, &tab_off, &total);
-	if (fresh && (ftruncate(fd, 0) < 0 || ftruncate(fd, (off_t)total) < 0))
-		return midi_error_sys(e, errno, "cannot size %s/%s", rt->path, SCHED_FILE);
+	if (fresh && ftruncate(fd, (off_t)total) < 0) {
+		int err = errno;
+		close(newfd);
+		unlinkat(rt->dirfd, SCHED_FILE ".new", 0);
+		return midi_error_sys(e, err, "cannot size %s/%s", rt->path, SCHED_FILE);
+	}
 	/* Every block now: a full disk is an error here, not a SIGBUS later
 	 * (left empty, so the next user tries again). */
 	int err = shm_reserve(fd, (off_t)total);
+	void *p = err ? MAP_FAILED : mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (!err && p == MAP_FAILED)
+		err = errno;
 	if (err) {
-		(void)!ftruncate(fd, 0);
+		if (fresh) {
+			close(newfd);
+			unlinkat(rt->dirfd, SCHED_FILE ".new", 0);
+		}
 		return midi_error_sys(e, err, "cannot reserve %llu bytes for %s/%s",
 				      (unsigned long long)total, rt->path, SCHED_FILE);
 	}
-	void *p = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED)
-		return midi_error_sys(e, errno, "cannot map %s/%s", rt->path, SCHED_FILE);
 	if (fresh)
 		ring_init_shared((char *)p + in_off, cap);
 	sched_hdr_fix(p, cap);
 	munmap(p, total);
-	return 0;
+	if (!fresh)
+		return 0;
+	close(newfd);
+	if (renameat(rt->dirfd, SCHED_FILE ".new", rt->dirfd, SCHED_FILE) < 0) {
+		err = errno;
+		unlinkat(rt->dirfd, SCHED_FILE ".new", 0);
+		return midi_error_sys(e, err, "cannot put %s/%s in place", rt->path, SCHED_FILE);
+	}
+	return 2;
 }
 
 static int sched_map_as(struct rt *rt, struct sched_map *m, int guard, midi_error *e)
@@ -214,9 +240,18 @@ static int sched_map_as(struct rt *rt, struct sched_map *m, int guard, midi_erro
 						      "%s/%s held by another process for more than 5 s",
 						      rt->path, SCHED_IN_LOCK);
 		}
-		r = map_fd(fd, m, guard, &bad, e);
+		/* Open it again under the lock: another process may have put a
+		 * new file in place meanwhile, which is the one to use. */
+		close(fd);
+		fd = rt_open(rt, SCHED_FILE, O_RDWR | O_CREAT, e);
+		r = fd < 0 ? fd : map_fd(fd, m, guard, &bad, e);
 		if (r == 1) {
 			r = create_locked(rt, fd, e);
+			if (r == 2) { /* replaced: the new file */
+				close(fd);
+				fd = rt_open(rt, SCHED_FILE, O_RDWR, e);
+				r = fd < 0 ? fd : 0;
+			}
 			if (r == 0)
 				r = map_fd(fd, m, guard, &bad, e);
 			if (r == 1)

@@ -391,6 +391,11 @@ void seg_flow_wait(struct seg *s, uint64_t need, uint64_t *limit)
 				who_cur = cur;
 			}
 		}
+		/* No reader now: one that comes starts at a head at least this
+		 * one, so head + slots stays a valid bound (never "no bound",
+		 * which would leave a later reader unprotected). */
+		if (who < 0)
+			lim = head + slots;
 		*limit = lim;
 		if (head + need <= lim || who < 0)
 			return;

@@ -223,6 +223,61 @@ static void test_stuck_host_times_out(void **state)
 	midi_virt_close(v);
 }
 
+/* A writer that first wrote with no reader connected still paces a
+ * reader that comes later (its cached bound was once "none"). */
+struct late_arg {
+	midi_conn *a;
+	int n;
+};
+
+static void *late_sender(void *arg)
+{
+	struct late_arg *la = arg;
+	midi_error e;
+	for (int k = 0; k < la->n; k += 32) {
+		midi_packet p[32];
+		for (int j = 0; j < 32; j++)
+			p[j] = (midi_packet){0, midi_ump_make(0x40903c00, (uint32_t)(k + j), 0, 0)};
+		if (midi_send(la->a, p, 32, &e) < 0)
+			return (void *)1;
+	}
+	return NULL;
+}
+
+static void test_reader_after_first_write(void **state)
+{
+	(void)state;
+	enum { N = 256 * 20 };
+	setenv("MIDI_RING_SLOTS", "256", 1); /* the runtime is made now: small rings */
+	midi_error e;
+	midi_conn *a = midi_open("diag:loopback-a", MIDI_OPEN_SEND_ONLY, &e);
+	unsetenv("MIDI_RING_SLOTS");
+	assert_non_null(a);
+	midi_packet first = {0, midi_ump_make(0x40903d00, 0, 0, 0)};
+	assert_int_equal(midi_send(a, &first, 1, &e), 0); /* nobody reads yet */
+	midi_conn *b = midi_open("diag:loopback-b", 0, &e);
+	assert_non_null(b);
+	struct late_arg la = {a, N};
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, late_sender, &la), 0);
+	int next = 0;
+	midi_packet r[16];
+	while (next < N) {
+		int m = midi_recv(b, r, 16, 5000, &e);
+		assert_true(m > 0);
+		for (int k = 0; k < m; k++)
+			assert_int_equal(r[k].ump.w[1], (uint32_t)next++);
+		struct timespec ts = {0, 200000}; /* slow, but steady */
+		nanosleep(&ts, NULL);
+	}
+	void *res;
+	pthread_join(t, &res);
+	assert_null(res);
+	assert_int_equal(midi_conn_lost(b), 0);
+	midi_close(b);
+	midi_close(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -230,6 +285,7 @@ int main(void)
 		cmocka_unit_test_setup(test_threads_own_writers, fresh_runtime),
 		cmocka_unit_test_setup(test_back_pressure_from_slow_host, fresh_runtime),
 		cmocka_unit_test_setup(test_stuck_host_times_out, fresh_runtime),
+		cmocka_unit_test_setup(test_reader_after_first_write, fresh_runtime),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -171,6 +171,10 @@ static uint64_t two_senders_same_due(pid_t pids[2], void (*body)(int s, midi_con
 		if (pids[s] == 0) {
 			close(ready[0]);
 			close(go[s][1]);
+			/* Not the others' either: a parent that fails must leave
+			 * them reading end of file, not waiting for ever. */
+			for (int j = 0; j < s; j++)
+				close(go[j][1]);
 			midi_error e;
 			midi_conn *a = midi_open("diag:loopback-a", MIDI_OPEN_SEND_ONLY, &e);
 			if (!a)

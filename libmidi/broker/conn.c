@@ -36,6 +36,7 @@
 #include <strings.h>
 #include <poll.h>
 #include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/timerfd.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -104,6 +105,7 @@ struct midi_conn {
 	int hostpidfd;
 	int schedpidfd;          /* the scheduler's pidfd while it holds packets */
 	int schedtfd;            /* a timerfd: look again when there is no pidfd yet */
+	int inofd;               /* inotify of the segment file: truncated by someone */
 };
 
 static int64_t spin_setting(void)
@@ -441,6 +443,7 @@ midi_conn *midi_open(const char *spec, unsigned flags, midi_error *e)
 		return NULL;
 	}
 	c->hostfd = c->epfd = c->bellfd = c->hostpidfd = c->schedpidfd = c->schedtfd = -1;
+	c->inofd = -1;
 	c->waiter = -1;
 	c->client_idx = -1;
 	c->flags = flags;
@@ -1022,7 +1025,15 @@ static void fd_rearm(struct midi_conn *c)
 		return;
 	}
 	seg_client_arm(&c->own, c->client_idx);
-	if (ring_any_for(c->rx, c->cur.pos, ring_head(c->rx), c->conn_id) ||
+	/* The segment file was changed as a file (truncated, replaced): the
+	 * next midi_recv touches it and finds out. */
+	int touched = 0;
+	if (c->inofd >= 0) {
+		char buf[512];
+		while (read(c->inofd, buf, sizeof buf) > 0)
+			touched = 1;
+	}
+	if (touched || ring_any_for(c->rx, c->cur.pos, ring_head(c->rx), c->conn_id) ||
 	    seg_closed(&c->own, NULL, 0) || (c->txseg && seg_closed(c->txseg, NULL, 0)) ||
 	    __atomic_load_n(&c->host_gone, __ATOMIC_ACQUIRE))
 		bell_self(c->bellfd);
@@ -1147,6 +1158,21 @@ static void fd_attach(struct midi_conn *c)
 			struct epoll_event ev = {.events = EPOLLIN};
 			epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->hostpidfd, &ev);
 		}
+		/* Writes through the mapping make no inotify events; a
+		 * truncation (or removal) of the file does. Without inotify
+		 * (the per-user limit), a truncation is noticed at the next
+		 * packet instead. */
+		char path[PATH_MAX + SEG_NAME_MAX + 2];
+		snprintf(path, sizeof path, "%s/%s", c->rt->path, c->own.name);
+		c->inofd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		struct epoll_event iev = {.events = EPOLLIN};
+		if (c->inofd >= 0 &&
+		    (inotify_add_watch(c->inofd, path, IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF |
+								 IN_MOVE_SELF) < 0 ||
+		     epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->inofd, &iev) < 0)) {
+			close(c->inofd);
+			c->inofd = -1;
+		}
 	}
 	fd_rearm(c);
 }
@@ -1165,6 +1191,9 @@ static void fd_detach(struct midi_conn *c)
 		close(c->hostpidfd);
 	}
 	c->hostpidfd = -1;
+	if (c->inofd >= 0)
+		close(c->inofd); /* leaves the epoll set with it */
+	c->inofd = -1;
 }
 
 int midi_conn_fd(midi_conn *c, midi_error *e)

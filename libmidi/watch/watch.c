@@ -379,6 +379,11 @@ static int make_fd(midi_watcher *w, midi_error *e)
 	w->inofd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (w->inofd >= 0) {
 		watch_conf_dir(w);
+		/* A registry file truncated or replaced under us (writes through
+		 * the mapping make no events): look() touches it and finds out. */
+		char reg[PATH_MAX + 16];
+		snprintf(reg, sizeof reg, "%s/registry", w->rt->path);
+		inotify_add_watch(w->inofd, reg, IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF);
 		epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->inofd, &ev);
 	}
 	follow_hosts(w);

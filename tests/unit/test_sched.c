@@ -41,27 +41,14 @@ static int fresh_runtime(void **state)
 	return 0;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static midi_packet pk(uint64_t t, uint32_t w0, uint32_t w1)
-{
-	midi_packet p = {t, midi_ump_make(w0, w1, 0, 0)};
-	return p;
-}
-
 /* Receive exactly want packets within ms (fewer if they do not come). */
 static size_t recv_n(midi_conn *c, midi_packet *out, size_t want, int ms)
 {
 	midi_error e;
 	size_t got = 0;
-	uint64_t end = now_ns() + (uint64_t)ms * 1000000ull;
+	uint64_t end = test_now_ns() + (uint64_t)ms * 1000000ull;
 	while (got < want) {
-		uint64_t now = now_ns();
+		uint64_t now = test_now_ns();
 		if (now >= end)
 			break;
 		int n = midi_recv(c, out + got, want - got, (int)((end - now) / 1000000 + 1), &e);
@@ -79,39 +66,12 @@ static void wait_child(pid_t pid)
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
-static void put_u64(int fd, uint64_t v)
-{
-	if (write(fd, &v, sizeof v) != (ssize_t)sizeof v)
-		_exit(9);
-}
-
-static uint64_t get_u64(int fd)
-{
-	uint64_t v = 0;
-	assert_int_equal(read(fd, &v, sizeof v), (ssize_t)sizeof v);
-	return v;
-}
-
-static int proc_gone(pid_t pid)
-{
-	char path[64], buf[512];
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return 1;
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	char *p = strrchr(buf, ')');
-	return p && (p[2] == 'Z' || p[2] == 'X');
-}
-
 static void kill_and_wait(pid_t pid)
 {
 	assert_int_equal(kill(pid, SIGKILL), 0);
-	for (int k = 0; k < 500 && !proc_gone(pid); k++)
+	for (int k = 0; k < 500 && !test_proc_gone(pid); k++)
 		usleep(10000);
-	assert_true(proc_gone(pid));
+	assert_true(test_proc_gone(pid));
 }
 
 /* What the test means: the message arrives at (not before) its due time,
@@ -129,11 +89,11 @@ static void test_after_sender_exit(void **state)
 	if (pid == 0) {
 		close(pfd[0]);
 		midi_conn *a = midi_open("diag:loopback-a", MIDI_OPEN_SEND_ONLY, &e);
-		uint64_t due = now_ns() + 500000000ull;
-		midi_packet p = pk(due, 0x20903c64, 0);
+		uint64_t due = test_now_ns() + 500000000ull;
+		midi_packet p = test_pk(due, 0x20903c64, 0);
 		if (!a || midi_send(a, &p, 1, &e) < 0 || midi_flush(a, 5000, &e) < 0)
 			_exit(1);
-		put_u64(pfd[1], due);
+		test_put_u64(pfd[1], due);
 		kill(getpid(), SIGKILL); /* killed right after the hand-over */
 		_exit(2);
 	}
@@ -146,7 +106,7 @@ static void test_after_sender_exit(void **state)
 	int st;
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
-	uint64_t due = get_u64(pfd[0]);
+	uint64_t due = test_get_u64(pfd[0]);
 	close(pfd[0]);
 	midi_packet r[2];
 	assert_int_equal(recv_n(b, r, 1, 5000), 1);
@@ -179,7 +139,7 @@ static uint64_t two_senders_same_due(pid_t pids[2], void (*body)(int s, midi_con
 			midi_conn *a = midi_open("diag:loopback-a", MIDI_OPEN_SEND_ONLY, &e);
 			if (!a)
 				_exit(1);
-			put_u64(ready[1], 1);
+			test_put_u64(ready[1], 1);
 			uint64_t due;
 			if (read(go[s][0], &due, sizeof due) != (ssize_t)sizeof due)
 				_exit(8);
@@ -191,10 +151,10 @@ static uint64_t two_senders_same_due(pid_t pids[2], void (*body)(int s, midi_con
 		close(go[s][0]);
 	}
 	close(ready[1]);
-	get_u64(ready[0]);
-	get_u64(ready[0]);
+	test_get_u64(ready[0]);
+	test_get_u64(ready[0]);
 	close(ready[0]);
-	uint64_t due = now_ns() + 2000000000ull;
+	uint64_t due = test_now_ns() + 2000000000ull;
 	for (int s = 0; s < 2; s++) {
 		assert_int_equal(write(go[s][1], &due, sizeof due), (ssize_t)sizeof due);
 		close(go[s][1]);
@@ -210,7 +170,7 @@ static void order_sender(int s, midi_conn *a, uint64_t due)
 	midi_packet p[CALL];
 	for (int k = 0; k < PER; k += CALL) {
 		for (int j = 0; j < CALL; j++)
-			p[j] = pk(due, 0x40900000u | ((uint32_t)s << 16), (uint32_t)(k + j));
+			p[j] = test_pk(due, 0x40900000u | ((uint32_t)s << 16), (uint32_t)(k + j));
 		if (midi_send(a, p, CALL, &e) < 0) {
 			fprintf(stderr, "sender %d: %s\n", s, e.msg);
 			_exit(2);
@@ -249,7 +209,7 @@ static void sysex_packets(midi_packet *p, int n, uint64_t due, uint8_t id)
 {
 	for (int k = 0; k < n; k++) {
 		uint32_t st = k == 0 ? 1 : k == n - 1 ? 3 : 2;
-		p[k] = pk(due, 0x30000000u | st << 20 | 6u << 16 | (uint32_t)id << 8 | (uint32_t)(k & 0x7f),
+		p[k] = test_pk(due, 0x30000000u | st << 20 | 6u << 16 | (uint32_t)id << 8 | (uint32_t)(k & 0x7f),
 			  0x01020304);
 	}
 }
@@ -303,8 +263,8 @@ static void test_refused(void **state)
 	midi_conn *b = midi_open("diag:loopback-b", 0, &e);
 	assert_non_null(a);
 	assert_non_null(b);
-	uint64_t now = now_ns();
-	midi_packet p[2] = {pk(0, 0x20903c64, 0), pk(now - 1000000000ull, 0x20803c00, 0)};
+	uint64_t now = test_now_ns();
+	midi_packet p[2] = {test_pk(0, 0x20903c64, 0), test_pk(now - 1000000000ull, 0x20803c00, 0)};
 	assert_int_equal(midi_send(a, p, 2, &e), -MIDI_ERR_INPUT);
 	assert_non_null(strstr(e.msg, "packet 2: timestamp is "));
 	assert_non_null(strstr(e.msg, " ms in the past"));
@@ -315,7 +275,7 @@ static void test_refused(void **state)
 	midi_packet r[2];
 	assert_int_equal(midi_recv(b, r, 2, 100, &e), 0); /* nothing of those calls */
 	/* Just now (within the tolerance): sent at once. */
-	p[1].time_ns = now_ns() - 1000000ull;
+	p[1].time_ns = test_now_ns() - 1000000ull;
 	assert_int_equal(midi_send(a, p, 2, &e), 0);
 	assert_int_equal(recv_n(b, r, 2, 5000), 2);
 	midi_close(a);
@@ -334,13 +294,13 @@ static void test_takeover(void **state)
 	if (pid == 0) {
 		close(pfd[0]);
 		midi_conn *a = midi_open("diag:loopback-a", MIDI_OPEN_SEND_ONLY, &e);
-		uint64_t due0 = now_ns() + 4000000000ull; /* killed well before the first */
+		uint64_t due0 = test_now_ns() + 4000000000ull; /* killed well before the first */
 		midi_packet p[N];
 		for (int k = 0; k < N; k++)
-			p[k] = pk(due0 + (uint64_t)k * 100000000ull, 0x20903c00 | (uint32_t)k, 0);
+			p[k] = test_pk(due0 + (uint64_t)k * 100000000ull, 0x20903c00 | (uint32_t)k, 0);
 		if (!a || midi_send(a, p, N, &e) < 0 || midi_flush(a, 5000, &e) < 0)
 			_exit(1);
-		put_u64(pfd[1], due0);
+		test_put_u64(pfd[1], due0);
 		midi_close(a);
 		_exit(0);
 	}
@@ -348,13 +308,13 @@ static void test_takeover(void **state)
 	midi_conn *b = midi_open("diag:loopback-b", 0, &e);
 	assert_non_null(b);
 	wait_child(pid);
-	uint64_t due0 = get_u64(pfd[0]);
+	uint64_t due0 = test_get_u64(pfd[0]);
 	close(pfd[0]);
 	struct sched_stats st;
 	assert_int_equal(sched_get_stats(&st, &e), 0);
 	assert_int_equal(st.starts, 1);
 	assert_true(st.pid > 0);
-	assert_true(now_ns() < due0); /* 4 s for a flush and an exit */
+	assert_true(test_now_ns() < due0); /* 4 s for a flush and an exit */
 	assert_int_equal(st.pending, N);
 	kill_and_wait(st.pid);
 	/* A waiting receiver notices and starts a new scheduler. */
@@ -393,13 +353,13 @@ static void test_recv_restarts_killed(void **state)
 	if (sender == 0) {
 		midi_conn *a = midi_open("diag:loopback-a", MIDI_OPEN_SEND_ONLY, &e);
 		static midi_packet p[N];
-		uint64_t base = now_ns() + 300000000ull;
+		uint64_t base = test_now_ns() + 300000000ull;
 		for (int k = 0; k < N; k++)
-			p[k] = pk(base + (uint64_t)k * step, 0x40903c00, (uint32_t)k);
+			p[k] = test_pk(base + (uint64_t)k * step, 0x40903c00, (uint32_t)k);
 		if (!a || midi_send(a, p, N, &e) < 0 || midi_flush(a, 5000, &e) < 0)
 			_exit(1);
 		midi_close(a);
-		put_u64(to_killer[1], base);
+		test_put_u64(to_killer[1], base);
 		_exit(0);
 	}
 	pid_t killer = fork();
@@ -408,7 +368,7 @@ static void test_recv_restarts_killed(void **state)
 		uint64_t base;
 		if (read(to_killer[0], &base, sizeof base) != (ssize_t)sizeof base)
 			_exit(1);
-		while (!proc_gone(sender)) /* the parent reaps it later */
+		while (!test_proc_gone(sender)) /* the parent reaps it later */
 			usleep(1000);
 		struct sched_stats ss;
 		do {
@@ -418,9 +378,9 @@ static void test_recv_restarts_killed(void **state)
 		} while (ss.delivered < N / 5 && ss.pending > 0);
 		if (kill(ss.pid, SIGKILL) < 0)
 			_exit(3);
-		put_u64(to_parent[1], base);
-		put_u64(to_parent[1], (uint64_t)ss.pid);
-		put_u64(to_parent[1], ss.delivered);
+		test_put_u64(to_parent[1], base);
+		test_put_u64(to_parent[1], (uint64_t)ss.pid);
+		test_put_u64(to_parent[1], ss.delivered);
 		_exit(0);
 	}
 	close(to_killer[0]);
@@ -431,8 +391,8 @@ static void test_recv_restarts_killed(void **state)
 	static midi_packet r[2 * N];
 	static uint64_t first[N];
 	size_t distinct = 0, got = 0;
-	uint64_t end = now_ns() + 20000000000ull;
-	while (distinct < N && now_ns() < end) {
+	uint64_t end = test_now_ns() + 20000000000ull;
+	while (distinct < N && test_now_ns() < end) {
 		int n = midi_recv(b, r, 2 * N, 10000, &e);
 		assert_true(n >= 0);
 		for (int k = 0; k < n; k++) {
@@ -448,9 +408,9 @@ static void test_recv_restarts_killed(void **state)
 	}
 	test_wait_ok(sender, "sender");
 	test_wait_ok(killer, "killer");
-	uint64_t base = get_u64(to_parent[0]);
-	pid_t killed = (pid_t)get_u64(to_parent[0]);
-	uint64_t at_kill = get_u64(to_parent[0]);
+	uint64_t base = test_get_u64(to_parent[0]);
+	pid_t killed = (pid_t)test_get_u64(to_parent[0]);
+	uint64_t at_kill = test_get_u64(to_parent[0]);
 	close(to_parent[0]);
 	assert_true(at_kill < N); /* killed with messages still to go */
 	assert_int_equal(distinct, N);
@@ -498,12 +458,12 @@ static void test_pidfd(void **state)
 	if (pid == 0) {
 		close(pfd[0]);
 		midi_conn *a = midi_open("diag:loopback-a", MIDI_OPEN_SEND_ONLY, &e);
-		uint64_t due = now_ns() + 3000000000ull;
-		midi_packet p[3] = {pk(due, 0x20903c01, 0), pk(due, 0x20903c02, 0),
-				    pk(due, 0x20903c03, 0)};
+		uint64_t due = test_now_ns() + 3000000000ull;
+		midi_packet p[3] = {test_pk(due, 0x20903c01, 0), test_pk(due, 0x20903c02, 0),
+				    test_pk(due, 0x20903c03, 0)};
 		if (!a || midi_send(a, p, 3, &e) < 0 || midi_flush(a, 5000, &e) < 0)
 			_exit(1);
-		put_u64(pfd[1], due);
+		test_put_u64(pfd[1], due);
 		midi_close(a);
 		_exit(0);
 	}
@@ -511,7 +471,7 @@ static void test_pidfd(void **state)
 	midi_conn *b = midi_open("diag:loopback-b", 0, &e);
 	assert_non_null(b);
 	wait_child(pid);
-	uint64_t due = get_u64(pfd[0]);
+	uint64_t due = test_get_u64(pfd[0]);
 	close(pfd[0]);
 	struct sched_stats st;
 	assert_int_equal(sched_get_stats(&st, &e), 0);
@@ -541,9 +501,9 @@ static void test_pidfd(void **state)
 		assert_true(q.revents & POLLIN);
 		close(fd);
 	}
-	for (int k = 0; k < 500 && !proc_gone(st.pid); k++)
+	for (int k = 0; k < 500 && !test_proc_gone(st.pid); k++)
 		usleep(10000);
-	assert_true(proc_gone(st.pid));
+	assert_true(test_proc_gone(st.pid));
 	assert_int_equal(sched_pidfd(rt, &sc), -1); /* none runs */
 	assert_int_equal(sched_watch(rt, &sc, &e), 1); /* starts one */
 	struct sched_stats st2 = {0};
@@ -585,10 +545,10 @@ static void test_queue_full(void **state)
 	midi_error e;
 	midi_conn *a = midi_open("diag:loopback-a", MIDI_OPEN_SEND_ONLY, &e);
 	assert_non_null(a);
-	uint64_t due = now_ns() + 5000000000ull; /* none is sent while the test runs */
+	uint64_t due = test_now_ns() + 5000000000ull; /* none is sent while the test runs */
 	static midi_packet p[CAP + 1];
 	for (int k = 0; k <= CAP; k++)
-		p[k] = pk(due, 0x20903c40, 0);
+		p[k] = test_pk(due, 0x20903c40, 0);
 	assert_int_equal(midi_send(a, p, CAP + 1, &e), -MIDI_ERR_RUNTIME);
 	assert_string_equal(e.msg, "scheduler queue full (0 of 256 pending; 257 more refused)");
 	assert_int_equal(midi_send(a, p, CAP - 6, &e), 0);
@@ -607,24 +567,24 @@ static void test_removed_endpoint_dropped(void **state)
 	assert_int_equal(midi_loop_create("gone", &e), 0);
 	midi_conn *a = midi_open("loop:gone-a", MIDI_OPEN_SEND_ONLY, &e);
 	assert_non_null(a);
-	uint64_t due = now_ns() + 2000000000ull; /* removed long before */
-	midi_packet p[3] = {pk(due, 0x20903c40, 0), pk(due, 0x20903c41, 0),
-			    pk(due, 0x20903c42, 0)};
+	uint64_t due = test_now_ns() + 2000000000ull; /* removed long before */
+	midi_packet p[3] = {test_pk(due, 0x20903c40, 0), test_pk(due, 0x20903c41, 0),
+			    test_pk(due, 0x20903c42, 0)};
 	assert_int_equal(midi_send(a, p, 3, &e), 0);
 	assert_int_equal(midi_flush(a, 5000, &e), 0);
 	midi_close(a);
 	assert_int_equal(midi_loop_remove("gone", &e), 0);
-	assert_true(now_ns() < due);
+	assert_true(test_now_ns() < due);
 	struct sched_stats st;
 	uint64_t end = due + 10000000000ull;
 	do {
 		usleep(10000);
 		assert_int_equal(sched_get_stats(&st, &e), 0);
-	} while (st.pending != 0 && now_ns() < end);
+	} while (st.pending != 0 && test_now_ns() < end);
 	assert_int_equal(st.pending, 0);
 	assert_int_equal(st.dropped, 3);
 	assert_int_equal(st.delivered, 0);
-	assert_true(now_ns() >= due);
+	assert_true(test_now_ns() >= due);
 }
 
 int main(void)

@@ -35,46 +35,6 @@ static int fresh_runtime(void **state)
 	return 0;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static midi_packet pk(uint64_t t, uint32_t w0, uint32_t w1)
-{
-	midi_packet p = {t, midi_ump_make(w0, w1, 0, 0)};
-	return p;
-}
-
-static void put_u64(int fd, uint64_t v)
-{
-	if (write(fd, &v, sizeof v) != (ssize_t)sizeof v)
-		_exit(9);
-}
-
-static uint64_t get_u64(int fd)
-{
-	uint64_t v = 0;
-	assert_int_equal(read(fd, &v, sizeof v), (ssize_t)sizeof v);
-	return v;
-}
-
-static int proc_gone(pid_t pid)
-{
-	char path[64], buf[512];
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return 1;
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	char *p = strrchr(buf, ')');
-	return p && (p[2] == 'Z' || p[2] == 'X');
-}
-
 /* Wait for a child at most ms; kill it and fail if it hangs. */
 static void wait_bounded(pid_t pid, int ms, const char *what)
 {
@@ -142,7 +102,7 @@ static void scribble(uint64_t until, uint64_t seed)
 	uint64_t slots_off = in_off + RING_HDR_BYTES;
 	rng = seed | 1;
 	static unsigned char buf[4096];
-	while (now_ns() < until) {
+	while (test_now_ns() < until) {
 		size_t n = 1 + rnd() % sizeof buf;
 		switch (rnd() % 10) {
 		case 0: /* random bytes anywhere */
@@ -196,7 +156,7 @@ static void scribble(uint64_t until, uint64_t seed)
 			if (rnd() % 2) {
 				x.uid = rnd() % 2 ? 0 : x.uid;
 				x.kind = (uint32_t)(rnd() % 10);
-				x.due = now_ns() + rnd() % 1000000000ull;
+				x.due = test_now_ns() + rnd() % 1000000000ull;
 				x.check = sched_sum(x.seq, x.due, x.uid, x.tag, x.kind, x.w);
 			}
 			pw(fd, &x, sizeof x, tab_off + (rnd() % cap) * sizeof x);
@@ -234,11 +194,11 @@ static void late_sender(int out, uint64_t until)
 	midi_conn *a = midi_open("diag:loopback-a", MIDI_OPEN_SEND_ONLY, &e);
 	if (!a)
 		_exit(1);
-	for (uint32_t id = N; id < N + M && now_ns() < until; id += BATCH) {
+	for (uint32_t id = N; id < N + M && test_now_ns() < until; id += BATCH) {
 		midi_packet p[BATCH];
-		uint64_t due = now_ns() + 300000000ull;
+		uint64_t due = test_now_ns() + 300000000ull;
 		for (int k = 0; k < BATCH; k++)
-			p[k] = pk(due, W_LATE, id + (uint32_t)k);
+			p[k] = test_pk(due, W_LATE, id + (uint32_t)k);
 		uint64_t rec[2] = {id, due}; /* one write: never split in the pipe */
 		if (midi_send(a, p, BATCH, &e) == 0 && write(out, rec, sizeof rec) != (ssize_t)sizeof rec)
 			_exit(2);
@@ -269,23 +229,23 @@ static void test_scribble_while_pending(void **state)
 		close(pfd[0]);
 		midi_conn *a = midi_open("diag:loopback-a", MIDI_OPEN_SEND_ONLY, &e);
 		static midi_packet p[N];
-		uint64_t base = now_ns() + 1500000000ull;
+		uint64_t base = test_now_ns() + 1500000000ull;
 		for (int k = 0; k < N; k++)
-			p[k] = pk(base + (uint64_t)k * step, W_MAIN, (uint32_t)k);
+			p[k] = test_pk(base + (uint64_t)k * step, W_MAIN, (uint32_t)k);
 		for (int k = 0; k < N; k += 500)
 			if (!a || midi_send(a, p + k, 500, &e) < 0)
 				_exit(1);
 		if (midi_flush(a, 10000, &e) < 0)
 			_exit(2);
 		midi_close(a);
-		put_u64(pfd[1], base);
+		test_put_u64(pfd[1], base);
 		_exit(0);
 	}
 	close(pfd[1]);
 	midi_conn *b = midi_open("diag:loopback-b", 0, &e);
 	assert_non_null(b);
 	wait_bounded(sender, 20000, "sender");
-	uint64_t base = get_u64(pfd[0]);
+	uint64_t base = test_get_u64(pfd[0]);
 	close(pfd[0]);
 	struct sched_stats st;
 	assert_int_equal(sched_get_stats(&st, &e), 0);
@@ -293,7 +253,7 @@ static void test_scribble_while_pending(void **state)
 	assert_true(sched_pid > 0);
 	assert_true(st.pending + st.delivered >= N); /* all taken (counted before freed) */
 	uint64_t until = base + (uint64_t)N * step + 200000000ull;
-	uint64_t seed = now_ns() ^ (uint64_t)getpid() << 32;
+	uint64_t seed = test_now_ns() ^ (uint64_t)getpid() << 32;
 	print_message("scribbler seed %llu\n", (unsigned long long)seed);
 	pid_t scrib = fork();
 	assert_true(scrib >= 0);
@@ -320,7 +280,7 @@ static void test_scribble_while_pending(void **state)
 	int late_done = 0;
 	uint64_t deadline = until + 10000000000ull;
 	static midi_packet r[512];
-	while (now_ns() < deadline) {
+	while (test_now_ns() < deadline) {
 		if (!late_done) {
 			uint64_t v[2];
 			ssize_t n = read(lfd[0], v, sizeof v);
@@ -338,7 +298,7 @@ static void test_scribble_while_pending(void **state)
 		}
 		if (main_got == N && late_done && late_got == late_acc)
 			break;
-		if (late_done && main_got == N && now_ns() > until + 2 * late_max)
+		if (late_done && main_got == N && test_now_ns() > until + 2 * late_max)
 			break; /* what has not come by now was destroyed */
 		int n = midi_recv(b, r, 512, 100, &e);
 		assert_true(n >= 0);
@@ -357,7 +317,7 @@ static void test_scribble_while_pending(void **state)
 		}
 	}
 	/* The same scheduler, alive (it exits only after 3 s of idleness). */
-	assert_false(proc_gone(sched_pid));
+	assert_false(test_proc_gone(sched_pid));
 	wait_bounded(scrib, 10000, "scribbler");
 	wait_bounded(late, 10000, "late sender");
 	close(lfd[0]);
@@ -384,7 +344,7 @@ static void test_scribble_while_pending(void **state)
 			usleep(10000);
 	}
 	assert_true(same);
-	assert_false(proc_gone(sched_pid));
+	assert_false(test_proc_gone(sched_pid));
 	midi_close(b);
 }
 
@@ -410,8 +370,8 @@ static void test_bad_entries(void **state)
 	midi_conn *b = midi_open("diag:loopback-b", 0, &e);
 	assert_non_null(a);
 	assert_non_null(b);
-	uint64_t due1 = now_ns() + 300000000ull;
-	midi_packet p = pk(due1, W_MAIN, 1);
+	uint64_t due1 = test_now_ns() + 300000000ull;
+	midi_packet p = test_pk(due1, W_MAIN, 1);
 	assert_int_equal(midi_send(a, &p, 1, &e), 0);
 	struct rt *rt;
 	struct sched_client sc;
@@ -425,7 +385,7 @@ static void test_bad_entries(void **state)
 	}
 	pid_t pid0 = st.pid;
 	assert_true(pid0 > 0);
-	uint64_t soon = now_ns() + 100000000ull;
+	uint64_t soon = test_now_ns() + 100000000ull;
 	struct sched_in bad[4] = {
 		{.due = soon, .uid = 0, .kind = SCHED_TO_OUT, .w = {0x20903c7f}},
 		{.due = soon, .uid = 0x7fffffff12345ull, .kind = 7, .w = {0x20903c7f}},
@@ -433,14 +393,14 @@ static void test_bad_entries(void **state)
 		{.due = soon, .uid = 0x7fffffff12345ull, .kind = SCHED_TO_IN, .w = {0x20903c7f}},
 	};
 	assert_int_equal(sched_put(rt, &sc, bad, 4, &e), 0);
-	uint64_t due2 = now_ns() + 400000000ull;
-	p = pk(due2, W_MAIN, 2);
+	uint64_t due2 = test_now_ns() + 400000000ull;
+	p = test_pk(due2, W_MAIN, 2);
 	assert_int_equal(midi_send(a, &p, 1, &e), 0);
 	assert_int_equal(midi_flush(a, 5000, &e), 0);
 	midi_packet r[4];
 	int got = 0;
-	uint64_t end = now_ns() + 5000000000ull;
-	while (got < 2 && now_ns() < end) {
+	uint64_t end = test_now_ns() + 5000000000ull;
+	while (got < 2 && test_now_ns() < end) {
 		int n = midi_recv(b, r + got, 4 - (size_t)got, 100, &e);
 		assert_true(n >= 0);
 		got += n;
@@ -461,11 +421,11 @@ static void test_bad_entries(void **state)
 	assert_int_equal(st.dropped, 1); /* the endpoint that does not exist */
 	assert_int_equal(st.delivered, 2);
 	assert_int_equal(st.pid, pid0);
-	assert_false(proc_gone(pid0));
+	assert_false(test_proc_gone(pid0));
 
 	/* The table: a good pending message, and entries around it. */
-	uint64_t due3 = now_ns() + 1500000000ull;
-	p = pk(due3, W_MAIN, 3);
+	uint64_t due3 = test_now_ns() + 1500000000ull;
+	p = test_pk(due3, W_MAIN, 3);
 	assert_int_equal(midi_send(a, &p, 1, &e), 0);
 	assert_int_equal(midi_flush(a, 5000, &e), 0);
 	uint64_t cap = sc.m.mask + 1, placed = 0;
@@ -473,7 +433,7 @@ static void test_bad_entries(void **state)
 		struct sched_ent *x = &sc.m.tab[i];
 		if (__atomic_load_n(&x->state, __ATOMIC_ACQUIRE) != 0)
 			continue;
-		struct sched_ent y = {.seq = 1000 + i, .due = now_ns() + 100000000ull,
+		struct sched_ent y = {.seq = 1000 + i, .due = test_now_ns() + 100000000ull,
 				      .uid = placed == 0 ? 0 : 0x7fffffff12345ull,
 				      .kind = placed == 1 ? 9 : SCHED_TO_OUT, .w = {0x20903c7f}};
 		y.check = sched_sum(y.seq, y.due, y.uid, y.tag, y.kind, y.w);
@@ -485,13 +445,13 @@ static void test_bad_entries(void **state)
 	}
 	assert_int_equal(placed, 3);
 	assert_int_equal(kill(pid0, SIGKILL), 0);
-	for (int k = 0; k < 500 && !proc_gone(pid0); k++)
+	for (int k = 0; k < 500 && !test_proc_gone(pid0); k++)
 		usleep(10000);
-	assert_true(proc_gone(pid0));
+	assert_true(test_proc_gone(pid0));
 	/* A waiting receiver starts the successor, which drops the three. */
 	got = 0;
-	end = now_ns() + 10000000000ull;
-	while (got < 1 && now_ns() < end) {
+	end = test_now_ns() + 10000000000ull;
+	while (got < 1 && test_now_ns() < end) {
 		int n = midi_recv(b, r, 4, 100, &e);
 		assert_true(n >= 0);
 		got += n;
@@ -502,7 +462,7 @@ static void test_bad_entries(void **state)
 	assert_int_equal(midi_recv(b, r, 4, 300, &e), 0);
 	assert_int_equal(sched_get_stats(&st, &e), 0);
 	assert_true(st.pid != pid0);
-	assert_false(proc_gone(st.pid));
+	assert_false(test_proc_gone(st.pid));
 	assert_int_equal(st.starts, 2);
 	assert_int_equal(st.garbage, 6);
 	assert_int_equal(st.dropped, 1);
@@ -527,9 +487,9 @@ static void test_garbage_header(void **state)
 	assert_non_null(a);
 	assert_non_null(b);
 	static midi_packet p[P];
-	uint64_t base = now_ns() + 1000000000ull;
+	uint64_t base = test_now_ns() + 1000000000ull;
 	for (int k = 0; k < P; k++)
-		p[k] = pk(base + (uint64_t)k * 1000000ull, W_MAIN, (uint32_t)k);
+		p[k] = test_pk(base + (uint64_t)k * 1000000ull, W_MAIN, (uint32_t)k);
 	assert_int_equal(midi_send(a, p, P, &e), 0);
 	assert_int_equal(midi_flush(a, 5000, &e), 0);
 	midi_close(a);
@@ -549,7 +509,7 @@ static void test_garbage_header(void **state)
 		assert_true(pid >= 0);
 		if (pid == 0) {
 			midi_conn *a2 = midi_open("diag:loopback-a", MIDI_OPEN_SEND_ONLY, &e);
-			midi_packet q = pk(now_ns() + 200000000ull, W_LATE, (uint32_t)how);
+			midi_packet q = test_pk(test_now_ns() + 200000000ull, W_LATE, (uint32_t)how);
 			if (!a2 || midi_send(a2, &q, 1, &e) < 0 || midi_flush(a2, 3000, &e) < 0) {
 				fprintf(stderr, "sender: %s\n", e.msg);
 				_exit(1);
@@ -564,8 +524,8 @@ static void test_garbage_header(void **state)
 	static midi_packet r[P + 8];
 	static int seen[P];
 	int main_got = 0, late_got = 0;
-	uint64_t end = now_ns() + 15000000000ull;
-	while ((main_got < P || late_got < 3) && now_ns() < end) {
+	uint64_t end = test_now_ns() + 15000000000ull;
+	while ((main_got < P || late_got < 3) && test_now_ns() < end) {
 		int n = midi_recv(b, r, P + 8, 100, &e);
 		assert_true(n >= 0);
 		for (int k = 0; k < n; k++) {
@@ -584,28 +544,28 @@ static void test_garbage_header(void **state)
 	}
 	assert_int_equal(main_got, P);
 	assert_int_equal(late_got, 3);
-	assert_false(proc_gone(pid0));
+	assert_false(test_proc_gone(pid0));
 	assert_int_equal(sched_get_stats(&st, &e), 0);
 	assert_int_equal(st.pid, pid0);
 
 	/* Killed with a garbage header and head: the successor goes on. */
 	a = midi_open("diag:loopback-a", MIDI_OPEN_SEND_ONLY, &e);
 	assert_non_null(a);
-	uint64_t due = now_ns() + 1500000000ull;
-	midi_packet q[3] = {pk(due, W_MAIN, 0), pk(due, W_MAIN, 1), pk(due, W_MAIN, 2)};
+	uint64_t due = test_now_ns() + 1500000000ull;
+	midi_packet q[3] = {test_pk(due, W_MAIN, 0), test_pk(due, W_MAIN, 1), test_pk(due, W_MAIN, 2)};
 	assert_int_equal(midi_send(a, q, 3, &e), 0);
 	assert_int_equal(midi_flush(a, 5000, &e), 0);
 	assert_int_equal(kill(pid0, SIGKILL), 0);
-	for (int k = 0; k < 500 && !proc_gone(pid0); k++)
+	for (int k = 0; k < 500 && !test_proc_gone(pid0); k++)
 		usleep(10000);
-	assert_true(proc_gone(pid0));
+	assert_true(test_proc_gone(pid0));
 	memset(buf, 0xff, sizeof buf);
 	assert_int_equal(pwrite(fd, buf, sizeof buf, 0), (ssize_t)sizeof buf);
 	uint64_t head = 0x123456789ull;
 	assert_int_equal(pwrite(fd, &head, sizeof head, SCHED_HDR_BYTES), (ssize_t)sizeof head);
 	int got = 0;
-	end = now_ns() + 10000000000ull;
-	while (got < 3 && now_ns() < end) {
+	end = test_now_ns() + 10000000000ull;
+	while (got < 3 && test_now_ns() < end) {
 		int n = midi_recv(b, r + got, 8, 100, &e);
 		assert_true(n >= 0);
 		got += n;
@@ -616,13 +576,13 @@ static void test_garbage_header(void **state)
 		assert_true(r[k].time_ns >= due);
 	}
 	/* And it takes new messages again. */
-	due = now_ns() + 200000000ull;
-	q[0] = pk(due, W_MAIN, 7);
+	due = test_now_ns() + 200000000ull;
+	q[0] = test_pk(due, W_MAIN, 7);
 	assert_int_equal(midi_send(a, q, 1, &e), 0);
 	assert_int_equal(midi_flush(a, 5000, &e), 0);
 	got = 0;
-	end = now_ns() + 5000000000ull;
-	while (got < 1 && now_ns() < end) {
+	end = test_now_ns() + 5000000000ull;
+	while (got < 1 && test_now_ns() < end) {
 		int n = midi_recv(b, r, 8, 100, &e);
 		assert_true(n >= 0);
 		got += n;

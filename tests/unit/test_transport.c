@@ -40,13 +40,6 @@ static int fresh_runtime(void **state)
 	return 0;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void sleep_ms(int ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -75,14 +68,14 @@ static void unplug(const char *name)
 /* Wait (10 s at most) until endpoint id is listed (want 1) or not (0). */
 static void wait_listed(const char *id, int want)
 {
-	uint64_t end = now_ns() + 10000000000ull;
+	uint64_t end = test_now_ns() + 10000000000ull;
 	for (;;) {
 		midi_endpoint_info info;
 		midi_error e;
 		int r = midi_find(id, &info, &e);
 		if ((r == 0 && strcmp(info.id, id) == 0) == want)
 			return;
-		if (now_ns() > end)
+		if (test_now_ns() > end)
 			fail_msg("%s still %s after 10 s", id, want ? "missing" : "listed");
 		sleep_ms(10);
 	}
@@ -133,14 +126,14 @@ static void echo_round(midi_conn *c, uint32_t tag)
 	midi_error e;
 	midi_packet p = {0, midi_ump_make(0x40903d00, tag, 0, 0)}, r[8];
 	assert_int_equal(midi_send(c, &p, 1, &e), 0);
-	uint64_t end = now_ns() + 5000000000ull;
+	uint64_t end = test_now_ns() + 5000000000ull;
 	for (;;) {
 		int n = midi_recv(c, r, 8, 1000, &e);
 		assert_true(n >= 0);
 		for (int k = 0; k < n; k++)
 			if (r[k].ump.w[0] == 0x40903d00 && r[k].ump.w[1] == tag)
 				return;
-		if (now_ns() > end)
+		if (test_now_ns() > end)
 			fail_msg("no echo of %u", tag);
 	}
 }
@@ -168,12 +161,12 @@ static void test_hotplug_and_groups(void **state)
 	assert_int_equal(host_pid_of("test:synth-2"), h1);
 	assert_int_equal(host_pid_of("test:synth-3"), h1);
 	/* UMP discovery ran for each port, answered by the device. */
-	uint64_t end = now_ns() + 10000000000ull;
+	uint64_t end = test_now_ns() + 10000000000ull;
 	midi_endpoint_info info;
 	do {
 		sleep_ms(20);
 		assert_int_equal(midi_find("test:synth-2", &info, &e), 0);
-	} while (info.discovery != MIDI_DISCOVERY_DONE && now_ns() < end);
+	} while (info.discovery != MIDI_DISCOVERY_DONE && test_now_ns() < end);
 	assert_int_equal(info.discovery, MIDI_DISCOVERY_DONE);
 	assert_string_equal(info.ump_name, "Test synth port 2");
 
@@ -185,8 +178,8 @@ static void test_hotplug_and_groups(void **state)
 	int n = midi_recv(c[0], r, 4, 0, &e);
 	assert_true(n >= 0); /* reconnecting: waits for it to come back */
 	int removed = 0;
-	end = now_ns() + 5000000000ull;
-	while (removed < 3 && now_ns() < end) {
+	end = test_now_ns() + 5000000000ull;
+	while (removed < 3 && test_now_ns() < end) {
 		midi_watch_event ev;
 		if (midi_watch_next(w, &ev, 200, &e) == 1 && ev.kind == MIDI_WATCH_REMOVED &&
 		    strncmp(ev.info.id, "test:synth-", 11) == 0)
@@ -196,8 +189,8 @@ static void test_hotplug_and_groups(void **state)
 	/* Plugged in again: the reconnecting connections come back. */
 	plug("synth", "ports=3 rate=0\n");
 	wait_listed("test:synth-1", 1);
-	end = now_ns() + 10000000000ull;
-	while (midi_conn_reconnects(c[0]) == 0 && now_ns() < end)
+	end = test_now_ns() + 10000000000ull;
+	while (midi_conn_reconnects(c[0]) == 0 && test_now_ns() < end)
 		midi_recv(c[0], r, 4, 100, &e);
 	assert_int_equal(midi_conn_reconnects(c[0]), 1);
 	echo_round(c[0], 77);
@@ -248,7 +241,7 @@ static uint32_t receive_all(midi_conn *c, uint32_t n)
 	midi_error e;
 	uint32_t next = 0, dup = 0;
 	midi_packet r[256];
-	uint64_t end = now_ns() + 60000000000ull;
+	uint64_t end = test_now_ns() + 60000000000ull;
 	while (next < n) {
 		int m = midi_recv(c, r, 256, 1000, &e);
 		assert_true(m >= 0);
@@ -263,7 +256,7 @@ static uint32_t receive_all(midi_conn *c, uint32_t n)
 			else
 				fail_msg("packet %u arrived before %u", s, next);
 		}
-		if (now_ns() > end)
+		if (test_now_ns() > end)
 			fail_msg("only %u of %u echoes in 60 s", next, n);
 	}
 	assert_int_equal(midi_conn_lost(c), 0);
@@ -281,12 +274,12 @@ static void test_back_pressure(void **state)
 	midi_error e;
 	midi_conn *c = midi_open("test:slow-1", 0, &e);
 	assert_non_null(c);
-	uint64_t t0 = now_ns();
+	uint64_t t0 = test_now_ns();
 	pid_t pid = sender("test:slow-1", N, -1);
 	assert_int_equal(receive_all(c, N), 0);
 	test_wait_ok(pid, "sender");
 	/* 1000 a second: the device's pace, not the sender's. */
-	assert_true(now_ns() - t0 >= 2000000000ull);
+	assert_true(test_now_ns() - t0 >= 2000000000ull);
 	midi_close(c);
 }
 
@@ -337,21 +330,6 @@ static void test_agent_killed_while_sending(void **state)
 	midi_close(c);
 }
 
-/* A process that runs (not gone, not a zombie nobody reaped yet). */
-static int alive(pid_t pid)
-{
-	char path[64], buf[256];
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return 0;
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	const char *p = strrchr(buf, ')');
-	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
-}
-
 /* Nobody uses the transport: its agent exits (MIDI_AGENT_IDLE_MS); the
  * next listing starts one again, which enumerates again. */
 static void test_agent_idle_exit(void **state)
@@ -362,10 +340,10 @@ static void test_agent_idle_exit(void **state)
 	wait_listed("test:idle-1", 1);
 	pid_t ag = agent_pid();
 	assert_true(ag > 0);
-	uint64_t end = now_ns() + 10000000000ull;
-	while (alive(ag) && now_ns() < end)
+	uint64_t end = test_now_ns() + 10000000000ull;
+	while (!test_proc_gone(ag) && test_now_ns() < end)
 		sleep_ms(20);
-	assert_false(alive(ag));
+	assert_false(!test_proc_gone(ag));
 	/* Unplugged while no agent ran: the next one's enumeration removes it. */
 	unplug("idle");
 	wait_listed("test:idle-1", 0);

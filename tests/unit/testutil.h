@@ -1,5 +1,6 @@
 /* testutil.h: shared helpers for the cmocka unit tests (includes cmocka):
- * a fresh runtime directory per test, and waiting for a forked child. */
+ * a fresh runtime directory per test, waiting for a forked child, the
+ * clock, a packet, a number through a pipe, whether a process is gone. */
 #ifndef MIDI_TESTUTIL_H
 #define MIDI_TESTUTIL_H
 #include <setjmp.h>
@@ -8,9 +9,14 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 #include <cmocka.h>
+
+#include "midi/ump.h"
 
 /* A fresh runtime directory /tmp/midi-test-TAG.XXXXXX (its path into dir)
  * as MIDI_RUNTIME_DIR, and MIDI_CONFIG naming dir/CONF_NAME, so the tests
@@ -33,6 +39,49 @@ static inline void test_wait_ok(pid_t pid, const char *what)
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
 		fail_msg("%s: %s %d", what, WIFEXITED(st) ? "exit" : "signal",
 			 WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+}
+
+static inline uint64_t test_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* A packet of two words due at t (0: now). */
+static inline midi_packet test_pk(uint64_t t, uint32_t w0, uint32_t w1)
+{
+	midi_packet p = {t, midi_ump_make(w0, w1, 0, 0)};
+	return p;
+}
+
+/* A number through a pipe (a child that cannot write exits 9). */
+static inline void test_put_u64(int fd, uint64_t v)
+{
+	if (write(fd, &v, sizeof v) != (ssize_t)sizeof v)
+		_exit(9);
+}
+
+static inline uint64_t test_get_u64(int fd)
+{
+	uint64_t v = 0;
+	assert_int_equal(read(fd, &v, sizeof v), (ssize_t)sizeof v);
+	return v;
+}
+
+/* A process that is gone, or a zombie nobody reaped yet. */
+static inline int test_proc_gone(pid_t pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 1;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	char *p = strrchr(buf, ')');
+	return p && (p[2] == 'Z' || p[2] == 'X');
 }
 
 #endif

@@ -294,7 +294,9 @@ struct seg_hdr {
 	uint32_t host_bell_armed;
 	uint32_t pad0;
 	uint64_t host_key;      /* proc key of the host (pidfd checks) */
-	uint64_t pad[4];
+	uint32_t sched_gen;     /* bumped when a sender scheduled something for it */
+	uint32_t pad1;
+	uint64_t pad[3];
 	struct seg_client clients[SEG_CLIENTS];
 };
 

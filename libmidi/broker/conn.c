@@ -106,6 +106,7 @@ struct midi_conn {
 	int schedpidfd;          /* the scheduler's pidfd while it holds packets */
 	int schedtfd;            /* a timerfd: look again when there is no pidfd yet */
 	int inofd;               /* inotify of the segment file: truncated by someone */
+	uint32_t sched_gen;      /* own segment's sched_gen last seen */
 };
 
 static int64_t spin_setting(void)
@@ -901,6 +902,9 @@ int midi_send(midi_conn *c, const midi_packet *p, size_t n, midi_error *e)
 		 * (fd_sched): they follow it while it holds what is due to them,
 		 * and start another if it is killed. */
 		if (r2 == 0) {
+			__atomic_add_fetch(&c->own.hdr->sched_gen, 1, __ATOMIC_SEQ_CST);
+			if (c->txseg != &c->own)
+				__atomic_add_fetch(&c->txseg->hdr->sched_gen, 1, __ATOMIC_SEQ_CST);
 			seg_ring_bells(c->rt, c->txseg, 0);
 			if (c->txseg != &c->own)
 				seg_ring_bells(c->rt, &c->own, 0);
@@ -963,11 +967,10 @@ int midi_flush(midi_conn *c, int timeout_ms, midi_error *e)
 /* While the scheduler holds packets, the descriptor also holds its pidfd:
  * when it dies the descriptor is readable, and this (from midi_recv's
  * fd_rearm) starts another at once. */
-static void fd_sched(struct midi_conn *c)
+static void fd_sched(struct midi_conn *c, int pid_ready)
 {
 	if (c->schedpidfd >= 0) {
-		struct pollfd pf = {.fd = c->schedpidfd, .events = POLLIN};
-		if (poll(&pf, 1, 0) == 0)
+		if (!pid_ready)
 			return; /* it lives */
 		epoll_ctl(c->epfd, EPOLL_CTL_DEL, c->schedpidfd, NULL);
 		close(c->schedpidfd);
@@ -986,7 +989,7 @@ static void fd_sched(struct midi_conn *c)
 			 * yet: look again in a moment. */
 			if (c->schedtfd < 0) {
 				c->schedtfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-				struct epoll_event tev = {.events = EPOLLIN};
+				struct epoll_event tev = {.events = EPOLLIN, .data.fd = c->schedtfd};
 				if (c->schedtfd >= 0 &&
 				    epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->schedtfd, &tev) < 0) {
 					close(c->schedtfd);
@@ -1001,7 +1004,7 @@ static void fd_sched(struct midi_conn *c)
 	}
 	if (fd < 0)
 		return;
-	struct epoll_event ev = {.events = EPOLLIN};
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
 	if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		close(fd);
 		return;
@@ -1016,8 +1019,27 @@ static void fd_rearm(struct midi_conn *c)
 {
 	if (c->epfd < 0)
 		return;
-	bell_drain(c->bellfd);
-	fd_sched(c);
+	/* One look at what is ready (the bell, a pidfd, the timer, inotify)
+	 * instead of a system call for each. */
+	struct epoll_event evs[8];
+	int nev = epoll_wait(c->epfd, evs, 8, 0);
+	int bell = 0, sched_pid = 0, sched_tfd = 0, touched = 0;
+	for (int k = 0; k < nev; k++) {
+		int fd = evs[k].data.fd;
+		bell |= fd == c->bellfd;
+		sched_pid |= fd == c->schedpidfd;
+		sched_tfd |= fd == c->schedtfd;
+		touched |= fd == c->inofd;
+	}
+	if (bell)
+		bell_drain(c->bellfd);
+	/* The scheduler: when a sender scheduled something for this endpoint
+	 * (sched_gen), or its pidfd or timer fired. */
+	uint32_t gen = c->own.base ? __atomic_load_n(&c->own.hdr->sched_gen, __ATOMIC_ACQUIRE) : 0;
+	if (sched_pid || sched_tfd || gen != c->sched_gen || c->detached) {
+		c->sched_gen = gen;
+		fd_sched(c, sched_pid);
+	}
 	if (c->detached) {
 		reg_waiter_arm(c->rt, c->waiter);
 		if (c->waiter < 0 || reg_event_seq(c->rt) != c->look_seq)
@@ -1027,11 +1049,10 @@ static void fd_rearm(struct midi_conn *c)
 	seg_client_arm(&c->own, c->client_idx);
 	/* The segment file was changed as a file (truncated, replaced): the
 	 * next midi_recv touches it and finds out. */
-	int touched = 0;
-	if (c->inofd >= 0) {
+	if (touched) {
 		char buf[512];
 		while (read(c->inofd, buf, sizeof buf) > 0)
-			touched = 1;
+			;
 	}
 	if (touched || ring_any_for(c->rx, c->cur.pos, ring_head(c->rx), c->conn_id) ||
 	    seg_closed(&c->own, NULL, 0) || (c->txseg && seg_closed(c->txseg, NULL, 0)) ||
@@ -1145,17 +1166,20 @@ static int app_host_pidfd(struct midi_conn *c)
 
 /* Register the bell where the events it waits for are published: the
  * endpoint's client table (attached) or the registry (detached). */
+static void fd_sched(struct midi_conn *c, int pid_ready);
+
 static void fd_attach(struct midi_conn *c)
 {
 	if (c->epfd < 0)
 		return;
+	fd_sched(c, 0); /* something may be queued already */
 	if (c->detached) {
 		c->waiter = reg_waiter_add(c->rt, c->bell);
 	} else {
 		seg_client_set_bell(&c->own, c->client_idx, c->bell);
 		c->hostpidfd = app_host_pidfd(c);
 		if (c->hostpidfd >= 0) {
-			struct epoll_event ev = {.events = EPOLLIN};
+			struct epoll_event ev = {.events = EPOLLIN, .data.fd = c->hostpidfd};
 			epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->hostpidfd, &ev);
 		}
 		/* Writes through the mapping make no inotify events; a
@@ -1165,7 +1189,7 @@ static void fd_attach(struct midi_conn *c)
 		char path[PATH_MAX + SEG_NAME_MAX + 2];
 		snprintf(path, sizeof path, "%s/%s", c->rt->path, c->own.name);
 		c->inofd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-		struct epoll_event iev = {.events = EPOLLIN};
+		struct epoll_event iev = {.events = EPOLLIN, .data.fd = c->inofd};
 		if (c->inofd >= 0 &&
 		    (inotify_add_watch(c->inofd, path, IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF |
 								 IN_MOVE_SELF) < 0 ||
@@ -1220,7 +1244,7 @@ int midi_conn_fd(midi_conn *c, midi_error *e)
 		return -1;
 	c->bellfd = r;
 	c->epfd = epoll_create1(EPOLL_CLOEXEC);
-	struct epoll_event ev = {.events = EPOLLIN};
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = c->bellfd};
 	if (c->epfd < 0 || epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->bellfd, &ev) < 0) {
 		midi_error_sys(e, errno, "epoll");
 		if (c->epfd >= 0)

@@ -22,6 +22,8 @@ threads() { ls /proc/"$1"/task | wc -l; }
 
 gone() { ! kill -0 "$1" 2>/dev/null; }
 
+listed() { midi-list --ids | grep -qx "$1"; }
+
 assert_idle() { # PID NAME
 	local before after
 	before=$(switches "$1")
@@ -51,7 +53,7 @@ assert_idle() { # PID NAME
 @test "idle virtual device host and its monitor; the monitor hears of a SIGKILLed host at once" {
 	midi-loop virtual quiet -f ump </dev/null >"$BATS_TEST_TMPDIR/virt.out" 3>&- &
 	virt=$!
-	wait_for 5 midi-list --ids | grep -q virt:quiet
+	wait_for 5 listed virt:quiet
 	midi-mon -e virt:quiet -f ump >"$BATS_TEST_TMPDIR/mon.out" 2>"$BATS_TEST_TMPDIR/mon.err" 3>&- &
 	mon=$!
 	wait_clients virt:quiet 1

@@ -141,7 +141,7 @@ unit: $(UNIT_BIN)
 fuzz: $(FUZZ_BIN)
 
 # The whole test run: unit tests (plain and ASan+UBSan), bats end to end
-# (plain programs), a short fuzz run of every target. Ends with "N passed, N failed".
+# (plain programs), a short fuzz run of every target. Ends with "N passed, N failed, N skipped".
 # Each build's tests run its own helper (tests/run.sh sets MIDI_HELPER).
 check: all $(HELPER) $(HELPERA) $(UNIT_BIN) $(UNITA_BIN) $(PROGSA) $(PROGSX) $(FUZZ_BIN)
 	@tests/run.sh

@@ -4,13 +4,13 @@
 # library tests under valgrind), every bats
 # file against bin/, and a short libFuzzer run of every fuzz target. Each
 # suite speaks TAP; this script counts "ok"/"not ok" lines and ends with one
-# summary line: "N passed, N failed". MIDI_HELPER names the helper program
+# summary line: "N passed, N failed, N skipped" (a skip is never a pass). MIDI_HELPER names the helper program
 # of the build under test: libexec/midi-helper for the plain unit tests,
 # valgrind and bats, build-asan/libexec/midi-helper for the ASan tests.
 set -u
 cd "$(dirname "$0")/.."
 top=$PWD
-pass=0; fail=0; failed_names=()
+pass=0; fail=0; skip=0; failed_names=()
 log=$(mktemp -d "${TMPDIR:-/tmp}/midi-check.XXXXXX")
 
 count_tap() { # $1 = label, stdin = TAP
@@ -18,6 +18,8 @@ count_tap() { # $1 = label, stdin = TAP
 	while IFS= read -r line; do
 		case "$line" in
 		"not ok"*) fail=$((fail + 1)); failed_names+=("$label: ${line#not ok }"); echo "  FAIL $label: ${line#not ok }";;
+		# A skip is not a pass (bats prints "ok N name # skip why").
+		"ok"*"# skip"*|"ok"*"# SKIP"*) skip=$((skip + 1)); echo "  SKIP $label: ${line#ok }";;
 		"ok"*) pass=$((pass + 1));;
 		esac
 	done
@@ -96,5 +98,5 @@ done
 
 echo
 if [ $fail -gt 0 ]; then printf 'failed: %s\n' "${failed_names[@]}"; fi
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]

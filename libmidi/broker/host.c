@@ -49,6 +49,7 @@
 #define HOST_BATCH 256
 #define HOST_FDS 32
 #define HOST_TIMERS 32
+#define SPIN_AFTER_SLEEP_NS 1000000ull /* spin only after sleeps shorter than this */
 
 struct host_ep {
 	struct reg_slot slot;
@@ -90,6 +91,7 @@ struct host {
 	uint64_t seen_seq;
 	int fired;                    /* a descriptor or timer fired: offer again */
 	uint64_t last_use, last_check;
+	uint64_t slept_ns;            /* length of the latest sleep */
 };
 
 /* ---- services for transports ---- */
@@ -461,10 +463,18 @@ static void loop(struct host *h)
 		int ms = timers(h, now);
 		if (h->fired)
 			continue;
-		spin(h, spin_for);
+		/* Spin only while traffic comes back to back (the last sleep
+		 * was short): then the next packet is microseconds away. After
+		 * a long sleep, spinning would only keep this CPU busy while the
+		 * reply wakes its reader, which then has to be woken on the
+		 * other CPU (slower on a VM). */
+		if (h->slept_ns < SPIN_AFTER_SLEEP_NS)
+			spin(h, spin_for);
 		if (pending(h))
 			continue;
+		uint64_t t0 = broker_now_ns();
 		wait_events(h, ms);
+		h->slept_ns = broker_now_ns() - t0;
 	}
 }
 

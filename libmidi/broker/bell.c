@@ -137,14 +137,3 @@ void bell_ring(struct rt *rt, uint64_t id)
 	(void)!write(cache[slot].fd, &one, 1);
 	pthread_mutex_unlock(&cache_mu);
 }
-
-void bell_forget(uint64_t id)
-{
-	pthread_mutex_lock(&cache_mu);
-	for (int k = 0; k < BELL_CACHE; k++)
-		if (cache[k].id == id && cache[k].gen == rt_fork_gen()) {
-			close(cache[k].fd);
-			memset(&cache[k], 0, sizeof cache[k]);
-		}
-	pthread_mutex_unlock(&cache_mu);
-}

@@ -35,9 +35,6 @@ struct rt *rt_get(midi_error *e);
 void rt_put(struct rt *rt);
 /* After fork, a process gets a new generation; lock fds must be reopened. */
 unsigned long rt_fork_gen(void);
-/* Forget the cached context without touching its fds (host child after
- * closing descriptors). */
-void rt_forget(void);
 
 /* spawn.c: start the helper program, detached (double fork + exec), as
  * `midi-ROLE ROLE ARGS... 3` with descriptor 3 sharing lockfd (whose lock
@@ -360,8 +357,6 @@ void bell_ring(struct rt *rt, uint64_t id);
 /* Owner side: empty it / ring it itself. */
 void bell_drain(int fd);
 void bell_self(int fd);
-/* Drop a cached descriptor of bell id (its owner closed it). */
-void bell_forget(uint64_t id);
 
 /* ---- the one ring writer (rwriter.c) ---- */
 

@@ -346,11 +346,6 @@ void rt_put(struct rt *rt)
 	pthread_mutex_unlock(&rt_mu);
 }
 
-void rt_forget(void)
-{
-	rt_cur = NULL;
-}
-
 /* /proc/PID/stat: state (field 3) and start time (field 22). */
 static int proc_stat(pid_t pid, char *state, unsigned long long *start)
 {

@@ -73,12 +73,14 @@ void bell_unlink(struct rt *rt, uint64_t id)
 	unlinkat(rt->dirfd, name, 0);
 }
 
-void bell_drain(int fd)
+int bell_drain(int fd)
 {
 	/* A read that does not fill the buffer took everything there was. */
 	char buf[256];
-	while (read(fd, buf, sizeof buf) == (ssize_t)sizeof buf)
-		;
+	ssize_t n, any = 0;
+	while ((n = read(fd, buf, sizeof buf)) == (ssize_t)sizeof buf)
+		any = 1;
+	return any || n > 0;
 }
 
 void bell_self(int fd)

@@ -294,6 +294,10 @@ struct seg_hdr {
 	uint32_t sched_gen;     /* bumped when a sender scheduled something for it */
 	uint32_t pad1;
 	uint64_t pad[3];
+	/* writer locks of `out` [0] and `in` [1]: process-shared robust
+	 * mutexes (a writer killed while holding one leaves it to the next,
+	 * whose batch starts again at the published head) */
+	pthread_mutex_t wlock[2];
 	struct seg_client clients[SEG_CLIENTS];
 };
 
@@ -309,6 +313,7 @@ struct seg {
 };
 
 void seg_file_name(char *buf, size_t n, uint64_t uid, const char *suffix);
+void seg_wlock_init(pthread_mutex_t *m);
 int seg_create(struct rt *rt, uint64_t uid, int hosted, midi_error *e);
 /* Map and validate; -MIDI_ERR_RUNTIME with "corrupt" message if invalid
  * (*corrupt set to 1 then). */
@@ -355,7 +360,8 @@ void bell_unlink(struct rt *rt, uint64_t id);
 /* Ring bell id (cached descriptors; a missing bell is ignored). */
 void bell_ring(struct rt *rt, uint64_t id);
 /* Owner side: empty it / ring it itself. */
-void bell_drain(int fd);
+/* Empty a bell; 1 if it had rung. */
+int bell_drain(int fd);
 void bell_self(int fd);
 
 /* ---- the one ring writer (rwriter.c) ---- */
@@ -378,10 +384,7 @@ struct ring_writer {
 	struct seg *seg;
 	struct ring *ring;
 	int in;                  /* 1: the `in` ring */
-	int lockfd;
-	unsigned long fork_gen;
 	uint64_t flow_limit;
-	pthread_mutex_t mu;
 	/* while a batch is open (by thread `owner`) */
 	int locked;
 	pthread_t owner;

@@ -89,6 +89,7 @@ struct midi_conn {
 	struct ring_cursor cur;
 	uint64_t last_wpos;
 	int64_t spin_ns;
+	uint64_t data_ns;        /* when midi_recv last returned packets */
 	struct hold hold[2][16]; /* [SysEx7, SysEx8][group] */
 	/* scheduled sends (sched.c): made on first use */
 	struct sched_client *sc;
@@ -107,6 +108,7 @@ struct midi_conn {
 	int schedtfd;            /* a timerfd: look again when there is no pidfd yet */
 	int inofd;               /* inotify of the segment file: truncated by someone */
 	uint32_t sched_gen;      /* own segment's sched_gen last seen */
+	uint64_t full_look_ns;   /* fd_rearm's last look at every source */
 };
 
 static int64_t spin_setting(void)
@@ -1015,27 +1017,41 @@ static void fd_sched(struct midi_conn *c, int pid_ready)
 /* Arm the descriptor for what comes next, after midi_recv: empty the
  * bell, let writers ring it again, and ring it ourselves if something
  * that would make midi_recv return is already there. */
+#define FD_LOOK_NS 20000000ull
+#define RECV_SPIN_AFTER_NS 1000000ull
+
 static void fd_rearm(struct midi_conn *c)
 {
 	if (c->epfd < 0)
 		return;
-	/* One look at what is ready (the bell, a pidfd, the timer, inotify)
-	 * instead of a system call for each. */
-	struct epoll_event evs[8];
-	int nev = epoll_wait(c->epfd, evs, 8, 0);
 	int bell = 0, sched_pid = 0, sched_tfd = 0, touched = 0;
-	for (int k = 0; k < nev; k++) {
-		int fd = evs[k].data.fd;
-		bell |= fd == c->bellfd;
-		sched_pid |= fd == c->schedpidfd;
-		sched_tfd |= fd == c->schedtfd;
-		touched |= fd == c->inofd;
+	uint32_t gen = c->own.base ? __atomic_load_n(&c->own.hdr->sched_gen, __ATOMIC_ACQUIRE) : 0;
+	uint64_t now = broker_now_ns();
+	/* Woken by the bell, as nearly always: emptying it is the one system
+	 * call. The other sources are level-triggered, so one that is ready
+	 * keeps the descriptor readable and gets its look when the bell is
+	 * quiet, or at the latest FD_LOOK_NS later under steady traffic. */
+	if (!c->detached && gen == c->sched_gen && now - c->full_look_ns < FD_LOOK_NS &&
+	    bell_drain(c->bellfd)) {
+		bell = 1;
+	} else {
+		/* One look at what is ready (the bell, a pidfd, the timer,
+		 * inotify) instead of a system call for each. */
+		struct epoll_event evs[8];
+		int nev = epoll_wait(c->epfd, evs, 8, 0);
+		c->full_look_ns = now;
+		for (int k = 0; k < nev; k++) {
+			int fd = evs[k].data.fd;
+			bell |= fd == c->bellfd;
+			sched_pid |= fd == c->schedpidfd;
+			sched_tfd |= fd == c->schedtfd;
+			touched |= fd == c->inofd;
+		}
+		if (bell)
+			bell_drain(c->bellfd);
 	}
-	if (bell)
-		bell_drain(c->bellfd);
 	/* The scheduler: when a sender scheduled something for this endpoint
 	 * (sched_gen), or its pidfd or timer fired. */
-	uint32_t gen = c->own.base ? __atomic_load_n(&c->own.hdr->sched_gen, __ATOMIC_ACQUIRE) : 0;
 	if (sched_pid || sched_tfd || gen != c->sched_gen || c->detached) {
 		c->sched_gen = gen;
 		fd_sched(c, sched_pid);
@@ -1101,6 +1117,7 @@ int midi_recv(midi_conn *c, midi_packet *out, size_t max, int timeout_ms, midi_e
 		seg_flow_publish(&c->own, c->client_idx, c->cur.pos);
 		if (n) {
 			fd_rearm(c);
+			c->data_ns = broker_now_ns();
 			return (int)n;
 		}
 		now = broker_now_ns();
@@ -1128,7 +1145,11 @@ int midi_recv(midi_conn *c, midi_packet *out, size_t max, int timeout_ms, midi_e
 			fd_rearm(c);
 			return 0;
 		}
-		if (!spun && c->spin_ns > 0) {
+		/* Spin only while traffic comes back to back (packets came
+		 * moments ago): after a quiet spell the reply is not microseconds
+		 * away, and a spinning reader keeps its CPU from the writer it
+		 * woke, which then runs on the other CPU (slower on a VM). */
+		if (!spun && c->spin_ns > 0 && now - c->data_ns < RECV_SPIN_AFTER_NS) {
 			spun = 1;
 			int64_t left = (int64_t)(end - now);
 			if (ring_spin(c->rx, c->cur.pos, left < c->spin_ns ? left : c->spin_ns))

@@ -1,4 +1,5 @@
-/* rwriter.c: the one ring writer (see broker.h, struct ring_writer): lock,
+/* rwriter.c: the one ring writer (see broker.h, struct ring_writer): lock
+ * (a robust mutex in the segment header, no system call when free),
  * flow control for `out` (readers that keep reading) and back-pressure for
  * `in` (the host's cursor), chunked publishing of batches larger than half
  * the ring, futex and doorbell wake-ups. Client sends (conn.c), hosts
@@ -22,38 +23,16 @@ int rw_init(struct ring_writer *w, struct rt *rt, struct seg *seg, int in, midi_
 	w->rt = rt;
 	w->seg = seg;
 	w->in = in;
-	w->lockfd = -1;
 	if (in && !seg->has_in)
 		return midi_error_set(e, MIDI_ERR_RUNTIME, "segment %s has no input ring",
 				      seg->name);
 	w->ring = in ? &seg->in : &seg->out;
-	pthread_mutex_init(&w->mu, NULL);
 	return 0;
 }
 
 void rw_fini(struct ring_writer *w)
 {
-	if (!w->ring)
-		return;
-	if (w->lockfd >= 0)
-		close(w->lockfd);
-	w->lockfd = -1;
-	pthread_mutex_destroy(&w->mu);
 	w->ring = NULL;
-}
-
-static int open_lock(struct ring_writer *w, midi_error *e)
-{
-	char name[SEG_NAME_MAX + 16];
-	seg_file_name(name, sizeof name, w->seg->uid, w->in ? ".in.lock" : ".out.lock");
-	int fd = rt_open(w->rt, name, O_RDWR | O_CREAT, e);
-	if (fd < 0)
-		return fd;
-	if (w->lockfd >= 0)
-		close(w->lockfd);
-	w->lockfd = fd;
-	w->fork_gen = rt_fork_gen();
-	return 0;
 }
 
 /* Back-pressure into `in`: wait while the host has not taken enough. */
@@ -112,24 +91,25 @@ int rw_begin(struct ring_writer *w, midi_error *e)
 	/* Open already by this thread (another thread's batch: wait for it). */
 	if (__atomic_load_n(&w->locked, __ATOMIC_ACQUIRE) && pthread_equal(w->owner, pthread_self()))
 		return 0;
-	pthread_mutex_lock(&w->mu);
-	if (w->lockfd < 0 || w->fork_gen != rt_fork_gen()) {
-		int r = open_lock(w, e);
-		if (r < 0) {
-			pthread_mutex_unlock(&w->mu);
-			return r;
-		}
+	pthread_mutex_t *m = &w->seg->hdr->wlock[w->in ? 1 : 0];
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += RW_LOCK_MS / 1000;
+	int r = pthread_mutex_clocklock(m, CLOCK_MONOTONIC, &until);
+	if (r == EOWNERDEAD) {
+		/* Its holder died mid-batch: what it had not published is not
+		 * in the ring (the batch starts at the published head). */
+		pthread_mutex_consistent(m);
+		r = 0;
 	}
-	int r = lock_fd(w->lockfd, RW_LOCK_MS);
-	if (r != 0) {
-		pthread_mutex_unlock(&w->mu);
-		if (r < 0)
-			return midi_error_sys(e, -r, "cannot lock the writer lock of %s",
-					      w->seg->name);
+	if (r == ETIMEDOUT)
 		return midi_error_set(e, MIDI_ERR_TIMEOUT,
 				      "the writer lock of %s was held by another process for more "
 				      "than %d ms", w->seg->name, RW_LOCK_MS);
-	}
+	if (r != 0)
+		return midi_error_set(e, MIDI_ERR_RUNTIME,
+				      "the writer lock of %s is corrupt (%s): remove the endpoint",
+				      w->seg->name, strerror(r));
 	w->owner = pthread_self();
 	__atomic_store_n(&w->locked, 1, __ATOMIC_RELEASE);
 	w->pos = w->published = ring_wpos(w->ring);
@@ -179,12 +159,11 @@ uint64_t rw_end(struct ring_writer *w)
 	if (!w->locked)
 		return 0;
 	ring_publish(w->ring, w->pos);
-	unlock_fd(w->lockfd);
 	int any = w->any;
 	uint32_t tag = w->tag;
 	uint64_t pos = w->pos;
 	__atomic_store_n(&w->locked, 0, __ATOMIC_RELEASE);
-	pthread_mutex_unlock(&w->mu);
+	pthread_mutex_unlock(&w->seg->hdr->wlock[w->in ? 1 : 0]);
 	if (any) {
 		if (w->in)
 			seg_ring_host_bell(w->rt, w->seg);

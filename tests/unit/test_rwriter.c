@@ -4,7 +4,9 @@
  * one packet per millisecond (a slow device) slows its senders down and
  * loses nothing of a burst several times its input ring; a host that takes
  * nothing makes the send fail with MIDI_ERR_TIMEOUT, naming the endpoint,
- * rather than overrun. Each test uses a fresh MIDI_RUNTIME_DIR. */
+ * rather than overrun; a writer killed holding the writer lock (a robust
+ * mutex in the segment) leaves it to the next, and its unpublished half
+ * batch never reaches readers. Each test uses a fresh MIDI_RUNTIME_DIR. */
 #include "testutil.h"
 
 #include <pthread.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include "broker/broker.h"
 #include "midi/endpoint.h"
@@ -61,6 +64,24 @@ static void *writer_thread(void *arg)
 	return NULL;
 }
 
+/* Map the segment of endpoint `id` (its `out` ring is what readers read). */
+static void map_seg(struct rt *rt, const char *id, struct seg *seg)
+{
+	midi_error e;
+	size_t n;
+	struct reg_slot *v = malloc(REG_SLOTS * sizeof *v);
+	assert_non_null(v);
+	assert_int_equal(reg_snapshot(rt, v, &n, &e), 0);
+	int corrupt, found = 0;
+	for (size_t k = 0; k < n; k++)
+		if (strcmp(v[k].info.id, id) == 0) {
+			assert_int_equal(seg_map(rt, v[k].seg, v[k].uid, seg, &corrupt, &e), 0);
+			found = 1;
+		}
+	free(v);
+	assert_true(found);
+}
+
 static void run_threads(int shared)
 {
 	midi_error e;
@@ -68,18 +89,8 @@ static void run_threads(int shared)
 	assert_non_null(rx);
 	struct rt *rt = rt_get(&e);
 	assert_non_null(rt);
-	size_t n;
-	struct reg_slot *v = malloc(REG_SLOTS * sizeof *v);
-	assert_int_equal(reg_snapshot(rt, v, &n, &e), 0);
 	struct seg seg;
-	int corrupt, found = 0;
-	for (size_t k = 0; k < n; k++)
-		if (strcmp(v[k].info.id, "diag:loopback-b") == 0) {
-			assert_int_equal(seg_map(rt, v[k].seg, v[k].uid, &seg, &corrupt, &e), 0);
-			found = 1;
-		}
-	free(v);
-	assert_true(found);
+	map_seg(rt, "diag:loopback-b", &seg);
 	struct ring_writer w;
 	assert_int_equal(rw_init(&w, rt, &seg, 0, &e), 0);
 	pthread_t t[THREADS];
@@ -278,6 +289,55 @@ static void test_reader_after_first_write(void **state)
 	midi_close(a);
 }
 
+static void test_writer_killed_holding_lock(void **state)
+{
+	(void)state;
+	midi_error e;
+	midi_conn *rx = midi_open("diag:loopback-b", 0, &e);
+	assert_non_null(rx);
+	struct rt *rt = rt_get(&e);
+	assert_non_null(rt);
+	struct seg seg;
+	map_seg(rt, "diag:loopback-b", &seg);
+	int go[2];
+	assert_int_equal(pipe(go), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* Half a batch, then killed with the lock held. */
+		struct ring_writer w;
+		midi_error ce;
+		if (rw_init(&w, rt, &seg, 0, &ce) < 0 || rw_begin(&w, &ce) < 0)
+			_exit(1);
+		midi_ump u = midi_ump_make(0x40900000, 0xdead, 0, 0);
+		rw_put(&w, &u, 0, 0);
+		(void)!write(go[1], "x", 1);
+		for (;;)
+			pause();
+	}
+	char x;
+	assert_int_equal(read(go[0], &x, 1), 1);
+	kill(pid, SIGKILL);
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	struct ring_writer w;
+	assert_int_equal(rw_init(&w, rt, &seg, 0, &e), 0);
+	uint64_t t0 = test_now_ns();
+	midi_packet p = {0, midi_ump_make(0x40900000, 0xbeef, 0, 0)};
+	assert_int_equal(rw_write(&w, &p, NULL, 0, 1, 0, &e), 0);
+	assert_true(test_now_ns() - t0 < 1000000000ull); /* not the 2 s lock timeout */
+	midi_packet r[4];
+	assert_int_equal(midi_recv(rx, r, 4, 2000, &e), 1);
+	assert_int_equal(r[0].ump.w[1], 0xbeef);
+	assert_int_equal(midi_recv(rx, r, 4, 50, &e), 0);
+	close(go[0]);
+	close(go[1]);
+	rw_fini(&w);
+	seg_unmap(&seg);
+	rt_put(rt);
+	midi_close(rx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -286,6 +346,7 @@ int main(void)
 		cmocka_unit_test_setup(test_back_pressure_from_slow_host, fresh_runtime),
 		cmocka_unit_test_setup(test_stuck_host_times_out, fresh_runtime),
 		cmocka_unit_test_setup(test_reader_after_first_write, fresh_runtime),
+		cmocka_unit_test_setup(test_writer_killed_holding_lock, fresh_runtime),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

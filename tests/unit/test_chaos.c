@@ -218,8 +218,8 @@ static void assert_locks_free(void)
 		size_t len = strlen(de->d_name);
 		if (len < 5 || strcmp(de->d_name + len - 5, ".lock") != 0)
 			continue;
-		if (strstr(de->d_name, ".host.lock"))
-			continue; /* a live host legitimately holds it */
+		if (strstr(de->d_name, ".host.lock") || strstr(de->d_name, ".disc.lock"))
+			continue; /* a live host or discovery run legitimately holds it */
 		char path[600];
 		snprintf(path, sizeof path, "%s/%s", rtdir, de->d_name);
 		int fd = open(path, O_RDWR);

@@ -141,7 +141,7 @@ finish() {
 	assert_success
 	assert_output ''
 	T=$BATS_TEST_TMPDIR
-	start_mon "$T/out" -e diag:loopback-b -f ump -c 5 -t 3
+	start_mon "$T/out" -e diag:loopback-b -f ump -c 5 -t 5
 	wait_clients diag:loopback-b 1
 	midi-send -e diag:loopback-a -f ump 20903C64 20803C00
 	finish $mon_pid

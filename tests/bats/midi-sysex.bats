@@ -228,16 +228,16 @@ sys.stdout.buffer.write(bytes([0xF0]) + bytes((i * 7 + 3) & 0x7F for i in range(
 	[ ! -s "$T/none.syx" ]
 
 	syx "$T/two.syx" F0 01 F7 F0 02 F7
-	start_bg "$T/few" midi-sysex capture -e diag:loopback-b -c 3 -t 3 -o "$T/few.syx"
+	start_bg "$T/few" midi-sysex capture -e diag:loopback-b -c 3 -t 5 -o "$T/few.syx"
 	wait_clients diag:loopback-b 1
 	midi-sysex send -e diag:loopback-a -i 0 "$T/two.syx"
 	finish $bg_pid
 	[ "$status" -eq 4 ]
 	cmp "$T/two.syx" "$T/few.syx"
 	run cat "$T/few.err"
-	assert_output --partial 'timed out after 3 s with 2 of 3 messages'
+	assert_output --partial 'timed out after 5 s with 2 of 3 messages'
 
-	start_bg "$T/some.syx" midi-sysex capture -e diag:loopback-b -t 3
+	start_bg "$T/some.syx" midi-sysex capture -e diag:loopback-b -t 5
 	wait_clients diag:loopback-b 1
 	midi-sysex send -e diag:loopback-a -i 0 "$T/two.syx"
 	finish $bg_pid
@@ -288,7 +288,7 @@ sys.stdout.buffer.write(bytes([0xF0]) + bytes((i * 7 + 3) & 0x7F for i in range(
 @test "SysEx8: skipped by capture unless --sysex8, which round trips it" {
 	T=$BATS_TEST_TMPDIR
 	syx "$T/m.syx" F0 01 02 03 04 05 06 07 08 09 0A 0B 0C 0D 0E F7 F0 7F F7
-	start_bg "$T/skip.syx" midi-sysex capture -e diag:loopback-b -c 1 -t 3
+	start_bg "$T/skip.syx" midi-sysex capture -e diag:loopback-b -c 1 -t 5
 	wait_clients diag:loopback-b 1
 	midi-sysex send -e diag:loopback-a -8 -i 0 "$T/m.syx"
 	finish $bg_pid

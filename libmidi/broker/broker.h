@@ -68,6 +68,8 @@ void unlock_fd(int fd);
 uint64_t proc_key_self(void);
 /* 1 if the process named by key lives (not a zombie, same start time). */
 int proc_key_alive(uint64_t key);
+/* Whether process pid runs (not a zombie); 1 when it cannot tell. */
+int proc_pid_alive(pid_t pid);
 
 /* ---- registry (registry.c) ---- */
 
@@ -271,6 +273,20 @@ struct seg_client {
 	uint64_t pad2[2];    /* 64 bytes (SEG_HDR_BYTES) */
 };
 
+/* A ring's writer lock in shared memory (wlock.c). word: 0 free, else the
+ * owner's pid, with WLOCK_WAITERS set when someone sleeps on it; key: the
+ * owner's process key (pid and start time). Nothing in it is trusted. */
+struct seg_wlock {
+	uint32_t word;
+	uint32_t pad;
+	uint64_t key;
+};
+#define WLOCK_WAITERS 0x80000000u
+/* Take the lock, waiting at most timeout_ms: 0, 1 when taken over from a
+ * dead owner (or garbage), -ETIMEDOUT. */
+int wlock_take(struct seg_wlock *l, int timeout_ms);
+void wlock_give(struct seg_wlock *l);
+
 struct seg_hdr {
 	uint64_t magic;
 	uint32_t version;
@@ -294,10 +310,10 @@ struct seg_hdr {
 	uint32_t sched_gen;     /* bumped when a sender scheduled something for it */
 	uint32_t pad1;
 	uint64_t pad[3];
-	/* writer locks of `out` [0] and `in` [1]: process-shared robust
-	 * mutexes (a writer killed while holding one leaves it to the next,
-	 * whose batch starts again at the published head) */
-	pthread_mutex_t wlock[2];
+	/* writer locks of `out` [0] and `in` [1] (wlock.c): a writer killed
+	 * while holding one leaves it to the next, whose batch starts again
+	 * at the published head */
+	struct seg_wlock wlock[2];
 	struct seg_client clients[SEG_CLIENTS];
 };
 
@@ -313,7 +329,6 @@ struct seg {
 };
 
 void seg_file_name(char *buf, size_t n, uint64_t uid, const char *suffix);
-void seg_wlock_init(pthread_mutex_t *m);
 int seg_create(struct rt *rt, uint64_t uid, int hosted, midi_error *e);
 /* Map and validate; -MIDI_ERR_RUNTIME with "corrupt" message if invalid
  * (*corrupt set to 1 then). */

@@ -391,6 +391,18 @@ uint64_t proc_key_self(void)
 	return key;
 }
 
+int proc_pid_alive(pid_t pid)
+{
+	if (pid <= 0)
+		return 0;
+	char st;
+	unsigned long long start;
+	int r = proc_stat(pid, &st, &start);
+	if (r == -ENOENT || r == -ESRCH)
+		return 0;
+	return r < 0 || (st != 'Z' && st != 'X');
+}
+
 int proc_key_alive(uint64_t key)
 {
 	pid_t pid = (pid_t)(key & 0xffffffffu);

@@ -1,5 +1,5 @@
 /* rwriter.c: the one ring writer (see broker.h, struct ring_writer): lock
- * (a robust mutex in the segment header, no system call when free),
+ * (wlock.c: no system call when free),
  * flow control for `out` (readers that keep reading) and back-pressure for
  * `in` (the host's cursor), chunked publishing of batches larger than half
  * the ring, futex and doorbell wake-ups. Client sends (conn.c), hosts
@@ -91,25 +91,13 @@ int rw_begin(struct ring_writer *w, midi_error *e)
 	/* Open already by this thread (another thread's batch: wait for it). */
 	if (__atomic_load_n(&w->locked, __ATOMIC_ACQUIRE) && pthread_equal(w->owner, pthread_self()))
 		return 0;
-	pthread_mutex_t *m = &w->seg->hdr->wlock[w->in ? 1 : 0];
-	struct timespec until;
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += RW_LOCK_MS / 1000;
-	int r = pthread_mutex_clocklock(m, CLOCK_MONOTONIC, &until);
-	if (r == EOWNERDEAD) {
-		/* Its holder died mid-batch: what it had not published is not
-		 * in the ring (the batch starts at the published head). */
-		pthread_mutex_consistent(m);
-		r = 0;
-	}
-	if (r == ETIMEDOUT)
+	int r = wlock_take(&w->seg->hdr->wlock[w->in ? 1 : 0], RW_LOCK_MS);
+	/* r == 1: its holder died mid-batch; what it had not published is not
+	 * in the ring (the batch starts at the published head). */
+	if (r < 0)
 		return midi_error_set(e, MIDI_ERR_TIMEOUT,
 				      "the writer lock of %s was held by another process for more "
 				      "than %d ms", w->seg->name, RW_LOCK_MS);
-	if (r != 0)
-		return midi_error_set(e, MIDI_ERR_RUNTIME,
-				      "the writer lock of %s is corrupt (%s): remove the endpoint",
-				      w->seg->name, strerror(r));
 	w->owner = pthread_self();
 	__atomic_store_n(&w->locked, 1, __ATOMIC_RELEASE);
 	w->pos = w->published = ring_wpos(w->ring);
@@ -163,7 +151,7 @@ uint64_t rw_end(struct ring_writer *w)
 	uint32_t tag = w->tag;
 	uint64_t pos = w->pos;
 	__atomic_store_n(&w->locked, 0, __ATOMIC_RELEASE);
-	pthread_mutex_unlock(&w->seg->hdr->wlock[w->in ? 1 : 0]);
+	wlock_give(&w->seg->hdr->wlock[w->in ? 1 : 0]);
 	if (any) {
 		if (w->in)
 			seg_ring_host_bell(w->rt, w->seg);

@@ -49,18 +49,6 @@ static size_t round_page(size_t n)
 	return (n + 4095) & ~(size_t)4095;
 }
 
-/* A writer lock in shared memory: process-shared and robust, so the
- * kernel hands it on when its holder dies. */
-void seg_wlock_init(pthread_mutex_t *m)
-{
-	pthread_mutexattr_t a;
-	pthread_mutexattr_init(&a);
-	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
-	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
-	pthread_mutex_init(m, &a);
-	pthread_mutexattr_destroy(&a);
-}
-
 int seg_create(struct rt *rt, uint64_t uid, int hosted, midi_error *e)
 {
 	char name[SEG_NAME_MAX];
@@ -108,8 +96,6 @@ int seg_create(struct rt *rt, uint64_t uid, int hosted, midi_error *e)
 	h->in_off = in_slots ? in_off : 0;
 	h->in_slots = in_slots;
 	h->next_conn_id = 1;
-	for (int k = 0; k < 2; k++)
-		seg_wlock_init(&h->wlock[k]);
 	ring_init_shared((char *)m + out_off, out_slots);
 	if (in_slots)
 		ring_init_shared((char *)m + in_off, in_slots);

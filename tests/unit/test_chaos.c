@@ -205,9 +205,9 @@ static pid_t ping_host_pid(void)
 	return pid;
 }
 
-/* Every lock file (registry, scheduler, agents; not a live host's) and the
- * writer locks of every segment (robust mutexes: one left by a killed
- * writer is handed on, EOWNERDEAD) can be taken. */
+/* Every lock file (registry, scheduler, agents; not a live host's or
+ * discovery run's) and the writer locks of every segment (one left by a
+ * killed writer is taken over) can be taken. */
 static void assert_locks_free(void)
 {
 	DIR *d = opendir(rtdir);
@@ -245,13 +245,11 @@ static void assert_locks_free(void)
 		if (seg_map(rt, v[k].seg, v[k].uid, &s, &corrupt, &e) != 0)
 			continue;
 		for (int w = 0; w < 2; w++) {
-			pthread_mutex_t *m = &s.hdr->wlock[w];
-			int r = pthread_mutex_trylock(m);
-			if (r == EOWNERDEAD)
-				r = pthread_mutex_consistent(m);
-			if (r != 0)
-				fail_msg("writer lock %d of %s is still held (%d)", w, v[k].info.id, r);
-			pthread_mutex_unlock(m);
+			/* free, or its owner dead (taken over at once) */
+			int r = wlock_take(&s.hdr->wlock[w], 200);
+			if (r < 0)
+				fail_msg("writer lock %d of %s is still held", w, v[k].info.id);
+			wlock_give(&s.hdr->wlock[w]);
 			mutexes++;
 		}
 		seg_unmap(&s);

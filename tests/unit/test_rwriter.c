@@ -4,11 +4,13 @@
  * one packet per millisecond (a slow device) slows its senders down and
  * loses nothing of a burst several times its input ring; a host that takes
  * nothing makes the send fail with MIDI_ERR_TIMEOUT, naming the endpoint,
- * rather than overrun; a writer killed holding the writer lock (a robust
- * mutex in the segment) leaves it to the next, and its unpublished half
- * batch never reaches readers. Each test uses a fresh MIDI_RUNTIME_DIR. */
+ * rather than overrun; a writer killed holding the writer lock leaves it
+ * to the next, and its unpublished half batch never reaches readers; a
+ * writer lock full of garbage is taken over, one held by a live process
+ * times out. Nothing of it crashes. Each test uses a fresh MIDI_RUNTIME_DIR. */
 #include "testutil.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
@@ -338,6 +340,29 @@ static void test_writer_killed_holding_lock(void **state)
 	midi_close(rx);
 }
 
+static void test_writer_lock_garbage(void **state)
+{
+	(void)state;
+	struct seg_wlock l;
+	/* 0xff bytes (pid -1 with the waiters bit), a pid no process has, a
+	 * pid beyond any pid_max: taken over, with no crash. */
+	const uint32_t bad[] = {0xffffffffu, 0x7ffffffeu, 0x00ffffffu};
+	for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+		memset(&l, 0xff, sizeof l);
+		l.word = bad[k];
+		assert_int_equal(wlock_take(&l, 2000), 1);
+		wlock_give(&l);
+		assert_int_equal(wlock_take(&l, 0), 0); /* free now */
+		wlock_give(&l);
+	}
+	/* Held by a live process (this one's parent, say): a timeout. */
+	l.word = (uint32_t)getppid();
+	l.key = 0;
+	uint64_t t0 = test_now_ns();
+	assert_int_equal(wlock_take(&l, 50), -ETIMEDOUT);
+	assert_true(test_now_ns() - t0 >= 50000000ull);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -347,6 +372,7 @@ int main(void)
 		cmocka_unit_test_setup(test_stuck_host_times_out, fresh_runtime),
 		cmocka_unit_test_setup(test_reader_after_first_write, fresh_runtime),
 		cmocka_unit_test_setup(test_writer_killed_holding_lock, fresh_runtime),
+		cmocka_unit_test(test_writer_lock_garbage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

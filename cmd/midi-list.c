@@ -109,7 +109,7 @@ static void print_list(const midi_endpoint_info *eps, size_t n, enum mode mode)
 	}
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"all", no_argument, 0, 'a'},     {"endpoint", required_argument, 0, 'e'},
@@ -133,7 +133,7 @@ int main(int argc, char **argv)
 		case 'I': ids = 1; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': cli_version(); return 0;
-		default: return cli_usage_error("invalid option");
+		default: return cli_bad_option(argv, "ae:vh", NULL);
 		}
 	}
 	if (optind < argc)
@@ -160,4 +160,10 @@ int main(int argc, char **argv)
 		return cli_report(&e);
 	}
 	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	/* Every output path, --help included, ends here: see cli_finish_stdout. */
+	return cli_finish_stdout(run(argc, argv));
 }

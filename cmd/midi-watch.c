@@ -119,7 +119,7 @@ static void print_json(const midi_watch_event *ev, FILE *out)
 
 enum { OPT_JSON = 256, OPT_ONCE };
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"all", no_argument, 0, 'a'},          {"json", no_argument, 0, OPT_JSON},
@@ -149,7 +149,7 @@ int main(int argc, char **argv)
 			break;
 		case 'h': usage(stdout); return 0;
 		case 'V': cli_version(); return 0;
-		default: return cli_usage_error("invalid option");
+		default: return cli_bad_option(argv, "ac:t:h", NULL);
 		}
 	}
 	if (optind < argc)
@@ -229,4 +229,10 @@ int main(int argc, char **argv)
 		return EXIT_TIMEOUT;
 	}
 	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	/* Every output path, --help included, ends here: see cli_finish_stdout. */
+	return cli_finish_stdout(run(argc, argv));
 }

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "midi/describe_endpoint.h"
 #include "midi/discovery.h"
+#include "midi/text.h"
 #include "midi/watch.h"
 
 static midi_watcher *watcher; /* for the signal handler */
@@ -49,13 +50,6 @@ static void usage(FILE *f)
 		cli_prog, cli_prog, cli_prog, cli_prog);
 }
 
-/* A name on one line: control bytes shown as '?'. */
-static void put_clean(const char *s, FILE *out)
-{
-	for (; *s; s++)
-		fputc((unsigned char)*s < 0x20 || *s == 0x7F ? '?' : *s, out);
-}
-
 /* A JSON string; the id only (the endpoint object is the library's). */
 static void put_json_string(const char *s, FILE *out)
 {
@@ -78,10 +72,10 @@ static void print_text(const midi_watch_event *ev, FILE *out)
 	if (ev->kind == MIDI_WATCH_ADDED || ev->kind == MIDI_WATCH_REMOVED ||
 	    ev->kind == MIDI_WATCH_UPDATED) {
 		fputc(' ', out);
-		put_clean(ev->info.id, out);
+		midi_text_puts(ev->info.id, out); /* escaped: names may hold anything */
 		if (ev->info.name[0]) {
 			fputc(' ', out);
-			put_clean(ev->info.name, out);
+			midi_text_puts(ev->info.name, out);
 		}
 	}
 	if (ev->kind == MIDI_WATCH_UPDATED) {

@@ -110,6 +110,20 @@ PY
 	assert_output --partial "is not a regular file"
 }
 
+@test "midi.conf: a FIFO appearing under a running midi-watch does not stop it" {
+	mkdir -p "$XDG_CONFIG_HOME/midi"
+	midi-watch >"$BATS_TEST_TMPDIR/w" 2>&1 3>&- &
+	wait_for 10 grep -qx enumerated "$BATS_TEST_TMPDIR/w"
+	mkfifo "$XDG_CONFIG_HOME/midi/midi.conf"
+	run timeout 10 midi-loop create zz
+	assert_failure 2
+	assert_output --partial "is not a regular file"
+	rm "$XDG_CONFIG_HOME/midi/midi.conf"
+	run midi-loop create zz
+	assert_success
+	wait_for 10 grep -q "^added loop:zz-a" "$BATS_TEST_TMPDIR/w"
+}
+
 @test "midi.conf: a directory is refused, naming the path" {
 	mkdir -p "$XDG_CONFIG_HOME/midi/midi.conf"
 	run timeout 10 midi-list

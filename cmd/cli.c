@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -204,6 +205,14 @@ int cli_bad_option(char *const argv[], const char *optstring, const char *contex
 	return cli_usage_error("unknown option '-\\x%02X'%s%s", optopt & 0xFF, in, ctx);
 }
 
+/* Standard output is a pipe or socket nobody reads any more: what EPIPE
+ * says, for a write that failed earlier and left only ferror behind. */
+static int reader_gone(void)
+{
+	struct pollfd p = {.fd = fileno(stdout), .events = POLLOUT};
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
+}
+
 int cli_finish_stdout(int status)
 {
 	/* A full disk shows up here for output small enough to sit in the
@@ -211,13 +220,14 @@ int cli_finish_stdout(int status)
 	errno = 0;
 	int bad = fflush(stdout) != 0 || ferror(stdout);
 	int err = errno;
+	int gone = bad && !err && reader_gone();
 	if (fclose(stdout) != 0 && !bad) {
 		bad = 1;
 		err = errno;
 	}
 	/* Quiet when the program already failed (it said why) or the reader
 	 * went away (EPIPE: `| head`), as for any other write. */
-	if (!bad || status || err == EPIPE)
+	if (!bad || status || err == EPIPE || gone)
 		return status;
 	if (err)
 		cli_warn("error writing standard output: %s", strerror(err));

@@ -81,6 +81,14 @@ PY
 	done
 }
 
+@test "a reader that went away (EPIPE) is not a write error at exit" {
+	run bash -c 'midi-watch -a -t 1 | head -1; echo "status ${PIPESTATUS[0]}"'
+	assert_success
+	assert_line --index 0 --partial 'added diag:'
+	assert_line --index 1 'status 0'
+	assert_equal "${#lines[@]}" 2
+}
+
 @test "/dev/full: midi-sysex capture reports the write error, to -o FILE and to standard output" {
 	printf '\xf0\x7e\x7f\x06\x01\xf7' >"$BATS_TEST_TMPDIR/good.syx"
 	for out in "-o /dev/full" "-o - >/dev/full"; do

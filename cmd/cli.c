@@ -183,7 +183,7 @@ int cli_bad_option(char *const argv[], const char *optstring, const char *contex
 	const char *arg = optind > 0 ? argv[optind - 1] : "";
 	const char *in = context ? " for " : "";
 	const char *ctx = context ? context : "";
-	int is_long = arg && strncmp(arg, "--", 2) == 0;
+	int is_long = strncmp(arg, "--", 2) == 0;
 	size_t nlen = is_long ? strcspn(arg, "=") : 0;
 	if (optopt == 0)
 		/* glibc leaves optind past an unknown long option */
@@ -200,9 +200,8 @@ int cli_bad_option(char *const argv[], const char *optstring, const char *contex
 	}
 	if (optopt >= 256 && is_long) /* a long-only option with its argument missing */
 		return cli_usage_error("option '%.*s' requires an argument%s%s", (int)nlen, arg, in, ctx);
-	if (optopt > 0x20 && optopt < 0x7F)
-		return cli_usage_error("unknown option '-%c'%s%s", optopt, in, ctx);
-	return cli_usage_error("unknown option '-\\x%02X'%s%s", optopt & 0xFF, in, ctx);
+	/* (a control byte in it is escaped like any message) */
+	return cli_usage_error("unknown option '-%c'%s%s", optopt & 0xFF, in, ctx);
 }
 
 /* Standard output is a pipe or socket nobody reads any more: what EPIPE

@@ -249,6 +249,10 @@ PY
 	assert_failure 2
 	assert_line --index 0 "midi-mon: unknown option '-Z'"
 	assert_equal "${#lines[@]}" 2
+	run midi-list $'-\e' $'--\e[1m'
+	assert_failure 2
+	assert_line --index 0 "midi-list: unknown option '-\\x1B'"
+	no_raw_controls
 	run midi-watch --json=yes
 	assert_failure 2
 	assert_line --index 0 "midi-watch: option '--json' takes no argument"

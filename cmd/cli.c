@@ -1,7 +1,11 @@
 /* cli.c: implementation of cli.h (messages, exit statuses, arguments). */
 #include "cli.h"
 
+#include "midi/text.h"
+
 #include <errno.h>
+#include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -15,14 +19,23 @@ void cli_init(const char *argv0)
 {
 	const char *s = strrchr(argv0, '/');
 	cli_prog = s ? s + 1 : argv0;
+	opterr = 0; /* cli_bad_option reports, once */
+}
+
+/* "prog: " + the message, escaped (it may quote arguments or input). */
+static void vwarn(const char *fmt, va_list ap)
+{
+	char msg[1024];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	fprintf(stderr, "%s: ", cli_prog);
+	midi_text_puts(msg, stderr);
 }
 
 void cli_warn(const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "%s: ", cli_prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vwarn(fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 }
@@ -48,16 +61,17 @@ int cli_report(const midi_error *e)
 
 int cli_report_in(const char *where, const midi_error *e)
 {
-	fprintf(stderr, "%s: %s: %s\n", cli_prog, where, e->msg[0] ? e->msg : "unknown error");
+	fprintf(stderr, "%s: ", cli_prog);
+	midi_text_puts(where, stderr);
+	fprintf(stderr, ": %s\n", e->msg[0] ? e->msg : "unknown error");
 	return status_of(e);
 }
 
 int cli_usage_error(const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "%s: ", cli_prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vwarn(fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nTry '%s --help' for more information.\n", cli_prog);
 	return EXIT_USAGE;
@@ -162,4 +176,61 @@ void cli_sleep_until(uint64_t deadline_ns)
 	}
 	while (cli_now_ns() < deadline_ns)
 		;
+}
+
+int cli_bad_option(char *const argv[], const char *optstring, const char *context)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	const char *in = context ? " for " : "";
+	const char *ctx = context ? context : "";
+	int is_long = strncmp(arg, "--", 2) == 0;
+	size_t nlen = is_long ? strcspn(arg, "=") : 0;
+	if (optopt == 0)
+		/* glibc leaves optind past an unknown long option */
+		return cli_usage_error("unknown option '%.*s'%s%s", (int)strcspn(arg, "="), arg, in,
+				       ctx);
+	const char *p = optopt < 256 ? strchr(optstring, optopt) : NULL;
+	if (is_long && arg[nlen] == '=' && (!p || p[1] != ':'))
+		return cli_usage_error("option '%.*s' takes no argument%s%s", (int)nlen, arg, in, ctx);
+	if (p && p[1] == ':') {
+		if (is_long)
+			return cli_usage_error("option '%.*s' requires an argument%s%s", (int)nlen, arg,
+					       in, ctx);
+		return cli_usage_error("option '-%c' requires an argument%s%s", optopt, in, ctx);
+	}
+	if (optopt >= 256 && is_long) /* a long-only option with its argument missing */
+		return cli_usage_error("option '%.*s' requires an argument%s%s", (int)nlen, arg, in, ctx);
+	/* (a control byte in it is escaped like any message) */
+	return cli_usage_error("unknown option '-%c'%s%s", optopt & 0xFF, in, ctx);
+}
+
+/* Standard output is a pipe or socket nobody reads any more: what EPIPE
+ * says, for a write that failed earlier and left only ferror behind. */
+static int reader_gone(void)
+{
+	struct pollfd p = {.fd = fileno(stdout), .events = POLLOUT};
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
+}
+
+int cli_finish_stdout(int status)
+{
+	/* A full disk shows up here for output small enough to sit in the
+	 * stdio buffer until now; an earlier failed write left ferror set. */
+	errno = 0;
+	int bad = fflush(stdout) != 0 || ferror(stdout);
+	int err = errno;
+	int gone = bad && !err && reader_gone();
+	if (fclose(stdout) != 0 && !bad) {
+		bad = 1;
+		err = errno;
+	}
+	/* Quiet when the program already failed (it said why) or the reader
+	 * went away (EPIPE: `| head`), as for any other write. */
+	if (!bad || status || err == EPIPE || gone)
+		return status;
+	if (err)
+		cli_warn("error writing standard output: %s", strerror(err));
+	else
+		cli_warn("error writing standard output");
+	return EXIT_RUNTIME;
 }

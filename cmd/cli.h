@@ -23,6 +23,16 @@ int cli_report_in(const char *where, const midi_error *e);
 /* Usage error: "prog: message" + "Try 'prog --help'." and return 2. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_version(void);
+/* For getopt_long's '?' (cli_init sets opterr = 0, so getopt says nothing):
+ * one usage error naming the option, "unknown option '--bogus'" or "option
+ * '-e' requires an argument", with " for CONTEXT" (a subcommand) when
+ * CONTEXT is not NULL. optstring is the one given to getopt_long. Returns 2. */
+int cli_bad_option(char *const argv[], const char *optstring, const char *context);
+/* Call at exit: flush and close standard output; a write error there (a
+ * full disk, /dev/full) is reported and turns status 0 into 1 (a non-zero
+ * status stays, unreported: the program said why; EPIPE stays quiet).
+ * Returns the status to exit with. */
+int cli_finish_stdout(int status);
 /* Parse an unsigned decimal in [lo, hi]; on error prints "invalid WHAT" and returns -1. */
 int cli_uint(const char *s, unsigned long lo, unsigned long hi, const char *what, unsigned long *out);
 /* Parse seconds with optional fraction ("1.5"); returns -1 on error. */

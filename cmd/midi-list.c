@@ -10,8 +10,12 @@
 #include "cli.h"
 #include "midi/describe_endpoint.h"
 #include "midi/endpoint.h"
+#include "midi/text.h"
 
 enum mode { TABLE, VERBOSE, JSON, IDS };
+
+/* Room for any id or name escaped (at most 4 bytes shown per byte). */
+#define SHOWN_MAX (4 * MIDI_NAME_MAX + 1)
 
 static void usage(FILE *f)
 {
@@ -33,21 +37,28 @@ static void usage(FILE *f)
 		cli_prog, cli_prog, cli_prog, cli_prog);
 }
 
+/* s as shown: control bytes and invalid UTF-8 escaped (midi/text.h). */
+static const char *shown(const char *s, char *buf, size_t n)
+{
+	midi_text_escape(buf, n, s, strlen(s));
+	return buf;
+}
+
 /* Width of s on a terminal: UTF-8 continuation bytes do not count. */
 static int text_width(const char *s)
 {
+	char buf[SHOWN_MAX];
 	int w = 0;
-	for (; *s; s++)
+	for (s = shown(s, buf, sizeof buf); *s; s++)
 		if (((unsigned char)*s & 0xC0) != 0x80)
 			w++;
 	return w;
 }
 
-/* Print s padded to width, control bytes shown as '?'. */
+/* Print s escaped, padded to width. */
 static void cell(const char *s, int width, int last)
 {
-	for (const char *p = s; *p; p++)
-		putchar((unsigned char)*p < 0x20 || *p == 0x7F ? '?' : *p);
+	midi_text_puts(s, stdout);
 	if (!last)
 		printf("%*s", width - text_width(s) + 2, "");
 }
@@ -103,13 +114,15 @@ static void print_list(const midi_endpoint_info *eps, size_t n, enum mode mode)
 		fputs("]\n", stdout);
 		break;
 	case IDS:
-		for (size_t i = 0; i < n; i++)
-			printf("%s\n", eps[i].id);
+		for (size_t i = 0; i < n; i++) {
+			midi_text_puts(eps[i].id, stdout);
+			putchar('\n');
+		}
 		break;
 	}
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"all", no_argument, 0, 'a'},     {"endpoint", required_argument, 0, 'e'},
@@ -133,7 +146,7 @@ int main(int argc, char **argv)
 		case 'I': ids = 1; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': cli_version(); return 0;
-		default: return cli_usage_error("invalid option");
+		default: return cli_bad_option(argv, "ae:vh", NULL);
 		}
 	}
 	if (optind < argc)
@@ -160,4 +173,10 @@ int main(int argc, char **argv)
 		return cli_report(&e);
 	}
 	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	/* Every output path, --help included, ends here: see cli_finish_stdout. */
+	return cli_finish_stdout(run(argc, argv));
 }

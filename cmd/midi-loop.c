@@ -187,7 +187,7 @@ static int cmd_ping(int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		case 'h': usage(stdout); return 0;
-		default: return cli_usage_error("invalid option for ping");
+		default: return cli_bad_option(argv, "c:i:W:h", "ping");
 		}
 	}
 	if (optind < argc)
@@ -533,7 +533,7 @@ static int virtual_options(int argc, char **argv, midi_device_decl *decl, midi_f
 		case OPT_SILENT: silent = 1; break;
 		case OPT_EXIT_EOF: *exit_on_eof = 1; break;
 		case 'h': usage(stdout); return -1;
-		default: return cli_usage_error("invalid option for virtual");
+		default: return cli_bad_option(argv, "f:h", "virtual");
 		}
 	}
 	if (optind >= argc)
@@ -676,7 +676,7 @@ static int cmd_virtual(int argc, char **argv)
 	return st;
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"help", no_argument, 0, 'h'},
@@ -691,7 +691,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'h': usage(stdout); return 0;
 		case 'V': cli_version(); return 0;
-		default: return cli_usage_error("invalid option");
+		default: return cli_bad_option(argv, "+h", NULL);
 		}
 	}
 	if (optind >= argc)
@@ -717,4 +717,10 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "test"))
 		return cmd_test(argc - optind, argv + optind, usage);
 	return cli_usage_error("unknown command '%s' (expected create, remove, list, virtual, ping or test)", cmd);
+}
+
+int main(int argc, char **argv)
+{
+	/* Every output path, --help included, ends here: see cli_finish_stdout. */
+	return cli_finish_stdout(run(argc, argv));
 }

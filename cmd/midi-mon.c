@@ -192,7 +192,7 @@ int main(int argc, char **argv)
 		case OPT_NO_TUI: tui = 0; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': cli_version(); return 0;
-		default: return cli_usage_error("invalid option");
+		default: return cli_bad_option(argv, "e:f:Tg:c:t:h", NULL);
 		}
 	}
 	if (optind < argc)

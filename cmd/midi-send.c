@@ -236,7 +236,7 @@ int main(int argc, char **argv)
 			break;
 		case 'h': usage(stdout); return 0;
 		case 'V': cli_version(); return 0;
-		default: return cli_usage_error("invalid option");
+		default: return cli_bad_option(argv, "+e:f:i:g:P:nh", NULL);
 		}
 	}
 	int nargs = argc - optind;

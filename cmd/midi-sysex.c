@@ -52,7 +52,7 @@ void sx_usage(FILE *f)
 		SX_DEFAULT_REQUEST_TIMEOUT, cli_prog, cli_prog, cli_prog);
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"help", no_argument, 0, 'h'},
@@ -67,7 +67,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'h': sx_usage(stdout); return 0;
 		case 'V': cli_version(); return 0;
-		default: return cli_usage_error("invalid option");
+		default: return cli_bad_option(argv, "+h", NULL);
 		}
 	}
 	if (optind >= argc)
@@ -82,4 +82,10 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "request"))
 		return sx_request(n, args);
 	return cli_usage_error("unknown command '%s' (expected send, capture or request)", cmd);
+}
+
+int main(int argc, char **argv)
+{
+	/* Every output path, --help included, ends here: see cli_finish_stdout. */
+	return cli_finish_stdout(run(argc, argv));
 }

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "midi/describe_endpoint.h"
 #include "midi/discovery.h"
+#include "midi/text.h"
 #include "midi/watch.h"
 
 static midi_watcher *watcher; /* for the signal handler */
@@ -49,13 +50,6 @@ static void usage(FILE *f)
 		cli_prog, cli_prog, cli_prog, cli_prog);
 }
 
-/* A name on one line: control bytes shown as '?'. */
-static void put_clean(const char *s, FILE *out)
-{
-	for (; *s; s++)
-		fputc((unsigned char)*s < 0x20 || *s == 0x7F ? '?' : *s, out);
-}
-
 /* A JSON string; the id only (the endpoint object is the library's). */
 static void put_json_string(const char *s, FILE *out)
 {
@@ -78,10 +72,10 @@ static void print_text(const midi_watch_event *ev, FILE *out)
 	if (ev->kind == MIDI_WATCH_ADDED || ev->kind == MIDI_WATCH_REMOVED ||
 	    ev->kind == MIDI_WATCH_UPDATED) {
 		fputc(' ', out);
-		put_clean(ev->info.id, out);
+		midi_text_puts(ev->info.id, out); /* escaped: names may hold anything */
 		if (ev->info.name[0]) {
 			fputc(' ', out);
-			put_clean(ev->info.name, out);
+			midi_text_puts(ev->info.name, out);
 		}
 	}
 	if (ev->kind == MIDI_WATCH_UPDATED) {
@@ -119,7 +113,7 @@ static void print_json(const midi_watch_event *ev, FILE *out)
 
 enum { OPT_JSON = 256, OPT_ONCE };
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"all", no_argument, 0, 'a'},          {"json", no_argument, 0, OPT_JSON},
@@ -149,7 +143,7 @@ int main(int argc, char **argv)
 			break;
 		case 'h': usage(stdout); return 0;
 		case 'V': cli_version(); return 0;
-		default: return cli_usage_error("invalid option");
+		default: return cli_bad_option(argv, "ac:t:h", NULL);
 		}
 	}
 	if (optind < argc)
@@ -229,4 +223,10 @@ int main(int argc, char **argv)
 		return EXIT_TIMEOUT;
 	}
 	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	/* Every output path, --help included, ends here: see cli_finish_stdout. */
+	return cli_finish_stdout(run(argc, argv));
 }

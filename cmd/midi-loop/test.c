@@ -108,7 +108,7 @@ static int test_options(int argc, char **argv, struct test_opts *o, void (*usage
 			o->have_max_latency = 1;
 			break;
 		case 'h': usage(stdout); return -1;
-		default: return cli_usage_error("invalid option for test");
+		default: return cli_bad_option(argv, "c:i:w:t:g:h", "test");
 		}
 	}
 	if (argc - optind != 2)

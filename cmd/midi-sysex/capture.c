@@ -93,7 +93,7 @@ int sx_capture(int argc, char **argv)
 			break;
 		case '8': cp.sysex8 = 1; break;
 		case 'h': sx_usage(stdout); return 0;
-		default: return cli_usage_error("invalid option for capture");
+		default: return cli_bad_option(argv, "e:o:f:c:t:g:8h", "capture");
 		}
 	}
 	if (optind < argc)

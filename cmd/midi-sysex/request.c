@@ -152,7 +152,7 @@ int sx_request(int argc, char **argv)
 			break;
 		case 'I': identity = 1; break;
 		case 'h': sx_usage(stdout); return 0;
-		default: return cli_usage_error("invalid option for request");
+		default: return cli_bad_option(argv, "e:t:o:f:g:h", "request");
 		}
 	}
 	uint8_t *req = NULL;

@@ -103,7 +103,7 @@ int sx_send(int argc, char **argv)
 		case '8': sysex8 = 1; break;
 		case 'n': dry_run = 1; break;
 		case 'h': sx_usage(stdout); return 0;
-		default: return cli_usage_error("invalid option for send");
+		default: return cli_bad_option(argv, "e:i:r:g:8nh", "send");
 		}
 	}
 	int nfiles = argc - optind;
@@ -178,7 +178,9 @@ int sx_send(int argc, char **argv)
 	if (dry_run) {
 		midi_printer_end(s->printer, stdout);
 		midi_printer_free(s->printer);
-		if (fflush(stdout) != 0 && !status) {
+		/* ferror too: the printer's large writes bypass the buffer,
+		 * so fflush may find nothing left to fail on */
+		if ((fflush(stdout) != 0 || ferror(stdout)) && !status) {
 			midi_error_sys(&e, errno, "writing standard output");
 			status = cli_report(&e);
 		}

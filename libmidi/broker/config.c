@@ -216,6 +216,11 @@ int conf_parse_text(const char *path, const char *text, size_t len, struct conf 
 		    midi_error *e)
 {
 	memset(c, 0, sizeof *c);
+	/* A UTF-8 byte-order mark, as some editors write, is skipped. */
+	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+		text += 3;
+		len -= 3;
+	}
 	char *buf = malloc(len + 1);
 	if (!buf)
 		return midi_error_set(e, MIDI_ERR_RUNTIME, "out of memory");
@@ -251,7 +256,9 @@ static int read_file(const char *path, char **out, size_t *len, struct stat *st,
 {
 	*out = NULL;
 	*len = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO with no writer (or a device) must not
+	 * hang every program; anything but a regular file is refused below. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 1;

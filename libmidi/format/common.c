@@ -102,20 +102,20 @@ int apply_time_token(midi_reader *r, const char *s, size_t n, int line, int col,
 	uint64_t ns;
 	const char *why;
 	if (parse_time_token(s, n, &ns, &why) < 0)
-		return midi_error_at(e, MIDI_ERR_INPUT, line, col, "bad time \"%.*s\": %s",
-				     (int)(n > 40 ? 40 : n), s, why);
+		return midi_error_at(e, MIDI_ERR_INPUT, line, col, "bad time \"%s\": %s",
+				     QUOTED(s, n), why);
 	if (s[0] == '+') {
 		if (r->time_ns + ns > TIME_MAX_NS)
 			return midi_error_at(e, MIDI_ERR_INPUT, line, col,
-					     "time \"%.*s\" goes beyond %llu s", (int)(n > 40 ? 40 : n),
-					     s, TIME_MAX_NS / 1000000000ull);
+					     "time \"%s\" goes beyond %llu s", QUOTED(s, n),
+					     TIME_MAX_NS / 1000000000ull);
 		r->time_ns += ns;
 		return 0;
 	}
 	if (ns < r->time_ns)
 		return midi_error_at(e, MIDI_ERR_INPUT, line, col,
-				     "time \"%.*s\" goes backwards (already at %llu.%09llus)",
-				     (int)(n > 40 ? 40 : n), s,
+				     "time \"%s\" goes backwards (already at %llu.%09llus)",
+				     QUOTED(s, n),
 				     (unsigned long long)(r->time_ns / 1000000000ull),
 				     (unsigned long long)(r->time_ns % 1000000000ull));
 	r->time_ns = ns;

@@ -7,6 +7,7 @@
 
 #include "format/format_priv.h"
 #include "midi/describe_endpoint.h"
+#include "midi/text.h"
 
 const char *midi_protocol_name(unsigned protocol)
 {
@@ -163,15 +164,14 @@ int midi_endpoint_json(const midi_endpoint_info *ep, FILE *out)
 	return ferror(out) ? -MIDI_ERR_RUNTIME : 0;
 }
 
-/* A text field printed as is, but bounded and with control bytes shown as '?'. */
+/* A text field, bounded, escaped for the terminal (midi/text.h). */
 static void text_field(FILE *out, const char *key, const char *s, size_t max)
 {
 	size_t n = strnlen(s, max);
 	fprintf(out, "  %-20s ", key);
 	if (n == 0)
 		fputs("-", out);
-	for (size_t i = 0; i < n; i++)
-		fputc((unsigned char)s[i] < 0x20 || s[i] == 0x7F ? '?' : s[i], out);
+	midi_text_put(s, n, out);
 	fputc('\n', out);
 }
 
@@ -220,9 +220,7 @@ int midi_endpoint_describe(const midi_endpoint_info *ep, FILE *out)
 		fprintf(out, "  %-20s %04x:%04x", "USB:", ep->usb_vendor, ep->usb_product);
 		if (ep->usb_serial[0]) {
 			fputs(" serial ", out);
-			size_t n = strnlen(ep->usb_serial, sizeof ep->usb_serial);
-			for (size_t i = 0; i < n; i++)
-				fputc((unsigned char)ep->usb_serial[i] < 0x20 ? '?' : ep->usb_serial[i], out);
+			midi_text_put(ep->usb_serial, strnlen(ep->usb_serial, sizeof ep->usb_serial), out);
 		}
 		fputc('\n', out);
 	} else {
@@ -236,8 +234,9 @@ int midi_endpoint_describe(const midi_endpoint_info *ep, FILE *out)
 		unsigned first, last;
 		group_range(fb, groups, sizeof groups, &first, &last);
 		fprintf(out, "    block %u ", fb->index);
-		json_str(out, fb->name, sizeof fb->name);
-		fprintf(out, ": %s, %s, group%s %s, MIDI 1.0 %s, UI hint %s, MIDI-CI version %u, SysEx8 streams %u\n",
+		fputc('"', out);
+		midi_text_put(fb->name, strnlen(fb->name, sizeof fb->name), out);
+		fprintf(out, "\": %s, %s, group%s %s, MIDI 1.0 %s, UI hint %s, MIDI-CI version %u, SysEx8 streams %u\n",
 			fb->active ? "active" : "inactive", direction_name(fb->direction), first == last ? "" : "s",
 			groups, midi1_name(fb->midi1), ui_hint_name(fb->ui_hint), fb->ci_version,
 			fb->sysex8_streams);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "midi/format.h"
+#include "midi/text.h"
 #include "midi/translate.h"
 
 #define MIDI_LINE_MAX 65536     /* longest input line (bytes, newline excluded) */
@@ -139,5 +140,17 @@ void sx_hold_clear(sx_hold *h);
 void sx_hold_free(sx_hold *h);
 int sx_hold_add_packet(sx_hold *h, const midi_packet *p);
 int sx_hold_add_bytes(sx_hold *h, const uint8_t *b, size_t n);
+
+/* Input quoted in an error message ("%s" with QUOTED(s, n)): its first
+ * QUOTE_MAX bytes, escaped for the terminal (midi/text.h), a NUL shown as
+ * \x00 instead of ending the text. The buffer is a compound literal of
+ * the caller's block, valid for the whole call. */
+#define QUOTE_MAX 40
+#define QUOTED(s, n) fmt_quote((char[4 * QUOTE_MAX + 1]){0}, (s), (n))
+static inline const char *fmt_quote(char *buf, const char *s, size_t n)
+{
+	midi_text_escape(buf, 4 * QUOTE_MAX + 1, s, n > QUOTE_MAX ? QUOTE_MAX : n);
+	return buf;
+}
 
 #endif

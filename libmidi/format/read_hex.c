@@ -55,12 +55,12 @@ int hex_line(midi_reader *r, const char *s, size_t n, int lineno, emitter *em, m
 		for (size_t j = k; j < len; j++)
 			if (hexval((unsigned char)tok[j]) < 0)
 				return midi_error_at(e, MIDI_ERR_INPUT, lineno, (int)(t + j) + 1,
-						     "bad hex byte \"%.*s\" (expected pairs of hex digits)",
-						     (int)(len > 40 ? 40 : len), tok);
+						     "bad hex byte \"%s\" (expected pairs of hex digits)",
+						     QUOTED(tok, len));
 		if ((len - k) % 2)
 			return midi_error_at(e, MIDI_ERR_INPUT, lineno, col,
-					     "odd number of hex digits in \"%.*s\"",
-					     (int)(len > 40 ? 40 : len), tok);
+					     "odd number of hex digits in \"%s\"",
+					     QUOTED(tok, len));
 		for (size_t j = k; j < len; j += 2) {
 			uint8_t b = (uint8_t)(hexval((unsigned char)tok[j]) << 4 |
 					      hexval((unsigned char)tok[j + 1]));

@@ -326,8 +326,8 @@ static int finish(midi_reader *r, emitter *em)
 	return emit_packet(r, em, &p);
 }
 
-#define TOKFMT "\"%.*s\""
-#define TOKARG(s, n) (int)((n) > 40 ? 40 : (n)), (s)
+#define TOKFMT "\"%s\""
+#define TOKARG(s, n) QUOTED(s, n)
 
 /* The next required argument. */
 static int fill(midi_reader *r, const char *s, size_t n, int line, int col, midi_error *e)
@@ -505,7 +505,7 @@ static int token(midi_reader *r, const char *s, size_t n, int line, int col, emi
 	if (verb == V_NONE) {
 		if ((n == 4 && strncasecmp(s, "attr", 4) == 0) || (n == 4 && strncasecmp(s, "bank", 4) == 0))
 			return midi_error_at(e, MIDI_ERR_INPUT, line, col,
-					     "\"%.*s\" belongs to a MIDI 2.0 (m2) %s", (int)n, s,
+					     "\"%s\" belongs to a MIDI 2.0 (m2) %s", QUOTED(s, n),
 					     s[0] == 'a' || s[0] == 'A' ? "note on/off" : "program change");
 		return midi_error_at(e, MIDI_ERR_INPUT, line, col, "unknown verb " TOKFMT, TOKARG(s, n));
 	}

@@ -39,8 +39,8 @@ int ump_line(midi_reader *r, const char *s, size_t n, int lineno, emitter *em, m
 		uint32_t w;
 		if (parse_word(tok, len, &w) < 0)
 			return midi_error_at(e, MIDI_ERR_INPUT, lineno, col,
-					     "bad word \"%.*s\" (expected 1 to 8 hex digits)",
-					     (int)(len > 40 ? 40 : len), tok);
+					     "bad word \"%s\" (expected 1 to 8 hex digits)",
+					     QUOTED(tok, len));
 		if (!have) {
 			need = midi_mt_words(w >> 28);
 			pcol = col;

@@ -48,6 +48,7 @@ struct smf {
 	size_t nrun, rcap;
 	uint32_t seq;
 	unsigned format, tpq;     /* ticks per quarter note (0 when SMPTE) */
+	unsigned ntrks;           /* tracks the header declares */
 	unsigned fps, tpf;        /* SMPTE frames per second (29 = 29.97), ticks per frame */
 };
 
@@ -237,6 +238,7 @@ static int parse_header(struct smf *s, size_t *pos)
 				      hlen, s->n - 8);
 	const uint8_t *h = s->buf + 8;
 	s->format = be16(h);
+	s->ntrks = be16(h + 2);
 	unsigned division = be16(h + 4);
 	if (s->format > 2)
 		return midi_error_set(s->e, MIDI_ERR_INPUT,
@@ -300,6 +302,12 @@ static int parse_chunks(struct smf *s)
 		}
 		pos += 8 + (size_t)len;
 	}
+	/* A file cut at a chunk boundary parses cleanly up to its end: only
+	 * the track count of the header tells that tracks are missing. */
+	if (track < s->ntrks)
+		return midi_error_set(s->e, MIDI_ERR_INPUT,
+				      "MThd at byte offset 10 declares %u track%s, file ends after %u at byte offset %zu",
+				      s->ntrks, s->ntrks == 1 ? "" : "s", track, s->n);
 	return 0;
 }
 

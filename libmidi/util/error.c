@@ -1,5 +1,7 @@
-/* error.c: filling midi_error values (see midi/error.h). */
+/* error.c: filling midi_error values (see midi/error.h); messages are
+ * escaped for the terminal (midi/text.h) as they are made. */
 #include "midi/error.h"
+#include "midi/text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,6 +29,10 @@ static void vset(midi_error *e, int code, int line, int col, const char *fmt, va
 			off = sizeof e->msg - 1;
 	}
 	vsnprintf(e->msg + off, sizeof e->msg - off, fmt, ap);
+	/* Messages quote input: never let it drive the user's terminal. */
+	char raw[sizeof e->msg];
+	memcpy(raw, e->msg, sizeof raw);
+	midi_text_escape(e->msg, sizeof e->msg, raw, strlen(raw));
 }
 
 int midi_error_set(midi_error *e, int code, const char *fmt, ...)

@@ -391,6 +391,42 @@ static void test_errors(void **state)
 	check_error("0xF8", "offset 23");
 }
 
+/* A file cut at a chunk boundary parses cleanly to its end: the header's
+ * track count is what says tracks are missing, and nothing is delivered. */
+static void test_missing_tracks(void **state)
+{
+	(void)state;
+	/* 14 tracks declared, 3 present */
+	header(&F, 1, 14, 96);
+	for (int t = 0; t < 3; t++) {
+		begin(&F, "MTrk");
+		PUT(&F, 0x00, 0x90, 0x3C, 0x64, 0x00, 0xFF, 0x2F, 0x00);
+		end_chunk(&F);
+	}
+	char want[80];
+	snprintf(want, sizeof want, "file ends after 3 at byte offset %zu", F.n);
+	check_error("declares 14 tracks", want);
+	/* the header alone */
+	header(&F, 0, 1, 96);
+	check_error("declares 1 track, file ends after 0 at byte offset 14", NULL);
+	/* 65535 tracks declared, none present (an unknown chunk does not count) */
+	F.n = 0;
+	PUT(&F, 'M', 'T', 'h', 'd', 0, 0, 0, 6, 0, 1, 0xFF, 0xFF, 0, 96);
+	begin(&F, "XFIH");
+	PUT(&F, 1, 2, 3);
+	end_chunk(&F);
+	check_error("declares 65535 tracks, file ends after 0", "offset 25");
+	/* more tracks than declared stay accepted (as other readers do) */
+	header(&F, 0, 1, 96);
+	for (int t = 0; t < 2; t++) {
+		begin(&F, "MTrk");
+		PUT(&F, 0x00, 0x90, 0x3C, 0x64);
+		end_chunk(&F);
+	}
+	parse_ok();
+	assert_int_equal(V.n, 2);
+}
+
 static void test_callback_stop(void **state)
 {
 	(void)state;
@@ -530,6 +566,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_chunks_skipped),
 		cmocka_unit_test(test_long_mthd),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_missing_tracks),
 		cmocka_unit_test(test_callback_stop),
 		cmocka_unit_test(test_to_ump),
 		cmocka_unit_test(test_to_ump_unterminated_sysex),

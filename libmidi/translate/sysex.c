@@ -81,7 +81,7 @@ static int append(midi_sysex_asm *a, unsigned g, const uint8_t *b, size_t n)
 	if (n == 0)
 		return 0;
 	if (a->len[g] + n > max)
-		return -1;
+		return -MIDI_ERR_INPUT;
 	if (a->len[g] + n > a->cap[g]) {
 		size_t cap = a->cap[g] ? a->cap[g] : 256;
 		while (cap < a->len[g] + n)
@@ -90,7 +90,7 @@ static int append(midi_sysex_asm *a, unsigned g, const uint8_t *b, size_t n)
 			cap = max;
 		uint8_t *nb = realloc(a->buf[g], cap);
 		if (!nb)
-			return -1;
+			return -MIDI_ERR_INPUT;
 		a->buf[g] = nb;
 		a->cap[g] = cap;
 	}
@@ -103,7 +103,7 @@ static int fail(midi_sysex_asm *a, unsigned g)
 {
 	a->active[g] = 0;
 	a->len[g] = 0;
-	return -1;
+	return -MIDI_ERR_INPUT;
 }
 
 int midi_sysex_asm_put(midi_sysex_asm *a, const midi_ump *p, unsigned *group, unsigned *kind,

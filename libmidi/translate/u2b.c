@@ -97,7 +97,7 @@ int midi_u2b_put(midi_u2b *s, const midi_ump *p, uint8_t *out, size_t cap)
 		return 0;
 	}
 	if ((size_t)n > cap)
-		return -1;
+		return -MIDI_ERR_INPUT;
 	for (int i = 0; i < n; i++)
 		out[i] = b[i];
 	return n;

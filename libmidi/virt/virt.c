@@ -351,15 +351,13 @@ int midi_virt_recv(midi_virt *v, midi_packet *out, size_t max, int timeout_ms, m
 
 int midi_virt_fd(midi_virt *v, midi_error *e)
 {
-	if (!v) {
-		midi_error_set(e, MIDI_ERR_INPUT, "no virtual device");
-		return -1;
-	}
+	if (!v)
+		return midi_error_set(e, MIDI_ERR_INPUT, "no virtual device");
 	if (v->bellfd >= 0)
 		return v->bellfd;
 	int fd = bell_create(v->rt, &v->bell, e);
 	if (fd < 0)
-		return -1;
+		return fd;
 	v->bellfd = fd;
 	__atomic_store_n(&v->seg.hdr->host_bell, v->bell, __ATOMIC_RELEASE);
 	fd_rearm(v);

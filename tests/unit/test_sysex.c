@@ -196,13 +196,13 @@ static void test_protocol_errors(void **state)
 	midi_ump end8 = midi_ump_make(0x50320001, 0, 0, 0);
 	midi_ump bad = midi_ump_make(0x30070000, 0, 0, 0); /* 7 bytes in a SysEx7 packet */
 	midi_sysex_asm_init(&a);
-	assert_int_equal(midi_sysex_asm_put(&a, &cont, &g, &k, &data, &len), -1);
-	assert_int_equal(midi_sysex_asm_put(&a, &end, &g, &k, &data, &len), -1);
-	assert_int_equal(midi_sysex_asm_put(&a, &bad, &g, &k, &data, &len), -1);
+	assert_int_equal(midi_sysex_asm_put(&a, &cont, &g, &k, &data, &len), -MIDI_ERR_INPUT);
+	assert_int_equal(midi_sysex_asm_put(&a, &end, &g, &k, &data, &len), -MIDI_ERR_INPUT);
+	assert_int_equal(midi_sysex_asm_put(&a, &bad, &g, &k, &data, &len), -MIDI_ERR_INPUT);
 	/* a SysEx8 End does not close a SysEx7 Start; the group is reset */
 	assert_int_equal(midi_sysex_asm_put(&a, &start, &g, &k, &data, &len), 0);
-	assert_int_equal(midi_sysex_asm_put(&a, &end8, &g, &k, &data, &len), -1);
-	assert_int_equal(midi_sysex_asm_put(&a, &end, &g, &k, &data, &len), -1);
+	assert_int_equal(midi_sysex_asm_put(&a, &end8, &g, &k, &data, &len), -MIDI_ERR_INPUT);
+	assert_int_equal(midi_sysex_asm_put(&a, &end, &g, &k, &data, &len), -MIDI_ERR_INPUT);
 	/* a new Start abandons an open message */
 	assert_int_equal(midi_sysex_asm_put(&a, &start, &g, &k, &data, &len), 0);
 	assert_int_equal(midi_sysex_asm_put(&a, &start, &g, &k, &data, &len), 0);
@@ -239,7 +239,7 @@ static void test_size_limit(void **state)
 	size_t i;
 	for (i = 0; i < c.n && rc == 0; i++)
 		rc = midi_sysex_asm_put(&a, &c.p[i], &g, &k, &data, &len);
-	assert_int_equal(rc, -1);
+	assert_int_equal(rc, -MIDI_ERR_INPUT);
 	assert_int_equal(i, c.n); /* the last packet overflowed */
 	/* after the error the group is idle again */
 	c.n = 0;

@@ -116,6 +116,8 @@ static void test_fd_and_stop(void **state)
 	assert_non_null(w);
 	int fd = midi_watch_fd(w, &e);
 	assert_true(fd >= 0);
+	assert_int_equal(midi_watch_fd(NULL, &e), -MIDI_ERR_INPUT);
+	assert_int_equal(e.code, MIDI_ERR_INPUT);
 	struct pollfd p = {.fd = fd, .events = POLLIN};
 	assert_int_equal(poll(&p, 1, 1000), 1); /* "enumerated" waits */
 	expect(w, MIDI_WATCH_ENUMERATED, NULL);

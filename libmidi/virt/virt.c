@@ -19,6 +19,7 @@
  * of midi_virt_update) are fed to a discovery state machine here and the
  * registry is updated at once ("updated" event). */
 #include "broker/broker.h"
+#include "discovery/discovery_priv.h"
 #include "midi/virt.h"
 #include "transport/transport.h"
 
@@ -220,7 +221,7 @@ midi_virt *midi_virt_create(const char *name, const midi_device_decl *decl, midi
 	__atomic_store_n(&v->seg.hdr->host_pid, (uint32_t)getpid(), __ATOMIC_RELAXED);
 	__atomic_store_n(&v->seg.hdr->host_key, proc_key_self(), __ATOMIC_RELAXED);
 	v->cur.pos = __atomic_load_n(&v->seg.hdr->host_cursor, __ATOMIC_ACQUIRE);
-	midi_discovery_init(&v->mon, &v->mon_info, 0, MIDI_DISC_JR_KEEP);
+	discovery_init(&v->mon, &v->mon_info, 0, MIDI_DISC_JR_KEEP);
 	return v;
 fail:
 	midi_virt_close(v);

@@ -1,6 +1,8 @@
-/* sysex.c: SysEx payloads into UMP packets (midi_sysex7_chunk: MT3, 6 bytes
- * per packet; midi_sysex8_chunk: MT5, stream id + 13 bytes per packet) and
- * reassembly of SysEx7/SysEx8 packets per group (midi_sysex_asm_*). */
+/* sysex.c: SysEx payloads into UMP packets (midi_sysex7_chunk and
+ * midi_sysex7_packets: MT3, 6 bytes per packet; midi_sysex8_chunk: MT5,
+ * stream id + 13 bytes per packet), the SysEx form of one packet
+ * (midi_ump_sysex_kind, midi_sysex_part_of) and reassembly of SysEx7/SysEx8
+ * packets per group (midi_sysex_asm_*). */
 #include "midi/translate.h"
 
 #include <stdlib.h>
@@ -35,6 +37,27 @@ int midi_sysex7_chunk(unsigned group, const uint8_t *data, size_t n, midi_ump_cb
 	return 0;
 }
 
+struct collect {
+	midi_ump *out;
+	size_t n, max;
+};
+
+static int collect(void *ctx, const midi_ump *p)
+{
+	struct collect *c = ctx;
+	if (c->n == c->max)
+		return -MIDI_ERR_INPUT;
+	c->out[c->n++] = *p;
+	return 0;
+}
+
+int midi_sysex7_packets(unsigned group, const uint8_t *data, size_t n, midi_ump *out, size_t max)
+{
+	struct collect c = {out, 0, max};
+	int r = midi_sysex7_chunk(group, data, n, collect, &c);
+	return r < 0 ? r : (int)c.n;
+}
+
 int midi_sysex8_chunk(unsigned group, unsigned stream_id, const uint8_t *data, size_t n,
 		      midi_ump_cb cb, void *ctx)
 {
@@ -58,6 +81,43 @@ int midi_sysex8_chunk(unsigned group, unsigned stream_id, const uint8_t *data, s
 			return rc;
 		off += take;
 	} while (off < n);
+	return 0;
+}
+
+int midi_ump_sysex_kind(const midi_ump *p)
+{
+	unsigned mt = midi_ump_mt(p), st = (p->w[0] >> 20) & 0xF;
+	if (st > 3)
+		return 0; /* reserved, or Mixed Data Set */
+	return mt == MIDI_MT_DATA64 ? 7 : mt == MIDI_MT_DATA128 ? 8 : 0;
+}
+
+int midi_sysex_part_of(const midi_ump *p, midi_sysex_part *out)
+{
+	int k = midi_ump_sysex_kind(p);
+	unsigned n = (p->w[0] >> 16) & 0xF;
+	memset(out, 0, sizeof *out);
+	if (k == 7 && n <= 6) {
+		uint8_t all[6] = {(p->w[0] >> 8) & 0x7F, p->w[0] & 0x7F, (p->w[1] >> 24) & 0x7F,
+				  (p->w[1] >> 16) & 0x7F, (p->w[1] >> 8) & 0x7F, p->w[1] & 0x7F};
+		memcpy(out->data, all, n);
+		out->len = (uint8_t)n;
+	} else if (k == 8 && n >= 1 && n <= 14) {
+		uint8_t b[14];
+		b[0] = (p->w[0] >> 8) & 0xFF;
+		b[1] = p->w[0] & 0xFF;
+		for (unsigned w = 1; w < 4; w++)
+			for (unsigned i = 0; i < 4; i++)
+				b[2 + (w - 1) * 4 + i] = (p->w[w] >> (24 - 8 * i)) & 0xFF;
+		out->stream_id = b[0];
+		memcpy(out->data, b + 1, n - 1);
+		out->len = (uint8_t)(n - 1);
+	} else {
+		return -MIDI_ERR_INPUT; /* not SysEx, or a byte count out of range */
+	}
+	out->kind = (uint8_t)k;
+	out->form = (uint8_t)((p->w[0] >> 20) & 0xF);
+	out->group = (uint8_t)midi_ump_group(p);
 	return 0;
 }
 
@@ -109,36 +169,14 @@ static int fail(midi_sysex_asm *a, unsigned g)
 int midi_sysex_asm_put(midi_sysex_asm *a, const midi_ump *p, unsigned *group, unsigned *kind,
 		       const uint8_t **data, size_t *len)
 {
-	unsigned mt = midi_ump_mt(p), g = midi_ump_group(p);
-	unsigned st = (p->w[0] >> 20) & 0xF, n = (p->w[0] >> 16) & 0xF, k;
-	uint8_t b[14];
-	size_t nb;
+	unsigned g = midi_ump_group(p), st = (p->w[0] >> 20) & 0xF, k;
+	midi_sysex_part part;
 
-	if (mt == MIDI_MT_DATA64) {
-		if (st > 3)
-			return 0;
-		if (n > 6)
-			return fail(a, g);
-		k = 7;
-		uint8_t all[6] = {(p->w[0] >> 8) & 0x7F, p->w[0] & 0x7F, (p->w[1] >> 24) & 0x7F,
-				  (p->w[1] >> 16) & 0x7F, (p->w[1] >> 8) & 0x7F, p->w[1] & 0x7F};
-		memcpy(b, all, 6);
-		nb = n;
-	} else if (mt == MIDI_MT_DATA128) {
-		if (st > 3)
-			return 0; /* Mixed Data Set */
-		if (n < 1 || n > 14)
-			return fail(a, g);
-		k = 8;
-		b[0] = (p->w[0] >> 8) & 0xFF;
-		b[1] = p->w[0] & 0xFF;
-		for (unsigned w = 1; w < 4; w++)
-			for (unsigned i = 0; i < 4; i++)
-				b[2 + (w - 1) * 4 + i] = (p->w[w] >> (24 - 8 * i)) & 0xFF;
-		nb = n;
-	} else {
-		return 0;
-	}
+	if (!midi_ump_sysex_kind(p))
+		return 0; /* not SysEx (Mixed Data Set included) */
+	if (midi_sysex_part_of(p, &part) < 0)
+		return fail(a, g);
+	k = part.kind;
 
 	/* A Start or Complete while a message is open abandons the open one
 	 * (its sender lost it); Continue/End must follow a Start of the same
@@ -147,7 +185,8 @@ int midi_sysex_asm_put(midi_sysex_asm *a, const midi_ump *p, unsigned *group, un
 	if (st == 0 || st == 1) {
 		a->len[g] = 0;
 		a->active[g] = 0;
-		if (append(a, g, b, nb) < 0)
+		if ((k == 8 && append(a, g, &part.stream_id, 1) < 0) ||
+		    append(a, g, part.data, part.len) < 0)
 			return fail(a, g);
 		if (st == 1) {
 			a->active[g] = k;
@@ -156,9 +195,7 @@ int midi_sysex_asm_put(midi_sysex_asm *a, const midi_ump *p, unsigned *group, un
 	} else {
 		if (a->active[g] != k)
 			return fail(a, g);
-		const uint8_t *src = k == 8 ? b + 1 : b;
-		size_t cnt = k == 8 ? nb - 1 : nb;
-		if (append(a, g, src, cnt) < 0)
+		if (append(a, g, part.data, part.len) < 0)
 			return fail(a, g);
 		if (st == 2)
 			return 0;

@@ -591,7 +591,7 @@ static int cmd_virtual(int argc, char **argv)
 	static struct virt_host h;
 	midi_printer *pr = midi_printer_new(fmt, 0, 0, &e);
 	midi_reader *rd = pr ? midi_reader_new(infmt, 0, &e) : NULL;
-	h.v = rd ? midi_virt_create(name, &decl, &e) : NULL;
+	h.v = rd ? midi_virt_open(name, &decl, &e) : NULL;
 	int vfd = h.v ? midi_virt_fd(h.v, &e) : -1;
 	if (vfd < 0) {
 		st = cli_report(&e);

@@ -1,5 +1,5 @@
 /* virt.c: hosting a virtual device (midi/virt.h), the application side of
- * the `virt` transport. midi_virt_create registers virt:NAME under the
+ * the `virt` transport. midi_virt_open registers virt:NAME under the
  * registry lock and takes the endpoint's host lock (flock on
  * ep-UID.host.lock) before letting go of the registry, and keeps it while
  * the device lives: when the process dies the kernel frees it and the
@@ -171,7 +171,7 @@ static int register_locked(midi_virt *v, const char *name, const struct conf *co
 	return idx;
 }
 
-midi_virt *midi_virt_create(const char *name, const midi_device_decl *decl, midi_error *e)
+midi_virt *midi_virt_open(const char *name, const midi_device_decl *decl, midi_error *e)
 {
 	if (!name || !loop_name_valid(name)) {
 		bad_name(name ? name : "", e);

@@ -96,28 +96,30 @@ int midi_sysex_part_of(const midi_ump *p, midi_sysex_part *out)
 {
 	int k = midi_ump_sysex_kind(p);
 	unsigned n = (p->w[0] >> 16) & 0xF;
-	memset(out, 0, sizeof *out);
+	uint32_t w0 = p->w[0];
 	if (k == 7 && n <= 6) {
-		uint8_t all[6] = {(p->w[0] >> 8) & 0x7F, p->w[0] & 0x7F, (p->w[1] >> 24) & 0x7F,
-				  (p->w[1] >> 16) & 0x7F, (p->w[1] >> 8) & 0x7F, p->w[1] & 0x7F};
-		memcpy(out->data, all, n);
+		uint32_t w1 = p->w[1];
+		out->stream_id = 0;
 		out->len = (uint8_t)n;
+		out->data[0] = (w0 >> 8) & 0x7F;
+		out->data[1] = w0 & 0x7F;
+		out->data[2] = (w1 >> 24) & 0x7F;
+		out->data[3] = (w1 >> 16) & 0x7F;
+		out->data[4] = (w1 >> 8) & 0x7F;
+		out->data[5] = w1 & 0x7F;
 	} else if (k == 8 && n >= 1 && n <= 14) {
-		uint8_t b[14];
-		b[0] = (p->w[0] >> 8) & 0xFF;
-		b[1] = p->w[0] & 0xFF;
+		out->stream_id = (w0 >> 8) & 0xFF;
+		out->len = (uint8_t)(n - 1);
+		out->data[0] = w0 & 0xFF;
 		for (unsigned w = 1; w < 4; w++)
 			for (unsigned i = 0; i < 4; i++)
-				b[2 + (w - 1) * 4 + i] = (p->w[w] >> (24 - 8 * i)) & 0xFF;
-		out->stream_id = b[0];
-		memcpy(out->data, b + 1, n - 1);
-		out->len = (uint8_t)(n - 1);
+				out->data[1 + (w - 1) * 4 + i] = (p->w[w] >> (24 - 8 * i)) & 0xFF;
 	} else {
 		return -MIDI_ERR_INPUT; /* not SysEx, or a byte count out of range */
 	}
 	out->kind = (uint8_t)k;
-	out->form = (uint8_t)((p->w[0] >> 20) & 0xF);
-	out->group = (uint8_t)midi_ump_group(p);
+	out->form = (uint8_t)((w0 >> 20) & 0xF);
+	out->group = (uint8_t)((w0 >> 24) & 0xF);
 	return 0;
 }
 
@@ -185,8 +187,16 @@ int midi_sysex_asm_put(midi_sysex_asm *a, const midi_ump *p, unsigned *group, un
 	if (st == 0 || st == 1) {
 		a->len[g] = 0;
 		a->active[g] = 0;
-		if ((k == 8 && append(a, g, &part.stream_id, 1) < 0) ||
-		    append(a, g, part.data, part.len) < 0)
+		int r;
+		if (k == 8) { /* the stream id first */
+			uint8_t b[14];
+			b[0] = part.stream_id;
+			memcpy(b + 1, part.data, part.len);
+			r = append(a, g, b, part.len + 1u);
+		} else {
+			r = append(a, g, part.data, part.len);
+		}
+		if (r < 0)
 			return fail(a, g);
 		if (st == 1) {
 			a->active[g] = k;

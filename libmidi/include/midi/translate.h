@@ -101,7 +101,8 @@ typedef struct midi_sysex_part {
 	uint8_t group;        /* 0-15 */
 	uint8_t stream_id;    /* SysEx8 only (every SysEx8 packet carries it) */
 	uint8_t len;          /* bytes in data: 0-6 (SysEx7), 0-13 (SysEx8) */
-	uint8_t data[13];     /* the payload bytes of this packet (no stream id) */
+	uint8_t data[13];     /* data[0..len-1]: the payload bytes of this packet
+	                       * (no stream id); the rest is unspecified */
 } midi_sysex_part;
 /* 7 for a SysEx7 packet (MT3, status 0-3), 8 for a SysEx8 packet (MT5,
  * status 0-3), 0 for anything else (Mixed Data Set included). */

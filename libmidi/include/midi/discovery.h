@@ -133,8 +133,8 @@ int midi_discovery_start(midi_discovery *d, midi_ump_cb cb, void *ctx);
 int midi_discovery_put(midi_discovery *d, const midi_ump *in, midi_ump_cb cb, void *ctx);
 /* 1 when every expected reply arrived (see Complete above), else 0. */
 int midi_discovery_complete(const midi_discovery *d);
-/* MIDI_PROP_* bits (endpoint.h) changed since the last call, then cleared. A bit is set
- * only when a value really changed (UMP_NAME and NAME, PIID, INFO: version,
+/* MIDI_PROP_* bits (endpoint.h) changed since the last call, then
+ * cleared. A bit is set only when a value really changed (UMP_NAME and NAME, PIID, INFO: version,
  * protocols, JR capabilities, static flag, block count, discovered flag;
  * IDENTITY; PROTOCOL: protocol or JR in use; FUNCTION_BLOCKS: any block
  * field or name; DISCOVERY: the moment discovery became complete). */

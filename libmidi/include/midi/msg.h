@@ -231,8 +231,8 @@ typedef struct midi_msg {
 
 /* Decode any packet (never fails; reserved ones give MIDI_MSG_UNKNOWN). */
 void midi_msg_decode(const midi_ump *p, midi_msg *m);
-/* Encode a message. Returns 0, or -MIDI_ERR_INPUT when m->kind is MIDI_MSG_UNKNOWN or a
- * field is out of its range (*out left zeroed). */
+/* Encode a message. Returns 0, or -MIDI_ERR_INPUT when m->kind is
+ * MIDI_MSG_UNKNOWN or a field is out of its range (*out left zeroed). */
 int midi_msg_encode(const midi_msg *m, midi_ump *out);
 /* 1 when encode(decode(p)) == p (a known message with zero reserved bits
  * and words beyond the packet size zero). */
@@ -352,14 +352,15 @@ int midi_stream_fb_info_parse(const midi_ump *p, midi_stream_fb_info *fb);
  * (91, 13 per packet; fb = block number). The string is cut to the limit
  * (never inside a UTF-8 sequence); forms are Complete, or Start, Continue...,
  * End. Returns the packet count (1-7; an empty string gives one Complete
- * packet), or -MIDI_ERR_INPUT for another status or when max is too small (7 always
- * suffices). */
+ * packet), or -MIDI_ERR_INPUT for another status or when max is too small
+ * (7 always suffices). */
 int midi_stream_name_build(unsigned status, unsigned fb, const char *s, midi_ump *out, size_t max);
 
 /* Reassembly of a name series. Feed every stream packet: returns 1 when a
  * name is complete (in a->text, NUL-terminated, a->status and a->fb say
- * whose), 0 when more is needed or the packet is not a name packet, -MIDI_ERR_INPUT on a
- * protocol error (Continue/End without Start; the series is dropped). */
+ * whose), 0 when more is needed or the packet is not a name packet,
+ * -MIDI_ERR_INPUT on a protocol error (Continue/End without Start; the
+ * series is dropped). */
 typedef struct midi_stream_name_asm {
 	uint16_t status;       /* of the name in progress or completed */
 	uint8_t fb;

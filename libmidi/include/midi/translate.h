@@ -49,9 +49,9 @@ void midi_u2b_init(midi_u2b *s);
 uint64_t midi_u2b_dropped(const midi_u2b *s);
 /* Bytes for one packet into out (cap >= 16 always suffices). Returns the
  * byte count (0 when the packet has no byte form: MT0, MT5, MTD, MTF,
- * reserved, untranslatable MT4; such packets are counted, see
- * midi_u2b_dropped), or
- * -MIDI_ERR_INPUT if cap is too small for the packet's bytes (at most 12). */
+ * reserved, untranslatable MT4; such packets are counted: see
+ * midi_u2b_dropped), or -MIDI_ERR_INPUT if cap is too small for the
+ * packet's bytes (at most 12). */
 int midi_u2b_put(midi_u2b *s, const midi_ump *p, uint8_t *out, size_t cap);
 
 /* ---- MIDI 1.0 protocol (MT2) -> MIDI 2.0 protocol (MT4), stateful ---- */
@@ -124,8 +124,8 @@ void midi_sysex_asm_free(midi_sysex_asm *a);
 /* Feed a packet. Returns 1 when a message completed on group *group (its
  * payload in *data and *len until the next call; *kind 7 or 8; for SysEx8 the
  * stream id is data[0], taken from the Start or Complete packet), 0 when
- * more is needed or the packet is not SysEx (Mixed Data Set included), -MIDI_ERR_INPUT
- * on a protocol error (Continue/End with no Start of the same kind, a byte
+ * more is needed or the packet is not SysEx (Mixed Data Set included),
+ * -MIDI_ERR_INPUT on a protocol error (Continue/End with no Start of the same kind, a byte
  * count out of range, longer than max, out of memory), after which that
  * group's state is reset. A Start or Complete arriving while a message is
  * open abandons the open one. */

@@ -17,6 +17,7 @@
 #include "midi/endpoint.h"
 #include "midi/format.h"
 #include "midi/looptest.h"
+#include "midi/translate.h"
 #include "midi/virt.h"
 #include "midi-loop/test.h"
 
@@ -135,10 +136,11 @@ static int cmd_list(void)
  * 0x7D carrying a 35-bit sequence number in five 7-bit bytes. */
 static midi_ump ping_packet(uint64_t seq)
 {
-	uint32_t w0 = 0x30067D00u | (uint32_t)((seq >> 28) & 0x7F);
-	uint32_t w1 = (uint32_t)((seq >> 21) & 0x7F) << 24 | (uint32_t)((seq >> 14) & 0x7F) << 16 |
-		      (uint32_t)((seq >> 7) & 0x7F) << 8 | (uint32_t)(seq & 0x7F);
-	return midi_ump_make(w0, w1, 0, 0);
+	const uint8_t b[6] = {0x7D, (seq >> 28) & 0x7F, (seq >> 21) & 0x7F, (seq >> 14) & 0x7F,
+			      (seq >> 7) & 0x7F, seq & 0x7F};
+	midi_ump p;
+	midi_sysex7_packets(0, b, sizeof b, &p, 1);
+	return p;
 }
 
 /* Wait for the reply to seq until deadline; 1 if it came, 0 if not,
@@ -589,7 +591,7 @@ static int cmd_virtual(int argc, char **argv)
 	static struct virt_host h;
 	midi_printer *pr = midi_printer_new(fmt, 0, 0, &e);
 	midi_reader *rd = pr ? midi_reader_new(infmt, 0, &e) : NULL;
-	h.v = rd ? midi_virt_create(name, &decl, &e) : NULL;
+	h.v = rd ? midi_virt_open(name, &decl, &e) : NULL;
 	int vfd = h.v ? midi_virt_fd(h.v, &e) : -1;
 	if (vfd < 0) {
 		st = cli_report(&e);

@@ -135,7 +135,20 @@ static int parse_format(const char *name, midi_format *fmt)
 
 enum { OPT_ABS = 256, OPT_TYPE, OPT_CHANNEL, OPT_CLOCK, OPT_SENSE, OPT_RECONNECT, OPT_NO_TUI };
 
-int main(int argc, char **argv)
+/* What the command line asks for. */
+struct mon_opts {
+	const char *spec;        /* endpoint */
+	midi_format fmt;
+	unsigned pflags;         /* MIDI_PRINT_* */
+	midi_filter filter;
+	unsigned long count;     /* -c, 0 = no limit */
+	double seconds;          /* -t, negative = none */
+	int reconnect, tui;
+};
+
+/* Parse the command line into *o. Returns -1 to go on, else the status to
+ * exit with at once (help, version, usage errors). */
+static int parse_options(int argc, char **argv, struct mon_opts *o)
 {
 	static const struct option opts[] = {
 		{"endpoint", required_argument, 0, 'e'}, {"format", required_argument, 0, 'f'},
@@ -148,48 +161,44 @@ int main(int argc, char **argv)
 		{"help", no_argument, 0, 'h'},           {"version", no_argument, 0, 'V'},
 		{0, 0, 0, 0},
 	};
-	struct monitor m = {0};
 	const char *ep_opt = NULL, *types = NULL;
-	midi_format fmt = MIDI_FMT_TEXT;
-	unsigned pflags = 0;
-	int clock = 0, sense = 0, reconnect = 0, tui = 1, c;
-	double seconds = -1;
+	int clock = 0, sense = 0, c;
 	midi_error e = {0};
 
-	cli_init(argv[0]);
-	midi_filter_init(&m.filter);
+	*o = (struct mon_opts){.fmt = MIDI_FMT_TEXT, .seconds = -1, .tui = 1};
+	midi_filter_init(&o->filter);
 	while ((c = getopt_long(argc, argv, "e:f:Tg:c:t:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'e': ep_opt = optarg; break;
 		case 'f':
-			if (parse_format(optarg, &fmt) < 0)
+			if (parse_format(optarg, &o->fmt) < 0)
 				return cli_usage_error("unknown output format '%s' (expected text, ump, hex, bin or json)",
 						       optarg);
-			tui = 0;
+			o->tui = 0;
 			break;
-		case 'T': pflags |= MIDI_PRINT_TIME; break;
-		case OPT_ABS: pflags |= MIDI_PRINT_TIME | MIDI_PRINT_ABSTIME; break;
+		case 'T': o->pflags |= MIDI_PRINT_TIME; break;
+		case OPT_ABS: o->pflags |= MIDI_PRINT_TIME | MIDI_PRINT_ABSTIME; break;
 		case OPT_TYPE: types = optarg; break;
 		case 'g':
-			if (midi_filter_parse_set(optarg, "group", &m.filter.groups, &e) < 0)
+			if (midi_filter_parse_set(optarg, "group", &o->filter.groups, &e) < 0)
 				return cli_usage_error("%s", e.msg);
 			break;
 		case OPT_CHANNEL:
-			if (midi_filter_parse_set(optarg, "channel", &m.filter.channels, &e) < 0)
+			if (midi_filter_parse_set(optarg, "channel", &o->filter.channels, &e) < 0)
 				return cli_usage_error("%s", e.msg);
 			break;
 		case OPT_CLOCK: clock = 1; break;
 		case OPT_SENSE: sense = 1; break;
 		case 'c':
-			if (cli_uint(optarg, 1, 0xFFFFFFFFul, "count", &m.count) < 0)
+			if (cli_uint(optarg, 1, 0xFFFFFFFFul, "count", &o->count) < 0)
 				return EXIT_USAGE;
 			break;
 		case 't':
-			if (cli_seconds(optarg, "timeout", &seconds) < 0)
+			if (cli_seconds(optarg, "timeout", &o->seconds) < 0)
 				return EXIT_USAGE;
 			break;
-		case OPT_RECONNECT: reconnect = 1; break;
-		case OPT_NO_TUI: tui = 0; break;
+		case OPT_RECONNECT: o->reconnect = 1; break;
+		case OPT_NO_TUI: o->tui = 0; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': cli_version(); return 0;
 		default: return cli_bad_option(argv, "e:f:Tg:c:t:h", NULL);
@@ -198,64 +207,41 @@ int main(int argc, char **argv)
 	if (optind < argc)
 		return cli_usage_error("unexpected argument '%s'", argv[optind]);
 	/* --type first, so that --clock and --sense add to whatever it chose. */
-	if (types && midi_filter_set_types(&m.filter, types, &e) < 0)
+	if (types && midi_filter_set_types(&o->filter, types, &e) < 0)
 		return cli_usage_error("%s", e.msg);
 	if (clock)
-		midi_filter_show_clock(&m.filter, 1);
+		midi_filter_show_clock(&o->filter, 1);
 	if (sense)
-		midi_filter_show_sense(&m.filter, 1);
-	const char *spec = cli_endpoint(ep_opt);
-	if (!spec)
+		midi_filter_show_sense(&o->filter, 1);
+	o->spec = cli_endpoint(ep_opt);
+	if (!o->spec)
 		return cli_usage_error("no endpoint: use -e SPEC or set MIDI_ENDPOINT");
+	return -1;
+}
 
-	sigset_t waitmask;
-	cli_stop_signals(on_signal, &waitmask);
-
-	m.conn = midi_open(spec, reconnect ? MIDI_OPEN_RECONNECT : 0, &e);
-	if (!m.conn)
-		return cli_report(&e);
-	m.reconnect = reconnect;
-	uint64_t start = cli_now_ns();
-	uint64_t deadline = seconds >= 0 ? start + (uint64_t)llround(seconds * 1e9) : 0;
-	if (deadline == 0 && seconds >= 0)
-		deadline = 1; /* -t 0: already due */
-	if (tui && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
-		struct mon_tui_opts to = {
-			.conn = m.conn, .filter = m.filter, .count = m.count, .deadline = deadline,
-			.start = start, .abs_time = !!(pflags & MIDI_PRINT_ABSTIME),
-			.reconnect = reconnect, .waitmask = &waitmask, .stop_signal = &stop_signal,
-		};
-		int st = mon_tui_run(&to);
-		midi_close(m.conn);
-		return st;
-	}
-	m.printer = midi_printer_new(fmt, pflags, start, &e);
-	int fd = m.printer ? midi_conn_fd(m.conn, &e) : -1;
-	if (fd < 0) {
-		int st = cli_report(&e);
-		midi_printer_free(m.printer);
-		midi_close(m.conn);
-		return st;
-	}
-	static char outbuf[1 << 16];
-	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
-
+/* Line mode: receive, filter and print until the count, the deadline (then
+ * *timed_out is set), a signal, an error or a failed write. Returns 0 or
+ * the status of the error reported. */
+static int run_lines(struct monitor *m, int fd, uint64_t deadline, const sigset_t *waitmask,
+		     int *timed_out)
+{
+	midi_error e = {0};
 	midi_packet buf[BATCH];
-	int status = 0, done = 0, timed_out = 0;
+	int status = 0, done = 0;
 	while (!done && !stop_signal) {
 		/* With --reconnect, the library waits for the endpoint to come
 		 * back and re-attaches (returning 0 meanwhile). */
 		e = (midi_error){0};
-		int n = midi_recv(m.conn, buf, BATCH, 0, &e);
-		if (n >= 0 && m.reconnect)
-			note_reconnect(&m, &e);
+		int n = midi_recv(m->conn, buf, BATCH, 0, &e);
+		if (n >= 0 && m->reconnect)
+			note_reconnect(m, &e);
 		if (n < 0) {
 			fflush(stdout);
 			status = cli_report(&e);
 			break;
 		}
-		int r = show(&m, buf, n);
-		check_lost(&m);
+		int r = show(m, buf, n);
+		check_lost(m);
 		if (r != 0) {
 			done = 1;
 			break;
@@ -264,20 +250,20 @@ int main(int argc, char **argv)
 			continue;
 		/* Nothing waiting: pass on what was printed, then sleep. */
 		if (fflush(stdout) != 0) {
-			m.write_failed = errno;
+			m->write_failed = errno;
 			break;
 		}
 		int ms = cli_wait_ms(deadline);
 		if (ms == 0) {
-			timed_out = 1;
+			*timed_out = 1;
 			break;
 		}
 		/* While the endpoint is away, look again every 100 ms too. */
-		if (m.gone && (ms < 0 || ms > 100))
+		if (m->gone && (ms < 0 || ms > 100))
 			ms = 100;
 		struct pollfd pfd = {.fd = fd, .events = POLLIN};
 		struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-		if (ppoll(&pfd, 1, ms < 0 ? NULL : &ts, &waitmask) < 0 && errno != EINTR) {
+		if (ppoll(&pfd, 1, ms < 0 ? NULL : &ts, waitmask) < 0 && errno != EINTR) {
 			midi_error_sys(&e, errno, "waiting for messages");
 			status = cli_report(&e);
 			break;
@@ -285,24 +271,80 @@ int main(int argc, char **argv)
 		if (cli_stop_pending())
 			break;
 	}
-	if (!m.write_failed && !status)
-		midi_printer_end(m.printer, stdout);
-	if (fflush(stdout) != 0 && !m.write_failed)
-		m.write_failed = errno;
-	midi_printer_free(m.printer);
-	midi_close(m.conn);
+	if (!m->write_failed && !status)
+		midi_printer_end(m->printer, stdout);
+	if (fflush(stdout) != 0 && !m->write_failed)
+		m->write_failed = errno;
+	return status;
+}
 
-	if (m.write_failed && m.write_failed != EPIPE) {
-		midi_error_sys(&e, m.write_failed, "writing standard output");
+/* The exit status of a line-mode run that ended with status. */
+static int exit_status(const struct monitor *m, int status, int timed_out, double seconds)
+{
+	if (m->write_failed && m->write_failed != EPIPE) {
+		midi_error e = {0};
+		midi_error_sys(&e, m->write_failed, "writing standard output");
 		return cli_report(&e);
 	}
 	if (status)
 		return status;
-	if (m.lost)
+	if (m->lost)
 		return EXIT_LOST;
-	if (timed_out && m.count && m.seen < m.count) {
-		cli_warn("timed out after %g s with %lu of %lu messages", seconds, m.seen, m.count);
+	if (timed_out && m->count && m->seen < m->count) {
+		cli_warn("timed out after %g s with %lu of %lu messages", seconds, m->seen, m->count);
 		return EXIT_TIMEOUT;
 	}
 	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct mon_opts o;
+	struct monitor m = {0};
+	midi_error e = {0};
+
+	cli_init(argv[0]);
+	int st = parse_options(argc, argv, &o);
+	if (st >= 0)
+		return st;
+	m.filter = o.filter;
+	m.count = o.count;
+
+	sigset_t waitmask;
+	cli_stop_signals(on_signal, &waitmask);
+
+	m.conn = midi_open(o.spec, o.reconnect ? MIDI_OPEN_RECONNECT : 0, &e);
+	if (!m.conn)
+		return cli_report(&e);
+	m.reconnect = o.reconnect;
+	uint64_t start = cli_now_ns();
+	uint64_t deadline = o.seconds >= 0 ? start + (uint64_t)llround(o.seconds * 1e9) : 0;
+	if (deadline == 0 && o.seconds >= 0)
+		deadline = 1; /* -t 0: already due */
+	if (o.tui && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+		struct mon_tui_opts to = {
+			.conn = m.conn, .filter = m.filter, .count = m.count, .deadline = deadline,
+			.start = start, .abs_time = !!(o.pflags & MIDI_PRINT_ABSTIME),
+			.reconnect = o.reconnect, .waitmask = &waitmask, .stop_signal = &stop_signal,
+		};
+		st = mon_tui_run(&to);
+		midi_close(m.conn);
+		return st;
+	}
+	m.printer = midi_printer_new(o.fmt, o.pflags, start, &e);
+	int fd = m.printer ? midi_conn_fd(m.conn, &e) : -1;
+	if (fd < 0) {
+		st = cli_report(&e);
+		midi_printer_free(m.printer);
+		midi_close(m.conn);
+		return st;
+	}
+	static char outbuf[1 << 16];
+	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+
+	int timed_out = 0;
+	int status = run_lines(&m, fd, deadline, &waitmask, &timed_out);
+	midi_printer_free(m.printer);
+	midi_close(m.conn);
+	return exit_status(&m, status, timed_out, o.seconds);
 }

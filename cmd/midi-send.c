@@ -315,7 +315,8 @@ int main(int argc, char **argv)
 			status = cli_report(&e);
 		}
 	}
-	if (s.protocol == 1 && s.down.dropped)
-		cli_warn("%llu message(s) with no MIDI 1.0 form were dropped", (unsigned long long)s.down.dropped);
+	if (s.protocol == 1 && midi_down_dropped(&s.down))
+		cli_warn("%llu message(s) with no MIDI 1.0 form were dropped",
+			 (unsigned long long)midi_down_dropped(&s.down));
 	return status;
 }

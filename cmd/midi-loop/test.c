@@ -89,10 +89,12 @@ static int test_options(int argc, char **argv, struct test_opts *o, void (*usage
 			if (cli_uint(optarg, 1, 3600000, "settle time", &o->settle_ms) < 0)
 				return EXIT_USAGE;
 			break;
-		case OPT_KIND:
-			if (midi_looptest_kind_parse(optarg, &o->kind) < 0)
-				return cli_usage_error("unknown kind '%s' (expected sysex, note or ump)", optarg);
+		case OPT_KIND: {
+			midi_error e = {0};
+			if (midi_looptest_kind_parse(optarg, &o->kind, &e) < 0)
+				return cli_usage_error("%s", e.msg);
 			break;
+		}
 		case 'g':
 			if (cli_uint(optarg, 1, 16, "group", &group) < 0)
 				return EXIT_USAGE;

@@ -1,29 +1,12 @@
 /* activity.c: per-channel activity and per-type counts (see activity.h). */
-#include <string.h>
-
 #include "activity.h"
-#include "midi/filter.h"
-
-const char *const mon_type_names[MON_TYPES] = {
-	"note", "pressure", "cc", "pc", "pb", "rpn", "pernote", "sysex",
-	"system", "clock", "sense", "utility", "stream", "flex", "other",
-};
 
 /* Light steps: the age below which each level shows, brightest first. */
 static const uint64_t fade_ns[4] = {100000000, 300000000, 700000000, 1500000000};
 
-static int type_index(const midi_ump *u)
-{
-	const char *name = midi_filter_type_name(u);
-	for (int i = 0; i < MON_TYPES; i++)
-		if (strcmp(name, mon_type_names[i]) == 0)
-			return i;
-	return MON_TYPES - 1; /* other */
-}
-
 void mon_activity_add(struct mon_activity *a, const midi_ump *u, uint64_t now_ns)
 {
-	a->types[type_index(u)]++;
+	a->types[midi_filter_type_of(u)]++;
 	if (!midi_ump_has_group(u)) {
 		a->ungrouped++;
 		a->ungrouped_last = now_ns;

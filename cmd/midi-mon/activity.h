@@ -7,13 +7,11 @@
 
 #include <stdint.h>
 
+#include "midi/filter.h"
 #include "midi/ump.h"
 
 #define MON_CELLS 17          /* channels 0-15, then "no channel" */
-#define MON_TYPES 15
-
-/* The type names of filter.h, in the order shown. */
-extern const char *const mon_type_names[MON_TYPES];
+#define MON_TYPES MIDI_FILTER_TYPES /* counted per enum midi_filter_type, in its order */
 
 struct mon_activity {
 	uint64_t count[16][MON_CELLS];

@@ -209,7 +209,8 @@ static int activity(struct mon_ui *ui, int y, int max_groups, uint64_t now)
 	for (int t = 0; t < MON_TYPES && x < COLS; t++) {
 		if (!a->types[t])
 			continue;
-		x += putf(y, x, COLS - x, "%s %llu  ", mon_type_names[t], (unsigned long long)a->types[t]);
+		x += putf(y, x, COLS - x, "%s %llu  ", midi_filter_type_str((unsigned)t),
+			      (unsigned long long)a->types[t]);
 	}
 	if (a->ungrouped && x < COLS)
 		putf(y, x, COLS - x, "(no group: %llu)", (unsigned long long)a->ungrouped);

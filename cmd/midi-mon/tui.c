@@ -74,9 +74,7 @@ static void sysex_line(struct mon_ui *ui, const midi_packet *p, unsigned kind, c
 /* One packet the filter let through: zero or more log lines. */
 static void log_packet(struct mon_ui *ui, const midi_packet *p)
 {
-	unsigned mt = midi_ump_mt(&p->ump);
-	int sysex = mt == MIDI_MT_DATA64 || (mt == MIDI_MT_DATA128 && (p->ump.w[0] >> 20 & 0xF) <= 3);
-	if (sysex) {
+	if (midi_ump_sysex_kind(&p->ump)) {
 		unsigned group, kind;
 		const uint8_t *d;
 		size_t n;

@@ -61,9 +61,7 @@ int sx_next(struct sx_recv *r, uint64_t deadline, unsigned *kind, unsigned *grou
 	for (;;) {
 		while (r->next < r->n) {
 			const midi_ump *u = &r->buf[r->next++].ump;
-			unsigned mt = midi_ump_mt(u);
-			if ((mt != MIDI_MT_DATA64 && mt != MIDI_MT_DATA128) ||
-			    !(r->groups & 1u << midi_ump_group(u)))
+			if (!midi_ump_sysex_kind(u) || !(r->groups & 1u << midi_ump_group(u)))
 				continue;
 			int k = midi_sysex_asm_put(&r->sx, u, group, kind, data, len);
 			if (k == 1)

@@ -16,7 +16,7 @@
  * diagnostic endpoints are never asked: discovery would put stream
  * messages into what users send each other. */
 #include "broker/broker.h"
-#include "midi/discovery.h"
+#include "discovery/discovery_priv.h"
 #include "transport/transport.h"
 
 #include <errno.h>
@@ -58,7 +58,7 @@ static int run_discovery(const struct reg_slot *slot)
 	}
 	midi_endpoint_info info = *midi_conn_info(c);
 	midi_discovery d;
-	midi_discovery_init(&d, &info, 0, MIDI_DISC_JR_OFF);
+	discovery_init(&d, &info, 0, MIDI_DISC_JR_OFF);
 	uint64_t end = broker_now_ns() + (uint64_t)discovery_timeout_ms() * 1000000ull;
 	int gone = midi_discovery_start(&d, send_cb, c) != 0;
 	midi_packet buf[64];

@@ -80,8 +80,8 @@ int proc_pid_alive(pid_t pid);
 #define SEG_NAME_MAX 32
 
 enum reg_event_kind { REG_EV_ADDED = 1, REG_EV_REMOVED = 2, REG_EV_UPDATED = 3 };
-/* The mask of an "updated" event holds MIDI_PROP_* bits (discovery.h,
- * watch.h); REG_CH_SEGMENT says only the segment was replaced. */
+/* The mask of an "updated" event holds MIDI_PROP_* bits
+ * (endpoint.h); REG_CH_SEGMENT says only the segment was replaced. */
 #define REG_CH_SEGMENT 0x80000000u
 
 /* An event names the endpoint by id and incarnation and keeps what a

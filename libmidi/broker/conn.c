@@ -1243,38 +1243,32 @@ static void fd_detach(struct midi_conn *c)
 
 int midi_conn_fd(midi_conn *c, midi_error *e)
 {
-	if (!c) {
-		midi_error_set(e, MIDI_ERR_INPUT, "no connection");
-		return -1;
-	}
+	if (!c)
+		return midi_error_set(e, MIDI_ERR_INPUT, "no connection");
 	if (c->epfd >= 0)
 		return c->epfd;
-	if (c->flags & MIDI_OPEN_SEND_ONLY) {
-		midi_error_set(e, MIDI_ERR_INPUT, "connection to %s was opened send-only",
-			       c->info.id);
-		return -1;
-	}
-	if (!c->detached && c->client_idx < 0) {
-		midi_error_set(e, MIDI_ERR_RUNTIME,
-			       "endpoint %s has too many clients (%u) for another pollable "
-			       "connection", c->info.id, SEG_CLIENTS);
-		return -1;
-	}
+	if (c->flags & MIDI_OPEN_SEND_ONLY)
+		return midi_error_set(e, MIDI_ERR_INPUT, "connection to %s was opened send-only",
+				      c->info.id);
+	if (!c->detached && c->client_idx < 0)
+		return midi_error_set(e, MIDI_ERR_RUNTIME,
+				      "endpoint %s has too many clients (%u) for another pollable "
+				      "connection", c->info.id, SEG_CLIENTS);
 	int r = bell_create(c->rt, &c->bell, e);
 	if (r < 0)
-		return -1;
+		return r;
 	c->bellfd = r;
 	c->epfd = epoll_create1(EPOLL_CLOEXEC);
 	struct epoll_event ev = {.events = EPOLLIN, .data.fd = c->bellfd};
 	if (c->epfd < 0 || epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->bellfd, &ev) < 0) {
-		midi_error_sys(e, errno, "epoll");
+		r = midi_error_sys(e, errno, "epoll");
 		if (c->epfd >= 0)
 			close(c->epfd);
 		close(c->bellfd);
 		bell_unlink(c->rt, c->bell);
 		c->epfd = c->bellfd = -1;
 		c->bell = 0;
-		return -1;
+		return r;
 	}
 	fd_attach(c);
 	return c->epfd;

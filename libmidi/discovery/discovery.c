@@ -2,13 +2,14 @@
  * an endpoint): sends Endpoint Discovery and Function Block Discovery,
  * collects the notifications into a midi_endpoint_info with per-property
  * change bits, reassembles names, negotiates protocol and JR timestamps.
- * Pure: no I/O, no allocation. Rules are in the comment of midi/discovery.h. */
-#include "midi/discovery.h"
+ * Pure: no I/O; the only allocation is midi_discovery_new's. Rules are in the comment of midi/discovery.h. */
+#include "discovery/discovery_priv.h"
 
+#include <stdlib.h>
 #include <string.h>
 
-void midi_discovery_init(midi_discovery *d, midi_endpoint_info *info, uint8_t want_protocol,
-			 uint8_t want_jr)
+void discovery_init(midi_discovery *d, midi_endpoint_info *info, uint8_t want_protocol,
+		    uint8_t want_jr)
 {
 	memset(d, 0, sizeof *d);
 	d->info = info;
@@ -18,6 +19,33 @@ void midi_discovery_init(midi_discovery *d, midi_endpoint_info *info, uint8_t wa
 	midi_stream_name_asm_init(&d->piid);
 	for (int i = 0; i < MIDI_FB_MAX; i++)
 		midi_stream_name_asm_init(&d->fb_name[i]);
+}
+
+midi_discovery *midi_discovery_new(midi_endpoint_info *info, unsigned want_protocol,
+				   unsigned want_jr, midi_error *e)
+{
+	if (!info) {
+		midi_error_set(e, MIDI_ERR_INPUT, "discovery needs an endpoint info to fill");
+		return NULL;
+	}
+	if (want_protocol > 2 || want_jr > MIDI_DISC_JR_OFF) {
+		midi_error_set(e, MIDI_ERR_INPUT,
+			       "discovery: wanted protocol %u or JR setting %u out of range "
+			       "(protocol 0-2, JR 0-2)", want_protocol, want_jr);
+		return NULL;
+	}
+	midi_discovery *d = malloc(sizeof *d);
+	if (!d) {
+		midi_error_set(e, MIDI_ERR_RUNTIME, "out of memory");
+		return NULL;
+	}
+	discovery_init(d, info, (uint8_t)want_protocol, (uint8_t)want_jr);
+	return d;
+}
+
+void midi_discovery_free(midi_discovery *d)
+{
+	free(d);
 }
 
 int midi_discovery_start(midi_discovery *d, midi_ump_cb cb, void *ctx)

@@ -48,6 +48,11 @@ static const struct {
 	{"all", ALL_TYPES},
 };
 
+/* type_names[t] for t < MIDI_FILTER_TYPES is enum midi_filter_type t. */
+_Static_assert(sizeof type_names / sizeof type_names[0] > MIDI_FILTER_TYPES &&
+	       K_OTHER - K_SYSEX + N_VOICE + 1 == MIDI_FILTER_TYPES,
+	       "filter type table and enum midi_filter_type disagree");
+
 /* Kind of a MIDI 1.0 (MT 0x2) channel voice opcode, or -1. */
 static int midi1_kind(unsigned op)
 {
@@ -104,6 +109,16 @@ void midi_filter_init(midi_filter *f)
 	f->types = DEFAULT_TYPES;
 	f->groups = 0xFFFF;
 	f->channels = 0xFFFF;
+}
+
+int midi_filter_show_types(midi_filter *f, const char *list, int on, midi_error *e)
+{
+	midi_filter t = {.types = 0};
+	int r = midi_filter_set_types(&t, list, e);
+	if (r < 0)
+		return r;
+	f->types = on ? f->types | t.types : f->types & ~t.types;
+	return 0;
 }
 
 void midi_filter_show_clock(midi_filter *f, int on)
@@ -220,13 +235,7 @@ int midi_filter_match(const midi_filter *f, const midi_ump *u)
 
 const char *midi_filter_type_name(const midi_ump *u)
 {
-	int k = classify(u);
-	if (k >= VOICE2 && k < K_SYSEX)
-		k -= VOICE2;
-	for (size_t i = 0; i < sizeof type_names / sizeof type_names[0]; i++)
-		if (type_names[i].bits & BIT(k))
-			return type_names[i].name;
-	return "other";
+	return type_names[midi_filter_type_of(u)].name;
 }
 
 int midi_ump_ends_message(const midi_ump *u)
@@ -235,4 +244,22 @@ int midi_ump_ends_message(const midi_ump *u)
 	if (mt == MIDI_MT_DATA64 || mt == MIDI_MT_DATA128)
 		return !(st == 1 || st == 2);
 	return 1;
+}
+
+enum midi_filter_type midi_filter_type_of(const midi_ump *u)
+{
+	int k = classify(u);
+	if (k >= VOICE2 && k < K_SYSEX)
+		k -= VOICE2;
+	return (enum midi_filter_type)(k < N_VOICE ? k : k - K_SYSEX + N_VOICE);
+}
+
+const char *midi_filter_type_str(unsigned type)
+{
+	return type < MIDI_FILTER_TYPES ? type_names[type].name : NULL;
+}
+
+int midi_filter_passes_type(const midi_filter *f, unsigned type)
+{
+	return type < MIDI_FILTER_TYPES && (f->types & type_names[type].bits) != 0;
 }

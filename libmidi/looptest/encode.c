@@ -12,7 +12,7 @@
 
 static const char *const kind_names[] = {"sysex", "note", "ump"};
 
-int midi_looptest_kind_parse(const char *name, enum midi_looptest_kind *kind)
+int midi_looptest_kind_parse(const char *name, enum midi_looptest_kind *kind, midi_error *e)
 {
 	for (unsigned i = 0; i < sizeof kind_names / sizeof kind_names[0]; i++) {
 		if (!strcasecmp(name, kind_names[i])) {
@@ -20,7 +20,7 @@ int midi_looptest_kind_parse(const char *name, enum midi_looptest_kind *kind)
 			return 0;
 		}
 	}
-	return -1;
+	return midi_error_set(e, MIDI_ERR_INPUT, "unknown kind '%s' (expected sysex, note or ump)", name);
 }
 
 const char *midi_looptest_kind_name(enum midi_looptest_kind kind)
@@ -118,11 +118,11 @@ int midi_looptest_unwrap(enum midi_looptest_kind kind, uint64_t wire, uint64_t s
 {
 	uint64_t mod = midi_looptest_modulus(kind);
 	if (sent == 0 || wire >= mod)
-		return -1;
+		return -MIDI_ERR_INPUT;
 	uint64_t top = sent - 1;
 	uint64_t back = (top % mod + mod - wire) % mod; /* how far below top */
 	if (back > top)
-		return -1;
+		return -MIDI_ERR_INPUT;
 	*seq = top - back;
 	return 0;
 }

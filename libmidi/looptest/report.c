@@ -18,7 +18,7 @@ int midi_looptest_write_text(FILE *f, const midi_looptest_report *r)
 		fprintf(f, "latency (us): min %.1f  median %.1f  p99 %.1f  max %.1f  mean %.1f  jitter %.1f\n",
 			l->min / 1e3, l->median / 1e3, l->p99 / 1e3, l->max / 1e3, l->mean / 1e3,
 			l->jitter / 1e3);
-	return ferror(f) ? -1 : 0;
+	return ferror(f) ? -MIDI_ERR_RUNTIME : 0;
 }
 
 static void put_file(void *ctx, const char *s, size_t n)
@@ -58,5 +58,5 @@ int midi_looptest_write_json(FILE *f, const midi_looptest_report *r)
 	const char *res = r->result ? r->result : "";
 	fmt_json_string(put_file, f, res, strlen(res));
 	fputs("}\n", f);
-	return ferror(f) ? -1 : 0;
+	return ferror(f) ? -MIDI_ERR_RUNTIME : 0;
 }

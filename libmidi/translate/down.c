@@ -5,12 +5,17 @@
  * 6, 38 every time; a Program Change with bank-valid becomes CC 0, CC 32 and
  * the Program Change. Relative controllers, per-note controllers, per-note
  * pitch bend, per-note management and undefined opcodes have no MIDI 1.0
- * form: dropped and counted in `dropped`. Non-MT4 packets pass unchanged. */
+ * form: dropped and counted (midi_down_dropped). Non-MT4 packets pass unchanged. */
 #include "midi/translate.h"
 
 void midi_down_init(midi_down *s)
 {
 	s->dropped = 0;
+}
+
+uint64_t midi_down_dropped(const midi_down *s)
+{
+	return s->dropped;
 }
 
 static int put2(uint32_t head, unsigned st, unsigned d0, unsigned d1, midi_ump_cb cb, void *ctx)

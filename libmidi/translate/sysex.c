@@ -1,6 +1,8 @@
-/* sysex.c: SysEx payloads into UMP packets (midi_sysex7_chunk: MT3, 6 bytes
- * per packet; midi_sysex8_chunk: MT5, stream id + 13 bytes per packet) and
- * reassembly of SysEx7/SysEx8 packets per group (midi_sysex_asm_*). */
+/* sysex.c: SysEx payloads into UMP packets (midi_sysex7_chunk and
+ * midi_sysex7_packets: MT3, 6 bytes per packet; midi_sysex8_chunk: MT5,
+ * stream id + 13 bytes per packet), the SysEx form of one packet
+ * (midi_ump_sysex_kind, midi_sysex_part_of) and reassembly of SysEx7/SysEx8
+ * packets per group (midi_sysex_asm_*). */
 #include "midi/translate.h"
 
 #include <stdlib.h>
@@ -35,6 +37,27 @@ int midi_sysex7_chunk(unsigned group, const uint8_t *data, size_t n, midi_ump_cb
 	return 0;
 }
 
+struct collect {
+	midi_ump *out;
+	size_t n, max;
+};
+
+static int collect(void *ctx, const midi_ump *p)
+{
+	struct collect *c = ctx;
+	if (c->n == c->max)
+		return -MIDI_ERR_INPUT;
+	c->out[c->n++] = *p;
+	return 0;
+}
+
+int midi_sysex7_packets(unsigned group, const uint8_t *data, size_t n, midi_ump *out, size_t max)
+{
+	struct collect c = {out, 0, max};
+	int r = midi_sysex7_chunk(group, data, n, collect, &c);
+	return r < 0 ? r : (int)c.n;
+}
+
 int midi_sysex8_chunk(unsigned group, unsigned stream_id, const uint8_t *data, size_t n,
 		      midi_ump_cb cb, void *ctx)
 {
@@ -61,6 +84,45 @@ int midi_sysex8_chunk(unsigned group, unsigned stream_id, const uint8_t *data, s
 	return 0;
 }
 
+int midi_ump_sysex_kind(const midi_ump *p)
+{
+	unsigned mt = midi_ump_mt(p), st = (p->w[0] >> 20) & 0xF;
+	if (st > 3)
+		return 0; /* reserved, or Mixed Data Set */
+	return mt == MIDI_MT_DATA64 ? 7 : mt == MIDI_MT_DATA128 ? 8 : 0;
+}
+
+int midi_sysex_part_of(const midi_ump *p, midi_sysex_part *out)
+{
+	int k = midi_ump_sysex_kind(p);
+	unsigned n = (p->w[0] >> 16) & 0xF;
+	uint32_t w0 = p->w[0];
+	if (k == 7 && n <= 6) {
+		uint32_t w1 = p->w[1];
+		out->stream_id = 0;
+		out->len = (uint8_t)n;
+		out->data[0] = (w0 >> 8) & 0x7F;
+		out->data[1] = w0 & 0x7F;
+		out->data[2] = (w1 >> 24) & 0x7F;
+		out->data[3] = (w1 >> 16) & 0x7F;
+		out->data[4] = (w1 >> 8) & 0x7F;
+		out->data[5] = w1 & 0x7F;
+	} else if (k == 8 && n >= 1 && n <= 14) {
+		out->stream_id = (w0 >> 8) & 0xFF;
+		out->len = (uint8_t)(n - 1);
+		out->data[0] = w0 & 0xFF;
+		for (unsigned w = 1; w < 4; w++)
+			for (unsigned i = 0; i < 4; i++)
+				out->data[1 + (w - 1) * 4 + i] = (p->w[w] >> (24 - 8 * i)) & 0xFF;
+	} else {
+		return -MIDI_ERR_INPUT; /* not SysEx, or a byte count out of range */
+	}
+	out->kind = (uint8_t)k;
+	out->form = (uint8_t)((w0 >> 20) & 0xF);
+	out->group = (uint8_t)((w0 >> 24) & 0xF);
+	return 0;
+}
+
 void midi_sysex_asm_init(midi_sysex_asm *a)
 {
 	memset(a, 0, sizeof *a);
@@ -81,7 +143,7 @@ static int append(midi_sysex_asm *a, unsigned g, const uint8_t *b, size_t n)
 	if (n == 0)
 		return 0;
 	if (a->len[g] + n > max)
-		return -1;
+		return -MIDI_ERR_INPUT;
 	if (a->len[g] + n > a->cap[g]) {
 		size_t cap = a->cap[g] ? a->cap[g] : 256;
 		while (cap < a->len[g] + n)
@@ -90,7 +152,7 @@ static int append(midi_sysex_asm *a, unsigned g, const uint8_t *b, size_t n)
 			cap = max;
 		uint8_t *nb = realloc(a->buf[g], cap);
 		if (!nb)
-			return -1;
+			return -MIDI_ERR_INPUT;
 		a->buf[g] = nb;
 		a->cap[g] = cap;
 	}
@@ -103,42 +165,20 @@ static int fail(midi_sysex_asm *a, unsigned g)
 {
 	a->active[g] = 0;
 	a->len[g] = 0;
-	return -1;
+	return -MIDI_ERR_INPUT;
 }
 
 int midi_sysex_asm_put(midi_sysex_asm *a, const midi_ump *p, unsigned *group, unsigned *kind,
 		       const uint8_t **data, size_t *len)
 {
-	unsigned mt = midi_ump_mt(p), g = midi_ump_group(p);
-	unsigned st = (p->w[0] >> 20) & 0xF, n = (p->w[0] >> 16) & 0xF, k;
-	uint8_t b[14];
-	size_t nb;
+	unsigned g = midi_ump_group(p), st = (p->w[0] >> 20) & 0xF, k;
+	midi_sysex_part part;
 
-	if (mt == MIDI_MT_DATA64) {
-		if (st > 3)
-			return 0;
-		if (n > 6)
-			return fail(a, g);
-		k = 7;
-		uint8_t all[6] = {(p->w[0] >> 8) & 0x7F, p->w[0] & 0x7F, (p->w[1] >> 24) & 0x7F,
-				  (p->w[1] >> 16) & 0x7F, (p->w[1] >> 8) & 0x7F, p->w[1] & 0x7F};
-		memcpy(b, all, 6);
-		nb = n;
-	} else if (mt == MIDI_MT_DATA128) {
-		if (st > 3)
-			return 0; /* Mixed Data Set */
-		if (n < 1 || n > 14)
-			return fail(a, g);
-		k = 8;
-		b[0] = (p->w[0] >> 8) & 0xFF;
-		b[1] = p->w[0] & 0xFF;
-		for (unsigned w = 1; w < 4; w++)
-			for (unsigned i = 0; i < 4; i++)
-				b[2 + (w - 1) * 4 + i] = (p->w[w] >> (24 - 8 * i)) & 0xFF;
-		nb = n;
-	} else {
-		return 0;
-	}
+	if (!midi_ump_sysex_kind(p))
+		return 0; /* not SysEx (Mixed Data Set included) */
+	if (midi_sysex_part_of(p, &part) < 0)
+		return fail(a, g);
+	k = part.kind;
 
 	/* A Start or Complete while a message is open abandons the open one
 	 * (its sender lost it); Continue/End must follow a Start of the same
@@ -147,7 +187,16 @@ int midi_sysex_asm_put(midi_sysex_asm *a, const midi_ump *p, unsigned *group, un
 	if (st == 0 || st == 1) {
 		a->len[g] = 0;
 		a->active[g] = 0;
-		if (append(a, g, b, nb) < 0)
+		int r;
+		if (k == 8) { /* the stream id first */
+			uint8_t b[14];
+			b[0] = part.stream_id;
+			memcpy(b + 1, part.data, part.len);
+			r = append(a, g, b, part.len + 1u);
+		} else {
+			r = append(a, g, part.data, part.len);
+		}
+		if (r < 0)
 			return fail(a, g);
 		if (st == 1) {
 			a->active[g] = k;
@@ -156,9 +205,7 @@ int midi_sysex_asm_put(midi_sysex_asm *a, const midi_ump *p, unsigned *group, un
 	} else {
 		if (a->active[g] != k)
 			return fail(a, g);
-		const uint8_t *src = k == 8 ? b + 1 : b;
-		size_t cnt = k == 8 ? nb - 1 : nb;
-		if (append(a, g, src, cnt) < 0)
+		if (append(a, g, part.data, part.len) < 0)
 			return fail(a, g);
 		if (st == 2)
 			return 0;

@@ -10,6 +10,11 @@ void midi_u2b_init(midi_u2b *s)
 	s->dropped = 0;
 }
 
+uint64_t midi_u2b_dropped(const midi_u2b *s)
+{
+	return s->dropped;
+}
+
 /* Bytes of one MT1/MT2/MT3 packet into b (room for 8), or 0 if none. */
 static int bytes_of(const midi_ump *p, uint8_t *b)
 {
@@ -97,7 +102,7 @@ int midi_u2b_put(midi_u2b *s, const midi_ump *p, uint8_t *out, size_t cap)
 		return 0;
 	}
 	if ((size_t)n > cap)
-		return -1;
+		return -MIDI_ERR_INPUT;
 	for (int i = 0; i < n; i++)
 		out[i] = b[i];
 	return n;

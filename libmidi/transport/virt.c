@@ -1,5 +1,5 @@
 /* virt.c: the virtual-device transport: endpoints virt:NAME hosted by an
- * application through midi_virt_create (libmidi/virt/virt.c). Clients send
+ * application through midi_virt_open (libmidi/virt/virt.c). Clients send
  * into the endpoint's `in` ring, which the application drains; the
  * application writes the `out` ring every client reads. No host is ever
  * spawned for it: when the application's host lock is free the endpoint is

@@ -126,7 +126,7 @@ int midi_flex_text(unsigned group, unsigned address, unsigned ch, unsigned bank,
 {
 	size_t npk = len == 0 ? 1 : (len + 11) / 12;
 	if (npk > max)
-		return -1;
+		return -MIDI_ERR_INPUT;
 	for (size_t k = 0; k < npk; k++) {
 		unsigned form = midi_form_of(k, npk);
 		midi_ump p = {{0}};

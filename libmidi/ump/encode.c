@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#define CHECK(cond) do { if (!(cond)) return -1; } while (0)
+#define CHECK(cond) do { if (!(cond)) return -MIDI_ERR_INPUT; } while (0)
 
 static uint32_t pbyte_word(const uint8_t *b, unsigned n, unsigned first, unsigned word)
 {
@@ -137,7 +137,7 @@ static int encode_stream(const midi_msg *m, midi_ump *o)
 		o->w[0] = w0 | (uint32_t)MIDI_STREAM_END_OF_CLIP << 16;
 		return 0;
 	default:
-		return -1;
+		return -MIDI_ERR_INPUT;
 	}
 }
 
@@ -290,7 +290,7 @@ int midi_msg_encode(const midi_msg *m, midi_ump *out)
 	memset(out, 0, sizeof *out);
 	if (m->kind == MIDI_MSG_UNKNOWN || m->kind >= MIDI_MSG_KIND_COUNT || encode(m, out) < 0) {
 		memset(out, 0, sizeof *out);
-		return -1;
+		return -MIDI_ERR_INPUT;
 	}
 	return 0;
 }

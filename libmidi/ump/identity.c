@@ -7,13 +7,13 @@ int midi_identity_reply_parse(const uint8_t *p, size_t n, unsigned *device,
 			      midi_stream_identity *id)
 {
 	if (n < 4 || p[0] != 0x7E || p[2] != 0x06 || p[3] != 0x02)
-		return -1;
+		return -MIDI_ERR_INPUT;
 	for (size_t i = 0; i < n; i++)
 		if (p[i] & 0x80)
-			return -1;
+			return -MIDI_ERR_INPUT;
 	size_t mlen = n > 4 && p[4] == 0x00 ? 3 : 1;
 	if (n != 4 + mlen + 2 + 2 + 4)
-		return -1;
+		return -MIDI_ERR_INPUT;
 	memset(id, 0, sizeof *id);
 	memcpy(id->manufacturer, p + 4, mlen);
 	const uint8_t *q = p + 4 + mlen;

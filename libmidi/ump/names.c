@@ -86,12 +86,12 @@ int midi_note_parse(const char *s, size_t len, unsigned *note)
 	static const int base[7] = {9, 11, 0, 2, 4, 5, 7}; /* A B C D E F G */
 	size_t i = 0;
 	if (len < 2)
-		return -1;
+		return -MIDI_ERR_INPUT;
 	char c = s[i++];
 	if (c >= 'a' && c <= 'g')
 		c = (char)(c - 'a' + 'A');
 	if (c < 'A' || c > 'G')
-		return -1;
+		return -MIDI_ERR_INPUT;
 	int v = base[c - 'A'];
 	if (s[i] == '#') {
 		v++;
@@ -107,18 +107,18 @@ int midi_note_parse(const char *s, size_t len, unsigned *note)
 		i++;
 	}
 	if (i >= len || len - i > 2)
-		return -1;
+		return -MIDI_ERR_INPUT;
 	int oct = 0;
 	for (; i < len; i++) {
 		if (s[i] < '0' || s[i] > '9')
-			return -1;
+			return -MIDI_ERR_INPUT;
 		oct = oct * 10 + (s[i] - '0');
 	}
 	if (neg)
 		oct = -oct;
 	int n = (oct + 2) * 12 + v;
 	if (n < 0 || n > 127)
-		return -1;
+		return -MIDI_ERR_INPUT;
 	*note = (unsigned)n;
 	return 0;
 }

@@ -29,7 +29,7 @@ int midi_stream_ep_info_parse(const midi_ump *p, midi_stream_ep_info *i)
 	midi_msg m;
 	midi_msg_decode(p, &m);
 	if (m.kind != MIDI_MSG_EP_INFO)
-		return -1;
+		return -MIDI_ERR_INPUT;
 	i->ver_major = m.u.stream.ver_major;
 	i->ver_minor = m.u.stream.ver_minor;
 	i->num_fbs = m.u.stream.num_fbs;
@@ -58,7 +58,7 @@ int midi_stream_identity_parse(const midi_ump *p, midi_stream_identity *id)
 	midi_msg m;
 	midi_msg_decode(p, &m);
 	if (m.kind != MIDI_MSG_DEVICE_IDENTITY)
-		return -1;
+		return -MIDI_ERR_INPUT;
 	memcpy(id->manufacturer, m.u.stream.manufacturer, 3);
 	memcpy(id->version, m.u.stream.version, 4);
 	id->family = m.u.stream.family;
@@ -94,7 +94,7 @@ int midi_stream_fb_info_parse(const midi_ump *p, midi_stream_fb_info *fb)
 	midi_msg m;
 	midi_msg_decode(p, &m);
 	if (m.kind != MIDI_MSG_FB_INFO)
-		return -1;
+		return -MIDI_ERR_INPUT;
 	fb->index = m.u.stream.fb;
 	fb->active = m.u.stream.fb_active;
 	fb->direction = m.u.stream.fb_direction;
@@ -128,12 +128,12 @@ int midi_stream_name_build(unsigned status, unsigned fb, const char *s, midi_ump
 	case MIDI_STREAM_EP_NAME: limit = MIDI_STREAM_EP_NAME_MAX; per = 14; first = 2; break;
 	case MIDI_STREAM_PRODUCT_INSTANCE_ID: limit = MIDI_STREAM_PIID_MAX; per = 14; first = 2; break;
 	case MIDI_STREAM_FB_NAME: limit = MIDI_STREAM_FB_NAME_MAX; per = 13; first = 3; break;
-	default: return -1;
+	default: return -MIDI_ERR_INPUT;
 	}
 	size_t len = utf8_cut(s, limit);
 	size_t npk = len == 0 ? 1 : (len + per - 1) / per;
 	if (npk > max)
-		return -1;
+		return -MIDI_ERR_INPUT;
 	for (size_t k = 0; k < npk; k++) {
 		unsigned form = midi_form_of(k, npk);
 		midi_ump p = {{stream_w0(form, status), 0, 0, 0}};
@@ -186,7 +186,7 @@ int midi_stream_name_asm_put(midi_stream_name_asm *a, const midi_ump *p)
 		a->active = 0;
 		a->len = 0;
 		a->text[0] = 0;
-		return -1;
+		return -MIDI_ERR_INPUT;
 	}
 	name_append(a, &m);
 	if (form == MIDI_FORM_END) {

@@ -1,5 +1,5 @@
 /* virt.c: hosting a virtual device (midi/virt.h), the application side of
- * the `virt` transport. midi_virt_create registers virt:NAME under the
+ * the `virt` transport. midi_virt_open registers virt:NAME under the
  * registry lock and takes the endpoint's host lock (flock on
  * ep-UID.host.lock) before letting go of the registry, and keeps it while
  * the device lives: when the process dies the kernel frees it and the
@@ -19,6 +19,7 @@
  * of midi_virt_update) are fed to a discovery state machine here and the
  * registry is updated at once ("updated" event). */
 #include "broker/broker.h"
+#include "discovery/discovery_priv.h"
 #include "midi/virt.h"
 #include "transport/transport.h"
 
@@ -170,7 +171,7 @@ static int register_locked(midi_virt *v, const char *name, const struct conf *co
 	return idx;
 }
 
-midi_virt *midi_virt_create(const char *name, const midi_device_decl *decl, midi_error *e)
+midi_virt *midi_virt_open(const char *name, const midi_device_decl *decl, midi_error *e)
 {
 	if (!name || !loop_name_valid(name)) {
 		bad_name(name ? name : "", e);
@@ -220,7 +221,7 @@ midi_virt *midi_virt_create(const char *name, const midi_device_decl *decl, midi
 	__atomic_store_n(&v->seg.hdr->host_pid, (uint32_t)getpid(), __ATOMIC_RELAXED);
 	__atomic_store_n(&v->seg.hdr->host_key, proc_key_self(), __ATOMIC_RELAXED);
 	v->cur.pos = __atomic_load_n(&v->seg.hdr->host_cursor, __ATOMIC_ACQUIRE);
-	midi_discovery_init(&v->mon, &v->mon_info, 0, MIDI_DISC_JR_KEEP);
+	discovery_init(&v->mon, &v->mon_info, 0, MIDI_DISC_JR_KEEP);
 	return v;
 fail:
 	midi_virt_close(v);
@@ -351,15 +352,13 @@ int midi_virt_recv(midi_virt *v, midi_packet *out, size_t max, int timeout_ms, m
 
 int midi_virt_fd(midi_virt *v, midi_error *e)
 {
-	if (!v) {
-		midi_error_set(e, MIDI_ERR_INPUT, "no virtual device");
-		return -1;
-	}
+	if (!v)
+		return midi_error_set(e, MIDI_ERR_INPUT, "no virtual device");
 	if (v->bellfd >= 0)
 		return v->bellfd;
 	int fd = bell_create(v->rt, &v->bell, e);
 	if (fd < 0)
-		return -1;
+		return fd;
 	v->bellfd = fd;
 	__atomic_store_n(&v->seg.hdr->host_bell, v->bell, __ATOMIC_RELEASE);
 	fd_rearm(v);

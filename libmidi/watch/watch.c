@@ -439,10 +439,10 @@ fail:
 
 int midi_watch_fd(midi_watcher *w, midi_error *e)
 {
-	if (!w) {
-		midi_error_set(e, MIDI_ERR_INPUT, "no watcher");
-		return -1;
-	}
+	if (!w)
+		return midi_error_set(e, MIDI_ERR_INPUT, "no watcher");
+	if (w->epfd < 0)
+		return midi_error_set(e, MIDI_ERR_RUNTIME, "watcher has no descriptor");
 	return w->epfd;
 }
 

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "midi/discovery.h"
+#include "discovery/discovery_priv.h"
 
 #define QMAX 1024
 
@@ -168,7 +168,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	must(midi_device_decl_check(&dev, NULL) == 0);
 
-	midi_discovery_init(&disc, &info, data[0] % 3, (data[0] >> 2) % 3);
+	discovery_init(&disc, &info, data[0] % 3, (data[0] >> 2) % 3);
 	to_dev.n = to_host.n = 0;
 	if (data[0] & 0x80)
 		midi_discovery_start(&disc, push, &to_dev);

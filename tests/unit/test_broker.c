@@ -169,6 +169,14 @@ static void test_conn_fd(void **state)
 	int fd = midi_conn_fd(b, &e);
 	assert_true(fd >= 0);
 	assert_int_equal(midi_conn_fd(b, &e), fd);
+	/* failures are negative MIDI_ERR_* codes with a message */
+	assert_int_equal(midi_conn_fd(NULL, &e), -MIDI_ERR_INPUT);
+	assert_int_equal(e.code, MIDI_ERR_INPUT);
+	midi_conn *so = midi_open("diag:loopback-a", MIDI_OPEN_SEND_ONLY, &e);
+	assert_non_null(so);
+	assert_int_equal(midi_conn_fd(so, &e), -MIDI_ERR_INPUT);
+	assert_non_null(strstr(e.msg, "send-only"));
+	midi_close(so);
 	struct pollfd pfd = {fd, POLLIN, 0};
 	assert_int_equal(poll(&pfd, 1, 50), 0);
 	midi_packet p = pk(0x20903c7f, 0), r[4];

@@ -142,7 +142,7 @@ static void victim(int kind, unsigned seed)
 		case 4: { /* virtual device host */
 			char name[32];
 			snprintf(name, sizeof name, "v%d", rand() % 4);
-			midi_virt *v = midi_virt_create(name, NULL, &e);
+			midi_virt *v = midi_virt_open(name, NULL, &e);
 			for (int r = 0; v && r < 50; r++) {
 				midi_virt_recv(v, p, 64, 2, &e);
 				p[0] = (midi_packet){0, midi_ump_make(0x20903c00u, 0, 0, 0)};
@@ -305,7 +305,7 @@ static void assert_no_virt_left(void)
 	for (int k = 0; k < 4; k++) {
 		char name[16];
 		snprintf(name, sizeof name, "v%d", k);
-		midi_virt *h = midi_virt_create(name, NULL, &e);
+		midi_virt *h = midi_virt_open(name, NULL, &e);
 		if (!h)
 			fail_msg("virt %s: %s", name, e.msg);
 		char id[32];

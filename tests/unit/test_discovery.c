@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "midi/discovery.h"
+#include "discovery/discovery_priv.h"
 
 #define QMAX 2048
 
@@ -63,7 +63,7 @@ static wire *discover(midi_device_decl *dev, midi_discovery *disc, midi_endpoint
 {
 	static wire l;
 	memset(&l, 0, sizeof l);
-	midi_discovery_init(disc, info, (uint8_t)want_protocol, (uint8_t)want_jr);
+	discovery_init(disc, info, (uint8_t)want_protocol, (uint8_t)want_jr);
 	assert_int_equal(midi_discovery_start(disc, push, &l.to_dev), 0);
 	run_link(&l, dev, disc);
 	return &l;
@@ -116,7 +116,7 @@ static void put_host(uint32_t w0, uint32_t w1, uint32_t w2, uint32_t w3)
 static void test_start_words(void **state)
 {
 	(void)state;
-	midi_discovery_init(&disc, &info, 0, 0);
+	discovery_init(&disc, &info, 0, 0);
 	assert_int_equal(midi_discovery_start(&disc, push, &q), 0);
 	assert_int_equal(q.n, 2);
 	assert_ump(&q.p[0], 0xF0000101, 0x0000001F, 0, 0);
@@ -446,7 +446,7 @@ static void feed(midi_ump p)
 static void test_hostile_names(void **state)
 {
 	(void)state;
-	midi_discovery_init(&disc, &info, 0, 0);
+	discovery_init(&disc, &info, 0, 0);
 	strcpy(info.product_instance_id, "keep");
 	/* 30 packets of 14 bytes: cut at 98, the next field untouched */
 	feed(name_pkt(MIDI_STREAM_EP_NAME, MIDI_FORM_START, 0, "ABCDEFGHIJKLMN", 14));
@@ -500,7 +500,7 @@ static void test_hostile_names(void **state)
 static void test_hostile_fields(void **state)
 {
 	(void)state;
-	midi_discovery_init(&disc, &info, 0, 0);
+	discovery_init(&disc, &info, 0, 0);
 	/* 127 blocks declared: kept at 32 */
 	put_host(0xF0010101, 0xFF000300, 0, 0);
 	assert_int_equal(info.num_function_blocks, MIDI_FB_MAX);
@@ -599,7 +599,7 @@ static void test_fb_single(void **state)
 	assert_int_equal(q.n, 0);
 
 	/* the asking side stores what it got for that one block */
-	midi_discovery_init(&disc, &info, 0, 0);
+	discovery_init(&disc, &info, 0, 0);
 	put_dev(0xF0100203, 0);
 	queue got = q;
 	for (size_t i = 0; i < got.n; i++)
@@ -661,7 +661,7 @@ static void test_incomplete_until_last_block_name(void **state)
 	dev.num_function_blocks = 2;
 	dev.fb[1] = dev.fb[0];
 	dev.fb[1].index = 1;
-	midi_discovery_init(&disc, &info, 0, 0);
+	discovery_init(&disc, &info, 0, 0);
 	midi_ump req = midi_stream_ep_discovery(1, 1, MIDI_DISCOVER_ALL);
 	memset(&q, 0, sizeof q);
 	assert_int_equal(midi_responder_put(&dev, &req, push, &q), 0);
@@ -697,7 +697,7 @@ static void test_callback_stops(void **state)
 	assert_int_equal(midi_responder_announce(&dev, stop_after_one, &n), 7);
 	assert_int_equal(n, 1);
 	n = 0;
-	midi_discovery_init(&disc, &info, 0, 0);
+	discovery_init(&disc, &info, 0, 0);
 	assert_int_equal(midi_discovery_start(&disc, stop_after_one, &n), 7);
 	assert_int_equal(n, 1);
 }
@@ -778,12 +778,40 @@ static void test_non_stream_ignored(void **state)
 	(void)state;
 	midi_ump p = {{0x20903C64, 0, 0, 0}};
 	assert_int_equal(midi_responder_put(&dev, &p, push, &q), 0);
-	midi_discovery_init(&disc, &info, 2, 1);
+	discovery_init(&disc, &info, 2, 1);
 	assert_int_equal(midi_discovery_put(&disc, &p, push, &q), 0);
 	p.w[0] = 0x40903C00;
 	assert_int_equal(midi_responder_put(&dev, &p, push, &q), 0);
 	assert_int_equal(q.n, 0);
 	assert_int_equal(midi_discovery_take_changes(&disc), 0);
+}
+
+/* The public constructor: checks its arguments, and the state it makes
+ * runs a whole discovery like the embedded one. */
+static void test_new_free(void **state)
+{
+	(void)state;
+	midi_error e = {0};
+	midi_endpoint_info mine;
+	memset(&mine, 0, sizeof mine);
+	assert_null(midi_discovery_new(NULL, 0, 0, &e));
+	assert_int_equal(e.code, MIDI_ERR_INPUT);
+	assert_null(midi_discovery_new(&mine, 3, 0, &e));
+	assert_int_equal(e.code, MIDI_ERR_INPUT);
+	assert_null(midi_discovery_new(&mine, 0, 3, &e));
+	midi_discovery *d = midi_discovery_new(&mine, 2, MIDI_DISC_JR_OFF, &e);
+	assert_non_null(d);
+	assert_int_equal(midi_discovery_complete(d), 0);
+	static wire l;
+	memset(&l, 0, sizeof l);
+	assert_int_equal(midi_discovery_start(d, push, &l.to_dev), 0);
+	run_link(&l, &dev, d);
+	assert_int_equal(midi_discovery_complete(d), 1);
+	assert_string_equal(mine.ump_name, dev.name);
+	assert_true(midi_discovery_take_changes(d) & MIDI_PROP_DISCOVERY);
+	assert_int_equal(midi_discovery_take_changes(d), 0);
+	midi_discovery_free(d);
+	midi_discovery_free(NULL);
 }
 
 int main(void)
@@ -807,6 +835,7 @@ int main(void)
 		cmocka_unit_test_setup(test_callback_stops, setup),
 		cmocka_unit_test_setup(test_decl_check, setup),
 		cmocka_unit_test_setup(test_non_stream_ignored, setup),
+		cmocka_unit_test_setup(test_new_free, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -99,7 +99,10 @@ static void test_bad_type_list(void **state)
 	memcpy(&before, &f, sizeof f);
 	assert_int_equal(midi_filter_set_types(&f, "note,nots", &e), -MIDI_ERR_INPUT);
 	assert_non_null(strstr(e.msg, "'nots'"));
-	assert_memory_equal(&f, &before, sizeof f);
+	/* unchanged (fields compared: the struct has padding) */
+	assert_true(f.types == before.types);
+	assert_int_equal(f.groups, before.groups);
+	assert_int_equal(f.channels, before.channels);
 	assert_int_equal(midi_filter_set_types(&f, "note,,cc", &e), -MIDI_ERR_INPUT);
 	assert_int_equal(midi_filter_set_types(&f, "", &e), -MIDI_ERR_INPUT);
 }
@@ -156,6 +159,64 @@ static void test_message_ends(void **state)
 	assert_true(midi_ump_ends_message(&note));
 }
 
+/* The queries: a packet's type number and its name, what a filter passes
+ * per type, and showing/hiding types by name. */
+static void test_type_queries(void **state)
+{
+	(void)state;
+	static const char *const names[MIDI_FILTER_TYPES] = {
+		"note", "pressure", "cc", "pc", "pb", "rpn", "pernote", "sysex",
+		"system", "clock", "sense", "utility", "stream", "flex", "other",
+	};
+	for (unsigned t = 0; t < MIDI_FILTER_TYPES; t++)
+		assert_string_equal(midi_filter_type_str(t), names[t]);
+	assert_null(midi_filter_type_str(MIDI_FILTER_TYPES));
+	midi_ump note1 = u1(0x20903C64), note2 = u2(0x40903C00, 0x80000000);
+	midi_ump rpn = u2(0x40200000, 1), clock = u1(0x10F80000), other = u1(0x60000000);
+	midi_ump sysex8 = midi_ump_make(0x50010000, 0, 0, 0), flex = midi_ump_make(0xD0000000, 0, 0, 0);
+	assert_int_equal(midi_filter_type_of(&note1), MIDI_FILTER_NOTE);
+	assert_int_equal(midi_filter_type_of(&note2), MIDI_FILTER_NOTE);
+	assert_int_equal(midi_filter_type_of(&rpn), MIDI_FILTER_RPN);
+	assert_int_equal(midi_filter_type_of(&clock), MIDI_FILTER_CLOCK);
+	assert_int_equal(midi_filter_type_of(&other), MIDI_FILTER_OTHER);
+	assert_int_equal(midi_filter_type_of(&sysex8), MIDI_FILTER_SYSEX);
+	assert_int_equal(midi_filter_type_of(&flex), MIDI_FILTER_FLEX);
+	assert_string_equal(midi_filter_type_name(&flex), "flex");
+
+	midi_filter f;
+	midi_filter_init(&f);
+	for (unsigned t = 0; t < MIDI_FILTER_TYPES; t++)
+		assert_int_equal(midi_filter_passes_type(&f, t),
+				 t != MIDI_FILTER_CLOCK && t != MIDI_FILTER_SENSE);
+	assert_false(midi_filter_passes_type(&f, MIDI_FILTER_TYPES));
+	/* groups and channels are left aside */
+	f.groups = f.channels = 0;
+	assert_true(midi_filter_passes_type(&f, MIDI_FILTER_NOTE));
+	/* one protocol is enough for a voice type */
+	midi_error e = {0};
+	assert_int_equal(midi_filter_set_types(&f, "midi2", &e), 0);
+	assert_true(midi_filter_passes_type(&f, MIDI_FILTER_NOTE));
+	assert_false(midi_filter_passes_type(&f, MIDI_FILTER_SYSEX));
+
+	midi_filter_init(&f);
+	assert_int_equal(midi_filter_show_types(&f, "clock,sense", 1, &e), 0);
+	assert_true(midi_filter_passes_type(&f, MIDI_FILTER_CLOCK));
+	assert_true(midi_filter_passes_type(&f, MIDI_FILTER_NOTE));
+	assert_int_equal(midi_filter_show_types(&f, "voice", 0, &e), 0);
+	assert_false(midi_filter_passes_type(&f, MIDI_FILTER_NOTE));
+	assert_false(midi_filter_passes_type(&f, MIDI_FILTER_PERNOTE));
+	assert_true(midi_filter_passes_type(&f, MIDI_FILTER_SYSEX));
+	assert_false(midi_filter_match(&f, &note1));
+	assert_true(midi_filter_match(&f, &clock));
+	midi_filter before = f;
+	assert_int_equal(midi_filter_show_types(&f, "note,bogus", 1, &e), -MIDI_ERR_INPUT);
+	assert_non_null(strstr(e.msg, "'bogus'"));
+	/* unchanged (fields compared: the struct has padding) */
+	assert_true(f.types == before.types);
+	assert_int_equal(f.groups, before.groups);
+	assert_int_equal(f.channels, before.channels);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -167,6 +228,7 @@ int main(void)
 		cmocka_unit_test(test_sets),
 		cmocka_unit_test(test_group_and_channel),
 		cmocka_unit_test(test_message_ends),
+		cmocka_unit_test(test_type_queries),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -570,9 +570,9 @@ static void test_discovery_is_helper(void **state)
 	midi_device_decl d;
 	midi_device_decl_init(&d, "Hush");
 	d.silent = 1;
-	midi_virt *v = midi_virt_create("hush", &d, &e);
+	midi_virt *v = midi_virt_open("hush", &d, &e);
 	if (!v)
-		fail_msg("midi_virt_create: %s", e.msg);
+		fail_msg("midi_virt_open: %s", e.msg);
 	caller_end(&cl);
 	pid_t agent = 0;
 	uint64_t end = now_ns() + 3000000000ull;

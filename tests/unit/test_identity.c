@@ -43,12 +43,12 @@ static void not_a_reply(void **state)
 	const uint8_t short_one[] = {0x7E, 0x10, 0x06, 0x02, 0x41, 0, 0, 0, 0, 1, 2, 3};
 	const uint8_t long_one[] = {0x7E, 0x10, 0x06, 0x02, 0x41, 0, 0, 0, 0, 1, 2, 3, 4, 5};
 	const uint8_t high_bit[] = {0x7E, 0x10, 0x06, 0x02, 0x41, 0, 0x80, 0, 0, 1, 2, 3, 4};
-	assert_int_equal(midi_identity_reply_parse(request, sizeof request, &dev, &id), -1);
-	assert_int_equal(midi_identity_reply_parse(realtime, sizeof realtime, &dev, &id), -1);
-	assert_int_equal(midi_identity_reply_parse(short_one, sizeof short_one, &dev, &id), -1);
-	assert_int_equal(midi_identity_reply_parse(long_one, sizeof long_one, &dev, &id), -1);
-	assert_int_equal(midi_identity_reply_parse(high_bit, sizeof high_bit, &dev, &id), -1);
-	assert_int_equal(midi_identity_reply_parse(NULL, 0, &dev, &id), -1);
+	assert_int_equal(midi_identity_reply_parse(request, sizeof request, &dev, &id), -MIDI_ERR_INPUT);
+	assert_int_equal(midi_identity_reply_parse(realtime, sizeof realtime, &dev, &id), -MIDI_ERR_INPUT);
+	assert_int_equal(midi_identity_reply_parse(short_one, sizeof short_one, &dev, &id), -MIDI_ERR_INPUT);
+	assert_int_equal(midi_identity_reply_parse(long_one, sizeof long_one, &dev, &id), -MIDI_ERR_INPUT);
+	assert_int_equal(midi_identity_reply_parse(high_bit, sizeof high_bit, &dev, &id), -MIDI_ERR_INPUT);
+	assert_int_equal(midi_identity_reply_parse(NULL, 0, &dev, &id), -MIDI_ERR_INPUT);
 }
 
 int main(void)

@@ -17,14 +17,17 @@ static const enum midi_looptest_kind kinds[] = {MIDI_LOOPTEST_SYSEX, MIDI_LOOPTE
 static void test_kind_names(void **state)
 {
 	enum midi_looptest_kind k;
-	assert_int_equal(midi_looptest_kind_parse("sysex", &k), 0);
+	assert_int_equal(midi_looptest_kind_parse("sysex", &k, NULL), 0);
 	assert_int_equal(k, MIDI_LOOPTEST_SYSEX);
-	assert_int_equal(midi_looptest_kind_parse("NOTE", &k), 0);
+	assert_int_equal(midi_looptest_kind_parse("NOTE", &k, NULL), 0);
 	assert_int_equal(k, MIDI_LOOPTEST_NOTE);
-	assert_int_equal(midi_looptest_kind_parse("Ump", &k), 0);
+	assert_int_equal(midi_looptest_kind_parse("Ump", &k, NULL), 0);
 	assert_int_equal(k, MIDI_LOOPTEST_UMP);
-	assert_int_equal(midi_looptest_kind_parse("cc", &k), -1);
-	assert_int_equal(midi_looptest_kind_parse("", &k), -1);
+	assert_int_equal(midi_looptest_kind_parse("cc", &k, NULL), -MIDI_ERR_INPUT);
+	assert_int_equal(midi_looptest_kind_parse("", &k, NULL), -MIDI_ERR_INPUT);
+	midi_error e = {0};
+	assert_int_equal(midi_looptest_kind_parse("cc", &k, &e), -MIDI_ERR_INPUT);
+	assert_string_equal(e.msg, "unknown kind 'cc' (expected sysex, note or ump)");
 	assert_string_equal(midi_looptest_kind_name(MIDI_LOOPTEST_NOTE), "note");
 	assert_int_equal(midi_looptest_modulus(MIDI_LOOPTEST_SYSEX), 1u << 28);
 	assert_int_equal(midi_looptest_modulus(MIDI_LOOPTEST_NOTE), 128 * 127);
@@ -85,11 +88,11 @@ static void test_wraparound(void **state)
 		assert_int_equal(midi_looptest_unwrap(kinds[k], 20, mod + 10, &seq), 0);
 		assert_int_equal(seq, 20);
 		/* Nothing or too little sent: no match. */
-		assert_int_equal(midi_looptest_unwrap(kinds[k], 0, 0, &seq), -1);
-		assert_int_equal(midi_looptest_unwrap(kinds[k], 7, 7, &seq), -1);
+		assert_int_equal(midi_looptest_unwrap(kinds[k], 0, 0, &seq), -MIDI_ERR_INPUT);
+		assert_int_equal(midi_looptest_unwrap(kinds[k], 7, 7, &seq), -MIDI_ERR_INPUT);
 		assert_int_equal(midi_looptest_unwrap(kinds[k], 6, 7, &seq), 0);
 		assert_int_equal(seq, 6);
-		assert_int_equal(midi_looptest_unwrap(kinds[k], mod, 2 * mod, &seq), -1);
+		assert_int_equal(midi_looptest_unwrap(kinds[k], mod, 2 * mod, &seq), -MIDI_ERR_INPUT);
 		assert_int_equal(midi_looptest_unwrap(kinds[k], mod - 1, 2 * mod, &seq), 0);
 		assert_int_equal(seq, 2 * mod - 1);
 	}

@@ -56,7 +56,7 @@ static struct host start_host(const char *name, int first, int count)
 	if (pid == 0) {
 		close(go[1]);
 		midi_error e;
-		midi_virt *v = midi_virt_create(name, NULL, &e);
+		midi_virt *v = midi_virt_open(name, NULL, &e);
 		if (!v)
 			_exit(1);
 		int note = first;
@@ -211,7 +211,7 @@ static void test_sender_waits_for_return(void **state)
 	midi_error e;
 	int go[2];
 	assert_int_equal(pipe(go), 0);
-	midi_virt *v = midi_virt_create("snd", NULL, &e);
+	midi_virt *v = midi_virt_open("snd", NULL, &e);
 	assert_non_null(v);
 	midi_conn *s = midi_open("virt:snd", MIDI_OPEN_SEND_ONLY | MIDI_OPEN_RECONNECT, &e);
 	assert_non_null(s);
@@ -226,7 +226,7 @@ static void test_sender_waits_for_return(void **state)
 	assert_int_equal(midi_send_ump(s, &u, &e), -MIDI_ERR_CLOSED);
 	assert_int_equal(midi_flush(s, 100, &e), 0);
 	/* Back: the next send goes to the new device, once. */
-	v = midi_virt_create("snd", NULL, &e);
+	v = midi_virt_open("snd", NULL, &e);
 	assert_non_null(v);
 	u = midi_ump_m1_note_on(0, 0, 61, 1);
 	assert_int_equal(midi_send_ump(s, &u, &e), 0);

@@ -187,7 +187,7 @@ static void test_back_pressure_from_slow_host(void **state)
 		_exit(st);
 	}
 	setenv("MIDI_RING_SLOTS", "256", 1); /* a small input ring: N is 12 of it */
-	midi_virt *v = midi_virt_create("slow", NULL, &e);
+	midi_virt *v = midi_virt_open("slow", NULL, &e);
 	unsetenv("MIDI_RING_SLOTS");
 	assert_non_null(v);
 	/* The host: one packet per millisecond at most (a 31.25 kbit/s cable). */
@@ -211,7 +211,7 @@ static void test_stuck_host_times_out(void **state)
 	(void)state;
 	setenv("MIDI_RING_SLOTS", "256", 1);
 	midi_error e;
-	midi_virt *v = midi_virt_create("stuck", NULL, &e);
+	midi_virt *v = midi_virt_open("stuck", NULL, &e);
 	unsetenv("MIDI_RING_SLOTS");
 	assert_non_null(v);
 	midi_conn *c = midi_open("virt:stuck", MIDI_OPEN_SEND_ONLY, &e);

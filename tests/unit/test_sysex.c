@@ -1,7 +1,9 @@
 /* test_sysex.c: SysEx7/SysEx8 chunking into packets and reassembly per
  * group (midi_sysex7_chunk, midi_sysex8_chunk, midi_sysex_asm_*): exact
  * packets for the boundary sizes, round trips of every length up to a few
- * packets, interleaved groups, protocol errors and the size limit. */
+ * packets, interleaved groups, protocol errors and the size limit; the
+ * SysEx form of one packet (midi_ump_sysex_kind, midi_sysex_part_of) and
+ * packets into an array (midi_sysex7_packets). */
 #include "testutil.h"
 
 #include <stdlib.h>
@@ -196,13 +198,13 @@ static void test_protocol_errors(void **state)
 	midi_ump end8 = midi_ump_make(0x50320001, 0, 0, 0);
 	midi_ump bad = midi_ump_make(0x30070000, 0, 0, 0); /* 7 bytes in a SysEx7 packet */
 	midi_sysex_asm_init(&a);
-	assert_int_equal(midi_sysex_asm_put(&a, &cont, &g, &k, &data, &len), -1);
-	assert_int_equal(midi_sysex_asm_put(&a, &end, &g, &k, &data, &len), -1);
-	assert_int_equal(midi_sysex_asm_put(&a, &bad, &g, &k, &data, &len), -1);
+	assert_int_equal(midi_sysex_asm_put(&a, &cont, &g, &k, &data, &len), -MIDI_ERR_INPUT);
+	assert_int_equal(midi_sysex_asm_put(&a, &end, &g, &k, &data, &len), -MIDI_ERR_INPUT);
+	assert_int_equal(midi_sysex_asm_put(&a, &bad, &g, &k, &data, &len), -MIDI_ERR_INPUT);
 	/* a SysEx8 End does not close a SysEx7 Start; the group is reset */
 	assert_int_equal(midi_sysex_asm_put(&a, &start, &g, &k, &data, &len), 0);
-	assert_int_equal(midi_sysex_asm_put(&a, &end8, &g, &k, &data, &len), -1);
-	assert_int_equal(midi_sysex_asm_put(&a, &end, &g, &k, &data, &len), -1);
+	assert_int_equal(midi_sysex_asm_put(&a, &end8, &g, &k, &data, &len), -MIDI_ERR_INPUT);
+	assert_int_equal(midi_sysex_asm_put(&a, &end, &g, &k, &data, &len), -MIDI_ERR_INPUT);
 	/* a new Start abandons an open message */
 	assert_int_equal(midi_sysex_asm_put(&a, &start, &g, &k, &data, &len), 0);
 	assert_int_equal(midi_sysex_asm_put(&a, &start, &g, &k, &data, &len), 0);
@@ -239,7 +241,7 @@ static void test_size_limit(void **state)
 	size_t i;
 	for (i = 0; i < c.n && rc == 0; i++)
 		rc = midi_sysex_asm_put(&a, &c.p[i], &g, &k, &data, &len);
-	assert_int_equal(rc, -1);
+	assert_int_equal(rc, -MIDI_ERR_INPUT);
 	assert_int_equal(i, c.n); /* the last packet overflowed */
 	/* after the error the group is idle again */
 	c.n = 0;
@@ -249,6 +251,64 @@ static void test_size_limit(void **state)
 	midi_sysex_asm_free(&a);
 }
 
+static void test_packet_sysex_form(void **state)
+{
+	(void)state;
+	static struct cap c;
+	midi_sysex_part part;
+	/* the array form gives the packets the callback form gives */
+	midi_ump out[4];
+	c.n = 0;
+	midi_sysex7_chunk(5, seq, 13, cap_cb, &c);
+	assert_int_equal(midi_sysex7_packets(5, seq, 13, out, 4), 3);
+	assert_memory_equal(out, c.p, 3 * sizeof out[0]);
+	assert_int_equal(midi_sysex7_packets(5, seq, 13, out, 2), -MIDI_ERR_INPUT);
+	assert_int_equal(midi_sysex7_packets(0, NULL, 0, out, 1), 1);
+	assert_int_equal(out[0].w[0], 0x30000000u);
+	/* and each decodes back to its part */
+	for (size_t k = 0; k < 3; k++) {
+		assert_int_equal(midi_ump_sysex_kind(&c.p[k]), 7);
+		assert_int_equal(midi_sysex_part_of(&c.p[k], &part), 0);
+		assert_int_equal(part.kind, 7);
+		assert_int_equal(part.group, 5);
+		assert_int_equal(part.form, k == 0 ? 1 : k == 1 ? 2 : 3);
+		assert_int_equal(part.len, k < 2 ? 6 : 1);
+		assert_memory_equal(part.data, seq + 6 * k, part.len);
+	}
+	/* SysEx8: the stream id apart, up to 13 bytes */
+	c.n = 0;
+	midi_sysex8_chunk(2, 0x42, seq, 14, cap_cb, &c);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(midi_ump_sysex_kind(&c.p[0]), 8);
+	assert_int_equal(midi_sysex_part_of(&c.p[0], &part), 0);
+	assert_int_equal(part.kind, 8);
+	assert_int_equal(part.form, 1);
+	assert_int_equal(part.group, 2);
+	assert_int_equal(part.stream_id, 0x42);
+	assert_int_equal(part.len, 13);
+	assert_memory_equal(part.data, seq, 13);
+	assert_int_equal(midi_sysex_part_of(&c.p[1], &part), 0);
+	assert_int_equal(part.form, 3);
+	assert_int_equal(part.stream_id, 0x42);
+	assert_int_equal(part.len, 1);
+	assert_int_equal(part.data[0], seq[13]);
+	/* not SysEx: Mixed Data Set, other message types, reserved status */
+	midi_ump mds = midi_ump_make(0x50800000, 0, 0, 0), note = midi_ump_make(0x20903C64, 0, 0, 0);
+	midi_ump res7 = midi_ump_make(0x30400000, 0, 0, 0);
+	assert_int_equal(midi_ump_sysex_kind(&mds), 0);
+	assert_int_equal(midi_ump_sysex_kind(&note), 0);
+	assert_int_equal(midi_ump_sysex_kind(&res7), 0);
+	assert_int_equal(midi_sysex_part_of(&mds, &part), -MIDI_ERR_INPUT);
+	assert_int_equal(midi_sysex_part_of(&note, &part), -MIDI_ERR_INPUT);
+	/* byte counts out of range */
+	midi_ump long7 = midi_ump_make(0x30070000, 0, 0, 0), empty8 = midi_ump_make(0x50000000, 0, 0, 0);
+	midi_ump long8 = midi_ump_make(0x500F0000, 0, 0, 0);
+	assert_int_equal(midi_ump_sysex_kind(&long7), 7);
+	assert_int_equal(midi_sysex_part_of(&long7, &part), -MIDI_ERR_INPUT);
+	assert_int_equal(midi_sysex_part_of(&empty8, &part), -MIDI_ERR_INPUT);
+	assert_int_equal(midi_sysex_part_of(&long8, &part), -MIDI_ERR_INPUT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -256,6 +316,7 @@ int main(void)
 		cmocka_unit_test(test_packet_counts),	  cmocka_unit_test(test_roundtrip_lengths),
 		cmocka_unit_test(test_interleaved_groups), cmocka_unit_test(test_protocol_errors),
 		cmocka_unit_test(test_size_limit),
+		cmocka_unit_test(test_packet_sysex_form),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

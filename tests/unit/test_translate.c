@@ -311,7 +311,7 @@ static void check_u2b(midi_ump p, const uint8_t *want, size_t n)
 	int got = midi_u2b_put(&s, &p, out, sizeof out);
 	assert_int_equal(got, (int)n);
 	assert_memory_equal(out, want, n);
-	assert_int_equal(s.dropped, 0);
+	assert_int_equal(midi_u2b_dropped(&s), 0);
 }
 
 static midi_ump U(uint32_t a, uint32_t b)
@@ -376,7 +376,7 @@ static void test_u2b_no_byte_form(void **state)
 	midi_u2b_init(&s);
 	for (size_t i = 0; i < sizeof none / sizeof none[0]; i++)
 		assert_int_equal(midi_u2b_put(&s, &none[i], out, sizeof out), 0);
-	assert_int_equal(s.dropped, sizeof none / sizeof none[0]);
+	assert_int_equal(midi_u2b_dropped(&s), sizeof none / sizeof none[0]);
 }
 
 static void test_u2b_small_buffer(void **state)
@@ -489,7 +489,7 @@ static void test_random_splits(void **state)
 			assert_true(midi_u2b_put(&u, &p, out, sizeof out) > 0);
 			i += midi_ump_words(&p);
 		}
-		assert_int_equal(u.dropped, 0);
+		assert_int_equal(midi_u2b_dropped(&u), 0);
 	}
 }
 

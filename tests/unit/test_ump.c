@@ -103,7 +103,7 @@ static void test_layouts_stream(void **state)
 	midi_stream_ep_info ei2;
 	midi_stream_identity id2;
 	midi_stream_fb_info fb2;
-	assert_int_equal(midi_stream_ep_info_parse(&p, &ei2), -1);
+	assert_int_equal(midi_stream_ep_info_parse(&p, &ei2), -MIDI_ERR_INPUT);
 	assert_int_equal(midi_stream_fb_info_parse(&p, &fb2), 0);
 	assert_memory_equal(&fb, &fb2, sizeof fb);
 	p = midi_stream_ep_info_build(&ei);
@@ -239,7 +239,7 @@ static void test_roundtrip_every_kind(void **state)
 	assert_int_equal(m.u.flex.form, MIDI_FORM_END);
 	assert_string_equal(m.u.flex.text, "kle little");
 	assert_int_equal(midi_flex_text(0, 1, 0, 0x01, 0x01, "abc", 3, fx, 4), 1);
-	assert_int_equal(midi_flex_text(0, 1, 0, 0x01, 0x01, "0123456789abcdefghijklmnopqrstuvwxyz!", 37, fx, 3), -1);
+	assert_int_equal(midi_flex_text(0, 1, 0, 0x01, 0x01, "0123456789abcdefghijklmnopqrstuvwxyz!", 37, fx, 3), -MIDI_ERR_INPUT);
 
 	roundtrip(midi_stream_ep_discovery(1, 1, 0x1F), MIDI_MSG_EP_DISCOVERY);
 	midi_stream_ep_info ei = {1, 1, 32, 0, 1, 1, 1, 1};
@@ -285,7 +285,7 @@ static void test_unknown_and_noncanonical(void **state)
 		midi_msg m;
 		midi_msg_decode(&p, &m);
 		assert_int_equal(m.kind, MIDI_MSG_UNKNOWN);
-		assert_int_equal(midi_msg_encode(&m, &q), -1);
+		assert_int_equal(midi_msg_encode(&m, &q), -MIDI_ERR_INPUT);
 		assert_false(midi_msg_is_canonical(&p));
 	}
 	/* reserved bits set: known kind, not canonical */
@@ -366,11 +366,11 @@ static void test_note_names(void **state)
 	assert_int_equal(v, 11);
 	assert_int_equal(midi_note_parse("c#3", 3, &v), 0);
 	assert_int_equal(v, 61);
-	assert_int_equal(midi_note_parse("G#8", 3, &v), -1);
-	assert_int_equal(midi_note_parse("Cb-2", 4, &v), -1);
-	assert_int_equal(midi_note_parse("H3", 2, &v), -1);
-	assert_int_equal(midi_note_parse("C", 1, &v), -1);
-	assert_int_equal(midi_note_parse("C3x", 3, &v), -1);
+	assert_int_equal(midi_note_parse("G#8", 3, &v), -MIDI_ERR_INPUT);
+	assert_int_equal(midi_note_parse("Cb-2", 4, &v), -MIDI_ERR_INPUT);
+	assert_int_equal(midi_note_parse("H3", 2, &v), -MIDI_ERR_INPUT);
+	assert_int_equal(midi_note_parse("C", 1, &v), -MIDI_ERR_INPUT);
+	assert_int_equal(midi_note_parse("C3x", 3, &v), -MIDI_ERR_INPUT);
 }
 
 static void test_name_series(void **state)
@@ -410,8 +410,8 @@ static void test_name_series(void **state)
 		}
 	}
 	/* 7 packets always suffice; fewer is refused */
-	assert_int_equal(midi_stream_name_build(MIDI_STREAM_EP_NAME, 0, name, pk, 6), -1);
-	assert_int_equal(midi_stream_name_build(MIDI_STREAM_EP_INFO, 0, "x", pk, 8), -1);
+	assert_int_equal(midi_stream_name_build(MIDI_STREAM_EP_NAME, 0, name, pk, 6), -MIDI_ERR_INPUT);
+	assert_int_equal(midi_stream_name_build(MIDI_STREAM_EP_INFO, 0, "x", pk, 8), -MIDI_ERR_INPUT);
 	/* never cut inside a UTF-8 sequence: 97 ASCII + a 2-byte char would give 99 */
 	char u[120];
 	memset(u, 'x', 97);
@@ -426,15 +426,15 @@ static void test_name_series(void **state)
 	assert_int_equal(midi_stream_name_build(MIDI_STREAM_EP_NAME, 0, name, pk, 8), 7);
 	midi_ump noise = midi_ump_m1_note_on(0, 0, 1, 1);
 	assert_int_equal(midi_stream_name_asm_put(&a, &noise), 0);
-	assert_int_equal(midi_stream_name_asm_put(&a, &pk[1]), -1);
-	assert_int_equal(midi_stream_name_asm_put(&a, &pk[6]), -1);
+	assert_int_equal(midi_stream_name_asm_put(&a, &pk[1]), -MIDI_ERR_INPUT);
+	assert_int_equal(midi_stream_name_asm_put(&a, &pk[6]), -MIDI_ERR_INPUT);
 	/* a Function Block name for another block in the middle is an error */
 	midi_ump f1[8], f2[8];
 	assert_int_equal(midi_stream_name_build(MIDI_STREAM_FB_NAME, 1, name, f1, 8), 7);
 	assert_int_equal(midi_stream_name_build(MIDI_STREAM_FB_NAME, 2, name, f2, 8), 7);
 	midi_stream_name_asm_init(&a);
 	assert_int_equal(midi_stream_name_asm_put(&a, &f1[0]), 0);
-	assert_int_equal(midi_stream_name_asm_put(&a, &f2[1]), -1);
+	assert_int_equal(midi_stream_name_asm_put(&a, &f2[1]), -MIDI_ERR_INPUT);
 }
 
 static void test_encode_rejects_out_of_range(void **state)
@@ -444,17 +444,17 @@ static void test_encode_rejects_out_of_range(void **state)
 	midi_ump p = midi_ump_m1_note_on(0, 0, 60, 100);
 	midi_msg_decode(&p, &m);
 	m.u.note.velocity = 128;
-	assert_int_equal(midi_msg_encode(&m, &q), -1);
+	assert_int_equal(midi_msg_encode(&m, &q), -MIDI_ERR_INPUT);
 	assert_int_equal(q.w[0], 0);
 	m.u.note.velocity = 1;
 	m.channel = 16;
-	assert_int_equal(midi_msg_encode(&m, &q), -1);
+	assert_int_equal(midi_msg_encode(&m, &q), -MIDI_ERR_INPUT);
 	p = midi_ump_sysex7(0, 0, (const uint8_t *)"\x01", 1);
 	midi_msg_decode(&p, &m);
 	m.u.sysex7.data[0] = 0x80;
-	assert_int_equal(midi_msg_encode(&m, &q), -1);
+	assert_int_equal(midi_msg_encode(&m, &q), -MIDI_ERR_INPUT);
 	m.kind = MIDI_MSG_KIND_COUNT;
-	assert_int_equal(midi_msg_encode(&m, &q), -1);
+	assert_int_equal(midi_msg_encode(&m, &q), -MIDI_ERR_INPUT);
 	assert_string_equal(midi_msg_kind_name(MIDI_MSG_NOTE_ON), "note_on");
 	assert_string_equal(midi_msg_kind_name(9999), "unknown");
 	for (unsigned k = 0; k < MIDI_MSG_KIND_COUNT; k++) {

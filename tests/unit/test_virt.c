@@ -99,7 +99,7 @@ static void test_declared_properties_exact(void **state)
 	fill(d.fb[0].name, 91, 'f');
 	snprintf(d.fb[1].name, sizeof d.fb[1].name, "Drums");
 	d.protocol = 1;
-	midi_virt *v = midi_virt_create("synth", &d, &e);
+	midi_virt *v = midi_virt_open("synth", &d, &e);
 	assert_non_null(v);
 	assert_string_equal(midi_virt_id(v), "virt:synth");
 	midi_endpoint_info got = serve_until_discovered(v, "virt:synth");
@@ -156,7 +156,7 @@ static void test_jr_turned_off_by_negotiation(void **state)
 	midi_device_decl_init(&d, "Timed");
 	d.jr_rx = d.jr_tx = 1;
 	d.jr_rx_on = d.jr_tx_on = 1;
-	midi_virt *v = midi_virt_create("jr", &d, &e);
+	midi_virt *v = midi_virt_open("jr", &d, &e);
 	assert_non_null(v);
 	midi_endpoint_info got = serve_until_discovered(v, "virt:jr");
 	assert_int_equal(got.discovery, MIDI_DISCOVERY_DONE);
@@ -174,7 +174,7 @@ static void test_silent_times_out_usable(void **state)
 	midi_device_decl d;
 	midi_device_decl_init(&d, "Never Said");
 	d.silent = 1;
-	midi_virt *v = midi_virt_create("mute", &d, &e);
+	midi_virt *v = midi_virt_open("mute", &d, &e);
 	assert_non_null(v);
 	uint64_t t0 = now_ms();
 	midi_endpoint_info got = serve_until_discovered(v, "virt:mute");
@@ -204,7 +204,7 @@ static void test_data_both_ways_several_clients(void **state)
 	(void)state;
 	setenv("MIDI_DISCOVERY_TIMEOUT_MS", "100", 1);
 	midi_error e;
-	midi_virt *v = midi_virt_create("duo", NULL, &e);
+	midi_virt *v = midi_virt_open("duo", NULL, &e);
 	assert_non_null(v);
 	serve_until_discovered(v, "virt:duo");
 	enum { NC = 3, NMSG = 200 };
@@ -287,23 +287,23 @@ static void test_one_host_per_id_and_names(void **state)
 {
 	(void)state;
 	midi_error e;
-	midi_virt *v = midi_virt_create("solo", NULL, &e);
+	midi_virt *v = midi_virt_open("solo", NULL, &e);
 	assert_non_null(v);
-	assert_null(midi_virt_create("solo", NULL, &e));
+	assert_null(midi_virt_open("solo", NULL, &e));
 	assert_int_equal(e.code, MIDI_ERR_RUNTIME);
 	assert_string_equal(e.msg, "virt:solo is already hosted by another process");
-	assert_null(midi_virt_create("bad name", NULL, &e));
+	assert_null(midi_virt_open("bad name", NULL, &e));
 	assert_int_equal(e.code, MIDI_ERR_INPUT);
-	assert_null(midi_virt_create("", NULL, &e));
+	assert_null(midi_virt_open("", NULL, &e));
 	assert_int_equal(e.code, MIDI_ERR_INPUT);
 	midi_device_decl d;
 	midi_device_decl_init(&d, "x");
 	d.num_function_blocks = 40;
-	assert_null(midi_virt_create("other", &d, &e));
+	assert_null(midi_virt_open("other", &d, &e));
 	assert_int_equal(e.code, MIDI_ERR_INPUT);
 	midi_virt_close(v);
 	/* Closed: the name is free again. */
-	v = midi_virt_create("solo", NULL, &e);
+	v = midi_virt_open("solo", NULL, &e);
 	assert_non_null(v);
 	midi_virt_close(v);
 }
@@ -318,7 +318,7 @@ static void test_sigkill_host_removes(void **state)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		midi_error e;
-		midi_virt *v = midi_virt_create("dev", NULL, &e);
+		midi_virt *v = midi_virt_open("dev", NULL, &e);
 		if (!v)
 			_exit(1);
 		(void)!write(ready[1], "x", 1);
@@ -348,7 +348,7 @@ static void test_sigkill_host_removes(void **state)
 	close(ready[0]);
 	close(ready[1]);
 	/* A new host for the same id is accepted. */
-	midi_virt *v = midi_virt_create("dev", NULL, &e);
+	midi_virt *v = midi_virt_open("dev", NULL, &e);
 	assert_non_null(v);
 	midi_virt_close(v);
 }
@@ -362,14 +362,14 @@ static void test_stale_entry_replaced(void **state)
 	if (pid == 0) {
 		midi_error e;
 		static midi_virt *volatile leak; /* dies without closing, on purpose */
-		leak = midi_virt_create("ghost", NULL, &e);
+		leak = midi_virt_open("ghost", NULL, &e);
 		_exit(leak ? 0 : 1);
 	}
 	int st;
 	waitpid(pid, &st, 0);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	midi_error e;
-	midi_virt *v = midi_virt_create("ghost", NULL, &e);
+	midi_virt *v = midi_virt_open("ghost", NULL, &e);
 	assert_non_null(v);
 	midi_virt_close(v);
 }
@@ -381,7 +381,7 @@ static void test_update_reaches_clients_and_registry(void **state)
 	midi_error e;
 	midi_device_decl d;
 	midi_device_decl_init(&d, "Before");
-	midi_virt *v = midi_virt_create("up", &d, &e);
+	midi_virt *v = midi_virt_open("up", &d, &e);
 	assert_non_null(v);
 	midi_endpoint_info info = serve_until_discovered(v, "virt:up");
 	assert_string_equal(info.name, "Before");
@@ -439,7 +439,7 @@ static void test_user_name_wins(void **state)
 	midi_error e;
 	midi_device_decl d;
 	midi_device_decl_init(&d, "Declared");
-	midi_virt *v = midi_virt_create("named", &d, &e);
+	midi_virt *v = midi_virt_open("named", &d, &e);
 	assert_non_null(v);
 	midi_endpoint_info info = serve_until_discovered(v, "virt:named");
 	assert_string_equal(info.name, "Stage Left");

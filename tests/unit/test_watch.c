@@ -116,6 +116,8 @@ static void test_fd_and_stop(void **state)
 	assert_non_null(w);
 	int fd = midi_watch_fd(w, &e);
 	assert_true(fd >= 0);
+	assert_int_equal(midi_watch_fd(NULL, &e), -MIDI_ERR_INPUT);
+	assert_int_equal(e.code, MIDI_ERR_INPUT);
 	struct pollfd p = {.fd = fd, .events = POLLIN};
 	assert_int_equal(poll(&p, 1, 1000), 1); /* "enumerated" waits */
 	expect(w, MIDI_WATCH_ENUMERATED, NULL);
@@ -173,7 +175,7 @@ static pid_t start_host(const char *name, const midi_device_decl *d)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		midi_error e;
-		midi_virt *v = midi_virt_create(name, d, &e);
+		midi_virt *v = midi_virt_open(name, d, &e);
 		if (!v)
 			_exit(1);
 		(void)!write(ready[1], "x", 1);

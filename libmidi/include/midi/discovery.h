@@ -112,46 +112,16 @@ int midi_responder_announce(const midi_device_decl *d, midi_ump_cb cb, void *ctx
 #define MIDI_DISC_JR_ON 1     /* JR timestamps in every direction supported */
 #define MIDI_DISC_JR_OFF 2    /* no JR timestamps */
 
-typedef struct midi_discovery {
-	midi_endpoint_info *info;   /* where results go (caller's) */
-	uint32_t got;               /* MIDI_DISC_GOT_* bits received */
-	uint32_t changed;           /* MIDI_PROP_* bits changed since last take */
-	uint8_t want_protocol;      /* protocol to request (0 = keep device's) */
-	uint8_t want_jr;            /* MIDI_DISC_JR_* */
-	uint8_t fb_expected;        /* from Endpoint Info, <= MIDI_FB_MAX */
-	uint32_t fb_info_got, fb_name_got; /* bitmaps per FB index */
-	uint8_t config_sent;        /* Stream Configuration Request sent */
-	uint8_t config_done;        /* negotiation decided and answered */
-	uint8_t jr_caps;            /* from Endpoint Info: bit0 tx, bit1 rx */
-	uint8_t completed;          /* MIDI_PROP_DISCOVERY already raised */
-	/* reassembly of multi-packet names */
-	midi_stream_name_asm ep_name;
-	midi_stream_name_asm piid;
-	midi_stream_name_asm fb_name[MIDI_FB_MAX];
-} midi_discovery;
-
-#define MIDI_DISC_GOT_INFO 0x01
-#define MIDI_DISC_GOT_IDENTITY 0x02
-#define MIDI_DISC_GOT_NAME 0x04
-#define MIDI_DISC_GOT_PIID 0x08
-#define MIDI_DISC_GOT_CONFIG 0x10
-
-/* Property-change bits (also used by watcher "updated" events). */
-#define MIDI_PROP_NAME 0x0001        /* display name */
-#define MIDI_PROP_UMP_NAME 0x0002
-#define MIDI_PROP_PIID 0x0004
-#define MIDI_PROP_INFO 0x0008        /* UMP version, protocols, JR caps, fb count */
-#define MIDI_PROP_IDENTITY 0x0010
-#define MIDI_PROP_PROTOCOL 0x0020    /* current protocol / JR negotiated */
-#define MIDI_PROP_FUNCTION_BLOCKS 0x0040
-#define MIDI_PROP_CLIENTS 0x0080
-#define MIDI_PROP_USER 0x0100        /* user name / description from config */
-#define MIDI_PROP_DISCOVERY 0x0200   /* discovery finished or timed out */
+/* The asking side's state; opaque. */
+typedef struct midi_discovery midi_discovery;
 
 /* want_protocol: 0 keep, 1 MIDI 1.0, 2 MIDI 2.0; want_jr: MIDI_DISC_JR_*.
- * *info is not cleared: fill its transport fields before. */
-void midi_discovery_init(midi_discovery *d, midi_endpoint_info *info, uint8_t want_protocol,
-			 uint8_t want_jr);
+ * Results go to *info (the caller's, which must outlive the state); it is
+ * not cleared: fill its transport fields before. NULL with
+ * -MIDI_ERR_INPUT (bad argument) or -MIDI_ERR_RUNTIME (out of memory) in e. */
+midi_discovery *midi_discovery_new(midi_endpoint_info *info, unsigned want_protocol,
+				   unsigned want_jr, midi_error *e);
+void midi_discovery_free(midi_discovery *d);
 /* The opening requests: Endpoint Discovery (UMP 1.1, all filter bits) then
  * Function Block Discovery for all blocks (0xFF, info and name). Returns 0
  * or the non-zero value of cb that stopped it. */
@@ -163,8 +133,8 @@ int midi_discovery_start(midi_discovery *d, midi_ump_cb cb, void *ctx);
 int midi_discovery_put(midi_discovery *d, const midi_ump *in, midi_ump_cb cb, void *ctx);
 /* 1 when every expected reply arrived (see Complete above), else 0. */
 int midi_discovery_complete(const midi_discovery *d);
-/* MIDI_PROP_* bits changed since the last call, then cleared. A bit is set
- * only when a value really changed (UMP_NAME and NAME, PIID, INFO: version,
+/* MIDI_PROP_* bits (endpoint.h) changed since the last call, then
+ * cleared. A bit is set only when a value really changed (UMP_NAME and NAME, PIID, INFO: version,
  * protocols, JR capabilities, static flag, block count, discovered flag;
  * IDENTITY; PROTOCOL: protocol or JR in use; FUNCTION_BLOCKS: any block
  * field or name; DISCOVERY: the moment discovery became complete). */

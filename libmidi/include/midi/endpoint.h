@@ -74,6 +74,22 @@ typedef struct midi_endpoint_info {
 	uint64_t incarnation;             /* changes when an endpoint with this id is made anew */
 } midi_endpoint_info;
 
+/* Property bits: which properties of an endpoint changed (discovery's
+ * midi_discovery_take_changes, the watcher's "updated" events). */
+#define MIDI_PROP_NAME 0x0001        /* display name */
+#define MIDI_PROP_UMP_NAME 0x0002
+#define MIDI_PROP_PIID 0x0004
+#define MIDI_PROP_INFO 0x0008        /* UMP version, protocols, JR caps, fb count */
+#define MIDI_PROP_IDENTITY 0x0010
+#define MIDI_PROP_PROTOCOL 0x0020    /* current protocol / JR negotiated */
+#define MIDI_PROP_FUNCTION_BLOCKS 0x0040
+#define MIDI_PROP_CLIENTS 0x0080
+#define MIDI_PROP_USER 0x0100        /* user name / description from config */
+#define MIDI_PROP_DISCOVERY 0x0200   /* discovery finished or timed out */
+#define MIDI_PROP_PERSISTENT 0x0400  /* the endpoint became persistent (configuration file) */
+/* Comma-separated names of MIDI_PROP_* bits into buf ("name,function_blocks"). */
+const char *midi_prop_names(uint32_t changed, char *buf, size_t n);
+
 /* UMP discovery of an endpoint (midi_endpoint_info.discovery). */
 enum midi_discovery_state {
 	MIDI_DISCOVERY_NONE = 0,      /* not run: not a UMP endpoint that answers (loop, diag) */

@@ -13,8 +13,8 @@
  * them): 7E <device> 06 02 <manufacturer: 1 byte, or 00 and 2 more>
  * <family LSB MSB> <model LSB MSB> <4 version bytes>, and nothing more.
  * Returns 0 and fills *device (0-127, 7F = all) and *id (a 1-byte
- * manufacturer is {id, 0, 0}; family and model are 14-bit values), or -1
- * when the payload is not an Identity Reply. */
+ * manufacturer is {id, 0, 0}; family and model are 14-bit values), or
+ * -MIDI_ERR_INPUT when the payload is not an Identity Reply. */
 int midi_identity_reply_parse(const uint8_t *payload, size_t n, unsigned *device,
 			      midi_stream_identity *id);
 

@@ -34,8 +34,9 @@ enum midi_looptest_kind {
 
 #define MIDI_LOOPTEST_CHANNEL 15 /* wire value: channel 16 */
 
-/* "sysex", "note", "ump" (any case): 0 and *kind, or -1. */
-int midi_looptest_kind_parse(const char *name, enum midi_looptest_kind *kind);
+/* "sysex", "note", "ump" (any case): 0 and *kind, or -MIDI_ERR_INPUT
+ * naming the unknown kind. */
+int midi_looptest_kind_parse(const char *name, enum midi_looptest_kind *kind, midi_error *e);
 const char *midi_looptest_kind_name(enum midi_looptest_kind kind);
 /* Distinct numbers the kind carries: 2^28, 16256 or 2^23. */
 uint64_t midi_looptest_modulus(enum midi_looptest_kind kind);
@@ -47,8 +48,8 @@ midi_ump midi_looptest_encode(enum midi_looptest_kind kind, unsigned group, unsi
  * 1 and *wire (< modulus), else 0. */
 int midi_looptest_decode(enum midi_looptest_kind kind, unsigned tag, const midi_ump *p, uint64_t *wire);
 /* The full sequence number of wire when numbers 0..sent-1 have been sent:
- * the greatest s < sent with s % modulus == wire. 0 and *seq, or -1 when
- * no such number was sent. */
+ * the greatest s < sent with s % modulus == wire. 0 and *seq, or
+ * -MIDI_ERR_INPUT when no such number was sent. */
 int midi_looptest_unwrap(enum midi_looptest_kind kind, uint64_t wire, uint64_t sent, uint64_t *seq);
 
 /* Latency statistics of n values in ns. Percentiles are nearest-rank (the
@@ -126,11 +127,13 @@ typedef struct midi_looptest_report {
 /* Two lines:
  *   OUT -> IN: S sent, R received, L lost, O reordered, D duplicated, F foreign
  *   latency (us): min X  median X  p99 X  max X  mean X  jitter X
- * (the second only when something came back). 0 or -1 (errno set). */
+ * (the second only when something came back). 0 or -MIDI_ERR_RUNTIME (errno
+ * set). */
 int midi_looptest_write_text(FILE *f, const midi_looptest_report *r);
 /* One line of JSON: out, in, kind, count, sent, received, lost, reordered,
  * duplicates, foreign, reader_lost, latency_us {min, median, p99, max,
- * mean} or null, jitter_us or null, seconds, status, result. */
+ * mean} or null, jitter_us or null, seconds, status, result. 0 or
+ * -MIDI_ERR_RUNTIME (errno set). */
 int midi_looptest_write_json(FILE *f, const midi_looptest_report *r);
 
 #endif

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "midi/error.h"
 #include "midi/ump.h"
 
 enum midi_msg_kind {
@@ -230,8 +231,8 @@ typedef struct midi_msg {
 
 /* Decode any packet (never fails; reserved ones give MIDI_MSG_UNKNOWN). */
 void midi_msg_decode(const midi_ump *p, midi_msg *m);
-/* Encode a message. Returns 0, or -1 when m->kind is MIDI_MSG_UNKNOWN or a
- * field is out of its range (*out left zeroed). */
+/* Encode a message. Returns 0, or -MIDI_ERR_INPUT when m->kind is
+ * MIDI_MSG_UNKNOWN or a field is out of its range (*out left zeroed). */
 int midi_msg_encode(const midi_msg *m, midi_ump *out);
 /* 1 when encode(decode(p)) == p (a known message with zero reserved bits
  * and words beyond the packet size zero). */
@@ -248,7 +249,7 @@ int midi_ump_describe(const midi_ump *p, char *buf, size_t n);
 
 /* Note names: 60 = "C3" (C-2 = 0, G8 = 127), sharps. buf >= 5 bytes. */
 const char *midi_note_name(unsigned note, char *buf);
-/* Parse "C3", "c#3", "Db-1", ... into 0-127. Returns 0 or -1. */
+/* Parse "C3", "c#3", "Db-1", ... into 0-127. Returns 0 or -MIDI_ERR_INPUT. */
 int midi_note_parse(const char *s, size_t len, unsigned *note);
 
 /* ---- builders (arguments are masked to their field widths) ---- */
@@ -298,7 +299,7 @@ midi_ump midi_ump_sysex8(unsigned group, unsigned form, unsigned stream_id, cons
 
 /* MTD flex data with a text status (bank 0x01 or 0x02): the text into
  * packets of 12 bytes with the right forms (at least one packet). Returns
- * the packet count, or -1 when max is too small. */
+ * the packet count, or -MIDI_ERR_INPUT when max is too small. */
 int midi_flex_text(unsigned group, unsigned address, unsigned ch, unsigned bank,
 		   unsigned status, const char *text, size_t len, midi_ump *out, size_t max);
 midi_ump midi_ump_flex_tempo(unsigned group, uint32_t ten_ns_per_quarter);
@@ -314,7 +315,8 @@ typedef struct midi_stream_ep_info {
 	uint8_t rxjr, txjr;
 } midi_stream_ep_info;
 midi_ump midi_stream_ep_info_build(const midi_stream_ep_info *info);
-/* Returns 0, or -1 when p is not an Endpoint Info Notification. */
+/* Returns 0, or -MIDI_ERR_INPUT when p is not an Endpoint Info Notification.
+ * The other *_parse functions below follow the same rule. */
 int midi_stream_ep_info_parse(const midi_ump *p, midi_stream_ep_info *info);
 
 typedef struct midi_stream_identity {
@@ -350,14 +352,15 @@ int midi_stream_fb_info_parse(const midi_ump *p, midi_stream_fb_info *fb);
  * (91, 13 per packet; fb = block number). The string is cut to the limit
  * (never inside a UTF-8 sequence); forms are Complete, or Start, Continue...,
  * End. Returns the packet count (1-7; an empty string gives one Complete
- * packet), or -1 for another status or when max is too small (7 always
- * suffices). */
+ * packet), or -MIDI_ERR_INPUT for another status or when max is too small
+ * (7 always suffices). */
 int midi_stream_name_build(unsigned status, unsigned fb, const char *s, midi_ump *out, size_t max);
 
 /* Reassembly of a name series. Feed every stream packet: returns 1 when a
  * name is complete (in a->text, NUL-terminated, a->status and a->fb say
- * whose), 0 when more is needed or the packet is not a name packet, -1 on a
- * protocol error (Continue/End without Start; the series is dropped). */
+ * whose), 0 when more is needed or the packet is not a name packet,
+ * -MIDI_ERR_INPUT on a protocol error (Continue/End without Start; the
+ * series is dropped). */
 typedef struct midi_stream_name_asm {
 	uint16_t status;       /* of the name in progress or completed */
 	uint8_t fb;

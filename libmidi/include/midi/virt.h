@@ -22,7 +22,7 @@ typedef struct midi_virt midi_virt;
 /* NAME: 1-40 chars [A-Za-z0-9._-]; the endpoint id is "virt:NAME". decl may
  * be NULL (defaults from midi_device_decl_init(NAME)). Fails with
  * MIDI_ERR_RUNTIME if a live host already serves that id. */
-midi_virt *midi_virt_create(const char *name, const midi_device_decl *decl, midi_error *e);
+midi_virt *midi_virt_open(const char *name, const midi_device_decl *decl, midi_error *e);
 const char *midi_virt_id(const midi_virt *v);
 /* To every connected client. */
 int midi_virt_send(midi_virt *v, const midi_packet *p, size_t n, midi_error *e);

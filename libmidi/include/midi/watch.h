@@ -20,12 +20,9 @@ enum midi_watch_kind {
 	MIDI_WATCH_STOPPED,
 };
 
-/* Beyond the MIDI_PROP_* bits of discovery.h: */
-#define MIDI_PROP_PERSISTENT 0x0400  /* the endpoint became persistent (configuration file) */
-
 typedef struct midi_watch_event {
 	int kind;                 /* enum midi_watch_kind */
-	uint32_t changed;         /* UPDATED: MIDI_PROP_* bits (discovery.h) */
+	uint32_t changed;         /* UPDATED: MIDI_PROP_* bits (endpoint.h) */
 	midi_endpoint_info info;  /* the endpoint now; REMOVED: as last seen */
 } midi_watch_event;
 
@@ -44,7 +41,5 @@ void midi_watch_stop(midi_watcher *w);
 void midi_watch_close(midi_watcher *w);
 /* "added", "removed", "updated", "enumerated", "stopped". */
 const char *midi_watch_kind_name(int kind);
-/* Comma-separated names of MIDI_PROP_* bits into buf ("name,function_blocks"). */
-const char *midi_prop_names(uint32_t changed, char *buf, size_t n);
 
 #endif

@@ -154,7 +154,7 @@ static char *printed(midi_format f, size_t *n)
 	return s;
 }
 
-static void setup(void)
+static void setup_hexv(void)
 {
 	for (int i = 0; i < 256; i++)
 		hexv[i] = -1;
@@ -162,6 +162,11 @@ static void setup(void)
 		hexv['0' + i] = (signed char)i;
 	for (int i = 0; i < 6; i++)
 		hexv['a' + i] = hexv['A' + i] = (signed char)(10 + i);
+}
+
+static void setup(void)
+{
+	setup_hexv();
 	C.bytes = corpus_bytes(&C.nbytes);
 	C.hex = corpus_hex(C.bytes, C.nbytes, &C.nhex);
 	scratch = malloc(C.nbytes + 16);
@@ -204,9 +209,11 @@ static int baseline_filter(void)
 
 int main(int argc, char **argv)
 {
-	setup();
-	if (argc == 2 && strcmp(argv[1], "--baseline") == 0)
+	if (argc == 2 && strcmp(argv[1], "--baseline") == 0) {
+		setup_hexv();
 		return baseline_filter();
+	}
+	setup();
 	if (argc == 3 && strcmp(argv[1], "--write") == 0)
 		return write_file(argv[2], "corpus.hex", C.hex, C.nhex) |
 		       write_file(argv[2], "corpus.bin", C.bytes, C.nbytes) |

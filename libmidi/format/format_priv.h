@@ -110,6 +110,11 @@ struct midi_printer {
 void pr_reset(midi_printer *pr);
 void pr_add(midi_printer *pr, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void pr_addn(midi_printer *pr, const char *s, size_t n);
+/* sep (if not 0) then w as 8 uppercase hex digits. */
+void pr_hex32(midi_printer *pr, char sep, uint32_t w);
+/* The bytes as uppercase hex pairs separated by blanks ("90 3C 64"), with
+ * a blank before the first one too if lead. */
+void pr_hexbytes(midi_printer *pr, const uint8_t *b, size_t n, int lead);
 
 /* json_str.c: JSON string literals (escaped, invalid UTF-8 -> U+FFFD). */
 typedef void (*fmt_put_fn)(void *ctx, const char *s, size_t n);

@@ -276,8 +276,11 @@ int print_json(midi_printer *pr, const midi_packet *p, FILE *out)
 	}
 	key(pr, "words");
 	unsigned n = midi_ump_words(&p->ump);
-	for (unsigned i = 0; i < n; i++)
-		pr_add(pr, "%s\"%08X\"", i ? "," : "[", (unsigned)p->ump.w[i]);
+	for (unsigned i = 0; i < n; i++) {
+		pr_addn(pr, i ? ",\"" : "[\"", 2);
+		pr_hex32(pr, 0, p->ump.w[i]);
+		pr_addn(pr, "\"", 1);
+	}
 	pr_addn(pr, "]", 1);
 	/* the text line: built after the fields, in the same buffer */
 	size_t mark = pr->len;

@@ -16,9 +16,9 @@ void text_ump_line(midi_printer *pr, const midi_ump *p)
 {
 	char d[256];
 	unsigned n = midi_ump_words(p);
-	pr_add(pr, "ump");
+	pr_addn(pr, "ump", 3);
 	for (unsigned i = 0; i < n; i++)
-		pr_add(pr, " %08X", (unsigned)p->w[i]);
+		pr_hex32(pr, ' ', p->w[i]);
 	midi_ump_describe(p, d, sizeof d);
 	pr_add(pr, "  # %s", d);
 }
@@ -94,8 +94,7 @@ static void data_line(midi_printer *pr, unsigned group, int kind, unsigned strea
 		pr_add(pr, "grp %u syx8 %u", group + 1, stream);
 	else
 		pr_add(pr, "grp %u syx", group + 1);
-	for (size_t i = 0; i < n; i++)
-		pr_add(pr, " %02X", b[i]);
+	pr_hexbytes(pr, b, n, 1);
 }
 
 void text_packet_line(midi_printer *pr, const midi_ump *p)

@@ -9,7 +9,8 @@
  *   bench_text --write DIR     write DIR/corpus.{hex,bin,ump,text} and exit
  *   bench_text --baseline      the baseline as a filter: hex text on standard
  *                              input to hex lines on standard output (what
- *                              bench_send.sh times against midi-send) */
+ *                              bench_send.sh times against midi-send)
+ *   bench_text NAME            the baseline and case NAME only */
 #include "bench.h"
 #include "corpus.h"
 
@@ -233,6 +234,8 @@ int main(int argc, char **argv)
 	double base_per = (double)base / (double)C.npk;
 	bench_result_vs("baseline_hex_parse_print", "packets", C.npk, base, 0, REPS);
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		if (argc == 2 && strcmp(argv[1], cases[i].name) != 0)
+			continue; /* bench_text NAME: that case only (and the baseline) */
 		uint64_t t = bench_measure(cases[i].fn, NULL, REPS);
 		bench_result_vs(cases[i].name, "packets", C.npk, t, base_per, REPS);
 	}

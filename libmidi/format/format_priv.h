@@ -110,6 +110,8 @@ struct midi_printer {
 void pr_reset(midi_printer *pr);
 void pr_add(midi_printer *pr, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void pr_addn(midi_printer *pr, const char *s, size_t n);
+/* sep (if not 0) then v in decimal. */
+void pr_u(midi_printer *pr, char sep, unsigned long long v);
 /* sep (if not 0) then w as 8 uppercase hex digits. */
 void pr_hex32(midi_printer *pr, char sep, uint32_t w);
 /* The bytes as uppercase hex pairs separated by blanks ("90 3C 64"), with

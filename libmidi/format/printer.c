@@ -157,6 +157,18 @@ void pr_hexbytes(midi_printer *pr, const uint8_t *b, size_t n, int lead)
 	pr->len = (size_t)(o - pr->buf);
 }
 
+void pr_u(midi_printer *pr, char sep, unsigned long long v)
+{
+	char tmp[24], *o = tmp + sizeof tmp;
+	do {
+		*--o = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (sep)
+		*--o = sep;
+	pr_addn(pr, o, (size_t)(tmp + sizeof tmp - o));
+}
+
 int pr_flush_line(midi_printer *pr, FILE *out)
 {
 	if (pr->oom) {

@@ -177,6 +177,8 @@ static void setup(void)
 	C.null = fopen("/dev/null", "w");
 	if (!scratch || !C.null)
 		abort();
+	static char obuf[1 << 16]; /* as midi-mon and midi-send have */
+	setvbuf(C.null, obuf, _IOFBF, sizeof obuf);
 }
 
 static int write_file(const char *dir, const char *name, const void *b, size_t n)

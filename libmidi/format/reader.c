@@ -136,6 +136,15 @@ static int feed_lines(midi_reader *r, const char *b, size_t n, emitter *em, midi
 	while (i < n) {
 		const char *nl = memchr(b + i, '\n', n - i);
 		size_t take = nl ? (size_t)(nl - (b + i)) : n - i;
+		if (nl && r->len == 0 && take <= MIDI_LINE_MAX) {
+			/* a whole line in the buffer: parsed where it is */
+			int rc = do_line(r, b + i, take, em, e);
+			i += take + 1;
+			r->lineno++;
+			if (rc)
+				return rc;
+			continue;
+		}
 		if (!r->overlong) {
 			if (r->len + take > MIDI_LINE_MAX) {
 				r->overlong = 1;

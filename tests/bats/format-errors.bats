@@ -50,3 +50,46 @@ load helpers
 	run bash -c "echo '90 G' | midi-send -n -f hex 2>&1 >/dev/null"
 	assert_output 'midi-send: standard input: line 1, column 4: bad hex byte "G" (expected pairs of hex digits)'
 }
+
+@test "midi-send -n: a write error (also at the final flush) fails with a message" {
+	run bash -c "midi-send -n on C3 1 > /dev/full"
+	assert_failure 1
+	assert_output "midi-send: writing standard output: No space left on device"
+	run bash -c "echo '90 3C 64' | midi-send -n -f hex > /dev/full"
+	assert_failure 1
+	assert_output --partial "No space left on device"
+	run bash -c "for i in \$(seq 20000); do echo '90 3C 64'; done | midi-send -n -f hex > /dev/full"
+	assert_failure 1
+	assert_output --partial "No space left on device"
+	# a closed pipe (EPIPE) too
+	run bash -c "for i in \$(seq 20000); do echo '90 3C 64'; done | midi-send -n -f hex | head -n 1; exit \${PIPESTATUS[1]}"
+	assert_failure 1
+	assert_output --partial "midi-send: writing standard output: Broken pipe"
+}
+
+@test "midi-mon: a write error at the final flush fails with a message" {
+	midi-mon -e diag:loopback-b -f ump -c 1 -t 20 > /dev/full 2> "$BATS_TEST_TMPDIR/err" 3>&- &
+	pid=$!
+	wait_clients diag:loopback-b 1
+	midi-send -e diag:loopback-a -f ump 20903C64
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 1 ]
+	run cat "$BATS_TEST_TMPDIR/err"
+	assert_output "midi-mon: writing standard output: No space left on device"
+}
+
+@test "interactive use: each line is printed before midi-send -n waits for more input" {
+	T=$BATS_TEST_TMPDIR
+	mkfifo "$T/in"
+	midi-send -n -f hex < "$T/in" > "$T/out" 3>&- &
+	exec 4> "$T/in"
+	echo '90 3C 64' >&4
+	wait_for 10 test -s "$T/out"
+	echo '80 3C 00' >&4
+	wait_for 10 grep -q 20803C00 "$T/out"
+	exec 4>&-
+	wait
+	run cat "$T/out"
+	assert_output $'20903C64\n20803C00'
+}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench_send.sh: CPU time (user+system, best of 3) of the programs' text
+# bench_send.sh: CPU time (user+system, best of 5) of the programs' text
 # paths on the corpus of bench/corpus.h (written by build/bench/bench_text
 # --write): `midi-send -n -f F` for F = hex, bin, ump, text (reader, UMP
 # printer, stdout), against the baseline in the same run: bench_text
@@ -18,7 +18,7 @@ packets=$(wc -l < "$work/corpus.ump")
 # cpu CMD...: best CPU seconds of 3 runs, stdin from $in, stdout to /dev/null
 cpu() {
 	local best= t
-	for _ in 1 2 3; do
+	for _ in 1 2 3 4 5; do
 		t=$(perf stat -x, -e task-clock "$@" < "$in" 2>&1 > /dev/null |
 			awk -F, '/task-clock/ {printf "%.4f", $1 / 1000}')
 		if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN {exit !(a < b)}'; then best=$t; fi
@@ -43,5 +43,5 @@ awk -v n="$packets" -v base="$base" -v res="$res" 'BEGIN {
 		split(r[i], kv, ":")
 		printf ",{\"name\":\"midi-send -n -f %s\",\"unit\":\"packets\",\"items\":%d,\"cpu_s\":%.3f,\"ns_per_item\":%.1f,\"ratio_to_baseline\":%.2f}", kv[1], n, kv[2], kv[2] * 1e9 / n, kv[2] / b
 	}
-	printf "],\"note\":\"CPU time, best of 3\"}\n"
+	printf "],\"note\":\"CPU time, best of 5\"}\n"
 }'

@@ -43,6 +43,18 @@ int hex_line(midi_reader *r, const char *s, size_t n, int lineno, emitter *em, m
 			i++;
 		if (i >= n || s[i] == '#')
 			return 0;
+		/* the usual token, one pair ("3C"), taken at once */
+		int hi = fmt_cclass[(unsigned char)s[i]];
+		if (hi < 16 && i + 1 < n) {
+			int lo = fmt_cclass[(unsigned char)s[i + 1]];
+			if (lo < 16 && (i + 2 == n || fmt_is_sep(s[i + 2]) || s[i + 2] == '#')) {
+				int rc = feed_byte(r, (uint8_t)(hi << 4 | lo), lineno, (int)i + 1, 0, em);
+				if (rc)
+					return rc;
+				i += 2;
+				continue;
+			}
+		}
 		size_t t = i;
 		while (i < n && !fmt_is_sep(s[i]) && s[i] != '#')
 			i++;

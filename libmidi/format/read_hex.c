@@ -72,9 +72,9 @@ int hex_line(midi_reader *r, const char *s, size_t n, int lineno, emitter *em, m
 		for (size_t j = k; j < len; j++) {
 			if (fmt_cclass[(unsigned char)tok[j]] < 16)
 				continue;
-			/* quote the pair holding the bad digit, from its column */
+			/* the column of the bad digit; the quote: its pair only */
 			size_t pj = k + (j - k) / 2 * 2;
-			return midi_error_at(e, MIDI_ERR_INPUT, lineno, (int)(t + pj) + 1,
+			return midi_error_at(e, MIDI_ERR_INPUT, lineno, (int)(t + j) + 1,
 					     "bad hex byte \"%.*s\" (expected pairs of hex digits)",
 					     pj + 1 < len ? 2 : 1, tok + pj);
 		}

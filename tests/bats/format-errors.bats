@@ -40,13 +40,13 @@ load helpers
 	assert_output '20903C40'
 }
 
-@test "a bad hex digit: the column is where the quoted pair begins" {
+@test "a bad hex digit: its column, and only its pair quoted (not the whole token)" {
 	run bash -c "echo '90 3C 64 3G' | midi-send -n -f hex 2>&1 >/dev/null"
-	assert_output 'midi-send: standard input: line 1, column 10: bad hex byte "3G" (expected pairs of hex digits)'
-	run bash -c "echo '903C6Z40 00' | midi-send -n -f hex 2>&1 >/dev/null"
-	assert_output 'midi-send: standard input: line 1, column 5: bad hex byte "6Z" (expected pairs of hex digits)'
+	assert_output 'midi-send: standard input: line 1, column 11: bad hex byte "3G" (expected pairs of hex digits)'
+	run bash -c "echo '903C6Z40 00 90 3C 64 90 3C 64 90 3C 64 90 3C 64' | midi-send -n -f hex 2>&1 >/dev/null"
+	assert_output 'midi-send: standard input: line 1, column 6: bad hex byte "6Z" (expected pairs of hex digits)'
 	run bash -c "echo ' 0x9x' | midi-send -n -f hex 2>&1 >/dev/null"
-	assert_output 'midi-send: standard input: line 1, column 4: bad hex byte "9x" (expected pairs of hex digits)'
+	assert_output 'midi-send: standard input: line 1, column 5: bad hex byte "9x" (expected pairs of hex digits)'
 	run bash -c "echo '90 G' | midi-send -n -f hex 2>&1 >/dev/null"
 	assert_output 'midi-send: standard input: line 1, column 4: bad hex byte "G" (expected pairs of hex digits)'
 }

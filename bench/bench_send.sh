@@ -9,7 +9,7 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 B=${B:-build}
 bt=$PWD/$B/bench/bench_text
-bin=$PWD/bin
+bin=${BIN:-$PWD/bin}  # BIN=dir: the programs of another build
 work=$(mktemp -d "${TMPDIR:-/tmp}/midi-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 "$bt" --write "$work" || exit 1

@@ -128,7 +128,7 @@ $(BA)/tests/%: tests/unit/%.c tests/unit/testutil.h $(BA)/libmidi.a | $(HELPERA)
 $(BF)/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(BF)/libmidi.a
 	@mkdir -p $(dir $@)
 	$(CLANG) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $< $(BF)/libmidi.a $(USBLIBS) $(LDLIBS)
-$(B)/bench/%: bench/%.c bench/bench.h $(B)/libmidi.a
+$(B)/bench/%: bench/%.c bench/bench.h bench/corpus.h $(B)/libmidi.a
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) -O2 -g $(CPPFLAGS) -Ibench -o $@ $< $(B)/libmidi.a $(USBLIBS) $(LDLIBS)
 

@@ -73,6 +73,21 @@ static inline void bench_result(const char *name, const char *unit, uint64_t ite
 	printf(",\"reps\":%d}", reps);
 }
 
+/* Like bench_result, with the ratio to a baseline case of the same run
+ * ("ratio_to_baseline"; none when baseline_ns_per_item is 0). */
+static inline void bench_result_vs(const char *name, const char *unit, uint64_t items,
+				   uint64_t median_ns, double baseline_ns_per_item, int reps)
+{
+	double ns_per = (double)median_ns / (double)(items ? items : 1);
+	printf("%s{\"name\":\"%s\",\"unit\":\"%s\",\"items\":%llu,\"median_ns\":%llu,"
+	       "\"per_sec\":%.0f,\"ns_per_item\":%.3f",
+	       bench_nresults++ ? "," : "", name, unit, (unsigned long long)items,
+	       (unsigned long long)median_ns, 1e9 / ns_per, ns_per);
+	if (baseline_ns_per_item > 0)
+		printf(",\"ratio_to_baseline\":%.2f", ns_per / baseline_ns_per_item);
+	printf(",\"reps\":%d}", reps);
+}
+
 static inline void bench_end(const char *note)
 {
 	printf("]");

@@ -8,7 +8,7 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 N=${PIPELINE_PACKETS:-1000000}
-bin=$PWD/bin
+bin=${BIN:-$PWD/bin}  # BIN=dir: the programs of another build
 work=$(mktemp -d "${TMPDIR:-/tmp}/midi-bench.XXXXXX")
 export MIDI_RUNTIME_DIR=$work/rt
 mkdir -m 700 "$MIDI_RUNTIME_DIR"

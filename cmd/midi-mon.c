@@ -271,10 +271,12 @@ static int run_lines(struct monitor *m, int fd, uint64_t deadline, const sigset_
 		if (cli_stop_pending())
 			break;
 	}
-	if (!m->write_failed && !status)
-		midi_printer_end(m->printer, stdout);
+	/* a write error at the end (the final flush too) counts as well */
+	errno = 0;
+	if (!m->write_failed && !status && midi_printer_end(m->printer, stdout) < 0)
+		m->write_failed = errno ? errno : EIO;
 	if (fflush(stdout) != 0 && !m->write_failed)
-		m->write_failed = errno;
+		m->write_failed = errno ? errno : EIO;
 	return status;
 }
 

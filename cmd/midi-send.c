@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -166,10 +168,30 @@ static void usage(FILE *f)
 		cli_prog, cli_prog, cli_prog);
 }
 
-/* Feed a whole input descriptor through the reader, in chunks, as it comes. */
+/* Dry run: pass on what was printed (a write error fails the run). */
+static int flush_out(struct sender *s)
+{
+	if (fflush(stdout) != 0) {
+		midi_error_sys(&s->err, errno ? errno : EIO, "writing standard output");
+		s->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* Nothing more is ready to read on fd now. */
+static int input_idle(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	return poll(&p, 1, 0) == 0;
+}
+
+/* Feed a whole input descriptor through the reader, in chunks, as it comes.
+ * Dry-run output stays in a large buffer while more input is ready and is
+ * passed on before waiting for input. */
 static int feed_fd(midi_reader *r, int fd, struct sender *s, midi_error *e)
 {
-	char buf[65536];
+	static char buf[1 << 17];
 	for (;;) {
 		ssize_t n = read(fd, buf, sizeof buf);
 		if (n < 0 && errno == EINTR)
@@ -181,6 +203,8 @@ static int feed_fd(midi_reader *r, int fd, struct sender *s, midi_error *e)
 		int rc = midi_reader_feed(r, buf, (size_t)n, on_packet, s, e);
 		if (rc == 0 && (!s->timed || s->schedule))
 			rc = flush_batch(s);
+		if (rc == 0 && s->dry_run && input_idle(fd))
+			rc = flush_out(s);
 		if (rc != 0)
 			return rc;
 	}
@@ -249,6 +273,10 @@ int main(int argc, char **argv)
 	midi_up_init(&s.up);
 	midi_down_init(&s.down);
 	if (s.dry_run) {
+		/* output in large writes; a closed pipe is a write error (EPIPE) */
+		static char outbuf[1 << 16];
+		setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+		signal(SIGPIPE, SIG_IGN);
 		s.printer = midi_printer_new(MIDI_FMT_UMP, 0, 0, &e);
 		if (!s.printer)
 			return cli_report(&e);
@@ -308,10 +336,17 @@ int main(int argc, char **argv)
 			status = cli_report(&e);
 		midi_close(s.conn);
 	} else {
-		midi_printer_end(s.printer, stdout);
+		/* a write error at the end (the final flush too) fails the run */
+		errno = 0;
+		int bad = midi_printer_end(s.printer, stdout) < 0;
+		int err = errno;
 		midi_printer_free(s.printer);
-		if (fflush(stdout) != 0 && !status) {
-			midi_error_sys(&e, errno, "writing standard output");
+		if (!bad && fflush(stdout) != 0) {
+			bad = 1;
+			err = errno;
+		}
+		if (bad && !status) {
+			midi_error_sys(&e, err ? err : EIO, "writing standard output");
 			status = cli_report(&e);
 		}
 	}

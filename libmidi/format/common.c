@@ -6,16 +6,21 @@
 
 #define TIME_MAX_NS 1000000000000000000ull /* about 31 years */
 
-int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#define R16(x) x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
+#define O CC_OTHER
+const signed char fmt_cclass[256] = {
+	/* 0x00 */ O, O, O, O, O, O, O, O, O, CC_SEP, O, CC_SEP, CC_SEP, CC_SEP, O, O,
+	/* 0x10 */ R16(O),
+	/* 0x20 */ CC_SEP, O, O, O, O, O, O, O, O, O, O, O, CC_SEP, O, O, O,
+	/* 0x30 */ 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, O, O, O, O, O, O,
+	/* 0x40 */ O, 10, 11, 12, 13, 14, 15, O, O, O, O, O, O, O, O, O,
+	/* 0x50 */ R16(O),
+	/* 0x60 */ O, 10, 11, 12, 13, 14, 15, O, O, O, O, O, O, O, O, O,
+	/* 0x70 */ R16(O),
+	R16(O), R16(O), R16(O), R16(O), R16(O), R16(O), R16(O), R16(O),
+};
+#undef O
+#undef R16
 
 int parse_word(const char *s, size_t n, uint32_t *w)
 {

@@ -64,8 +64,21 @@ int parse_time_token(const char *s, size_t n, uint64_t *ns, const char **why);
 /* Apply a timing token at line/col. Returns 0 or a negative status. */
 int apply_time_token(midi_reader *r, const char *s, size_t n, int line, int col, midi_error *e);
 
+/* Character classes of the line formats: the value of a hex digit (0-15)
+ * or one of these. */
+#define CC_OTHER 16
+#define CC_SEP 17      /* blank, tab, comma, \v, \f, \r */
+extern const signed char fmt_cclass[256];
 /* Hex digit value or -1. */
-int hexval(int c);
+static inline int hexval(int c)
+{
+	int v = fmt_cclass[c & 0xFF];
+	return v < 16 ? v : -1;
+}
+static inline int fmt_is_sep(char c)
+{
+	return fmt_cclass[(unsigned char)c] == CC_SEP;
+}
 /* "ump" words: 1-8 hex digits, optional 0x. Returns 0 or -1. */
 int parse_word(const char *s, size_t n, uint32_t *w);
 
@@ -111,6 +124,13 @@ struct midi_printer {
 void pr_reset(midi_printer *pr);
 void pr_add(midi_printer *pr, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void pr_addn(midi_printer *pr, const char *s, size_t n);
+/* sep (if not 0) then v in decimal. */
+void pr_u(midi_printer *pr, char sep, unsigned long long v);
+/* sep (if not 0) then w as 8 uppercase hex digits. */
+void pr_hex32(midi_printer *pr, char sep, uint32_t w);
+/* The bytes as uppercase hex pairs separated by blanks ("90 3C 64"), with
+ * a blank before the first one too if lead. */
+void pr_hexbytes(midi_printer *pr, const uint8_t *b, size_t n, int lead);
 
 /* json_str.c: JSON string literals (escaped, invalid UTF-8 -> U+FFFD). */
 typedef void (*fmt_put_fn)(void *ctx, const char *s, size_t n);

@@ -48,6 +48,12 @@ void fmt_json_string(fmt_put_fn put, void *ctx, const char *s, size_t n)
 			snprintf(esc, sizeof esc, "\\u%04x", c);
 			put(ctx, esc, 6);
 			i++;
+		} else if (c < 0x80) {
+			size_t j = i + 1; /* a run of plain ASCII at once */
+			while (j < n && u[j] >= 0x20 && u[j] < 0x7F && u[j] != '"' && u[j] != '\\')
+				j++;
+			put(ctx, s + i, j - i);
+			i = j;
 		} else {
 			size_t l = fmt_utf8_len(u + i, n - i);
 			if (l == 0) {

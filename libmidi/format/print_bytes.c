@@ -13,11 +13,10 @@
 static int emit_bytes(midi_printer *pr, uint64_t t, const uint8_t *b, size_t n, FILE *out)
 {
 	if (pr->fmt == MIDI_FMT_BIN)
-		return fwrite(b, 1, n, out) == n ? 0 : -MIDI_ERR_RUNTIME;
+		return fwrite_unlocked(b, 1, n, out) == n ? 0 : -MIDI_ERR_RUNTIME;
 	pr_reset(pr);
 	pr_time(pr, t);
-	for (size_t i = 0; i < n; i++)
-		pr_add(pr, i ? " %02X" : "%02X", b[i]);
+	pr_hexbytes(pr, b, n, 0);
 	return pr_flush_line(pr, out);
 }
 

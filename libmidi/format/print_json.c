@@ -19,19 +19,29 @@ static void jstr(midi_printer *pr, const char *s, size_t n)
 	fmt_json_string(put_pr, pr, s, n);
 }
 
+/* ,"k": (keys are plain ASCII) */
 static void key(midi_printer *pr, const char *k)
 {
-	pr_add(pr, ",\"%s\":", k);
+	pr_addn(pr, ",\"", 2);
+	pr_addn(pr, k, strlen(k));
+	pr_addn(pr, "\":", 2);
 }
 
 static void num(midi_printer *pr, const char *k, long long v)
 {
-	pr_add(pr, ",\"%s\":%lld", k, v);
+	key(pr, k);
+	if (v < 0) {
+		pr_addn(pr, "-", 1);
+		pr_u(pr, 0, 0ull - (unsigned long long)v);
+	} else {
+		pr_u(pr, 0, (unsigned long long)v);
+	}
 }
 
 static void boolean(midi_printer *pr, const char *k, int v)
 {
-	pr_add(pr, ",\"%s\":%s", k, v ? "true" : "false");
+	key(pr, k);
+	pr_addn(pr, v ? "true" : "false", v ? 4 : 5);
 }
 
 static void str(midi_printer *pr, const char *k, const char *s, size_t n)
@@ -45,7 +55,7 @@ static void bytes(midi_printer *pr, const char *k, const uint8_t *b, size_t n)
 	key(pr, k);
 	pr_addn(pr, "[", 1);
 	for (size_t i = 0; i < n; i++)
-		pr_add(pr, i ? ",%u" : "%u", b[i]);
+		pr_u(pr, i ? ',' : 0, b[i]);
 	pr_addn(pr, "]", 1);
 }
 
@@ -228,7 +238,8 @@ int print_json(midi_printer *pr, const midi_packet *p, FILE *out)
 		t = t > pr->base_ns ? t - pr->base_ns : 0;
 	midi_msg_decode(&p->ump, &m);
 	pr_reset(pr);
-	pr_add(pr, "{\"time\":%llu", (unsigned long long)t);
+	pr_addn(pr, "{\"time\":", 8);
+	pr_u(pr, 0, t);
 	if (midi_ump_has_group(&p->ump))
 		num(pr, "group", m.group + 1);
 	if (m.protocol || (m.mt == MIDI_MT_FLEX && m.u.flex.address == 0))
@@ -276,8 +287,11 @@ int print_json(midi_printer *pr, const midi_packet *p, FILE *out)
 	}
 	key(pr, "words");
 	unsigned n = midi_ump_words(&p->ump);
-	for (unsigned i = 0; i < n; i++)
-		pr_add(pr, "%s\"%08X\"", i ? "," : "[", (unsigned)p->ump.w[i]);
+	for (unsigned i = 0; i < n; i++) {
+		pr_addn(pr, i ? ",\"" : "[\"", 2);
+		pr_hex32(pr, 0, p->ump.w[i]);
+		pr_addn(pr, "\"", 1);
+	}
 	pr_addn(pr, "]", 1);
 	/* the text line: built after the fields, in the same buffer */
 	size_t mark = pr->len;

@@ -16,9 +16,9 @@ void text_ump_line(midi_printer *pr, const midi_ump *p)
 {
 	char d[256];
 	unsigned n = midi_ump_words(p);
-	pr_add(pr, "ump");
+	pr_addn(pr, "ump", 3);
 	for (unsigned i = 0; i < n; i++)
-		pr_add(pr, " %08X", (unsigned)p->w[i]);
+		pr_hex32(pr, ' ', p->w[i]);
 	midi_ump_describe(p, d, sizeof d);
 	pr_add(pr, "  # %s", d);
 }
@@ -32,12 +32,22 @@ static void cv_line(midi_printer *pr, const midi_msg *m, const midi_ump *p)
 		text_ump_line(pr, p); /* a bank without its valid flag has no text form */
 		return;
 	}
-	pr_add(pr, "grp %u ch %u %s", m->group + 1, m->channel + 1, m2 ? "m2 " : "");
+	/* "grp G ch C [m2 ]" */
+	pr_addn(pr, "grp", 3);
+	pr_u(pr, ' ', m->group + 1u);
+	pr_addn(pr, " ch", 3);
+	pr_u(pr, ' ', m->channel + 1u);
+	pr_addn(pr, m2 ? " m2 " : " ", m2 ? 4 : 1);
 	switch (m->kind) {
 	case MIDI_MSG_NOTE_ON:
 	case MIDI_MSG_NOTE_OFF:
-		pr_add(pr, "%s %s %u", m->kind == MIDI_MSG_NOTE_ON ? "on" : "off",
-		       midi_note_name(m->u.note.note, nn), m->u.note.velocity);
+		if (m->kind == MIDI_MSG_NOTE_ON)
+			pr_addn(pr, "on ", 3);
+		else
+			pr_addn(pr, "off ", 4);
+		midi_note_name(m->u.note.note, nn);
+		pr_addn(pr, nn, strlen(nn));
+		pr_u(pr, ' ', m->u.note.velocity);
 		if (m2 && (m->u.note.attr_type || m->u.note.attr_data))
 			pr_add(pr, " attr %u %u", m->u.note.attr_type, m->u.note.attr_data);
 		break;
@@ -46,18 +56,23 @@ static void cv_line(midi_printer *pr, const midi_msg *m, const midi_ump *p)
 		       (unsigned)m->u.note_value.value);
 		break;
 	case MIDI_MSG_CONTROL_CHANGE:
-		pr_add(pr, "cc %u %u", m->u.ctrl.index, (unsigned)m->u.ctrl.value);
+		pr_addn(pr, "cc", 2);
+		pr_u(pr, ' ', m->u.ctrl.index);
+		pr_u(pr, ' ', (unsigned)m->u.ctrl.value);
 		break;
 	case MIDI_MSG_PROGRAM_CHANGE:
-		pr_add(pr, "pc %u", m->u.program.program);
+		pr_addn(pr, "pc", 2);
+		pr_u(pr, ' ', m->u.program.program);
 		if (m->u.program.bank_valid)
 			pr_add(pr, " bank %u %u", m->u.program.bank_msb, m->u.program.bank_lsb);
 		break;
 	case MIDI_MSG_CHANNEL_PRESSURE:
-		pr_add(pr, "cp %u", (unsigned)m->u.value);
+		pr_addn(pr, "cp", 2);
+		pr_u(pr, ' ', (unsigned)m->u.value);
 		break;
 	case MIDI_MSG_PITCH_BEND:
-		pr_add(pr, "pb %u", (unsigned)m->u.value);
+		pr_addn(pr, "pb", 2);
+		pr_u(pr, ' ', (unsigned)m->u.value);
 		break;
 	case MIDI_MSG_REGISTERED:
 	case MIDI_MSG_ASSIGNABLE:
@@ -94,8 +109,7 @@ static void data_line(midi_printer *pr, unsigned group, int kind, unsigned strea
 		pr_add(pr, "grp %u syx8 %u", group + 1, stream);
 	else
 		pr_add(pr, "grp %u syx", group + 1);
-	for (size_t i = 0; i < n; i++)
-		pr_add(pr, " %02X", b[i]);
+	pr_hexbytes(pr, b, n, 1);
 }
 
 void text_packet_line(midi_printer *pr, const midi_ump *p)

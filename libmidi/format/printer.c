@@ -2,6 +2,7 @@
  * buffer, timestamps and the per-group SysEx holding area used by the
  * text, hex and bin printers. */
 #include "format_priv.h"
+#include "util/fastfmt.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -97,8 +98,19 @@ void pr_addn(midi_printer *pr, const char *s, size_t n)
 void pr_add(midi_printer *pr, const char *fmt, ...)
 {
 	char tmp[256];
-	va_list ap;
+	va_list ap, aq;
 	va_start(ap, fmt);
+	/* fastfmt straight into the line, vsnprintf when it declines */
+	if (pr_grow(pr, pr->len + 256) == 0) {
+		va_copy(aq, ap);
+		int f = fastfmt(pr->buf + pr->len, pr->cap - pr->len, fmt, aq);
+		va_end(aq);
+		if (f >= 0) {
+			pr->len += (size_t)f;
+			va_end(ap);
+			return;
+		}
+	}
 	int k = vsnprintf(tmp, sizeof tmp, fmt, ap);
 	va_end(ap);
 	if (k < 0)
@@ -115,6 +127,48 @@ void pr_add(midi_printer *pr, const char *fmt, ...)
 	pr->len += (size_t)k;
 }
 
+static const char hexdig[] = "0123456789ABCDEF";
+
+void pr_hex32(midi_printer *pr, char sep, uint32_t w)
+{
+	if (pr_grow(pr, pr->len + 11) < 0)
+		return;
+	char *o = pr->buf + pr->len;
+	if (sep)
+		*o++ = sep;
+	for (int i = 7; i >= 0; i--)
+		*o++ = hexdig[w >> (i * 4) & 15];
+	*o = 0;
+	pr->len = (size_t)(o - pr->buf);
+}
+
+void pr_hexbytes(midi_printer *pr, const uint8_t *b, size_t n, int lead)
+{
+	if (pr_grow(pr, pr->len + n * 3 + 1) < 0)
+		return;
+	char *o = pr->buf + pr->len;
+	for (size_t i = 0; i < n; i++) {
+		if (i || lead)
+			*o++ = ' ';
+		*o++ = hexdig[b[i] >> 4];
+		*o++ = hexdig[b[i] & 15];
+	}
+	*o = 0;
+	pr->len = (size_t)(o - pr->buf);
+}
+
+void pr_u(midi_printer *pr, char sep, unsigned long long v)
+{
+	char tmp[24], *o = tmp + sizeof tmp;
+	do {
+		*--o = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (sep)
+		*--o = sep;
+	pr_addn(pr, o, (size_t)(tmp + sizeof tmp - o));
+}
+
 int pr_flush_line(midi_printer *pr, FILE *out)
 {
 	if (pr->oom) {
@@ -124,7 +178,7 @@ int pr_flush_line(midi_printer *pr, FILE *out)
 	}
 	pr_addn(pr, "\n", 1);
 	size_t n = pr->len;
-	int bad = pr->oom || fwrite(pr->buf, 1, n, out) != n;
+	int bad = pr->oom || fwrite_unlocked(pr->buf, 1, n, out) != n;
 	pr_reset(pr);
 	pr->oom = 0;
 	return bad ? -MIDI_ERR_RUNTIME : 0;
@@ -141,8 +195,20 @@ void pr_time(midi_printer *pr, uint64_t t)
 	if (t < pr->last_ns)
 		t = pr->last_ns;
 	pr->last_ns = t;
-	pr_add(pr, "@%llu.%06llus ", (unsigned long long)(t / 1000000000ull),
-	       (unsigned long long)(t % 1000000000ull / 1000ull));
+	/* "@S.UUUUUUs " */
+	char tmp[40], *o = tmp + sizeof tmp;
+	uint64_t us = t % 1000000000ull / 1000ull, sec = t / 1000000000ull;
+	*--o = ' ';
+	*--o = 's';
+	for (int i = 0; i < 6; i++, us /= 10)
+		*--o = (char)('0' + us % 10);
+	*--o = '.';
+	do {
+		*--o = (char)('0' + sec % 10);
+		sec /= 10;
+	} while (sec);
+	*--o = '@';
+	pr_addn(pr, o, (size_t)(tmp + sizeof tmp - o));
 }
 
 void sx_hold_clear(sx_hold *h)
@@ -199,6 +265,6 @@ int print_ump(midi_printer *pr, const midi_packet *p, FILE *out)
 	pr_reset(pr);
 	pr_time(pr, p->time_ns);
 	for (unsigned i = 0; i < n; i++)
-		pr_add(pr, i ? " %08X" : "%08X", (unsigned)p->ump.w[i]);
+		pr_hex32(pr, i ? ' ' : 0, p->ump.w[i]);
 	return pr_flush_line(pr, out);
 }

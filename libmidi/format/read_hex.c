@@ -4,14 +4,11 @@
  * commas, "#" comments, timing tokens; the byte stream runs across lines. */
 #include "format_priv.h"
 
-static int is_sep(char c)
-{
-	return c == ' ' || c == '\t' || c == ',' || c == '\v' || c == '\f' || c == '\r';
-}
 
 /* Feed one byte, remembering where the message being built began: at a
  * status byte, or at the first data byte of a running-status message. */
-static int feed_byte(midi_reader *r, uint8_t b, int line, int col, uint64_t off, emitter *em)
+static inline int feed_byte(midi_reader *r, uint8_t b, int line, int col, uint64_t off,
+			    emitter *em)
 {
 	struct emit_ctx c = {r, em};
 	int begins = 0;
@@ -30,16 +27,36 @@ static int feed_byte(midi_reader *r, uint8_t b, int line, int col, uint64_t off,
 	return midi_b2u_feed(&r->b2u, &b, 1, emit_ump_cb, &c);
 }
 
+/* The input ended right after a channel status byte (no data byte yet):
+ * the message it began is missing, as when it ends after some data. */
+static int bare_status(const midi_reader *r)
+{
+	return r->msg_fresh && r->b2u.status >= 0x80 && r->b2u.status < 0xF0 &&
+	       r->b2u.ndata == 0 && !r->b2u.in_sysex;
+}
+
 int hex_line(midi_reader *r, const char *s, size_t n, int lineno, emitter *em, midi_error *e)
 {
 	size_t i = 0;
 	for (;;) {
-		while (i < n && is_sep(s[i]))
+		while (i < n && fmt_is_sep(s[i]))
 			i++;
 		if (i >= n || s[i] == '#')
 			return 0;
+		/* the usual token, one pair ("3C"), taken at once */
+		int hi = fmt_cclass[(unsigned char)s[i]];
+		if (hi < 16 && i + 1 < n) {
+			int lo = fmt_cclass[(unsigned char)s[i + 1]];
+			if (lo < 16 && (i + 2 == n || fmt_is_sep(s[i + 2]) || s[i + 2] == '#')) {
+				int rc = feed_byte(r, (uint8_t)(hi << 4 | lo), lineno, (int)i + 1, 0, em);
+				if (rc)
+					return rc;
+				i += 2;
+				continue;
+			}
+		}
 		size_t t = i;
-		while (i < n && !is_sep(s[i]) && s[i] != '#')
+		while (i < n && !fmt_is_sep(s[i]) && s[i] != '#')
 			i++;
 		const char *tok = s + t;
 		size_t len = i - t, k = 0;
@@ -52,18 +69,22 @@ int hex_line(midi_reader *r, const char *s, size_t n, int lineno, emitter *em, m
 		}
 		if (len > 2 && tok[0] == '0' && (tok[1] == 'x' || tok[1] == 'X'))
 			k = 2;
-		for (size_t j = k; j < len; j++)
-			if (hexval((unsigned char)tok[j]) < 0)
-				return midi_error_at(e, MIDI_ERR_INPUT, lineno, (int)(t + j) + 1,
-						     "bad hex byte \"%s\" (expected pairs of hex digits)",
-						     QUOTED(tok, len));
+		for (size_t j = k; j < len; j++) {
+			if (fmt_cclass[(unsigned char)tok[j]] < 16)
+				continue;
+			/* the column of the bad digit; the quote: its pair only */
+			size_t pj = k + (j - k) / 2 * 2;
+			return midi_error_at(e, MIDI_ERR_INPUT, lineno, (int)(t + j) + 1,
+					     "bad hex byte \"%s\" (expected pairs of hex digits)",
+					     QUOTED(tok + pj, pj + 1 < len ? 2 : 1));
+		}
 		if ((len - k) % 2)
 			return midi_error_at(e, MIDI_ERR_INPUT, lineno, col,
 					     "odd number of hex digits in \"%s\"",
 					     QUOTED(tok, len));
 		for (size_t j = k; j < len; j += 2) {
-			uint8_t b = (uint8_t)(hexval((unsigned char)tok[j]) << 4 |
-					      hexval((unsigned char)tok[j + 1]));
+			uint8_t b = (uint8_t)(fmt_cclass[(unsigned char)tok[j]] << 4 |
+					      fmt_cclass[(unsigned char)tok[j + 1]]);
 			int rc = feed_byte(r, b, lineno, (int)(t + j) + 1, 0, em);
 			if (rc)
 				return rc;
@@ -74,11 +95,11 @@ int hex_line(midi_reader *r, const char *s, size_t n, int lineno, emitter *em, m
 int hex_end(midi_reader *r, emitter *em, midi_error *e)
 {
 	struct emit_ctx c = {r, em};
-	int truncated = 0;
+	int truncated = 0, bare = bare_status(r);
 	int rc = midi_b2u_end(&r->b2u, emit_ump_cb, &c, &truncated);
 	if (rc)
 		return rc;
-	if (truncated)
+	if (truncated || bare)
 		return midi_error_at(e, MIDI_ERR_INPUT, r->msg_line, r->msg_col,
 				     "input ends inside the message that begins here");
 	return 0;
@@ -98,11 +119,11 @@ int bin_feed(midi_reader *r, const uint8_t *b, size_t n, emitter *em, midi_error
 int bin_end(midi_reader *r, emitter *em, midi_error *e)
 {
 	struct emit_ctx c = {r, em};
-	int truncated = 0;
+	int truncated = 0, bare = bare_status(r);
 	int rc = midi_b2u_end(&r->b2u, emit_ump_cb, &c, &truncated);
 	if (rc)
 		return rc;
-	if (truncated)
+	if (truncated || bare)
 		return midi_error_set(e, MIDI_ERR_INPUT,
 				      "input ends inside the message that begins at byte offset %llu",
 				      (unsigned long long)r->msg_offset);

@@ -22,20 +22,33 @@ enum verb {
 	V_SYX, V_SYX8, V_UMP,
 };
 
+/* Whether s (n bytes) is name (lowercase), in any case. */
+static int ieq(const char *s, size_t n, const char *name, size_t len)
+{
+	if (n != len)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((s[i] >= 'A' && s[i] <= 'Z' ? s[i] | 0x20 : s[i]) != name[i])
+			return 0;
+	return 1;
+}
+
+#define VERB(name, v) {name, sizeof name - 1, v}
 static const struct {
 	const char *name;
+	uint8_t len;
 	uint8_t verb;
 } verbs[] = {
-	{"grp", V_GRP}, {"group", V_GRP}, {"ch", V_CH}, {"channel", V_CH},
-	{"m1", V_M1}, {"m2", V_M2},
-	{"on", V_ON}, {"off", V_OFF}, {"pp", V_PP}, {"cc", V_CC}, {"pc", V_PC},
-	{"cp", V_CP}, {"pb", V_PB}, {"rpn", V_RPN}, {"nrpn", V_NRPN},
-	{"rrpn", V_RRPN}, {"rnrpn", V_RNRPN}, {"pnrc", V_PNRC}, {"pnac", V_PNAC},
-	{"pnpb", V_PNPB}, {"pnm", V_PNM},
-	{"clock", V_CLOCK}, {"start", V_START}, {"stop", V_STOP}, {"continue", V_CONTINUE},
-	{"sense", V_SENSE}, {"reset", V_RESET}, {"tune", V_TUNE}, {"mtc", V_MTC},
-	{"spp", V_SPP}, {"songsel", V_SONGSEL},
-	{"syx", V_SYX}, {"syx8", V_SYX8}, {"ump", V_UMP},
+	VERB("grp", V_GRP), VERB("group", V_GRP), VERB("ch", V_CH), VERB("channel", V_CH),
+	VERB("m1", V_M1), VERB("m2", V_M2),
+	VERB("on", V_ON), VERB("off", V_OFF), VERB("pp", V_PP), VERB("cc", V_CC), VERB("pc", V_PC),
+	VERB("cp", V_CP), VERB("pb", V_PB), VERB("rpn", V_RPN), VERB("nrpn", V_NRPN),
+	VERB("rrpn", V_RRPN), VERB("rnrpn", V_RNRPN), VERB("pnrc", V_PNRC), VERB("pnac", V_PNAC),
+	VERB("pnpb", V_PNPB), VERB("pnm", V_PNM),
+	VERB("clock", V_CLOCK), VERB("start", V_START), VERB("stop", V_STOP), VERB("continue", V_CONTINUE),
+	VERB("sense", V_SENSE), VERB("reset", V_RESET), VERB("tune", V_TUNE), VERB("mtc", V_MTC),
+	VERB("spp", V_SPP), VERB("songsel", V_SONGSEL),
+	VERB("syx", V_SYX), VERB("syx8", V_SYX8), VERB("ump", V_UMP),
 };
 
 #define IS_CV(v) ((v) >= V_ON && (v) <= V_PNM)
@@ -60,6 +73,7 @@ struct text_state {
 	int proto;
 	int vline, vcol;
 	slot q[4];
+	int qh;                     /* the next one is q[qh] */
 	int nq;                     /* required arguments still to come */
 	int64_t val[S_MAX];
 	unsigned have;              /* bit per slot id filled */
@@ -127,7 +141,7 @@ static int looks_numeric(const char *s, size_t n)
 
 static void push(struct text_state *st, int id, int64_t min, int64_t max, const char *label)
 {
-	slot *q = &st->q[st->nq++];
+	slot *q = &st->q[st->qh + st->nq++];
 	q->id = (uint8_t)id;
 	q->is_note = id == S_NOTE;
 	q->min = min;
@@ -146,6 +160,7 @@ static void begin(struct text_state *st, int verb, const char *name, int proto, 
 	st->proto = proto;
 	st->vline = line;
 	st->vcol = col;
+	st->qh = 0;
 	st->nq = 0;
 	st->have = 0;
 	st->attr = st->bank = st->detach = st->reset = 0;
@@ -333,7 +348,7 @@ static int finish(midi_reader *r, emitter *em)
 static int fill(midi_reader *r, const char *s, size_t n, int line, int col, midi_error *e)
 {
 	struct text_state *st = r->text;
-	slot q = st->q[0];
+	const slot q = st->q[st->qh];
 	int64_t v;
 	if (parse_num(s, n, &v) < 0) {
 		unsigned note;
@@ -357,7 +372,7 @@ static int fill(midi_reader *r, const char *s, size_t n, int line, int col, midi
 				     q.label, (long long)v, (long long)q.min, (long long)q.max);
 	st->val[q.id] = v;
 	st->have |= 1u << q.id;
-	memmove(st->q, st->q + 1, sizeof st->q[0] * (size_t)(st->nq - 1));
+	st->qh++;
 	st->nq--;
 	return 0;
 }
@@ -496,7 +511,7 @@ static int token(midi_reader *r, const char *s, size_t n, int line, int col, emi
 	const char *name = NULL;
 	int verb = V_NONE;
 	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
-		if (strlen(verbs[i].name) == n && strncasecmp(verbs[i].name, s, n) == 0) {
+		if (ieq(s, n, verbs[i].name, verbs[i].len)) {
 			verb = verbs[i].verb;
 			name = verbs[i].name;
 			break;
@@ -565,7 +580,7 @@ int text_end(midi_reader *r, int lineno, int col, emitter *em, midi_error *e)
 	if (st->verb && st->nq > 0)
 		return midi_error_at(e, MIDI_ERR_INPUT, st->vline, st->vcol,
 				     "\"%s\" is missing its %s at end of input", st->vname,
-				     st->q[0].label);
+				     st->q[st->qh].label);
 	if (st->next_proto)
 		return midi_error_at(e, MIDI_ERR_INPUT, st->pline, st->pcol,
 				     "m%d must be followed by a channel voice message, got end of input",

@@ -6,10 +6,6 @@
 
 #include <string.h>
 
-static int is_sep(char c)
-{
-	return c == ' ' || c == '\t' || c == ',' || c == '\v' || c == '\f' || c == '\r';
-}
 
 int ump_line(midi_reader *r, const char *s, size_t n, int lineno, emitter *em, midi_error *e)
 {
@@ -18,12 +14,12 @@ int ump_line(midi_reader *r, const char *s, size_t n, int lineno, emitter *em, m
 	int pcol = 0;
 	size_t i = 0;
 	for (;;) {
-		while (i < n && is_sep(s[i]))
+		while (i < n && fmt_is_sep(s[i]))
 			i++;
 		if (i >= n || s[i] == '#')
 			break;
 		size_t t = i;
-		while (i < n && !is_sep(s[i]) && s[i] != '#')
+		while (i < n && !fmt_is_sep(s[i]) && s[i] != '#')
 			i++;
 		int col = (int)t + 1;
 		const char *tok = s + t;

@@ -73,7 +73,13 @@ int emit_packet(midi_reader *r, emitter *em, const midi_ump *p)
 {
 	midi_packet pk;
 	pk.time_ns = r->time_ns;
-	pk.ump = midi_ump_make(p->w[0], p->w[1], p->w[2], p->w[3]);
+	pk.ump = *p; /* as midi_ump_make: the words past the packet's size zeroed */
+	switch (midi_mt_words(p->w[0] >> 28)) {
+	case 1: pk.ump.w[1] = 0; /* fall through */
+	case 2: pk.ump.w[2] = 0; /* fall through */
+	case 3: pk.ump.w[3] = 0; /* fall through */
+	default: break;
+	}
 	if (em->stop)
 		return em->stop;
 	em->stop = em->cb ? em->cb(em->ctx, &pk) : 0;
@@ -136,6 +142,15 @@ static int feed_lines(midi_reader *r, const char *b, size_t n, emitter *em, midi
 	while (i < n) {
 		const char *nl = memchr(b + i, '\n', n - i);
 		size_t take = nl ? (size_t)(nl - (b + i)) : n - i;
+		if (nl && r->len == 0 && take <= MIDI_LINE_MAX) {
+			/* a whole line in the buffer: parsed where it is */
+			int rc = do_line(r, b + i, take, em, e);
+			i += take + 1;
+			r->lineno++;
+			if (rc)
+				return rc;
+			continue;
+		}
 		if (!r->overlong) {
 			if (r->len + take > MIDI_LINE_MAX) {
 				r->overlong = 1;

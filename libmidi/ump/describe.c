@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/fastfmt.h"
+
 typedef struct out {
 	char *buf;
 	size_t n, len; /* len: what it wanted so far */
@@ -12,10 +14,15 @@ typedef struct out {
 
 __attribute__((format(printf, 2, 3))) static void put(out *o, const char *fmt, ...)
 {
-	va_list ap;
+	va_list ap, aq;
 	va_start(ap, fmt);
 	size_t room = o->len < o->n ? o->n - o->len : 0;
-	int k = vsnprintf(room ? o->buf + o->len : NULL, room, fmt, ap);
+	/* fastfmt when it can (it declines when the result would not fit) */
+	va_copy(aq, ap);
+	int k = room ? fastfmt(o->buf + o->len, room, fmt, aq) : -1;
+	va_end(aq);
+	if (k < 0)
+		k = vsnprintf(room ? o->buf + o->len : NULL, room, fmt, ap);
 	va_end(ap);
 	if (k > 0)
 		o->len += (size_t)k;

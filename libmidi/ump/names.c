@@ -77,7 +77,19 @@ const char *midi_note_name(unsigned note, char *buf)
 	static const char *const names[12] = {"C", "C#", "D", "D#", "E", "F",
 					      "F#", "G", "G#", "A", "A#", "B"};
 	note &= 0x7F;
-	snprintf(buf, 5, "%s%d", names[note % 12], (int)(note / 12) - 2);
+	/* name then octave -2..8: at most 4 characters ("C#-2") */
+	const char *n = names[note % 12];
+	int oct = (int)(note / 12) - 2;
+	char *o = buf;
+	*o++ = n[0];
+	if (n[1])
+		*o++ = n[1];
+	if (oct < 0) {
+		*o++ = '-';
+		oct = -oct;
+	}
+	*o++ = (char)('0' + oct);
+	*o = 0;
 	return buf;
 }
 

@@ -204,7 +204,7 @@ PY
 	assert_output 'midi-send: standard input: line 1, column 1: unknown verb "o\x00n"'
 	run bash -c "printf '90 3\\000C\\n' | midi-send -n -f hex"
 	assert_failure 2
-	assert_output --partial '"3\x00C"'
+	assert_output --partial 'column 5: bad hex byte "3\x00"'
 	run midi-send -e "$HOSTILE_NAME" on C3 100
 	assert_failure 3
 	assert_output "midi-send: no endpoint matches \"$HOSTILE_SHOWN\""

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# bench_send.sh: CPU time (user+system, best of 5) of the programs' text
+# paths on the corpus of bench/corpus.h (written by build/bench/bench_text
+# --write): `midi-send -n -f F` for F = hex, bin, ump, text (reader, UMP
+# printer, stdout), against the baseline in the same run: bench_text
+# --baseline, a plain C parse of the same hex and print of the bytes as
+# hex lines. Prints one JSON object (bench/run.sh).
+set -u
+cd "$(dirname "$0")/.." || exit 1
+B=${B:-build}
+bt=$PWD/$B/bench/bench_text
+bin=${BIN:-$PWD/bin}  # BIN=dir: the programs of another build
+work=$(mktemp -d "${TMPDIR:-/tmp}/midi-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+"$bt" --write "$work" || exit 1
+packets=$(wc -l < "$work/corpus.ump")
+
+# cpu CMD...: best CPU seconds of 3 runs, stdin from $in, stdout to /dev/null
+cpu() {
+	local best= t
+	for _ in 1 2 3 4 5; do
+		t=$(perf stat -x, -e task-clock "$@" < "$in" 2>&1 > /dev/null |
+			awk -F, '/task-clock/ {printf "%.4f", $1 / 1000}')
+		if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN {exit !(a < b)}'; then best=$t; fi
+	done
+	echo "$best"
+}
+
+in=$work/corpus.hex
+base=$(cpu "$bt" --baseline)
+res=""
+for f in hex bin ump text; do
+	in=$work/corpus.$f
+	t=$(cpu "$bin/midi-send" -n -f "$f")
+	res="$res $f:$t"
+done
+awk -v n="$packets" -v base="$base" -v res="$res" 'BEGIN {
+	b = base
+	printf "{\"bench\":\"send\",\"results\":["
+	printf "{\"name\":\"baseline hex parse+print\",\"unit\":\"packets\",\"items\":%d,\"cpu_s\":%.3f,\"ns_per_item\":%.1f}", n, b, b * 1e9 / n
+	k = split(res, r, " ")
+	for (i = 1; i <= k; i++) {
+		split(r[i], kv, ":")
+		printf ",{\"name\":\"midi-send -n -f %s\",\"unit\":\"packets\",\"items\":%d,\"cpu_s\":%.3f,\"ns_per_item\":%.1f,\"ratio_to_baseline\":%.2f}", kv[1], n, kv[2], kv[2] * 1e9 / n, kv[2] / b
+	}
+	printf "],\"note\":\"CPU time, best of 5\"}\n"
+}'

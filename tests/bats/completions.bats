@@ -6,19 +6,6 @@
 
 load helpers
 
-# complete_line LINE: run the bash completion for LINE (cursor at the end);
-# the candidates, space-separated, in $output.
-complete_line() {
-	output=$(bash -c '
-		source "$1/completions/midi.bash"
-		COMP_LINE=$2 COMP_POINT=${#2}
-		read -ra COMP_WORDS <<<"$2"
-		[[ $2 == *" " ]] && COMP_WORDS+=("")
-		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
-		_midi
-		echo "${COMPREPLY[*]}"' _ "${MIDI_TOP:-$BATS_TEST_DIRNAME/../..}" "$1")
-}
-
 @test "bash: -e offers the endpoint ids, also after a colon" {
 	midi-loop create studio
 	complete_line "midi-mon -e "

@@ -41,9 +41,16 @@ load helpers
 	[ "$output" = "one" ]
 }
 
-@test "zsh and fish completion files parse" {
-	top=${MIDI_TOP:-$BATS_TEST_DIRNAME/../..}
-	if command -v zsh >/dev/null; then zsh -n "$top/completions/_midi"; fi
-	if command -v fish >/dev/null; then fish -n "$top/completions/midi.fish"; fi
-	bash -n "$top/completions/midi.bash"
+@test "the bash completion file parses" {
+	bash -n "${MIDI_TOP:-$BATS_TEST_DIRNAME/../..}/completions/midi.bash"
+}
+
+@test "the zsh completion file parses" {
+	command -v zsh >/dev/null || skip "zsh not installed"
+	zsh -n "${MIDI_TOP:-$BATS_TEST_DIRNAME/../..}/completions/_midi"
+}
+
+@test "the fish completion file parses" {
+	command -v fish >/dev/null || skip "fish not installed"
+	fish -n "${MIDI_TOP:-$BATS_TEST_DIRNAME/../..}/completions/midi.fish"
 }

@@ -31,10 +31,27 @@ midi_teardown() {
 		kill $pids 2>/dev/null || true
 		wait $pids 2>/dev/null || true
 	fi
+	stop_helpers
 	rm -rf "$MIDI_RUNTIME_DIR" "$XDG_CONFIG_HOME"
 }
 
 teardown() { midi_teardown; }
+
+# stop_helpers: end the helper processes the library started for this
+# test's runtime directory (midi-helper(8): hosts, agents, discovery, the
+# scheduler), which would otherwise outlive it by a few seconds. Only
+# processes of those names whose environment has this MIDI_RUNTIME_DIR.
+stop_helpers() {
+	local p comm pids=()
+	[ -n "${MIDI_RUNTIME_DIR:-}" ] || return 0
+	for p in /proc/[0-9]*; do
+		read -r comm 2>/dev/null <"$p/comm" || continue
+		case "$comm" in midi-host|midi-agent|midi-discovery|midi-sched) ;; *) continue;; esac
+		tr '\0' '\n' 2>/dev/null <"$p/environ" | grep -qxF "MIDI_RUNTIME_DIR=$MIDI_RUNTIME_DIR" &&
+			pids+=("${p#/proc/}")
+	done
+	[ ${#pids[@]} -eq 0 ] || kill "${pids[@]}" 2>/dev/null || true
+}
 
 # wait_for SECONDS COMMAND...: run COMMAND every 20 ms until it succeeds;
 # fail the test (status 1) if it has not succeeded after SECONDS.

@@ -75,8 +75,6 @@ $(BF)/%.o: %.c
 $(BX)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) -O0 -DMIDI_SHM_FORMAT=99 $(CPPFLAGS) $(USBCFLAGS) -MMD -MP -c $< -o $@
-$(BX)/libmidi.a: $(LIBX_OBJ)
-	$(public_archive)
 
 # Two archives of each build. libmidi.a, the public one (installed, linked
 # by the programs and the helper), is one relocatable object of the whole
@@ -92,9 +90,11 @@ define public_archive
 	ar rcs $@ $@.o
 	@rm -f $@.o
 endef
-LD      ?= ld
 OBJCOPY ?= objcopy
 
+# build-fmt99 is linked like the installed programs, with the public archive.
+$(BX)/libmidi.a: $(LIBX_OBJ)
+	$(public_archive)
 $(B)/libmidi.a: $(LIB_OBJ)
 	$(public_archive)
 $(BA)/libmidi.a: $(LIBA_OBJ)

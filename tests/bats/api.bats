@@ -36,3 +36,26 @@ defined_globals() {
 	assert_line --regexp ' -o libexec/midi-helper .*build/libmidi\.a'
 	refute_output --partial 'libmidi-internal.a'
 }
+
+@test "a program may define functions named like the library's internal ones" {
+	# hexval and text_init are internal functions of the hex reader and
+	# the text printer; with them global, this program would not link.
+	T=$BATS_TEST_TMPDIR
+	cat >"$T/prog.c" <<'EOC'
+#include <midi/format.h>
+int hexval(int c) { return c; }
+int text_init(void) { return 2; }
+int main(void)
+{
+	midi_error e;
+	midi_reader *r = midi_reader_new(MIDI_FMT_HEX, 0, &e);
+	midi_reader_free(r);
+	return r ? hexval(1) + text_init() : 0;
+}
+EOC
+	run cc -std=gnu11 -I"$MIDI_TOP/libmidi/include" -o "$T/prog" "$T/prog.c" "$(lib)" \
+		$(pkg-config --libs libusb-1.0 2>/dev/null) -lpthread -lm
+	assert_success
+	run "$T/prog"
+	assert_failure 3
+}

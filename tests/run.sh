@@ -19,6 +19,10 @@ log=$(mktemp -d "${TMPDIR:-/tmp}/midi-check.XXXXXX")
 # The logs (TAP, stderr, runtime directories, fuzz corpora) go with the run:
 # what a failure needs is printed above the summary.
 trap 'rm -rf "$log"' EXIT
+# Every test makes its files there too (bats runs, the unit tests' runtime
+# directories: tests/unit/testutil.h), so they go with it.
+mkdir "$log/tmp"
+export TMPDIR="$log/tmp"
 
 . tests/tap.bash
 

@@ -54,14 +54,15 @@ stop_helpers() {
 }
 
 # wait_for SECONDS COMMAND...: run COMMAND every 20 ms until it succeeds;
-# fail the test (status 1) if it has not succeeded after SECONDS.
+# fail the test (status 1) if it has not succeeded after SECONDS of clock
+# time (not a count of tries: on a busy machine one try of a command such as
+# midi-list | python3 can take a second).
 wait_for() {
-	local limit=$1 i=0
+	local limit=$1
 	shift
-	local tries=$((limit * 50))
+	local end=$((SECONDS + limit))
 	until "$@"; do
-		i=$((i + 1))
-		if [ $i -ge $tries ]; then
+		if [ $SECONDS -ge $end ]; then
 			echo "timed out after ${limit}s waiting for: $*" >&2
 			return 1
 		fi

@@ -15,12 +15,12 @@ digest() { (cd "$MIDI_RUNTIME_DIR" && find . -type f ! -name '*.lock' -print0 | 
 	before=$(digest)
 	run other midi-list -a
 	assert_failure 1
-	assert_output --partial "runtime directory $MIDI_RUNTIME_DIR holds shared-memory format 3"
+	assert_output --partial "runtime directory $MIDI_RUNTIME_DIR holds shared-memory format 4"
 	assert_output --partial "uses format 99"
 	assert_output --partial "MIDI_RUNTIME_DIR"
 	run other midi-loop create intruder
 	assert_failure 1
-	assert_output --partial "format 3"
+	assert_output --partial "format 4"
 	[ "$(digest)" = "$before" ]
 	run midi-list
 	assert_success
@@ -34,7 +34,7 @@ digest() { (cd "$MIDI_RUNTIME_DIR" && find . -type f ! -name '*.lock' -print0 | 
 	before=$(digest)
 	run midi-list -a
 	assert_failure 1
-	assert_output --partial "holds shared-memory format 99, this build of libmidi uses format 3"
+	assert_output --partial "holds shared-memory format 99, this build of libmidi uses format 4"
 	run midi-mon -e diag:loopback-b -c 1 -t 1
 	assert_failure 1
 	assert_output --partial "format 99"

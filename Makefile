@@ -75,17 +75,37 @@ $(BF)/%.o: %.c
 $(BX)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) -O0 -DMIDI_SHM_FORMAT=99 $(CPPFLAGS) $(USBCFLAGS) -MMD -MP -c $< -o $@
-$(BX)/libmidi.a: $(LIBX_OBJ)
-	@rm -f $@
-	ar rcs $@ $^
 
+# Two archives of each build. libmidi.a, the public one (installed, linked
+# by the programs and the helper), is one relocatable object of the whole
+# library in which only the midi_* names stay global, so the library's
+# internal functions never clash with a program's own names
+# (tests/bats/api.bats checks its symbol table). libmidi-internal.a (never
+# installed) has every object as it is, for the unit tests, fuzz targets
+# and benchmarks that test internal functions.
+define public_archive
+	@rm -f $@ $@.o
+	$(LD) -r -o $@.o $^
+	$(OBJCOPY) -w --keep-global-symbol='midi_*' $@.o
+	ar rcs $@ $@.o
+	@rm -f $@.o
+endef
+OBJCOPY ?= objcopy
+
+# build-fmt99 is linked like the installed programs, with the public archive.
+$(BX)/libmidi.a: $(LIBX_OBJ)
+	$(public_archive)
 $(B)/libmidi.a: $(LIB_OBJ)
-	@rm -f $@
-	ar rcs $@ $^
+	$(public_archive)
 $(BA)/libmidi.a: $(LIBA_OBJ)
+	$(public_archive)
+$(B)/libmidi-internal.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
-$(BF)/libmidi.a: $(LIBF_OBJ)
+$(BA)/libmidi-internal.a: $(LIBA_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+$(BF)/libmidi-internal.a: $(LIBF_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -119,18 +139,18 @@ $(BX)/bin/%: $(BX)/cmd/%.o $$(call own_obj,$(BX),%) $(CMDCX_OBJ) $(BX)/libmidi.a
 	$(CC) -o $@ $< $(call own_obj,$(BX),$*) $(CMDCX_OBJ) $(BX)/libmidi.a $(USBLIBS) $(CURSES) $(LDLIBS)
 
 # A test binary comes with the helper its broker tests start (MIDI_HELPER).
-$(B)/tests/%: tests/unit/%.c tests/unit/testutil.h $(B)/libmidi.a | $(HELPER)
+$(B)/tests/%: tests/unit/%.c tests/unit/testutil.h $(B)/libmidi-internal.a | $(HELPER)
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -Itests/unit -o $@ $< $(B)/libmidi.a -lcmocka $(USBLIBS) $(LDLIBS)
-$(BA)/tests/%: tests/unit/%.c tests/unit/testutil.h $(BA)/libmidi.a | $(HELPERA)
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -Itests/unit -o $@ $< $(B)/libmidi-internal.a -lcmocka $(USBLIBS) $(LDLIBS)
+$(BA)/tests/%: tests/unit/%.c tests/unit/testutil.h $(BA)/libmidi-internal.a | $(HELPERA)
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) -O1 -g $(SAN) $(CPPFLAGS) -Itests/unit -o $@ $< $(BA)/libmidi.a -lcmocka $(USBLIBS) $(LDLIBS)
-$(BF)/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(BF)/libmidi.a
+	$(CC) $(WARN) -O1 -g $(SAN) $(CPPFLAGS) -Itests/unit -o $@ $< $(BA)/libmidi-internal.a -lcmocka $(USBLIBS) $(LDLIBS)
+$(BF)/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(BF)/libmidi-internal.a
 	@mkdir -p $(dir $@)
-	$(CLANG) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $< $(BF)/libmidi.a $(USBLIBS) $(LDLIBS)
-$(B)/bench/%: bench/%.c bench/bench.h bench/corpus.h $(B)/libmidi.a
+	$(CLANG) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $< $(BF)/libmidi-internal.a $(USBLIBS) $(LDLIBS)
+$(B)/bench/%: bench/%.c bench/bench.h bench/corpus.h $(B)/libmidi-internal.a
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) -O2 -g $(CPPFLAGS) -Ibench -o $@ $< $(B)/libmidi.a $(USBLIBS) $(LDLIBS)
+	$(CC) $(WARN) -O2 -g $(CPPFLAGS) -Ibench -o $@ $< $(B)/libmidi-internal.a $(USBLIBS) $(LDLIBS)
 
 $(B)/midi.pc: libmidi/midi.pc.in Makefile $(B)/libexecdir.stamp
 	@mkdir -p $(B)

@@ -9,7 +9,7 @@
 
 #include "midi/error.h"
 
-/* Exit statuses of SPEC.md section 5 (same values as enum midi_status). */
+/* Exit statuses of every program (see their manual pages; = enum midi_status). */
 enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_NOTFOUND = 3, EXIT_TIMEOUT = 4, EXIT_LOST = 5 };
 
 extern const char *cli_prog;

@@ -1,29 +1,30 @@
 #!/usr/bin/env bash
 # run.sh: the whole test run behind `make check`. Runs every unit test (plain
 # build, then AddressSanitizer+UndefinedBehaviorSanitizer build, then the
-# library tests under valgrind), every bats
-# file against bin/, and a short libFuzzer run of every fuzz target. Each
-# suite speaks TAP; this script counts "ok"/"not ok" lines and ends with one
-# summary line: "N passed, N failed, N skipped" (a skip is never a pass). MIDI_HELPER names the helper program
-# of the build under test: libexec/midi-helper for the plain unit tests,
-# valgrind and bats, build-asan/libexec/midi-helper for the ASan tests.
+# library tests under valgrind), every bats file against bin/ (the public
+# archive's symbols and the manual pages included: api.bats, man.bats), and
+# a short libFuzzer run of every fuzz target. Each suite speaks TAP;
+# tests/tap.bash counts its results, and a suite that dies, is killed by
+# its timeout or prints fewer results than its plan counts as failed. Ends
+# with one summary line: "N passed, N failed, N skipped" (a skip is never a
+# pass). MIDI_HELPER names the helper program of the build under test:
+# libexec/midi-helper for the plain unit tests, valgrind and bats,
+# build-asan/libexec/midi-helper for the ASan tests. Nothing of the run is
+# left in $TMPDIR.
 set -u
 cd "$(dirname "$0")/.."
 top=$PWD
 pass=0; fail=0; skip=0; failed_names=()
 log=$(mktemp -d "${TMPDIR:-/tmp}/midi-check.XXXXXX")
+# The logs (TAP, stderr, runtime directories, fuzz corpora) go with the run:
+# what a failure needs is printed above the summary.
+trap 'rm -rf "$log"' EXIT
+# Every test makes its files there too (bats runs, the unit tests' runtime
+# directories: tests/unit/testutil.h), so they go with it.
+mkdir "$log/tmp"
+export TMPDIR="$log/tmp"
 
-count_tap() { # $1 = label, stdin = TAP
-	local label=$1 line
-	while IFS= read -r line; do
-		case "$line" in
-		"not ok"*) fail=$((fail + 1)); failed_names+=("$label: ${line#not ok }"); echo "  FAIL $label: ${line#not ok }";;
-		# A skip is not a pass (bats prints "ok N name # skip why").
-		"ok"*"# skip"*|"ok"*"# SKIP"*) skip=$((skip + 1)); echo "  SKIP $label: ${line#ok }";;
-		"ok"*) pass=$((pass + 1));;
-		esac
-	done
-}
+. tests/tap.bash
 
 run_unit() { # $1 = dir with test binaries, $2 = label, $3 = helper program
 	local t name
@@ -36,12 +37,8 @@ run_unit() { # $1 = dir with test binaries, $2 = label, $3 = helper program
 			ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 			timeout 600 "$t" >"$out" 2>"$out.err"
 		local rc=$?
-		count_tap "$name" <"$out"
-		if [ $rc -ne 0 ] && ! grep -q '^not ok' "$out"; then
-			fail=$((fail + 1)); failed_names+=("$name: exit $rc")
-			echo "  FAIL $name: exited $rc"; tail -20 "$out.err"
-		elif [ $rc -ne 0 ]; then tail -20 "$out.err"
-		fi
+		count_suite "$name" "$out" $rc || true
+		[ $rc -eq 0 ] || tail -20 "$out.err"
 	done
 }
 
@@ -71,15 +68,21 @@ if command -v valgrind >/dev/null; then
 			fail=$((fail + 1)); failed_names+=("valgrind/$n"); echo "  FAIL valgrind/$n"; tail -30 "$log/vg-$n.err"
 		fi
 	done
+else
+	skip=$((skip + 1)); echo "  SKIP valgrind: valgrind not installed"
 fi
 
-if command -v bats >/dev/null && ls tests/bats/*.bats >/dev/null 2>&1; then
+# bats runs most of the tests: without it the run fails.
+if ! command -v bats >/dev/null; then
+	fail=$((fail + 1)); failed_names+=("bats: not installed"); echo "  FAIL bats: not installed"
+else
 	for f in tests/bats/*.bats; do
 		echo "== bats $(basename "$f")"
 		PATH="$top/bin:$PATH" MIDI_TOP="$top" MIDI_HELPER="$plain_helper" \
 			timeout 900 bats --tap "$f" >"$log/bats.tap" 2>&1
+		rc=$?
 		grep -E '^(not ok|#)' "$log/bats.tap" | head -40
-		count_tap "bats/$(basename "$f")" <"$log/bats.tap"
+		count_suite "bats/$(basename "$f")" "$log/bats.tap" $rc || tail -20 "$log/bats.tap"
 	done
 fi
 

@@ -1,6 +1,6 @@
 /* b2u.c: MIDI 1.0 byte stream -> UMP (MT1 system, MT2 channel voice, MT3
  * SysEx7), midi_b2u_*. A byte-at-a-time state machine, so any split of the
- * input gives the same packets. Edge policies (SPEC.md section 3):
+ * input gives the same packets. Edge policies (as midi_translate(3) states them):
  * - running status for channel messages; System Exclusive and System Common
  *   (F0-F7, a stray F7 and the undefined F4/F5 included) cancel it;
  * - real-time bytes (F8, FA-FC, FE, FF) come out at once as MT1 wherever

@@ -1,5 +1,5 @@
 /* up.c: UMP MIDI 1.0 protocol (MT2) -> MIDI 2.0 protocol (MT4), midi_up_*,
- * with state per group and channel (SPEC.md section 3):
+ * with state per group and channel (as midi_translate(3) states it):
  * - values scale up with the min-center-max rule (velocity 7->16, CC value,
  *   poly and channel pressure 7->32, pitch bend 14->32);
  * - Note On velocity 0 -> Note Off velocity 0x8000, no attribute;

@@ -22,8 +22,6 @@ threads() { ls /proc/"$1"/task | wc -l; }
 
 gone() { ! kill -0 "$1" 2>/dev/null; }
 
-listed() { midi-list --ids | grep -qx "$1"; }
-
 assert_idle() { # PID NAME
 	local before after
 	before=$(switches "$1")

@@ -10,7 +10,6 @@
 
 load helpers
 
-eval "$(declare -f teardown | sed '1s/^teardown/helpers_teardown/')"
 
 setup_file() {
 	command -v tmux >/dev/null || skip "tmux is not installed (needed to drive the interactive monitor)"
@@ -18,17 +17,15 @@ setup_file() {
 
 setup() {
 	command -v tmux >/dev/null || skip "tmux is not installed (needed to drive the interactive monitor)"
-	MIDI_RUNTIME_DIR=$(mktemp -d "${BATS_TMPDIR:-/tmp}/midi-rt.XXXXXX")
-	XDG_CONFIG_HOME=$(mktemp -d "${BATS_TMPDIR:-/tmp}/midi-cfg.XXXXXX")
-	export MIDI_RUNTIME_DIR XDG_CONFIG_HOME
-	unset MIDI_ENDPOINT TMUX
+	midi_setup
+	unset TMUX
 	export LANG=C.UTF-8
 	TSOCK="midi-tui-$$-$BATS_TEST_NUMBER"
 }
 
 teardown() {
 	tmux -L "$TSOCK" kill-server 2>/dev/null || true
-	helpers_teardown
+	midi_teardown
 }
 
 tm() { tmux -L "$TSOCK" "$@"; }

@@ -17,22 +17,6 @@ start_mon() {
 	mon_pid=$!
 }
 
-# finish PID [SECONDS]: wait for PID (10 s at most); its status in $status.
-finish() {
-	local pid=$1 limit=${2:-10} i=0
-	while kill -0 "$pid" 2>/dev/null; do
-		i=$((i + 1))
-		if [ $i -gt $((limit * 50)) ]; then
-			echo "process $pid still running after ${limit}s" >&2
-			kill -9 "$pid"
-			return 1
-		fi
-		sleep 0.02
-	done
-	status=0
-	wait "$pid" || status=$?
-}
-
 @test "three monitors each receive all 100,000 packets, byte for byte" {
 	T=$BATS_TEST_TMPDIR
 	# MIDI 1.0 notes and MIDI 2.0 controllers over every group and channel.

@@ -20,22 +20,6 @@ start_bg() {
 	bg_pid=$!
 }
 
-# finish PID [SECONDS]: wait for PID (10 s at most); its status in $status.
-finish() {
-	local pid=$1 limit=${2:-10} i=0
-	while kill -0 "$pid" 2>/dev/null; do
-		i=$((i + 1))
-		if [ $i -gt $((limit * 50)) ]; then
-			echo "process $pid still running after ${limit}s" >&2
-			kill -9 "$pid"
-			return 1
-		fi
-		sleep 0.02
-	done
-	status=0
-	wait "$pid" || status=$?
-}
-
 # syx FILE HEX...: write the bytes given in hex to FILE.
 syx() {
 	local f=$1
@@ -463,18 +447,6 @@ version: 01 02 03 04"
 	run midi-sysex --version
 	assert_success
 	assert_output --regexp '^midi-sysex \(libmidi\) [0-9]'
-}
-
-# complete_line LINE: the bash completion's candidates for LINE, in $output.
-complete_line() {
-	output=$(bash -c '
-		source "$1/completions/midi.bash"
-		COMP_LINE=$2 COMP_POINT=${#2}
-		read -ra COMP_WORDS <<<"$2"
-		[[ $2 == *" " ]] && COMP_WORDS+=("")
-		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
-		_midi
-		echo "${COMPREPLY[*]}"' _ "${MIDI_TOP:-$BATS_TEST_DIRNAME/../..}" "$1")
 }
 
 @test "bash completion: commands, formats, files only where send takes them" {

@@ -20,26 +20,6 @@ start_watch() {
 	wait_for 10 grep -q 'enumerated' "$out"
 }
 
-# finish PID [SECONDS]: wait for PID (10 s at most); its status in $status.
-finish() {
-	local pid=$1 limit=${2:-10} i=0
-	while kill -0 "$pid" 2>/dev/null; do
-		i=$((i + 1))
-		if [ $i -gt $((limit * 50)) ]; then
-			echo "process $pid still running after ${limit}s" >&2
-			kill -9 "$pid"
-			return 1
-		fi
-		sleep 0.02
-	done
-	status=0
-	wait "$pid" || status=$?
-}
-
-listed() {
-	midi-list --ids | grep -qx "$1"
-}
-
 # has_event FILE EVENT ID [CHANGED]: FILE (midi-watch --json output) has an
 # EVENT line for ID (whose "changed" names CHANGED, if given).
 has_event() {

@@ -20,37 +20,9 @@ start_host() {
 	wait_for 10 listed "virt:$name"
 }
 
-# finish PID [SECONDS]: wait for PID (10 s at most); its status in $status.
-finish() {
-	local pid=$1 limit=${2:-10} i=0
-	while kill -0 "$pid" 2>/dev/null; do
-		i=$((i + 1))
-		if [ $i -gt $((limit * 50)) ]; then
-			echo "process $pid still running after ${limit}s" >&2
-			kill -9 "$pid"
-			return 1
-		fi
-		sleep 0.02
-	done
-	status=0
-	wait "$pid" || status=$?
-}
-
-listed() {
-	midi-list --ids | grep -qx "$1"
-}
-
-not_listed() {
-	! midi-list --ids | grep -qx "$1"
-}
-
 # cpu_ticks PID: user + system CPU time of PID so far, in clock ticks.
 cpu_ticks() {
 	awk '{ print $14 + $15 }' "/proc/$1/stat"
-}
-
-lines_in() {
-	[ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]
 }
 
 # ump_notes FROM TO: Note On packets with note numbers FROM..TO (group 1,

@@ -10,12 +10,11 @@
 
 load helpers
 
-eval "helpers_$(declare -f teardown)"
 teardown() {
 	if [ -n "${MOUNTED:-}" ]; then
 		umount -l "$MIDI_RUNTIME_DIR" || true
 	fi
-	helpers_teardown
+	midi_teardown
 }
 
 # mount_small OPTIONS: a tmpfs with OPTIONS over the runtime directory.
@@ -33,22 +32,6 @@ start() {
 	shift
 	"$@" >"$T/$name.out" 2>"$T/$name.err" 3>&- &
 	pid=$!
-}
-
-# finish PID [SECONDS]: wait for PID (10 s at most); its status in $status.
-finish() {
-	local p=$1 limit=${2:-10} i=0
-	while kill -0 "$p" 2>/dev/null; do
-		i=$((i + 1))
-		if [ $i -gt $((limit * 50)) ]; then
-			echo "process $p still running after ${limit}s" >&2
-			kill -9 "$p"
-			return 1
-		fi
-		sleep 0.02
-	done
-	status=0
-	wait "$p" || status=$?
 }
 
 # seg N: the Nth endpoint file of a fresh runtime directory, in the order

@@ -20,30 +20,6 @@ start_virt() {
 	virt_pid=$!
 }
 
-# finish PID [SECONDS]: wait for PID (10 s at most); its status in $status.
-finish() {
-	local pid=$1 limit=${2:-10} i=0
-	while kill -0 "$pid" 2>/dev/null; do
-		i=$((i + 1))
-		if [ $i -gt $((limit * 50)) ]; then
-			echo "process $pid still running after ${limit}s" >&2
-			kill -9 "$pid"
-			return 1
-		fi
-		sleep 0.02
-	done
-	status=0
-	wait "$pid" || status=$?
-}
-
-listed() {
-	midi-list --ids | grep -qx "$1"
-}
-
-not_listed() {
-	! midi-list --ids | grep -qx "$1"
-}
-
 # ep_field ID EXPR: a Python expression over the endpoint object `ep` that
 # midi-list --json gives for ID (nothing if ID is not listed).
 ep_field() {
@@ -56,11 +32,6 @@ for ep in json.load(sys.stdin):
 
 discovered() {
 	[ "$(ep_field "$1" 'ep["discovered"]')" = True ]
-}
-
-# lines_in FILE N: FILE has at least N lines.
-lines_in() {
-	[ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]
 }
 
 @test "declared names, identity and function blocks appear exactly in midi-list --json" {

@@ -16,7 +16,7 @@ static char base[256];
 static int fresh_base(void **state)
 {
 	(void)state;
-	snprintf(base, sizeof base, "/tmp/midi-test-rt.XXXXXX");
+	snprintf(base, sizeof base, "%s/midi-test-rt.XXXXXX", test_tmpdir());
 	assert_non_null(mkdtemp(base));
 	char conf[300];
 	snprintf(conf, sizeof conf, "%s/none.conf", base);

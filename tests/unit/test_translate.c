@@ -1,5 +1,5 @@
 /* test_translate.c: MIDI 1.0 byte stream <-> UMP (midi_b2u_*, midi_u2b_put):
- * every edge policy of SPEC.md section 3 as its own test with the exact
+ * every edge policy midi_translate(3) states, as its own test with the exact
  * packets expected, each checked unsplit, at every two-piece split and
  * byte by byte; the inverse direction; random streams split at random
  * points. */

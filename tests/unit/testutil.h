@@ -18,12 +18,21 @@
 
 #include "midi/ump.h"
 
-/* A fresh runtime directory /tmp/midi-test-TAG.XXXXXX (its path into dir)
- * as MIDI_RUNTIME_DIR, and MIDI_CONFIG naming dir/CONF_NAME, so the tests
- * never see each other nor the user's own configuration. */
+/* Where tests make their directories: $TMPDIR, else /tmp. tests/run.sh
+ * points TMPDIR into its log directory, which it removes after the run. */
+static inline const char *test_tmpdir(void)
+{
+	const char *t = getenv("TMPDIR");
+	return t && *t ? t : "/tmp";
+}
+
+/* A fresh runtime directory $TMPDIR/midi-test-TAG.XXXXXX (its path into
+ * dir) as MIDI_RUNTIME_DIR, and MIDI_CONFIG naming dir/CONF_NAME, so the
+ * tests never see each other nor the user's own configuration. */
 static inline void test_fresh_runtime(char *dir, size_t n, const char *tag, const char *conf_name)
 {
-	snprintf(dir, n, "/tmp/midi-test-%s.XXXXXX", tag);
+	int len = snprintf(dir, n, "%s/midi-test-%s.XXXXXX", test_tmpdir(), tag);
+	assert_true(len > 0 && (size_t)len < n);
 	assert_non_null(mkdtemp(dir));
 	setenv("MIDI_RUNTIME_DIR", dir, 1);
 	char conf[512];

@@ -1,5 +1,5 @@
-/* format.h: the text formats of the command-line contract (SPEC.md section
- * 5; grammar in man/midi-formats.7): ump, hex, bin, text, json (output
+/* format.h: the text formats the programs read and write (grammar in
+ * midi-formats(7)): ump, hex, bin, text, json (output
  * only), smf (input only). A reader turns input, fed in any split, into
  * packets with errors naming line and column; a printer turns packets into
  * one line per message. */

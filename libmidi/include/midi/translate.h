@@ -2,7 +2,7 @@
  * MIDI 1.0 protocol (MT2) and UMP MIDI 2.0 protocol (MT4), value scaling,
  * SysEx chunking and reassembly. Every translator is a small state struct
  * the caller owns (no allocation), fed any split of its input, with the
- * edge policies of SPEC.md section 3. Callbacks returning non-zero stop the
+ * edge policies midi_translate(3) states. Callbacks returning non-zero stop the
  * feed and that value is returned. The struct fields are private. */
 #ifndef MIDI_TRANSLATE_H
 #define MIDI_TRANSLATE_H

@@ -40,12 +40,13 @@ void usb_where_of(libusb_device *d, const struct libusb_device_descriptor *dd,
 	w->bus = libusb_get_bus_number(d);
 	int n = libusb_get_port_numbers(d, w->ports, USB_MAX_PORTS);
 	w->nports = n > 0 ? (uint8_t)n : 0;
+	w->addr = libusb_get_device_address(d);
 }
 
 void usb_where_store(const struct usb_where *w, struct reg_slot *s)
 {
 	s->tpriv[0] = (uint64_t)w->vid << 16 | w->pid;
-	s->tpriv[1] = (uint64_t)w->bus << 8 | w->nports;
+	s->tpriv[1] = (uint64_t)w->addr << 16 | (uint64_t)w->bus << 8 | w->nports;
 	uint64_t p = 0;
 	for (unsigned k = 0; k < USB_MAX_PORTS; k++)
 		p |= (uint64_t)w->ports[k] << (8 * k);
@@ -59,6 +60,7 @@ void usb_where_load(const struct reg_slot *s, struct usb_where *w)
 	w->pid = (uint16_t)s->tpriv[0];
 	w->bus = (uint8_t)(s->tpriv[1] >> 8);
 	w->nports = (uint8_t)s->tpriv[1];
+	w->addr = (uint8_t)(s->tpriv[1] >> 16);
 	if (w->nports > USB_MAX_PORTS)
 		w->nports = USB_MAX_PORTS;
 	for (unsigned k = 0; k < w->nports; k++)
@@ -80,10 +82,9 @@ void usb_where_name(const struct usb_where *w, char *buf, size_t n)
 		snprintf(buf + k, n - (size_t)k, "0");
 }
 
-void usb_node_name(libusb_device *d, char *buf, size_t n)
+void usb_node_name(const struct usb_where *w, char *buf, size_t n)
 {
-	snprintf(buf, n, "/dev/bus/usb/%03u/%03u", libusb_get_bus_number(d),
-		 libusb_get_device_address(d));
+	snprintf(buf, n, "/dev/bus/usb/%03u/%03u", w->bus, w->addr);
 }
 
 /* ---- descriptors ---- */
@@ -260,10 +261,12 @@ static void on_tick(struct host *h, void *arg)
 					     50000000ull, on_tick, l);
 }
 
-int usb_ctx_open(struct host *h, libusb_context **ctx, void (*after)(struct host *h),
-		 midi_error *e)
+int usb_ctx_open(struct host *h, libusb_context **ctx, int discovery,
+		 void (*after)(struct host *h), midi_error *e)
 {
 	struct usb_loop *l = &loop;
+	if (!discovery)
+		libusb_set_option(NULL, LIBUSB_OPTION_NO_DEVICE_DISCOVERY);
 	int r = libusb_init(ctx);
 	if (r < 0)
 		return midi_error_set(e, MIDI_ERR_RUNTIME, "libusb: %s", libusb_strerror(r));
@@ -366,7 +369,7 @@ static int slot_for(libusb_device *d, struct reg_slot *s)
 {
 	struct libusb_device_descriptor dd;
 	struct usbmidi_conf c;
-	char err[160];
+	char err[160] = "";
 	if (libusb_get_device_descriptor(d, &dd) < 0 || usb_parse_device(d, &c, err, sizeof err) <= 0)
 		return -1;
 	const struct usbmidi_if *f = &c.ifs[0];
@@ -468,7 +471,7 @@ static int usb_agent_open(struct host *h, midi_error *e)
 	if (!a)
 		return midi_error_set(e, MIDI_ERR_RUNTIME, "out of memory");
 	host_set_priv(h, a);
-	int r = usb_ctx_open(h, &a->ctx, after_events, e);
+	int r = usb_ctx_open(h, &a->ctx, 1, after_events, e);
 	if (r < 0) {
 		host_set_priv(h, NULL);
 		free(a);

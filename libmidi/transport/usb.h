@@ -18,16 +18,18 @@ struct usb_where {
 	uint16_t vid, pid;
 	uint8_t bus, nports;
 	uint8_t ports[USB_MAX_PORTS];
+	uint8_t addr; /* device address now (changes when replugged) */
 };
 void usb_where_of(libusb_device *d, const struct libusb_device_descriptor *dd,
 		  struct usb_where *w);
 void usb_where_store(const struct usb_where *w, struct reg_slot *s);
 void usb_where_load(const struct reg_slot *s, struct usb_where *w);
+/* The same device, wherever its address (vendor, product, bus, ports). */
 int usb_where_same(const struct usb_where *a, const struct usb_where *b);
 /* "1-1.2": the kernel's name of the device (sysfs), bus and ports. */
 void usb_where_name(const struct usb_where *w, char *buf, size_t n);
-/* "/dev/bus/usb/001/002" */
-void usb_node_name(libusb_device *d, char *buf, size_t n);
+/* "/dev/bus/usb/001/002": its usbfs node */
+void usb_node_name(const struct usb_where *w, char *buf, size_t n);
 
 /* The device's configuration descriptor as bytes (rebuilt from libusb's
  * parsed form: headers and every `extra`), parsed. Returns what
@@ -39,9 +41,11 @@ int usb_conf_take(uint16_t vid, uint16_t pid, const char *serial);
 
 /* The transport's libusb context in a host or agent (one per process):
  * pollfds in the host loop, events handled when they fire (and on a timer
- * when libusb needs it), then after(h) if not NULL. */
-int usb_ctx_open(struct host *h, libusb_context **ctx, void (*after)(struct host *h),
-		 midi_error *e);
+ * when libusb needs it), then after(h) if not NULL. Without discovery
+ * (hosts: they open one device node themselves and need no hotplug
+ * monitor of their own), libusb enumerates nothing. */
+int usb_ctx_open(struct host *h, libusb_context **ctx, int discovery,
+		 void (*after)(struct host *h), midi_error *e);
 void usb_ctx_close(struct host *h, libusb_context *ctx);
 /* Handle whatever is ready now (never blocks). */
 void usb_ctx_poll(libusb_context *ctx);

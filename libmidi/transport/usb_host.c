@@ -22,9 +22,12 @@
 
 #include "midi/discovery.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define USB_NREAD 2
 #define USB_NWRITE 4
@@ -57,6 +60,7 @@ struct uhost {
 	struct host *h;
 	struct host_ep *ep;
 	libusb_device_handle *hd;
+	int fd;
 	int claimed, gone;
 	char id[MIDI_ID_MAX], node[40];
 	struct usbmidi_if f;
@@ -285,26 +289,11 @@ static void release(struct uhost *u)
 	if (u->hd)
 		libusb_close(u->hd);
 	u->hd = NULL;
+	if (u->fd >= 0)
+		close(u->fd); /* a wrapped descriptor stays ours */
+	u->fd = -1;
 	u->nin = u->nout = 0;
 	u->ep = NULL;
-}
-
-static libusb_device *find_device(struct uhost *u, const struct usb_where *w)
-{
-	libusb_device **list, *found = NULL;
-	ssize_t n = libusb_get_device_list(u->ctx, &list);
-	for (ssize_t k = 0; k < n && !found; k++) {
-		struct libusb_device_descriptor dd;
-		struct usb_where x;
-		if (libusb_get_device_descriptor(list[k], &dd) < 0)
-			continue;
-		usb_where_of(list[k], &dd, &x);
-		if (usb_where_same(&x, w))
-			found = libusb_ref_device(list[k]);
-	}
-	if (n >= 0)
-		libusb_free_device_list(list, 1);
-	return found;
 }
 
 static void name_of(struct uhost *u, uint8_t idx, char *buf, size_t n)
@@ -360,33 +349,42 @@ static int open_device(struct uhost *u, const struct reg_slot *s, char *why, siz
 {
 	struct usb_where w;
 	usb_where_load(s, &w);
-	libusb_device *dev = find_device(u, &w);
-	if (!dev) {
-		snprintf(why, n, "is gone: device unplugged");
+	usb_node_name(&w, u->node, sizeof u->node);
+	/* The node the agent found, opened here: its permissions are the
+	 * udev rule's (midi.conf(5)); libusb then works on the descriptor. */
+	u->fd = open(u->node, O_RDWR | O_CLOEXEC);
+	if (u->fd < 0) {
+		if (errno == EACCES || errno == EPERM)
+			snprintf(why, n,
+				 "cannot open %s (USB %04x:%04x): permission denied (see the udev rule "
+				 "in midi.conf(5))", u->node, w.vid, w.pid);
+		else if (errno == ENOENT || errno == ENODEV)
+			snprintf(why, n, "is gone: device unplugged");
+		else
+			snprintf(why, n, "cannot open %s: %s", u->node, strerror(errno));
 		return -1;
 	}
-	usb_node_name(dev, u->node, sizeof u->node);
+	int r = libusb_wrap_sys_device(u->ctx, (intptr_t)u->fd, &u->hd);
+	if (r < 0) {
+		u->hd = NULL;
+		snprintf(why, n, "cannot use %s: %s", u->node, libusb_strerror(r));
+		return -1;
+	}
+	libusb_device *dev = libusb_get_device(u->hd);
+	struct libusb_device_descriptor dd;
+	if (libusb_get_device_descriptor(dev, &dd) < 0 || dd.idVendor != w.vid ||
+	    dd.idProduct != w.pid) {
+		snprintf(why, n, "is gone: device unplugged"); /* another device has its address */
+		return -1;
+	}
 	struct usbmidi_conf c;
-	char err[160];
+	char err[160] = "";
 	if (usb_parse_device(dev, &c, err, sizeof err) <= 0 || !c.ifs[0].neps) {
-		libusb_unref_device(dev);
 		snprintf(why, n, "USB device %s has no usable MIDIStreaming interface: %s", u->node,
 			 err);
 		return -1;
 	}
 	u->f = c.ifs[0];
-	int r = libusb_open(dev, &u->hd);
-	libusb_unref_device(dev);
-	if (r < 0) {
-		if (r == LIBUSB_ERROR_ACCESS)
-			snprintf(why, n,
-				 "cannot open %s (USB %04x:%04x): permission denied (see the udev rule "
-				 "in midi.conf(5))", u->node, w.vid, w.pid);
-		else
-			snprintf(why, n, "cannot open %s: %s", u->node, libusb_strerror(r));
-		u->hd = NULL;
-		return -1;
-	}
 	if (libusb_kernel_driver_active(u->hd, u->f.number) == 1) {
 		if (!usb_conf_take(w.vid, w.pid, s->info.usb_serial)) {
 			snprintf(why, n,
@@ -445,8 +443,9 @@ int usb_host_open(struct host *h, midi_error *e)
 	if (!u)
 		return midi_error_set(e, MIDI_ERR_RUNTIME, "out of memory");
 	u->h = h;
+	u->fd = -1;
 	host_set_priv(h, u);
-	int r = usb_ctx_open(h, &u->ctx, NULL, e);
+	int r = usb_ctx_open(h, &u->ctx, 0, NULL, e);
 	if (r < 0) {
 		host_set_priv(h, NULL);
 		free(u);

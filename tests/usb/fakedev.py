@@ -39,7 +39,7 @@ REAPURB, REAPURBNDELAY = 0x4008550c, 0x4008550d
 GET_CAPABILITIES, GETDRIVER, USBIOCTL = 0x8004551a, 0x41045508, 0xc0105512
 CLAIM, RELEASE, CLEAR_HALT, RESET, SETINTERFACE = (0x8004550f, 0x80045510, 0x80045515,
                                                    0x5514, 0x80085504)
-DISCONNECT_CLAIM = 0x8108551b
+DISCONNECT_CLAIM, CONNECTINFO = 0x8108551b, 0x40085511
 ENOENT, EAGAIN, EINVAL, EPIPE, ENODATA, ENODEV = 2, 11, 22, 32, 61, 19
 URB_INTERRUPT, URB_CONTROL, URB_BULK = 1, 2, 3
 EP_OUT, EP_IN = 0x02, 0x83
@@ -167,6 +167,9 @@ class Device:
             return 0, 0
         if req in (CLAIM, RELEASE, CLEAR_HALT, RESET, SETINTERFACE, DISCONNECT_CLAIM):
             return 0, 0
+        if req == CONNECTINFO:                          # devnum 2, not low speed
+            arg.resolve(0, 8).update(0, struct.pack('<IB3x', 2, 0))
+            return 0, 0
         if req in (GETDRIVER, USBIOCTL):                # no kernel driver bound
             return -1, ENODATA
         if req == SUBMITURB:
@@ -260,8 +263,6 @@ def main():
     if opt.remove_after >= 0:
         time.sleep(max(0, opt.remove_after - (time.monotonic() - t0)))
         log('unplugging')
-        tb.uevent('/sys' + dev_path, 'remove')
-        tb.remove_device('/sys' + dev_path)
         with device.lock:            # every URB in flight fails: the device is gone
             for c, st in device.clients.values():
                 for urb, buf, size in st.in_urbs:
@@ -269,6 +270,8 @@ def main():
                     st.done.append(urb)
                 st.in_urbs = []
                 st.gone = True
+        tb.uevent('/sys' + dev_path, 'remove')
+        tb.remove_device('/sys' + dev_path)
     try:
         rc = child.wait(timeout=opt.timeout)
     except subprocess.TimeoutExpired:

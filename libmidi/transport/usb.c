@@ -211,7 +211,9 @@ static int usb_conf_check(const struct conf *c, const struct conf_sec *sec, cons
 static struct usb_loop {
 	libusb_context *ctx;
 	struct host *h;
-	int timer; /* when libusb cannot give its timeouts as a descriptor */
+	int timer;      /* when libusb cannot give its timeouts as a descriptor, */
+	int unwatched;  /* or epoll refused one of its descriptors (a regular file
+			 * standing for a device node, as under umockdev) */
 	void (*after)(struct host *h);
 } loop;
 
@@ -237,10 +239,21 @@ static uint32_t ep_events(short ev)
 	return (ev & POLLIN ? EPOLLIN : 0) | (ev & POLLOUT ? EPOLLOUT : 0);
 }
 
+static void on_tick(struct host *h, void *arg);
+
+static void watch(struct usb_loop *l, int fd, short events)
+{
+	if (host_fd_add(l->h, fd, ep_events(events), on_fd, l) == 0 || l->unwatched++)
+		return;
+	/* Poll libusb on a short timer instead (starts it unless running). */
+	if (l->timer >= 0)
+		host_timer_del(l->h, l->timer);
+	on_tick(l->h, l);
+}
+
 static void fd_added(int fd, short events, void *arg)
 {
-	struct usb_loop *l = arg;
-	host_fd_add(l->h, fd, ep_events(events), on_fd, l);
+	watch(arg, fd, events);
 }
 
 static void fd_removed(int fd, void *arg)
@@ -258,7 +271,8 @@ static void on_tick(struct host *h, void *arg)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	l->timer = host_timer_add(h, (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec +
-					     50000000ull, on_tick, l);
+					     (l->unwatched ? 2000000ull : 50000000ull),
+				  on_tick, l);
 }
 
 int usb_ctx_open(struct host *h, libusb_context **ctx, int discovery,
@@ -273,13 +287,14 @@ int usb_ctx_open(struct host *h, libusb_context **ctx, int discovery,
 	l->ctx = *ctx;
 	l->h = h;
 	l->timer = -1;
+	l->unwatched = 0;
 	l->after = after;
 	const struct libusb_pollfd **fds = libusb_get_pollfds(*ctx);
 	for (size_t k = 0; fds && fds[k]; k++)
-		host_fd_add(h, fds[k]->fd, ep_events(fds[k]->events), on_fd, l);
+		watch(l, fds[k]->fd, fds[k]->events);
 	libusb_free_pollfds(fds);
 	libusb_set_pollfd_notifiers(*ctx, fd_added, fd_removed, l);
-	if (!libusb_pollfds_handle_timeouts(*ctx))
+	if (!libusb_pollfds_handle_timeouts(*ctx) && l->timer < 0)
 		on_tick(h, l);
 	return 0;
 }
@@ -330,7 +345,7 @@ static int kernel_bound(const struct usb_where *w, uint8_t config, uint8_t ifnum
 	struct stat st;
 	usb_where_name(w, name, sizeof name);
 	snprintf(path, sizeof path, "/sys/bus/usb/devices/%s:%u.%u/driver", name, config, ifnum);
-	return stat(path, &st) == 0;
+	return lstat(path, &st) == 0; /* the link is there: bound */
 }
 
 static void strings_of(libusb_device *d, const struct libusb_device_descriptor *dd,

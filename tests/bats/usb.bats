@@ -4,9 +4,12 @@
 # device is faked at the usbfs level). A two-cable device with named jacks
 # is listed with its USB properties and function blocks named by its
 # jacks; messages go both ways on both cables (the device echoes what it
-# gets), with bulk and with interrupt endpoints; long SysEx both ways;
-# hotplug add and remove seen by midi-watch; unplugging closes a
-# connection with the reason; a [usb] configuration section is checked.
+# gets), with bulk and with interrupt endpoints; long SysEx both ways; a
+# slow device slows the sender down and loses nothing; hotplug add and
+# remove seen by midi-watch; unplugging closes a connection with the
+# reason; a device a kernel driver holds is left to it unless midi.conf
+# says take = yes (then the driver is detached while the device is open
+# and given back after); a [usb] configuration section is checked.
 
 load helpers
 
@@ -107,6 +110,24 @@ print(len(cins), data.hex(" ").upper())' "$out"
 	assert_output "335 $sx"
 }
 
+@test "usb: a slow device: the sender waits, nothing is lost or reordered" {
+	need_umockdev
+	python3 -c '
+for i in range(3000):
+    print("%02X %02X %02X" % (0x90 | (i % 16), (i // 16) % 128, i % 128))' >"$BATS_TEST_TMPDIR/notes"
+	# each transfer the device takes needs 20 ms: 4 in flight of at most
+	# 128 packets, about 25000 packets a second at best
+	in_fake --slow 20 -- bash -c '. "$USBHELP"
+		wait_for 10 listed || exit 1
+		midi-mon -e '"$ID"' -f hex -c 3000 -t 40 > "$BATS_TEST_TMPDIR/mon" &
+		wait_for 10 has_client || exit 1
+		midi-send -e '"$ID"' -f hex -i "$BATS_TEST_TMPDIR/notes" || exit 1
+		wait'
+	assert_success
+	run diff "$BATS_TEST_TMPDIR/notes" "$BATS_TEST_TMPDIR/mon"
+	assert_success
+}
+
 @test "usb: hotplug: midi-watch sees the device added, then removed" {
 	need_umockdev
 	in_fake --hotplug --add-after 1 --remove-after 6 -- midi-watch -c 3 -t 20
@@ -122,6 +143,33 @@ print(len(cins), data.hex(" ").upper())' "$out"
 	in_fake --remove-after 2 -- midi-mon -e "$ID" -t 15
 	assert_failure
 	assert_output --partial "endpoint $ID is gone: device unplugged"
+}
+
+@test "usb: a device a kernel driver holds is left to it" {
+	need_umockdev
+	in_fake --kernel-driver -- bash -c 'sleep 0.5; midi-list --ids'
+	assert_success
+	refute_output --partial usb:
+}
+
+@test "usb: take = yes detaches the kernel driver while open, gives it back after" {
+	need_umockdev
+	mkdir -p "$XDG_CONFIG_HOME/midi"
+	printf '[usb 1209:4d4a:TC0001]\ntake = yes\n' >"$XDG_CONFIG_HOME/midi/midi.conf"
+	local ev="$BATS_TEST_TMPDIR/events"
+	in_fake --kernel-driver --events "$ev" -- bash -c '. "$USBHELP"
+		wait_for 10 discovered || exit 1
+		midi-mon -e '"$ID"' -f hex -c 1 -t 10 &
+		wait_for 10 has_client || exit 1
+		midi-send -e '"$ID"' on C3 100
+		wait || exit 1
+		# the host gives the device back 2 s after its last client
+		wait_for 10 grep -qx reattached "$BATS_TEST_TMPDIR/events"'
+	assert_success
+	assert_output "90 3C 64"
+	run cat "$ev"
+	assert_line --index 0 detached
+	assert_line --index 1 reattached
 }
 
 @test "usb: a [usb] section of midi.conf is checked" {

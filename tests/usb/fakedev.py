@@ -18,6 +18,12 @@ usage: fakedev.py [options] -- PROGRAM [ARGS...]
                      (default: never)
   --out FILE         write every bulk OUT transfer received, one hex line
                      each, to FILE as it comes
+  --slow MS          a slow device: each OUT transfer completes MS
+                     milliseconds after the previous one (one at a time)
+  --kernel-driver    a kernel driver (snd-usb-audio) holds the MIDIStreaming
+                     interface (sysfs link, GETDRIVER); detaching it
+                     (DISCONNECT_CLAIM) and giving it back (CONNECT) are
+                     written to --events FILE as "detached" / "reattached"
   --timeout SECONDS  kill PROGRAM after this long (default 60)
 The exit status is PROGRAM's. FAKEDEV_DEBUG=1 logs every request.
 Needs (Debian): umockdev gir1.2-umockdev-1.0 python3-gi. Our own code.
@@ -40,7 +46,8 @@ GET_CAPABILITIES, GETDRIVER, USBIOCTL = 0x8004551a, 0x41045508, 0xc0105512
 CLAIM, RELEASE, CLEAR_HALT, RESET, SETINTERFACE = (0x8004550f, 0x80045510, 0x80045515,
                                                    0x5514, 0x80085504)
 DISCONNECT_CLAIM, CONNECTINFO = 0x8108551b, 0x40085511
-ENOENT, EAGAIN, EINVAL, EPIPE, ENODATA, ENODEV = 2, 11, 22, 32, 61, 19
+ENOENT, EAGAIN, EINVAL, EPIPE, ENODATA, ENODEV, EBUSY = 2, 11, 22, 32, 61, 19, 16
+USBDEVFS_CONNECT = 0x5517
 URB_INTERRUPT, URB_CONTROL, URB_BULK = 1, 2, 3
 EP_OUT, EP_IN = 0x02, 0x83
 STRINGS = {1: 'FakeCo', 2: 'Two Cable MIDI', 3: 'TC0001', 4: 'Port 1', 5: 'Port 2'}
@@ -108,8 +115,12 @@ class Client:
 
 
 class Device:
-    def __init__(self, desc, outfile):
+    def __init__(self, desc, outfile, slow_ms=0, driver=False, events=None):
         self.desc = desc
+        self.driver = driver      # a kernel driver is bound to interface 1
+        self.events = events
+        self.slow = slow_ms / 1000.0
+        self.busy_until = 0.0     # the slow device's OUT pipe is busy until then
         self.lock = threading.Lock()
         self.clients = {}
         self.out = open(outfile, 'a') if outfile else None
@@ -135,6 +146,19 @@ class Device:
             s = STRINGS[i].encode('utf-16-le')
             return (bytes([2 + len(s), 3]) + s)[:length]
         return None
+
+    def event(self, what):
+        log(what)
+        if self.events:
+            with open(self.events, 'a') as f:
+                f.write(what + '\n')
+
+    def slow_done(self, st, urb, data, size):
+        with self.lock:
+            st.in_data += data
+            finish(urb, 0, size)
+            st.done.append(urb)
+            self.feed(st)
 
     def feed(self, st):
         while st.in_urbs and st.in_data:
@@ -165,13 +189,35 @@ class Device:
         if req == GET_CAPABILITIES:
             arg.resolve(0, 4).update(0, struct.pack('<I', 0x0f))
             return 0, 0
-        if req in (CLAIM, RELEASE, CLEAR_HALT, RESET, SETINTERFACE, DISCONNECT_CLAIM):
+        if req == CLAIM and self.driver:
+            return -1, EBUSY                            # the driver has it
+        if req == DISCONNECT_CLAIM:                     # detach the driver, claim
+            raw = bytes(arg.resolve(0, 264).retrieve())   # usbdevfs_disconnect_claim
+            ifno, = struct.unpack_from('<I', raw, 0)
+            if self.driver and ifno == 1:
+                self.driver = False
+                self.event('detached')
+            return 0, 0
+        if req == USBIOCTL:                             # CONNECT: give it back
+            raw = bytes(arg.resolve(0, 16).retrieve())
+            ifno, code = struct.unpack_from('<ii', raw, 0)
+            if code == USBDEVFS_CONNECT and self.had_driver and ifno == 1:
+                self.driver = True
+                self.event('reattached')
+                return 0, 0
+            return -1, ENODATA
+        if req == GETDRIVER:
+            d = arg.resolve(0, 260)                        # usbdevfs_getdriver
+            ifno, = struct.unpack_from('<I', bytes(d.retrieve()), 0)
+            if self.driver and ifno == 1:
+                d.update(4, b'snd-usb-audio\0')
+                return 0, 0
+            return -1, ENODATA
+        if req in (CLAIM, RELEASE, CLEAR_HALT, RESET, SETINTERFACE):
             return 0, 0
         if req == CONNECTINFO:                          # devnum 2, not low speed
             arg.resolve(0, 8).update(0, struct.pack('<IB3x', 2, 0))
             return 0, 0
-        if req in (GETDRIVER, USBIOCTL):                # no kernel driver bound
-            return -1, ENODATA
         if req == SUBMITURB:
             urb = arg.resolve(0, 56)
             raw = bytes(urb.retrieve())
@@ -194,6 +240,11 @@ class Device:
                 if self.out:
                     self.out.write(data.hex() + '\n')
                     self.out.flush()
+                if self.slow:                               # taken later
+                    self.busy_until = max(self.busy_until, time.monotonic()) + self.slow
+                    delay = self.busy_until - time.monotonic()
+                    threading.Timer(delay, self.slow_done, (st, urb, data, size)).start()
+                    return 0, 0
                 st.in_data += data                          # the thru
                 finish(urb, 0, size)
                 st.done.append(urb)
@@ -231,6 +282,9 @@ def main():
     ap.add_argument('--add-after', type=float, default=0.5)
     ap.add_argument('--remove-after', type=float, default=-1)
     ap.add_argument('--out')
+    ap.add_argument('--slow', type=float, default=0)
+    ap.add_argument('--kernel-driver', action='store_true')
+    ap.add_argument('--events')
     ap.add_argument('--timeout', type=float, default=60)
     opt, cmd = ap.parse_args(argv[:cut]), argv[cut + 1:]
 
@@ -243,12 +297,17 @@ def main():
                  [('idVendor', '1209'), ('idProduct', '4d4a'), ('manufacturer', STRINGS[1]),
                   ('product', STRINGS[2]), ('serial', STRINGS[3])],
                  [('PRODUCT', '1209/4d4a/100')])
-    device = Device(desc, opt.out)
+    device = Device(desc, opt.out, opt.slow, opt.kernel_driver, opt.events)
+    device.had_driver = opt.kernel_driver
     tb = UMockdev.Testbed.new()
     handler = UMockdev.IoctlBase()
     handler.connect('handle-ioctl', device.handle)
     tb.attach_ioctl('/dev/bus/usb/001/002', handler)
     tb.add_from_string(hub)
+    if opt.kernel_driver:        # the interface, with the driver's link
+        dev += ('\nP: %s/1-1:1.1\nE: SUBSYSTEM=usb\nE: DEVTYPE=usb_interface\n'
+                'E: DRIVER=snd-usb-audio\nA: bInterfaceNumber=01\\n\nA: bInterfaceClass=01\\n\n'
+                'L: driver=../../../../../../bus/usb/drivers/snd-usb-audio\n' % dev_path)
     if not opt.hotplug:
         tb.add_from_string(dev)
     env = dict(os.environ, UMOCKDEV_DIR=tb.get_root_dir())

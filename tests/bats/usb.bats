@@ -7,7 +7,8 @@
 # gets), with bulk and with interrupt endpoints; long SysEx both ways; a
 # slow device slows the sender down and loses nothing; hotplug add and
 # remove seen by midi-watch; unplugging closes a connection with the
-# reason; a device a kernel driver holds is left to it unless midi.conf
+# reason; an IN endpoint that stalls is cleared and read on, one that
+# keeps stalling closes connections with the reason; a device a kernel driver holds is left to it unless midi.conf
 # says take = yes (then the driver is detached while the device is open
 # and given back after); a [usb] configuration section is checked.
 
@@ -143,6 +144,30 @@ for i in range(3000):
 	in_fake --remove-after 2 -- midi-mon -e "$ID" -t 15
 	assert_failure
 	assert_output --partial "endpoint $ID is gone: device unplugged"
+}
+
+@test "usb: a stalled IN endpoint is cleared and read on" {
+	need_umockdev
+	in_fake --stall 2 -- bash -c '. "$USBHELP"
+		wait_for 10 listed || exit 1
+		midi-mon -e '"$ID"' -f hex -c 1 -t 10 &
+		wait_for 10 has_client || exit 1
+		midi-send -e '"$ID"' on C3 100
+		wait'
+	assert_success
+	assert_output "90 3C 64"
+}
+
+@test "usb: an IN endpoint that keeps stalling closes connections with the reason" {
+	need_umockdev
+	in_fake --stall 1000 --stall-after-out -- bash -c '. "$USBHELP"
+		wait_for 10 listed || exit 1
+		midi-mon -e '"$ID"' -t 10 &
+		wait_for 10 has_client || exit 1
+		midi-send -e '"$ID"' on C3 100
+		wait $!'
+	assert_failure
+	assert_output --partial "endpoint $ID USB endpoint 0x83 (IN) stalled"
 }
 
 @test "usb: a device a kernel driver holds is left to it" {

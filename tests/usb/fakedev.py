@@ -20,6 +20,8 @@ usage: fakedev.py [options] -- PROGRAM [ARGS...]
                      each, to FILE as it comes
   --slow MS          a slow device: each OUT transfer completes MS
                      milliseconds after the previous one (one at a time)
+  --stall N          the next N bulk IN transfers end with a stall (EPIPE)
+  --stall-after-out  ... counting from the first OUT transfer, not from start
   --kernel-driver    a kernel driver (snd-usb-audio) holds the MIDIStreaming
                      interface (sysfs link, GETDRIVER); detaching it
                      (DISCONNECT_CLAIM) and giving it back (CONNECT) are
@@ -118,6 +120,8 @@ class Device:
     def __init__(self, desc, outfile, slow_ms=0, driver=False, events=None):
         self.desc = desc
         self.driver = driver      # a kernel driver is bound to interface 1
+        self.stall = 0            # IN transfers still to stall
+        self.stall_armed = 0      # ... once an OUT transfer came
         self.events = events
         self.slow = slow_ms / 1000.0
         self.busy_until = 0.0     # the slow device's OUT pipe is busy until then
@@ -248,6 +252,13 @@ class Device:
                 st.in_data += data                          # the thru
                 finish(urb, 0, size)
                 st.done.append(urb)
+                if self.stall_armed:
+                    self.stall, self.stall_armed = self.stall_armed, 0
+            elif kind in (URB_BULK, URB_INTERRUPT) and ep == EP_IN and self.stall:
+                self.stall -= 1
+                log('IN stalled')
+                finish(urb, -EPIPE, 0)
+                st.done.append(urb)
             elif kind in (URB_BULK, URB_INTERRUPT) and ep == EP_IN:
                 st.in_urbs.append((urb, buf, size))
             else:
@@ -284,6 +295,8 @@ def main():
     ap.add_argument('--out')
     ap.add_argument('--slow', type=float, default=0)
     ap.add_argument('--kernel-driver', action='store_true')
+    ap.add_argument('--stall', type=int, default=0)
+    ap.add_argument('--stall-after-out', action='store_true')
     ap.add_argument('--events')
     ap.add_argument('--timeout', type=float, default=60)
     opt, cmd = ap.parse_args(argv[:cut]), argv[cut + 1:]
@@ -299,6 +312,10 @@ def main():
                  [('PRODUCT', '1209/4d4a/100')])
     device = Device(desc, opt.out, opt.slow, opt.kernel_driver, opt.events)
     device.had_driver = opt.kernel_driver
+    if opt.stall_after_out:
+        device.stall_armed = opt.stall
+    else:
+        device.stall = opt.stall
     tb = UMockdev.Testbed.new()
     handler = UMockdev.IoctlBase()
     handler.connect('handle-ioctl', device.handle)

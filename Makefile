@@ -19,6 +19,12 @@ USBLIBS   := $(shell pkg-config --libs libusb-1.0 2>/dev/null)
 USBCFLAGS := $(shell pkg-config --cflags libusb-1.0 2>/dev/null)
 
 LIB_SRC   := $(sort $(shell find libmidi -name '*.c'))
+# The usb transport's libusb part is built only where libusb is found.
+ifeq ($(USBLIBS),)
+LIB_SRC   := $(filter-out libmidi/transport/usb.c libmidi/transport/usb_host.c,$(LIB_SRC))
+else
+CPPFLAGS  += -DMIDI_HAVE_LIBUSB
+endif
 # cmd/midi-X.c is a program; cmd/*.c others are linked into every program;
 # cmd/midi-X/*.c (optional) are linked into midi-X only.
 CMD_MAIN  := $(sort $(wildcard cmd/midi-*.c))

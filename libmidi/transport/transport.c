@@ -9,6 +9,9 @@ const struct midi_transport *const transport_all[] = {
 	&transport_loop,
 	&transport_virt,
 	&transport_test,
+#ifdef MIDI_HAVE_LIBUSB
+	&transport_usb,
+#endif
 	NULL,
 };
 

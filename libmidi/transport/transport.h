@@ -103,6 +103,9 @@ extern const struct midi_transport transport_diag;
 extern const struct midi_transport transport_loop;
 extern const struct midi_transport transport_virt;
 extern const struct midi_transport transport_test;
+#ifdef MIDI_HAVE_LIBUSB
+extern const struct midi_transport transport_usb; /* usb.c */
+#endif
 
 /* ---- host loop services (host.c), for hosts and agents ---- */
 

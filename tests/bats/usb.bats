@@ -1,0 +1,216 @@
+#!/usr/bin/env bats
+# usb.bats: the usb transport end to end on a fake USB MIDI 1.0 device
+# (tests/usb/fakedev.py, umockdev: libusb and the programs are real, the
+# device is faked at the usbfs level). A two-cable device with named jacks
+# is listed with its USB properties and function blocks named by its
+# jacks; messages go both ways on both cables (the device echoes what it
+# gets), with bulk and with interrupt endpoints; long SysEx both ways; a
+# slow device slows the sender down and loses nothing; hotplug add and
+# remove seen by midi-watch; unplugging closes a connection with the
+# reason; an IN endpoint that stalls is cleared and read on, one that
+# keeps stalling closes connections with the reason; a device a kernel driver holds is left to it unless midi.conf
+# says take = yes (then the driver is detached while the device is open
+# and given back after); a [usb] configuration section is checked.
+
+load helpers
+
+ID=usb:1209-4d4a-TC0001
+
+setup_file() {
+	export FAKEDEV="$BATS_TEST_DIRNAME/../usb/fakedev.py"
+	export USBHELP="$BATS_TEST_DIRNAME/../usb/helpers.sh"
+}
+
+need_umockdev() {
+	if ! command -v umockdev-wrapper >/dev/null ||
+		! /usr/bin/python3 -c 'import gi; gi.require_version("UMockdev", "1.0")' 2>/dev/null; then
+		skip "umockdev not installed"
+	fi
+}
+
+# in_fake [FAKEDEV OPTIONS] -- PROGRAM...: run PROGRAM with the fake device
+# (scripts source $USBHELP for wait_for, listed, discovered, has_client).
+in_fake() {
+	run "$FAKEDEV" "$@"
+}
+
+@test "usb: a two-cable device with named jacks is listed with its properties" {
+	need_umockdev
+	in_fake -- bash -c '. "$USBHELP"
+		wait_for 10 discovered || exit 1
+		midi-list
+		midi-list --json'
+	assert_success
+	assert_line --regexp "^$ID +Two Cable MIDI +usb +midi1 +0"
+	assert_output --partial '"usb":{"vendor":"1209","product":"4d4a","serial":"TC0001"}'
+	assert_output --partial '"product_instance_id":"TC0001"'
+	assert_output --regexp '"function_blocks":\[\{"index":0,"name":"Port 1","active":true,"direction":"bidirectional","first_group":1,"last_group":1,[^]]*\{"index":1,"name":"Port 2",[^}]*"first_group":2'
+	assert_output --partial '"midi1":"yes"'
+}
+
+# both_ways [FAKEDEV OPTIONS]: a note on each cable out, and back in.
+both_ways() {
+	local out="$BATS_TEST_TMPDIR/out.hex"
+	in_fake --out "$out" "$@" -- bash -c '. "$USBHELP"
+		wait_for 10 listed || exit 1
+		midi-mon -e '"$ID"' -f ump -c 3 -t 10 > "$BATS_TEST_TMPDIR/mon" &
+		wait_for 10 has_client || exit 1
+		midi-send -e '"$ID"' -g 2 on C3 100 &&
+		midi-send -e '"$ID"' -g 1 cc 7 127 &&
+		midi-send -e "Two Cable" -g 2 off C3
+		wait'
+	assert_success
+	# what the device got: cable 1 (group 2) and cable 0 (group 1)
+	run cat "$out"
+	assert_output --partial 19903c64
+	assert_output --partial 0bb0077f
+	assert_output --partial 18803c00
+	run cat "$BATS_TEST_TMPDIR/mon"
+	assert_line --index 0 --partial 21903C64
+	assert_line --index 1 --partial 20B0077F
+	assert_line --index 2 --partial 21803C00
+}
+
+@test "usb: messages go both ways on both cables (bulk endpoints)" {
+	need_umockdev
+	both_ways
+}
+
+@test "usb: messages go both ways on both cables (interrupt endpoints)" {
+	need_umockdev
+	both_ways --interrupt
+}
+
+@test "usb: a long SysEx goes out in 3-byte packets and comes back whole" {
+	need_umockdev
+	local out="$BATS_TEST_TMPDIR/out.hex" sx
+	sx=$(python3 -c 'print("F0 7D " + " ".join("%02X" % (i % 128) for i in range(1000)) + " F7")')
+	echo "$sx" > "$BATS_TEST_TMPDIR/sx"
+	in_fake --out "$out" -- bash -c '. "$USBHELP"
+		wait_for 10 listed || exit 1
+		midi-mon -e '"$ID"' -f hex -c 1 -t 20 > "$BATS_TEST_TMPDIR/mon" &
+		wait_for 10 has_client || exit 1
+		midi-send -e '"$ID"' -f hex -i "$BATS_TEST_TMPDIR/sx"
+		wait'
+	assert_success
+	run cat "$BATS_TEST_TMPDIR/mon"
+	assert_output "$sx"
+	# the packets the device got: CIN 4 with 3 bytes each, CIN 5/6/7 last
+	run python3 -c '
+import sys
+b = bytes.fromhex(open(sys.argv[1]).read().replace("\n", ""))
+data, cins = bytearray(), []
+for i in range(0, len(b), 4):
+    cin = b[i] & 15
+    cins.append(cin)
+    data += b[i + 1:i + 1 + {4: 3, 5: 1, 6: 2, 7: 3}[cin]]
+assert b[0] >> 4 == 0, "cable"
+assert all(c == 4 for c in cins[:-1]) and cins[-1] in (5, 6, 7), cins
+print(len(cins), data.hex(" ").upper())' "$out"
+	assert_success
+	assert_output "335 $sx"
+}
+
+@test "usb: a slow device: the sender waits, nothing is lost or reordered" {
+	need_umockdev
+	python3 -c '
+for i in range(3000):
+    print("%02X %02X %02X" % (0x90 | (i % 16), (i // 16) % 128, i % 128))' >"$BATS_TEST_TMPDIR/notes"
+	# each transfer the device takes needs 20 ms: 4 in flight of at most
+	# 128 packets, about 25000 packets a second at best
+	in_fake --slow 20 -- bash -c '. "$USBHELP"
+		wait_for 10 listed || exit 1
+		midi-mon -e '"$ID"' -f hex -c 3000 -t 40 > "$BATS_TEST_TMPDIR/mon" &
+		wait_for 10 has_client || exit 1
+		midi-send -e '"$ID"' -f hex -i "$BATS_TEST_TMPDIR/notes" || exit 1
+		wait'
+	assert_success
+	run diff "$BATS_TEST_TMPDIR/notes" "$BATS_TEST_TMPDIR/mon"
+	assert_success
+}
+
+@test "usb: hotplug: midi-watch sees the device added, then removed" {
+	need_umockdev
+	in_fake --hotplug --add-after 1 --remove-after 6 -- midi-watch -c 3 -t 20
+	assert_success
+	assert_line --index 0 enumerated
+	assert_line --index 1 "added $ID Two Cable MIDI"
+	assert_line --index 2 --partial "updated $ID Two Cable MIDI (changed:"
+	assert_line --index 3 "removed $ID Two Cable MIDI"
+}
+
+@test "usb: unplugging closes a connection with the reason" {
+	need_umockdev
+	in_fake --remove-after 2 -- midi-mon -e "$ID" -t 15
+	assert_failure
+	assert_output --partial "endpoint $ID is gone: device unplugged"
+}
+
+@test "usb: a stalled IN endpoint is cleared and read on" {
+	need_umockdev
+	in_fake --stall 2 -- bash -c '. "$USBHELP"
+		wait_for 10 listed || exit 1
+		midi-mon -e '"$ID"' -f hex -c 1 -t 10 &
+		wait_for 10 has_client || exit 1
+		midi-send -e '"$ID"' on C3 100
+		wait'
+	assert_success
+	assert_output "90 3C 64"
+}
+
+@test "usb: an IN endpoint that keeps stalling closes connections with the reason" {
+	need_umockdev
+	in_fake --stall 1000 --stall-after-out -- bash -c '. "$USBHELP"
+		wait_for 10 listed || exit 1
+		midi-mon -e '"$ID"' -t 10 &
+		wait_for 10 has_client || exit 1
+		midi-send -e '"$ID"' on C3 100
+		wait $!'
+	assert_failure
+	assert_output --partial "endpoint $ID USB endpoint 0x83 (IN) stalled"
+}
+
+@test "usb: a device a kernel driver holds is left to it" {
+	need_umockdev
+	in_fake --kernel-driver -- bash -c 'sleep 0.5; midi-list --ids'
+	assert_success
+	refute_output --partial usb:
+}
+
+@test "usb: take = yes detaches the kernel driver while open, gives it back after" {
+	need_umockdev
+	mkdir -p "$XDG_CONFIG_HOME/midi"
+	printf '[usb 1209:4d4a:TC0001]\ntake = yes\n' >"$XDG_CONFIG_HOME/midi/midi.conf"
+	local ev="$BATS_TEST_TMPDIR/events"
+	in_fake --kernel-driver --events "$ev" -- bash -c '. "$USBHELP"
+		wait_for 10 discovered || exit 1
+		midi-mon -e '"$ID"' -f hex -c 1 -t 10 &
+		wait_for 10 has_client || exit 1
+		midi-send -e '"$ID"' on C3 100
+		wait || exit 1
+		# the host gives the device back 2 s after its last client
+		wait_for 10 grep -qx reattached "$BATS_TEST_TMPDIR/events"'
+	assert_success
+	assert_output "90 3C 64"
+	run cat "$ev"
+	assert_line --index 0 detached
+	assert_line --index 1 reattached
+}
+
+@test "usb: a [usb] section of midi.conf is checked" {
+	mkdir -p "$XDG_CONFIG_HOME/midi"
+	printf '[usb 1209:4d4a]\ntake = yes\n[usb 1209:4d4a:TC0001]\ntake = no\n' \
+		>"$XDG_CONFIG_HOME/midi/midi.conf"
+	run midi-list
+	assert_success
+	printf '[usb 12:4d4a]\n' >"$XDG_CONFIG_HOME/midi/midi.conf"
+	run midi-list
+	assert_failure
+	assert_output --partial 'midi.conf line 1: '
+	assert_output --partial 'expected [usb VID:PID] or [usb VID:PID:SERIAL]'
+	printf '[usb 1209:4d4a]\ntake = maybe\n' >"$XDG_CONFIG_HOME/midi/midi.conf"
+	run midi-list
+	assert_failure
+	assert_output --partial 'midi.conf line 2: '
+	assert_output --partial 'take = maybe: expected yes or no'
+}

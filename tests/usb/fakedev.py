@@ -1,0 +1,360 @@
+#!/usr/bin/python3
+"""fakedev.py: fake USB MIDI 1.0 devices for the usb transport's tests.
+
+umockdev fakes the usbfs layer: PROGRAM runs with libumockdev-preload and
+sees a root hub and (unless --hotplug) the device in /sys and
+/dev/bus/usb; every usbfs ioctl on the device node is answered here.
+
+The device (1209:4d4a, serial TC0001): two cables each way, jacks named
+"Port 1" and "Port 2", bulk OUT 0x02 and bulk IN 0x83 (--interrupt: both
+interrupt endpoints). It echoes every packet it receives, whole, on the
+IN endpoint (a MIDI thru). A bulk IN URB with nothing to give waits.
+State is kept per connected client (the agent and the host each open the
+device), so URBs are reaped by the process that submitted them.
+
+usage: fakedev.py [options] -- PROGRAM [ARGS...]
+  --hotplug          no device at start: plug it in after --add-after
+                     seconds (default 0.5), unplug it after --remove-after
+                     (default: never)
+  --out FILE         write every bulk OUT transfer received, one hex line
+                     each, to FILE as it comes
+  --slow MS          a slow device: each OUT transfer completes MS
+                     milliseconds after the previous one (one at a time)
+  --stall N          the next N bulk IN transfers end with a stall (EPIPE)
+  --stall-after-out  ... counting from the first OUT transfer, not from start
+  --kernel-driver    a kernel driver (snd-usb-audio) holds the MIDIStreaming
+                     interface (sysfs link, GETDRIVER); detaching it
+                     (DISCONNECT_CLAIM) and giving it back (CONNECT) are
+                     written to --events FILE as "detached" / "reattached"
+  --timeout SECONDS  kill PROGRAM after this long (default 60)
+The exit status is PROGRAM's. FAKEDEV_DEBUG=1 logs every request.
+Needs (Debian): umockdev gir1.2-umockdev-1.0 python3-gi. Our own code.
+"""
+import argparse, os, struct, subprocess, sys, threading, time
+
+if 'libumockdev-preload' not in os.environ.get('LD_PRELOAD', ''):
+    # uevents (hotplug) need the harness itself under the preload
+    os.execvp('umockdev-wrapper', ['umockdev-wrapper', '/usr/bin/python3',
+                                   os.path.abspath(__file__)] + sys.argv[1:])
+
+import gi
+gi.require_version('UMockdev', '1.0')
+from gi.repository import UMockdev
+
+# <linux/usbdevice_fs.h> ioctls (64-bit)
+SUBMITURB, DISCARDURB = 0x8038550a, 0x550b
+REAPURB, REAPURBNDELAY = 0x4008550c, 0x4008550d
+GET_CAPABILITIES, GETDRIVER, USBIOCTL = 0x8004551a, 0x41045508, 0xc0105512
+CLAIM, RELEASE, CLEAR_HALT, RESET, SETINTERFACE = (0x8004550f, 0x80045510, 0x80045515,
+                                                   0x5514, 0x80085504)
+DISCONNECT_CLAIM, CONNECTINFO = 0x8108551b, 0x40085511
+ENOENT, EAGAIN, EINVAL, EPIPE, ENODATA, ENODEV, EBUSY = 2, 11, 22, 32, 61, 19, 16
+USBDEVFS_CONNECT = 0x5517
+URB_INTERRUPT, URB_CONTROL, URB_BULK = 1, 2, 3
+EP_OUT, EP_IN = 0x02, 0x83
+STRINGS = {1: 'FakeCo', 2: 'Two Cable MIDI', 3: 'TC0001', 4: 'Port 1', 5: 'Port 2'}
+
+
+def log(*a):
+    if os.environ.get('FAKEDEV_DEBUG'):
+        print('[fakedev]', *a, file=sys.stderr, flush=True)
+
+
+def config(ep_type):
+    """The configuration descriptor: Audio Control + MIDIStreaming, two
+    cables each way with named embedded jacks."""
+    ms = bytes([7, 0x24, 1, 0, 1, 0, 0])                    # MS_HEADER 1.0
+    jacks = (bytes([6, 0x24, 2, 1, 0x11, 4]) + bytes([6, 0x24, 2, 1, 0x12, 5]) +
+             bytes([6, 0x24, 2, 2, 0x31, 0]) + bytes([6, 0x24, 2, 2, 0x32, 0]) +
+             bytes([9, 0x24, 3, 1, 0x21, 1, 0x31, 1, 4]) +
+             bytes([9, 0x24, 3, 1, 0x22, 1, 0x32, 1, 5]) +
+             bytes([9, 0x24, 3, 2, 0x41, 1, 0x11, 1, 0]) +
+             bytes([9, 0x24, 3, 2, 0x42, 1, 0x12, 1, 0]))
+    eps = (bytes([9, 5, EP_OUT, ep_type, 64, 0, 1 if ep_type == 3 else 0, 0, 0]) +
+           bytes([6, 0x25, 1, 2, 0x11, 0x12]) +
+           bytes([9, 5, EP_IN, ep_type, 64, 0, 1 if ep_type == 3 else 0, 0, 0]) +
+           bytes([6, 0x25, 1, 2, 0x21, 0x22]))
+    body = ms + jacks + eps
+    ms = ms[:5] + struct.pack('<H', len(body)) + ms[7:]        # wTotalLength
+    body = ms + jacks + eps
+    ac = bytes([9, 4, 0, 0, 0, 1, 1, 0, 0]) + bytes([9, 0x24, 1, 0, 1, 9, 0, 1, 1])
+    msif = bytes([9, 4, 1, 0, 2, 1, 3, 0, 0])
+    rest = ac + msif + body
+    return bytes([9, 2]) + struct.pack('<H', 9 + len(rest)) + bytes([2, 1, 0, 0x80, 50]) + rest
+
+
+DEVICE = bytes([18, 1, 0, 2, 0, 0, 0, 64, 0x09, 0x12, 0x4a, 0x4d, 0, 1, 1, 2, 3, 1])
+HUB = (bytes([18, 1, 0, 2, 9, 0, 1, 64, 0x6b, 0x1d, 2, 0, 0, 1, 0, 0, 0, 1]) +
+       bytes([9, 2, 25, 0, 1, 1, 0, 0xe0, 0, 9, 4, 0, 0, 1, 9, 0, 0, 0,
+              7, 5, 0x81, 3, 4, 0, 12]))
+
+
+def record(path, node, busnum, devnum, desc, attrs, props):
+    h = desc.hex().upper()
+    lines = ['P: ' + path, 'N: %s=%s' % (node, h)]
+    lines += ['E: %s=%s' % kv for kv in props]
+    lines += ['E: DEVNAME=/dev/' + node, 'E: DEVTYPE=usb_device', 'E: SUBSYSTEM=usb',
+              'E: BUSNUM=%03d' % busnum, 'E: DEVNUM=%03d' % devnum, 'E: MAJOR=189',
+              'E: MINOR=%d' % ((busnum - 1) * 128 + devnum - 1)]
+    lines += ['A: %s=%s\\n' % kv for kv in attrs]
+    lines += ['A: busnum=%d\\n' % busnum, 'A: devnum=%d\\n' % devnum, 'A: speed=12\\n',
+              'A: bConfigurationValue=1\\n', 'H: descriptors=' + h]
+    return '\n'.join(lines) + '\n'
+
+
+def finish(urb, status, length):
+    urb.update(4, struct.pack('<i', status))          # status
+    urb.update(28, struct.pack('<i', length))         # actual_length
+
+
+class Client:
+    """What one connected process (one open of the node) has in flight."""
+    def __init__(self):
+        self.in_urbs = []     # (urb, buf, size) waiting for data
+        self.done = []        # finished, for REAPURB
+        self.in_data = bytearray()
+        self.gone = False     # unplugged: every new request fails
+
+
+class Device:
+    def __init__(self, desc, outfile, slow_ms=0, driver=False, events=None):
+        self.desc = desc
+        self.driver = driver      # a kernel driver is bound to interface 1
+        self.stall = 0            # IN transfers still to stall
+        self.stall_armed = 0      # ... once an OUT transfer came
+        self.events = events
+        self.slow = slow_ms / 1000.0
+        self.busy_until = 0.0     # the slow device's OUT pipe is busy until then
+        self.lock = threading.Lock()
+        self.clients = {}
+        self.out = open(outfile, 'a') if outfile else None
+
+    def client(self, c):
+        key = id(c)
+        if key not in self.clients:
+            self.clients[key] = (c, Client())
+        return self.clients[key][1]
+
+    def control(self, setup):
+        rtype, req, value, index, length = struct.unpack('<BBHHH', setup)
+        if rtype != 0x80 or req != 6:
+            return None
+        kind, i = value >> 8, value & 0xff
+        if kind == 1:
+            return self.desc[:18][:length]
+        if kind == 2:
+            return self.desc[18:][:length]
+        if kind == 3 and i == 0:
+            return bytes([4, 3, 0x09, 0x04])[:length]
+        if kind == 3 and i in STRINGS:
+            s = STRINGS[i].encode('utf-16-le')
+            return (bytes([2 + len(s), 3]) + s)[:length]
+        return None
+
+    def event(self, what):
+        log(what)
+        if self.events:
+            with open(self.events, 'a') as f:
+                f.write(what + '\n')
+
+    def slow_done(self, st, urb, data, size):
+        with self.lock:
+            st.in_data += data
+            finish(urb, 0, size)
+            st.done.append(urb)
+            self.feed(st)
+
+    def feed(self, st):
+        while st.in_urbs and st.in_data:
+            urb, buf, size = st.in_urbs.pop(0)
+            n = min(size, len(st.in_data)) // 4 * 4
+            buf.update(0, bytes(st.in_data[:n]))
+            del st.in_data[:n]
+            finish(urb, 0, n)
+            st.done.append(urb)
+
+    def handle(self, handler, c):
+        req, arg = c.get_request() & 0xffffffff, c.get_arg()
+        try:
+            with self.lock:
+                r = self.ioctl(self.client(c), req, arg)
+        except Exception as e:
+            log('exception', repr(e))
+            r = (-1, EINVAL)
+        if r is None:
+            log('unhandled ioctl 0x%x' % req)
+            return False
+        c.complete(*r)
+        return True
+
+    def ioctl(self, st, req, arg):
+        if st.gone and req not in (REAPURB, REAPURBNDELAY, DISCARDURB):
+            return -1, ENODEV
+        if req == GET_CAPABILITIES:
+            arg.resolve(0, 4).update(0, struct.pack('<I', 0x0f))
+            return 0, 0
+        if req == CLAIM and self.driver:
+            return -1, EBUSY                            # the driver has it
+        if req == DISCONNECT_CLAIM:                     # detach the driver, claim
+            raw = bytes(arg.resolve(0, 264).retrieve())   # usbdevfs_disconnect_claim
+            ifno, = struct.unpack_from('<I', raw, 0)
+            if self.driver and ifno == 1:
+                self.driver = False
+                self.event('detached')
+            return 0, 0
+        if req == USBIOCTL:                             # CONNECT: give it back
+            raw = bytes(arg.resolve(0, 16).retrieve())
+            ifno, code = struct.unpack_from('<ii', raw, 0)
+            if code == USBDEVFS_CONNECT and self.had_driver and ifno == 1:
+                self.driver = True
+                self.event('reattached')
+                return 0, 0
+            return -1, ENODATA
+        if req == GETDRIVER:
+            d = arg.resolve(0, 260)                        # usbdevfs_getdriver
+            ifno, = struct.unpack_from('<I', bytes(d.retrieve()), 0)
+            if self.driver and ifno == 1:
+                d.update(4, b'snd-usb-audio\0')
+                return 0, 0
+            return -1, ENODATA
+        if req in (CLAIM, RELEASE, CLEAR_HALT, RESET, SETINTERFACE):
+            return 0, 0
+        if req == CONNECTINFO:                          # devnum 2, not low speed
+            arg.resolve(0, 8).update(0, struct.pack('<IB3x', 2, 0))
+            return 0, 0
+        if req == SUBMITURB:
+            urb = arg.resolve(0, 56)
+            raw = bytes(urb.retrieve())
+            kind, ep = raw[0], raw[1]
+            size, = struct.unpack_from('<i', raw, 24)
+            buf = urb.resolve(16, size)
+            if kind == URB_CONTROL:
+                setup = bytes(buf.retrieve())[:8]
+                reply = self.control(setup)
+                log('control', setup.hex(), '->', reply.hex() if reply else 'stall')
+                if reply is None:
+                    finish(urb, -EPIPE, 0)
+                else:
+                    buf.update(8, reply)
+                    finish(urb, 0, len(reply))
+                st.done.append(urb)
+            elif kind in (URB_BULK, URB_INTERRUPT) and ep == EP_OUT:
+                data = bytes(buf.retrieve())[:size]
+                log('OUT', data.hex())
+                if self.out:
+                    self.out.write(data.hex() + '\n')
+                    self.out.flush()
+                if self.slow:                               # taken later
+                    self.busy_until = max(self.busy_until, time.monotonic()) + self.slow
+                    delay = self.busy_until - time.monotonic()
+                    threading.Timer(delay, self.slow_done, (st, urb, data, size)).start()
+                    return 0, 0
+                st.in_data += data                          # the thru
+                finish(urb, 0, size)
+                st.done.append(urb)
+                if self.stall_armed:
+                    self.stall, self.stall_armed = self.stall_armed, 0
+            elif kind in (URB_BULK, URB_INTERRUPT) and ep == EP_IN and self.stall:
+                self.stall -= 1
+                log('IN stalled')
+                finish(urb, -EPIPE, 0)
+                st.done.append(urb)
+            elif kind in (URB_BULK, URB_INTERRUPT) and ep == EP_IN:
+                st.in_urbs.append((urb, buf, size))
+            else:
+                return -1, EINVAL
+            self.feed(st)
+            return 0, 0
+        if req in (REAPURB, REAPURBNDELAY):
+            if not st.done:
+                return -1, EAGAIN
+            arg.resolve(0, 8).set_ptr(0, st.done.pop(0))
+            return 0, 0
+        if req == DISCARDURB:
+            addr, = struct.unpack('<Q', bytes(arg.retrieve())[:8])
+            for i, (urb, buf, size) in enumerate(st.in_urbs):
+                if urb.client_addr == addr:
+                    del st.in_urbs[i]
+                    finish(urb, -ENOENT, 0)
+                    st.done.append(urb)
+                    return 0, 0
+            return -1, EINVAL
+        return None
+
+
+def main():
+    argv = sys.argv[1:]
+    if '--' not in argv:
+        sys.exit(__doc__)
+    cut = argv.index('--')
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--hotplug', action='store_true')
+    ap.add_argument('--interrupt', action='store_true')
+    ap.add_argument('--add-after', type=float, default=0.5)
+    ap.add_argument('--remove-after', type=float, default=-1)
+    ap.add_argument('--out')
+    ap.add_argument('--slow', type=float, default=0)
+    ap.add_argument('--kernel-driver', action='store_true')
+    ap.add_argument('--stall', type=int, default=0)
+    ap.add_argument('--stall-after-out', action='store_true')
+    ap.add_argument('--events')
+    ap.add_argument('--timeout', type=float, default=60)
+    opt, cmd = ap.parse_args(argv[:cut]), argv[cut + 1:]
+
+    desc = DEVICE + config(3 if opt.interrupt else 2)
+    hub_path = '/devices/pci0000:00/0000:00:14.0/usb1'
+    dev_path = hub_path + '/1-1'
+    hub = record(hub_path, 'bus/usb/001/001', 1, 1, HUB, [('idVendor', '1d6b'),
+                 ('idProduct', '0002')], [('PRODUCT', '1d6b/2/100')])
+    dev = record(dev_path, 'bus/usb/001/002', 1, 2, desc,
+                 [('idVendor', '1209'), ('idProduct', '4d4a'), ('manufacturer', STRINGS[1]),
+                  ('product', STRINGS[2]), ('serial', STRINGS[3])],
+                 [('PRODUCT', '1209/4d4a/100')])
+    device = Device(desc, opt.out, opt.slow, opt.kernel_driver, opt.events)
+    device.had_driver = opt.kernel_driver
+    if opt.stall_after_out:
+        device.stall_armed = opt.stall
+    else:
+        device.stall = opt.stall
+    tb = UMockdev.Testbed.new()
+    handler = UMockdev.IoctlBase()
+    handler.connect('handle-ioctl', device.handle)
+    tb.attach_ioctl('/dev/bus/usb/001/002', handler)
+    tb.add_from_string(hub)
+    if opt.kernel_driver:        # the interface, with the driver's link
+        dev += ('\nP: %s/1-1:1.1\nE: SUBSYSTEM=usb\nE: DEVTYPE=usb_interface\n'
+                'E: DRIVER=snd-usb-audio\nA: bInterfaceNumber=01\\n\nA: bInterfaceClass=01\\n\n'
+                'L: driver=../../../../../../bus/usb/drivers/snd-usb-audio\n' % dev_path)
+    if not opt.hotplug:
+        tb.add_from_string(dev)
+    env = dict(os.environ, UMOCKDEV_DIR=tb.get_root_dir())
+    child = subprocess.Popen(cmd, env=env)
+    t0 = time.monotonic()
+
+    # plugging and unplugging from this (the testbed's) thread
+    if opt.hotplug:
+        time.sleep(opt.add_after)
+        log('plugging in')
+        tb.add_from_string(dev)
+    if opt.remove_after >= 0:
+        time.sleep(max(0, opt.remove_after - (time.monotonic() - t0)))
+        log('unplugging')
+        with device.lock:            # every URB in flight fails: the device is gone
+            for c, st in device.clients.values():
+                for urb, buf, size in st.in_urbs:
+                    finish(urb, -ENODEV, 0)
+                    st.done.append(urb)
+                st.in_urbs = []
+                st.gone = True
+        tb.uevent('/sys' + dev_path, 'remove')
+        tb.remove_device('/sys' + dev_path)
+    try:
+        rc = child.wait(timeout=opt.timeout)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        rc = 124
+    sys.exit(rc)
+
+
+if __name__ == '__main__':
+    main()

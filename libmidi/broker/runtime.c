@@ -391,31 +391,32 @@ uint64_t proc_key_self(void)
 	return key;
 }
 
-int proc_pid_alive(pid_t pid)
+/* 0: pid is gone (or a zombie); 1: it runs, *start is its start time;
+ * 2: it cannot be told (taken as alive). */
+static int alive_start(pid_t pid, unsigned long long *start)
 {
 	if (pid <= 0)
 		return 0;
 	char st;
-	unsigned long long start;
-	int r = proc_stat(pid, &st, &start);
+	int r = proc_stat(pid, &st, start);
 	if (r == -ENOENT || r == -ESRCH)
 		return 0;
-	return r < 0 || (st != 'Z' && st != 'X');
+	if (r < 0)
+		return 2;
+	return st != 'Z' && st != 'X';
+}
+
+int proc_pid_alive(pid_t pid)
+{
+	unsigned long long start;
+	return alive_start(pid, &start) != 0;
 }
 
 int proc_key_alive(uint64_t key)
 {
-	pid_t pid = (pid_t)(key & 0xffffffffu);
-	if (pid <= 0)
-		return 0;
-	char st;
 	unsigned long long start;
-	int r = proc_stat(pid, &st, &start);
-	if (r == -ENOENT || r == -ESRCH)
-		return 0;
-	if (r < 0)
-		return 1; /* cannot tell: assume alive */
-	if (st == 'Z' || st == 'X')
-		return 0;
+	int r = alive_start((pid_t)(key & 0xffffffffu), &start);
+	if (r != 1)
+		return r != 0;
 	return (start & 0x7fffffff) == ((key >> 32) & 0x7fffffff);
 }

@@ -8,8 +8,8 @@
 
 /* Feed one byte, remembering where the message being built began: at a
  * status byte, or at the first data byte of a running-status message. */
-static inline int feed_byte(midi_reader *r, uint8_t b, int line, int col, uint64_t off,
-			    emitter *em)
+__attribute__((always_inline))
+static inline int feed_byte(midi_reader *r, uint8_t b, int line, int col, uint64_t off, emitter *em)
 {
 	struct emit_ctx c = {r, em};
 	int begins = 0;

@@ -48,8 +48,25 @@ struct midi_reader {
 };
 
 /* Deliver one packet with the reader's current time. Returns the
- * callback's non-zero value (also kept in em->stop), else 0. */
-int emit_packet(midi_reader *r, emitter *em, const midi_ump *p);
+ * callback's non-zero value (also kept in em->stop), else 0. Inline: it
+ * runs once per packet of every reader. */
+static inline int emit_packet(midi_reader *r, emitter *em, const midi_ump *p)
+{
+	midi_packet pk;
+	pk.time_ns = r->time_ns;
+	pk.ump = *p; /* as midi_ump_make: the words past the packet's size zeroed */
+	switch (midi_mt_words(p->w[0] >> 28)) {
+	case 1: pk.ump.w[1] = 0; /* fall through */
+	case 2: pk.ump.w[2] = 0; /* fall through */
+	case 3: pk.ump.w[3] = 0; /* fall through */
+	default: break;
+	}
+	if (em->stop)
+		return em->stop;
+	em->stop = em->cb ? em->cb(em->ctx, &pk) : 0;
+	return em->stop;
+}
+
 /* midi_ump_cb adaptor: ctx is a struct emit_ctx. */
 struct emit_ctx {
 	midi_reader *r;

@@ -259,9 +259,30 @@ int sx_hold_add_bytes(sx_hold *h, const uint8_t *b, size_t n)
 	return 0;
 }
 
+/* "0123456789ABCDEF" pairs: hexpair[2 * b], hexpair[2 * b + 1] for byte b */
+static const char hexpair[513] =
+#define HP(h) h "0" h "1" h "2" h "3" h "4" h "5" h "6" h "7" h "8" h "9" h "A" h "B" h "C" h "D" h "E" h "F"
+	HP("0") HP("1") HP("2") HP("3") HP("4") HP("5") HP("6") HP("7")
+	HP("8") HP("9") HP("A") HP("B") HP("C") HP("D") HP("E") HP("F");
+#undef HP
+
 int print_ump(midi_printer *pr, const midi_packet *p, FILE *out)
 {
 	unsigned n = midi_ump_words(&p->ump);
+	if (!(pr->flags & MIDI_PRINT_TIME)) {
+		/* no time prefix: the line built on the stack, one write */
+		char line[4 * 9], *o = line;
+		for (unsigned i = 0; i < n; i++) {
+			uint32_t w = p->ump.w[i];
+			for (int k = 24; k >= 0; k -= 8) {
+				memcpy(o, hexpair + 2 * (w >> k & 0xFF), 2);
+				o += 2;
+			}
+			*o++ = i + 1 < n ? ' ' : '\n';
+		}
+		size_t len = (size_t)(o - line);
+		return fwrite_unlocked(line, 1, len, out) == len ? 0 : -MIDI_ERR_RUNTIME;
+	}
 	pr_reset(pr);
 	pr_time(pr, p->time_ns);
 	for (unsigned i = 0; i < n; i++)

@@ -3,12 +3,13 @@
  * digit pairs ("90 3C 64", "903C64", "0x90"), separated by blanks or
  * commas, "#" comments, timing tokens; the byte stream runs across lines. */
 #include "format_priv.h"
+#include "translate/b2u_inline.h"
 
 
 /* Feed one byte, remembering where the message being built began: at a
  * status byte, or at the first data byte of a running-status message. */
-static inline int feed_byte(midi_reader *r, uint8_t b, int line, int col, uint64_t off,
-			    emitter *em)
+__attribute__((always_inline))
+static inline int feed_byte(midi_reader *r, uint8_t b, int line, int col, uint64_t off, emitter *em)
 {
 	struct emit_ctx c = {r, em};
 	int begins = 0;
@@ -24,6 +25,12 @@ static inline int feed_byte(midi_reader *r, uint8_t b, int line, int col, uint64
 		r->msg_col = col;
 		r->msg_offset = off;
 	}
+	midi_ump u;
+	int k = midi_b2u_fast(&r->b2u, b, &u);
+	if (k > 0)
+		return emit_packet(r, em, &u);
+	if (k == 0)
+		return 0;
 	return midi_b2u_feed(&r->b2u, &b, 1, emit_ump_cb, &c);
 }
 

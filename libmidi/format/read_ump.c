@@ -19,24 +19,38 @@ int ump_line(midi_reader *r, const char *s, size_t n, int lineno, emitter *em, m
 		if (i >= n || s[i] == '#')
 			break;
 		size_t t = i;
-		while (i < n && !fmt_is_sep(s[i]) && s[i] != '#')
-			i++;
 		int col = (int)t + 1;
-		const char *tok = s + t;
-		size_t len = i - t;
-		if (tok[0] == '+' || tok[0] == '@') {
-			if (have)
-				break; /* reported below as a short packet */
-			int rc = apply_time_token(r, tok, len, lineno, col, e);
-			if (rc)
-				return rc;
-			continue;
+		uint32_t w = 0;
+		int bad = 1;
+		/* the usual token, 8 digits, taken at once */
+		if (n - i >= 8 && (n - i == 8 || fmt_is_sep(s[i + 8]) || s[i + 8] == '#')) {
+			bad = 0;
+			for (int k = 0; k < 8; k++) {
+				int d = fmt_cclass[(unsigned char)s[i + k]];
+				bad |= d >> 4; /* 16 and up: not a digit */
+				w = w << 4 | (uint32_t)(d & 15);
+			}
+			if (!bad)
+				i += 8;
 		}
-		uint32_t w;
-		if (parse_word(tok, len, &w) < 0)
-			return midi_error_at(e, MIDI_ERR_INPUT, lineno, col,
-					     "bad word \"%s\" (expected 1 to 8 hex digits)",
-					     QUOTED(tok, len));
+		if (bad) {
+			while (i < n && !fmt_is_sep(s[i]) && s[i] != '#')
+				i++;
+			const char *tok = s + t;
+			size_t len = i - t;
+			if (tok[0] == '+' || tok[0] == '@') {
+				if (have)
+					break; /* reported below as a short packet */
+				int rc = apply_time_token(r, tok, len, lineno, col, e);
+				if (rc)
+					return rc;
+				continue;
+			}
+			if (parse_word(tok, len, &w) < 0)
+				return midi_error_at(e, MIDI_ERR_INPUT, lineno, col,
+						     "bad word \"%s\" (expected 1 to 8 hex digits)",
+						     QUOTED(tok, len));
+		}
 		if (!have) {
 			need = midi_mt_words(w >> 28);
 			pcol = col;

@@ -69,23 +69,6 @@ void midi_reader_free(midi_reader *r)
 	free(r);
 }
 
-int emit_packet(midi_reader *r, emitter *em, const midi_ump *p)
-{
-	midi_packet pk;
-	pk.time_ns = r->time_ns;
-	pk.ump = *p; /* as midi_ump_make: the words past the packet's size zeroed */
-	switch (midi_mt_words(p->w[0] >> 28)) {
-	case 1: pk.ump.w[1] = 0; /* fall through */
-	case 2: pk.ump.w[2] = 0; /* fall through */
-	case 3: pk.ump.w[3] = 0; /* fall through */
-	default: break;
-	}
-	if (em->stop)
-		return em->stop;
-	em->stop = em->cb ? em->cb(em->ctx, &pk) : 0;
-	return em->stop;
-}
-
 int emit_ump_cb(void *ctx, const midi_ump *p)
 {
 	struct emit_ctx *c = ctx;

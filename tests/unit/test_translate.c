@@ -2,7 +2,8 @@
  * every edge policy midi_translate(3) states, as its own test with the exact
  * packets expected, each checked unsplit, at every two-piece split and
  * byte by byte; the inverse direction; random streams split at random
- * points. */
+ * points; the readers' inline fast path (translate/b2u_inline.h) against
+ * midi_b2u_feed on random streams. */
 #include "testutil.h"
 
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "midi/translate.h"
+#include "translate/b2u_inline.h"
 
 struct cap {
 	uint32_t w[4096];
@@ -574,6 +576,49 @@ static void test_random_roundtrip(void **state)
 	}
 }
 
+/* midi_b2u_fast, falling back to midi_b2u_feed as the readers do, gives
+ * the same packets and leaves the same state as midi_b2u_feed alone, byte
+ * by byte, on random streams (mostly channel messages, with running
+ * status, System, real-time, SysEx and stray bytes mixed in). */
+static void test_fast_path_same_as_feed(void **state)
+{
+	(void)state;
+	static struct cap a, b;
+	uint8_t buf[1000];
+	srand(8);
+	for (int round = 0; round < 300; round++) {
+		size_t n = 0;
+		while (n < sizeof buf - 3) {
+			int k = rand() % 16;
+			if (k < 8) /* a channel status and its data, or running status */
+				buf[n++] = (uint8_t)(0x80 + rand() % 0x70);
+			else if (k < 9)
+				buf[n++] = (uint8_t)(0xF0 + rand() % 16);
+			buf[n++] = (uint8_t)(rand() % 0x80);
+			if (k < 8 || k == 15)
+				buf[n++] = (uint8_t)(rand() % 0x80);
+		}
+		midi_b2u sa, sb;
+		midi_b2u_init(&sa, (unsigned)round);
+		midi_b2u_init(&sb, (unsigned)round);
+		a.n = a.npkt = b.n = b.npkt = 0;
+		for (size_t i = 0; i < n; i++) {
+			assert_int_equal(midi_b2u_feed(&sa, &buf[i], 1, cap_cb, &a), 0);
+			midi_ump u;
+			int f = midi_b2u_fast(&sb, buf[i], &u);
+			if (f < 0)
+				assert_int_equal(midi_b2u_feed(&sb, &buf[i], 1, cap_cb, &b), 0);
+			else if (f > 0)
+				assert_int_equal(cap_cb(&b, &u), 0);
+			assert_memory_equal(&sa, &sb, sizeof sa);
+			assert_int_equal(a.n, b.n);
+		}
+		assert_true(a.npkt > 100);
+		assert_int_equal(a.npkt, b.npkt);
+		assert_memory_equal(a.w, b.w, a.n * sizeof a.w[0]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -605,6 +650,7 @@ int main(void)
 		cmocka_unit_test(test_roundtrip_every_short_message),
 		cmocka_unit_test(test_random_splits),
 		cmocka_unit_test(test_random_roundtrip),
+		cmocka_unit_test(test_fast_path_same_as_feed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -58,10 +58,11 @@ static inline void bench_begin(const char *bench)
 	bench_nresults = 0;
 }
 
-/* items: units processed per run (bytes, packets...); median_ns: one run;
- * baseline_ns_per_item: memcpy of the same data, 0 if none. */
-static inline void bench_result(const char *name, const char *unit, uint64_t items,
-				uint64_t median_ns, double baseline_ns_per_item, int reps)
+/* One result; ratio_key names the ratio to baseline_ns_per_item (none
+ * when that is 0). */
+static inline void bench_result_as(const char *name, const char *unit, uint64_t items,
+				   uint64_t median_ns, double baseline_ns_per_item, int reps,
+				   const char *ratio_key)
 {
 	double ns_per = (double)median_ns / (double)(items ? items : 1);
 	printf("%s{\"name\":\"%s\",\"unit\":\"%s\",\"items\":%llu,\"median_ns\":%llu,"
@@ -69,8 +70,16 @@ static inline void bench_result(const char *name, const char *unit, uint64_t ite
 	       bench_nresults++ ? "," : "", name, unit, (unsigned long long)items,
 	       (unsigned long long)median_ns, 1e9 / ns_per, ns_per);
 	if (baseline_ns_per_item > 0)
-		printf(",\"ratio_to_memcpy\":%.2f", ns_per / baseline_ns_per_item);
+		printf(",\"%s\":%.2f", ratio_key, ns_per / baseline_ns_per_item);
 	printf(",\"reps\":%d}", reps);
+}
+
+/* items: units processed per run (bytes, packets...); median_ns: one run;
+ * baseline_ns_per_item: memcpy of the same data, 0 if none. */
+static inline void bench_result(const char *name, const char *unit, uint64_t items,
+				uint64_t median_ns, double baseline_ns_per_item, int reps)
+{
+	bench_result_as(name, unit, items, median_ns, baseline_ns_per_item, reps, "ratio_to_memcpy");
 }
 
 /* Like bench_result, with the ratio to a baseline case of the same run
@@ -78,14 +87,8 @@ static inline void bench_result(const char *name, const char *unit, uint64_t ite
 static inline void bench_result_vs(const char *name, const char *unit, uint64_t items,
 				   uint64_t median_ns, double baseline_ns_per_item, int reps)
 {
-	double ns_per = (double)median_ns / (double)(items ? items : 1);
-	printf("%s{\"name\":\"%s\",\"unit\":\"%s\",\"items\":%llu,\"median_ns\":%llu,"
-	       "\"per_sec\":%.0f,\"ns_per_item\":%.3f",
-	       bench_nresults++ ? "," : "", name, unit, (unsigned long long)items,
-	       (unsigned long long)median_ns, 1e9 / ns_per, ns_per);
-	if (baseline_ns_per_item > 0)
-		printf(",\"ratio_to_baseline\":%.2f", ns_per / baseline_ns_per_item);
-	printf(",\"reps\":%d}", reps);
+	bench_result_as(name, unit, items, median_ns, baseline_ns_per_item, reps,
+			"ratio_to_baseline");
 }
 
 static inline void bench_end(const char *note)

@@ -185,6 +185,9 @@ bench:
 demo: all
 	@tests/demo.sh
 
+# udev reads /usr/lib/udev/rules.d and /etc/udev/rules.d only: with another
+# prefix, copy the rule to /etc/udev/rules.d (midi.conf(5)).
+UDEVDIR ?= $(PREFIX)/lib/udev/rules.d
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 	  $(DESTDIR)$(PREFIX)/include/midi $(DESTDIR)$(PREFIX)/share/man/man1 \
@@ -192,7 +195,7 @@ install: all
 	  $(DESTDIR)$(PREFIX)/share/man/man7 $(DESTDIR)$(PREFIX)/share/man/man8 \
 	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
 	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
-	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d $(DESTDIR)$(UDEVDIR)
 	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 755 $(HELPER) $(DESTDIR)$(LIBEXECDIR)/
 	install -m 644 $(B)/libmidi.a $(DESTDIR)$(PREFIX)/lib/
@@ -202,6 +205,7 @@ install: all
 	install -m 644 completions/midi.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/midi
 	for p in $(notdir $(PROGS)); do ln -sf midi $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$p; done
 	for f in completions/_*; do [ -e "$$f" ] && install -m 644 $$f $(DESTDIR)$(PREFIX)/share/zsh/site-functions/; done; true
+	install -m 644 udev/60-midi-usb.rules $(DESTDIR)$(UDEVDIR)/
 	for f in completions/*.fish; do [ -e "$$f" ] && install -m 644 $$f $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/; done; true
 
 lint:

@@ -214,3 +214,17 @@ for i in range(3000):
 	assert_output --partial 'midi.conf line 2: '
 	assert_output --partial 'take = maybe: expected yes or no'
 }
+
+@test "usb: the shipped udev rule matches devices with a MIDIStreaming interface only" {
+	rule="$MIDI_TOP/udev/60-midi-usb.rules"
+	pat=$(sed -n 's/.*ENV{ID_USB_INTERFACES}=="\([^"]*\)".*/\1/p' "$rule")
+	[ -n "$pat" ]
+	grep -q 'TAG+="uaccess"' "$rule"
+	# ID_USB_INTERFACES as udev's usb_id sets it: :CCSSPP: per interface
+	[[ ":010100:010300:" == $pat ]]            # audio control + MIDIStreaming
+	[[ ":010300:" == $pat ]]
+	[[ ! ":010100:010200:" == $pat ]]          # audio streaming only
+	[[ ! ":030101:" == $pat ]]                 # a keyboard (HID)
+	make -s -C "$MIDI_TOP" install PREFIX="$BATS_TEST_TMPDIR/inst" >/dev/null
+	cmp "$rule" "$BATS_TEST_TMPDIR/inst/lib/udev/rules.d/60-midi-usb.rules"
+}

@@ -53,22 +53,9 @@ stop_helpers() {
 	[ ${#pids[@]} -eq 0 ] || kill "${pids[@]}" 2>/dev/null || true
 }
 
-# wait_for SECONDS COMMAND...: run COMMAND every 20 ms until it succeeds;
-# fail the test (status 1) if it has not succeeded after SECONDS of clock
-# time (not a count of tries: on a busy machine one try of a command such as
-# midi-list | python3 can take a second).
-wait_for() {
-	local limit=$1
-	shift
-	local end=$((SECONDS + limit))
-	until "$@"; do
-		if [ $SECONDS -ge $end ]; then
-			echo "timed out after ${limit}s waiting for: $*" >&2
-			return 1
-		fi
-		sleep 0.02
-	done
-}
+# wait_for SECONDS COMMAND... (tests/wait.sh, shared with the scripts the
+# usb tests run inside the fake device's environment).
+. "$BATS_TEST_DIRNAME/../wait.sh"
 
 # clients_of ID: the client count midi-list reports for endpoint ID.
 clients_of() {

@@ -2,19 +2,8 @@
 # device's environment (fakedev.py): exported bash functions do not survive
 # umockdev-wrapper, so they are sourced from here.
 
-# wait_for SECONDS COMMAND...: run COMMAND every 20 ms until it succeeds.
-wait_for() {
-	local tries=$(($1 * 50)) i=0
-	shift
-	until "$@"; do
-		i=$((i + 1))
-		if [ $i -ge $tries ]; then
-			echo "timed out waiting for: $*" >&2
-			return 1
-		fi
-		sleep 0.02
-	done
-}
+# wait_for SECONDS COMMAND... (one definition for every test script)
+. "$(dirname "${BASH_SOURCE[0]}")/../wait.sh"
 
 # discovered: UMP discovery of the usb endpoint is done.
 discovered() {

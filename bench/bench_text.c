@@ -52,25 +52,42 @@ static size_t parse_hex(const char *s, size_t n, uint8_t *out)
 }
 
 /* One line per status byte, as "90 3C 64". */
-static void print_hex_lines(const uint8_t *b, size_t n, FILE *f)
+/* Bytes printed as hex lines, a line broken before each status byte (or
+ * when long); the line's state carries over between calls. */
+struct hexout {
+	char line[256];
+	size_t len;
+};
+
+static void hexout_put(struct hexout *o, const uint8_t *b, size_t n, FILE *f)
 {
 	static const char hx[] = "0123456789ABCDEF";
-	char line[256];
-	size_t len = 0;
 	for (size_t i = 0; i < n; i++) {
-		if ((b[i] >= 0x80 && len) || len > 200) {
-			line[len - 1] = '\n';
-			fwrite(line, 1, len, f);
-			len = 0;
+		if ((b[i] >= 0x80 && o->len) || o->len > 200) {
+			o->line[o->len - 1] = '\n';
+			fwrite_unlocked(o->line, 1, o->len, f);
+			o->len = 0;
 		}
-		line[len++] = hx[b[i] >> 4];
-		line[len++] = hx[b[i] & 15];
-		line[len++] = ' ';
+		o->line[o->len++] = hx[b[i] >> 4];
+		o->line[o->len++] = hx[b[i] & 15];
+		o->line[o->len++] = ' ';
 	}
-	if (len) {
-		line[len - 1] = '\n';
-		fwrite(line, 1, len, f);
+}
+
+static void hexout_end(struct hexout *o, FILE *f)
+{
+	if (o->len) {
+		o->line[o->len - 1] = '\n';
+		fwrite_unlocked(o->line, 1, o->len, f);
+		o->len = 0;
 	}
+}
+
+static void print_hex_lines(const uint8_t *b, size_t n, FILE *f)
+{
+	struct hexout o = {.len = 0};
+	hexout_put(&o, b, n, f);
+	hexout_end(&o, f);
 }
 
 static uint8_t *scratch;
@@ -199,9 +216,7 @@ static int baseline_filter(void)
 {
 	static char in[1 << 16], obuf[1 << 16];
 	static uint8_t b[1 << 15];
-	static const char hx[] = "0123456789ABCDEF";
-	char line[256];
-	size_t len = 0;
+	struct hexout o = {.len = 0};
 	int hi = -1;
 	ssize_t k;
 	setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
@@ -218,21 +233,9 @@ static int baseline_filter(void)
 				hi = -1;
 			}
 		}
-		for (size_t i = 0; i < n; i++) {
-			if ((b[i] >= 0x80 && len) || len > 200) {
-				line[len - 1] = '\n';
-				fwrite_unlocked(line, 1, len, stdout);
-				len = 0;
-			}
-			line[len++] = hx[b[i] >> 4];
-			line[len++] = hx[b[i] & 15];
-			line[len++] = ' ';
-		}
+		hexout_put(&o, b, n, stdout);
 	}
-	if (len) {
-		line[len - 1] = '\n';
-		fwrite_unlocked(line, 1, len, stdout);
-	}
+	hexout_end(&o, stdout);
 	return k < 0 || fflush(stdout) != 0;
 }
 

@@ -45,6 +45,30 @@ static int send_cb(void *ctx, const midi_ump *u)
 	return midi_send_ump(ctx, u, NULL) < 0 ? 1 : 0;
 }
 
+/* Under the lock: what the device did not tell stays as its transport
+ * declared it meanwhile (a USB MIDI 2.0 device's Group Terminal Blocks as
+ * function blocks, its protocols), rather than the copy taken at start. */
+static void keep_declared(struct rt *rt, const struct reg_slot *slot, const midi_discovery *d,
+			  midi_endpoint_info *info)
+{
+	int idx = reg_find_locked(rt, slot->info.id);
+	if (idx < 0)
+		return;
+	struct reg_slot cur;
+	reg_get_locked(rt, idx, &cur);
+	if (cur.incarnation != slot->incarnation)
+		return;
+	if (!(d->got & MIDI_DISC_GOT_INFO)) {
+		info->protocol = cur.info.protocol;
+		info->protocols = cur.info.protocols;
+	}
+	if (!d->fb_info_got) {
+		info->num_function_blocks = cur.info.num_function_blocks;
+		memcpy(info->fb, cur.info.fb, sizeof info->fb);
+		info->flags = (info->flags & ~MIDI_EPF_STATIC_FB) | (cur.info.flags & MIDI_EPF_STATIC_FB);
+	}
+}
+
 /* The agent's work; returns the exit status. */
 static int run_discovery(const struct reg_slot *slot)
 {
@@ -86,6 +110,7 @@ static int run_discovery(const struct reg_slot *slot)
 		rt_put(rt);
 		return 1;
 	}
+	keep_declared(rt, slot, &d, &info);
 	reg_update_stream_locked(rt, slot->info.id, slot->incarnation, &info, MIDI_PROP_DISCOVERY);
 	reg_unlock(rt);
 	rt_put(rt);

@@ -143,7 +143,9 @@ int usb_parse_device(libusb_device *d, struct usbmidi_conf *c, char *err, size_t
 	return usbmidi_parse_config(b, n, c, err, errlen);
 }
 
-/* ---- configuration: [usb VID:PID[:SERIAL]] take = yes|no ---- */
+/* ---- configuration: [usb VID:PID[:SERIAL]] take = yes|no, midi1 = yes|no ---- */
+
+static const char *const conf_keys[] = {"take", "midi1"};
 
 static int conf_match(const char *arg, uint16_t vid, uint16_t pid, const char *serial)
 {
@@ -158,27 +160,41 @@ static int conf_match(const char *arg, uint16_t vid, uint16_t pid, const char *s
 	return arg[end] == ':' && serial && strcmp(arg + end + 1, serial) == 0;
 }
 
-int usb_conf_take(uint16_t vid, uint16_t pid, const char *serial)
+/* Whether the device's sections say key = yes (a section naming the
+ * serial wins over one that does not); 0 when none says. */
+static int conf_yes(const char *key, uint16_t vid, uint16_t pid, const char *serial)
 {
 	struct conf c;
 	if (conf_current(&c, NULL) < 0)
 		return 0;
-	int take = 0, best = -1;
+	int yes = 0, best = -1;
 	const struct conf_sec *s;
 	for (size_t k = 0; (s = conf_next(&c, "usb", &k));) {
 		if (!conf_match(s->arg, vid, pid, serial))
 			continue;
 		int specific = strchr(strchr(s->arg, ':') + 1, ':') != NULL;
 		if (specific < best)
-			continue; /* a section naming the serial wins */
+			continue;
 		for (size_t j = 0; j < s->nkv; j++)
-			if (strcmp(s->kv[j].key, "take") == 0) {
-				take = strcmp(s->kv[j].val, "yes") == 0;
+			if (strcmp(s->kv[j].key, key) == 0) {
+				yes = strcmp(s->kv[j].val, "yes") == 0;
 				best = specific;
 			}
 	}
 	conf_free(&c);
-	return take;
+	return yes;
+}
+
+int usb_conf_take(uint16_t vid, uint16_t pid, const char *serial)
+{
+	return conf_yes("take", vid, pid, serial);
+}
+
+int usb_use_midi2(const struct usbmidi_if *f, uint16_t vid, uint16_t pid, const char *serial)
+{
+	if (!f->neps2)
+		return 0;
+	return !f->neps || !conf_yes("midi1", vid, pid, serial);
 }
 
 static int usb_conf_check(const struct conf *c, const struct conf_sec *sec, const char *path,
@@ -195,12 +211,15 @@ static int usb_conf_check(const struct conf *c, const struct conf_sec *sec, cons
 				  "4-digit hexadecimal ids", a);
 	for (size_t k = 0; k < sec->nkv; k++) {
 		const struct conf_kv *kv = &sec->kv[k];
-		if (strcmp(kv->key, "take") != 0)
-			return conf_error(e, path, kv->line, "[usb %s]: unknown key \"%s\" (known: take)",
-					  a, kv->key);
+		size_t j = 0;
+		while (j < sizeof conf_keys / sizeof *conf_keys && strcmp(kv->key, conf_keys[j]))
+			j++;
+		if (j == sizeof conf_keys / sizeof *conf_keys)
+			return conf_error(e, path, kv->line,
+					  "[usb %s]: unknown key \"%s\" (known: take, midi1)", a, kv->key);
 		if (strcmp(kv->val, "yes") != 0 && strcmp(kv->val, "no") != 0)
-			return conf_error(e, path, kv->line, "[usb %s]: take = %s: expected yes or no", a,
-					  kv->val);
+			return conf_error(e, path, kv->line, "[usb %s]: %s = %s: expected yes or no", a,
+					  kv->key, kv->val);
 	}
 	return 0;
 }
@@ -388,14 +407,15 @@ static int slot_for(libusb_device *d, struct reg_slot *s)
 	if (libusb_get_device_descriptor(d, &dd) < 0 || usb_parse_device(d, &c, err, sizeof err) <= 0)
 		return -1;
 	const struct usbmidi_if *f = &c.ifs[0];
-	if (!f->neps)
-		return -1; /* MIDI 2.0 only: a later step */
 	struct usb_where w;
 	usb_where_of(d, &dd, &w);
 	char vendor[128], product[128], serial[128];
 	strings_of(d, &dd, &w, vendor, product, serial, sizeof vendor);
-	if (kernel_bound(&w, c.value, f->number) && !usb_conf_take(w.vid, w.pid, serial))
-		return -1; /* left to the kernel's driver */
+	int v2 = usb_use_midi2(f, w.vid, w.pid, serial);
+	/* A MIDI 1.0 device whose kernel driver is bound is left to it; a
+	 * MIDI 2.0 one is taken (the kernel drives only its MIDI 1.0 setting). */
+	if (!v2 && kernel_bound(&w, c.value, f->number) && !usb_conf_take(w.vid, w.pid, serial))
+		return -1;
 	char id[MIDI_ID_MAX], where[48], name[MIDI_NAME_MAX];
 	usb_where_name(&w, where, sizeof where);
 	if (serial[0]) {
@@ -412,8 +432,8 @@ static int slot_for(libusb_device *d, struct reg_slot *s)
 		snprintf(name, sizeof name, "USB MIDI %04x:%04x", w.vid, w.pid);
 	transport_fill_slot(s, "usb", id, name, MIDI_PURPOSE_NORMAL);
 	s->hosted = 1;
-	s->info.protocol = 1;
-	s->info.protocols = 1;
+	s->info.protocol = v2 ? 2 : 1; /* the host refines it from the Group Terminal Blocks */
+	s->info.protocols = v2 ? 3 : 1;
 	s->info.discovery = MIDI_DISCOVERY_PENDING;
 	s->info.usb_vendor = w.vid;
 	s->info.usb_product = w.pid;

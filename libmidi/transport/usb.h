@@ -38,6 +38,10 @@ int usb_parse_device(libusb_device *d, struct usbmidi_conf *c, char *err, size_t
 
 /* midi.conf: whether a [usb VID:PID[:SERIAL]] section says take = yes. */
 int usb_conf_take(uint16_t vid, uint16_t pid, const char *serial);
+/* Whether interface f is used as USB MIDI 2.0 (its MIDI 2.0 setting): it
+ * has one, and midi.conf does not say midi1 = yes (which forces the MIDI
+ * 1.0 setting) or it has no MIDI 1.0 setting. */
+int usb_use_midi2(const struct usbmidi_if *f, uint16_t vid, uint16_t pid, const char *serial);
 
 /* The transport's libusb context in a host or agent (one per process):
  * pollfds in the host loop, events handled when they fire (and on a timer

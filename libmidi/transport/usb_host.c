@@ -10,12 +10,17 @@
  *   in flight per OUT endpoint; when all are busy host_input takes no more
  *   and the rest waits in the endpoint's ring (back-pressure, never loss);
  *   a finished transfer offers the input again (host_ready);
- * - UMP discovery: the host answers for the device (a MIDI 1.0 device
- *   does not speak UMP): Endpoint Name = the product string, Product
- *   Instance Id = the serial number, one static MIDI 1.0 function block per
- *   group (cable), named by its jack's name.
- * Groups: the cables of the first OUT (IN) endpoint are groups 0.., the
- * next endpoint's follow. A device that vanishes, stalls for good, fails
+ * - UMP discovery: the host answers for a MIDI 1.0 device (it does not
+ *   speak UMP): Endpoint Name = the product string, Product Instance Id =
+ *   the serial number, one static MIDI 1.0 function block per group
+ *   (cable), named by its jack's name. The cables of the first OUT (IN)
+ *   endpoint are groups 0.., the next endpoint's follow.
+ * A USB MIDI 2.0 device (usb_use_midi2) is used on its MIDI 2.0 alternate
+ * setting, taken from a kernel driver that holds it (the kernel drives only
+ * its MIDI 1.0 setting): UMP words go both ways as they are (usbump.c);
+ * its Group Terminal Blocks become the endpoint's function blocks in the
+ * registry until the device's own arrive through discovery, which the
+ * device answers itself (its replies go to the connection that asked). A device that vanishes, stalls for good, fails
  * or takes nothing for USB_WRITE_TIMEOUT_MS is removed with the reason,
  * which every connection is told. */
 #include "transport/usb.h"
@@ -50,7 +55,9 @@ struct upipe {
 	uint8_t addr, type; /* LIBUSB_TRANSFER_TYPE_BULK / _INTERRUPT */
 	uint8_t base, ncables;
 	uint8_t stalls;
+	uint16_t groups;    /* MIDI 2.0: the groups of its Group Terminal Blocks */
 	usbmidi_dec dec;
+	usbump_dec udec;
 	usbmidi_enc enc;
 	struct xfer x[USB_NWRITE];
 };
@@ -64,6 +71,11 @@ struct uhost {
 	int claimed, gone;
 	char id[MIDI_ID_MAX], node[40];
 	struct usbmidi_if f;
+	int v2;          /* used as USB MIDI 2.0 */
+	struct usbmidi_gtb gtb[USBMIDI_MAX_GTBS];
+	int ngtb;
+	uint32_t asker;  /* MIDI 2.0: the connection that last sent a stream message */
+	uint64_t asked_ns;
 	struct upipe in[USB_MAX_EPS], out[USB_MAX_EPS];
 	size_t nin, nout;
 	unsigned in_groups, out_groups;
@@ -103,6 +115,21 @@ struct in_ctx {
 	struct uhost *u;
 	unsigned base;
 };
+
+/* A reply to a stream message (discovery) within this long after it goes
+ * to the connection that sent it; other stream messages go to everyone. */
+#define ASK_REPLY_NS 2000000000ull
+
+static int in2_cb(void *ctx, const midi_ump *p)
+{
+	struct in_ctx *c = ctx;
+	struct uhost *u = c->u;
+	uint32_t tag = 0;
+	if (midi_ump_mt(p) == MIDI_MT_STREAM && u->asker &&
+	    broker_now_ns() - u->asked_ns < ASK_REPLY_NS)
+		tag = u->asker;
+	return emit(u, p, tag);
+}
 
 static int in_cb(void *ctx, const midi_ump *p)
 {
@@ -165,7 +192,10 @@ static void on_read(struct libusb_transfer *t)
 	case LIBUSB_TRANSFER_COMPLETED: {
 		struct in_ctx c = {u, p->base};
 		p->stalls = 0;
-		usbmidi_dec_feed(&p->dec, t->buffer, (size_t)t->actual_length, in_cb, &c);
+		if (u->v2)
+			usbump_dec_feed(&p->udec, t->buffer, (size_t)t->actual_length, in2_cb, &c);
+		else
+			usbmidi_dec_feed(&p->dec, t->buffer, (size_t)t->actual_length, in_cb, &c);
 		flush(u);
 		read_again(x);
 		return;
@@ -238,6 +268,13 @@ static int pipe_init(struct uhost *u, struct upipe *p, const struct usbmidi_ep *
 	p->ncables = e->ncables ? e->ncables : 1;
 	usbmidi_dec_init(&p->dec);
 	usbmidi_enc_init(&p->enc);
+	usbump_dec_init(&p->udec);
+	p->groups = 0;
+	for (unsigned k = 0; u->v2 && k < e->ncables; k++) /* its blocks' groups */
+		for (int b = 0; b < u->ngtb; b++)
+			if (u->gtb[b].id == e->jack[k])
+				p->groups |= (uint16_t)(((1u << u->gtb[b].ngroups) - 1)
+							<< u->gtb[b].first_group);
 	for (unsigned k = 0; k < nx; k++) {
 		struct xfer *x = &p->x[k];
 		x->u = u;
@@ -273,8 +310,11 @@ static void release(struct uhost *u)
 		struct timeval tv = {0, 10000};
 		libusb_handle_events_timeout_completed(u->ctx, &tv, NULL);
 	}
-	if (u->claimed && !u->inflight)
+	if (u->claimed && !u->inflight) {
+		if (u->v2) /* back to MIDI 1.0 for the kernel's driver */
+			libusb_set_interface_alt_setting(u->hd, u->f.number, u->f.alt);
 		libusb_release_interface(u->hd, u->f.number); /* reattaches a detached driver */
+	}
 	u->claimed = 0;
 	if (!u->inflight) {
 		for (int d = 0; d < 2; d++)
@@ -344,6 +384,69 @@ static void declare(struct uhost *u, const struct reg_slot *s)
 	}
 }
 
+/* USB MIDI 2.0: the Group Terminal Blocks (GET_DESCRIPTOR 0x26 of the
+ * interface, the alternate setting as index). None when the device has
+ * none to give or they are malformed (discovery may still tell). */
+static void read_gtbs(struct uhost *u)
+{
+	uint8_t b[1024];
+	int r = libusb_control_transfer(u->hd, LIBUSB_ENDPOINT_IN | LIBUSB_RECIPIENT_INTERFACE,
+					LIBUSB_REQUEST_GET_DESCRIPTOR,
+					(uint16_t)(0x26 << 8 | u->f.midi2_alt), u->f.number, b,
+					sizeof b, 1000);
+	u->ngtb = 0;
+	if (r > 0) {
+		int k = usbmidi_parse_gtb(b, (size_t)r, u->gtb, USBMIDI_MAX_GTBS, NULL, 0);
+		u->ngtb = k > 0 ? k : 0;
+	}
+}
+
+/* USB MIDI 2.0: the Group Terminal Blocks become the endpoint's function
+ * blocks and protocols, unless discovery already gave the device's own. */
+static void publish_gtbs(struct uhost *u, const struct reg_slot *s)
+{
+	struct rt *rt = host_rt(u->h);
+	if (!u->ngtb || reg_lock(rt, NULL) < 0)
+		return;
+	int idx = reg_find_locked(rt, s->info.id);
+	struct reg_slot cur;
+	if (idx >= 0)
+		reg_get_locked(rt, idx, &cur);
+	if (idx < 0 || cur.incarnation != s->incarnation || cur.info.discovery == MIDI_DISCOVERY_DONE) {
+		reg_unlock(rt);
+		return;
+	}
+	midi_endpoint_info i = cur.info;
+	uint8_t protocols = 0;
+	memset(i.fb, 0, sizeof i.fb);
+	i.num_function_blocks = (uint8_t)(u->ngtb < MIDI_FB_MAX ? u->ngtb : MIDI_FB_MAX);
+	for (unsigned k = 0; k < i.num_function_blocks; k++) {
+		const struct usbmidi_gtb *g = &u->gtb[k];
+		midi_function_block *fb = &i.fb[k];
+		static const uint8_t dir[3] = {3, 1, 2}; /* bidirectional, input, output */
+		fb->index = (uint8_t)k;
+		fb->active = 1;
+		fb->direction = g->type < 3 ? dir[g->type] : 3;
+		fb->ui_hint = fb->direction;
+		fb->first_group = g->first_group;
+		fb->num_groups = g->ngroups;
+		fb->midi1 = usbmidi_gtb_midi1(g->protocol) ? 1 : 0;
+		protocols |= g->protocol ? (fb->midi1 ? 1 : 2) : 0;
+		char name[MIDI_UMP_FB_NAME_MAX + 1];
+		name_of(u, g->iblock, name, sizeof name);
+		if (!name[0])
+			snprintf(name, sizeof name, "%.80s %u", s->info.transport_name, g->id);
+		snprintf(fb->name, sizeof fb->name, "%s", name);
+	}
+	i.flags |= MIDI_EPF_STATIC_FB;
+	if (protocols) {
+		i.protocols = protocols;
+		i.protocol = protocols & 2 ? 2 : 1;
+	}
+	reg_update_stream_locked(rt, s->info.id, s->incarnation, &i, 0);
+	reg_unlock(rt);
+}
+
 /* Open the device of slot s and start reading. 0, or -1 with why set. */
 static int open_device(struct uhost *u, const struct reg_slot *s, char *why, size_t n)
 {
@@ -379,14 +482,20 @@ static int open_device(struct uhost *u, const struct reg_slot *s, char *why, siz
 	}
 	struct usbmidi_conf c;
 	char err[160] = "";
-	if (usb_parse_device(dev, &c, err, sizeof err) <= 0 || !c.ifs[0].neps) {
+	if (usb_parse_device(dev, &c, err, sizeof err) <= 0) {
 		snprintf(why, n, "USB device %s has no usable MIDIStreaming interface: %s", u->node,
 			 err);
 		return -1;
 	}
 	u->f = c.ifs[0];
+	u->v2 = usb_use_midi2(&u->f, w.vid, w.pid, s->info.usb_serial);
+	if (!u->v2 && !u->f.neps) {
+		snprintf(why, n, "USB device %s has no MIDI 1.0 setting (midi1 = yes in midi.conf)",
+			 u->node);
+		return -1;
+	}
 	if (libusb_kernel_driver_active(u->hd, u->f.number) == 1) {
-		if (!usb_conf_take(w.vid, w.pid, s->info.usb_serial)) {
+		if (!u->v2 && !usb_conf_take(w.vid, w.pid, s->info.usb_serial)) {
 			snprintf(why, n,
 				 "USB device %s is held by a kernel driver (take = yes in a [usb "
 				 "%04x:%04x] section of midi.conf takes it)", u->node, w.vid, w.pid);
@@ -408,13 +517,18 @@ static int open_device(struct uhost *u, const struct reg_slot *s, char *why, siz
 		return -1;
 	}
 	u->claimed = 1;
-	if (u->f.alt && (r = libusb_set_interface_alt_setting(u->hd, u->f.number, u->f.alt)) < 0) {
-		snprintf(why, n, "cannot select %s alternate setting %u: %s", u->node, u->f.alt,
+	uint8_t alt = u->v2 ? u->f.midi2_alt : u->f.alt;
+	if ((alt || u->v2) && (r = libusb_set_interface_alt_setting(u->hd, u->f.number, alt)) < 0) {
+		snprintf(why, n, "cannot select %s alternate setting %u: %s", u->node, alt,
 			 libusb_strerror(r));
 		return -1;
 	}
-	for (size_t k = 0; k < u->f.neps; k++) {
-		const struct usbmidi_ep *e = &u->f.eps[k];
+	if (u->v2)
+		read_gtbs(u);
+	const struct usbmidi_ep *eps = u->v2 ? u->f.eps2 : u->f.eps;
+	size_t neps = u->v2 ? u->f.neps2 : u->f.neps;
+	for (size_t k = 0; k < neps; k++) {
+		const struct usbmidi_ep *e = &eps[k];
 		int in = e->addr & 0x80;
 		struct upipe *p = in ? &u->in[u->nin++] : &u->out[u->nout++];
 		unsigned *groups = in ? &u->in_groups : &u->out_groups;
@@ -478,7 +592,10 @@ int usb_host_attach(struct host *h, struct host_ep *ep)
 		fail(u, why);
 		return -1;
 	}
-	declare(u, s);
+	if (u->v2)
+		publish_gtbs(u, s);
+	else
+		declare(u, s);
 	return 0;
 }
 
@@ -487,6 +604,17 @@ void usb_host_detach(struct host *h, struct host_ep *ep)
 	struct uhost *u = host_priv(h);
 	if (u->ep == ep)
 		release(u);
+}
+
+/* MIDI 2.0: the OUT pipe carrying group g (a groupless packet: any), the
+ * first one when no Group Terminal Block says. */
+static struct upipe *out2_pipe(struct uhost *u, const midi_ump *p)
+{
+	if (midi_ump_has_group(p))
+		for (size_t k = 0; k < u->nout; k++)
+			if (u->out[k].groups >> midi_ump_group(p) & 1)
+				return &u->out[k];
+	return u->nout ? &u->out[0] : NULL;
 }
 
 /* The pipe and cable of group g for writing, or NULL. */
@@ -534,12 +662,30 @@ static void send_filled(struct uhost *u)
 		}
 }
 
-size_t usb_host_input(struct host *h, struct host_ep *ep, const midi_packet *in,
-		      const uint32_t *tags, size_t n)
+/* MIDI 2.0: UMP as it is. Returns how many packets were taken. */
+static size_t input2(struct uhost *u, const midi_packet *in, const uint32_t *tags, size_t n)
 {
-	struct uhost *u = host_priv(h);
-	if (u->ep != ep || u->gone)
-		return 0; /* being removed: what waits goes with the endpoint */
+	size_t k;
+	for (k = 0; k < n; k++) {
+		const midi_ump *p = &in[k].ump;
+		struct upipe *o = out2_pipe(u, p);
+		if (!o)
+			continue;
+		struct xfer *x = filling(o);
+		if (!x)
+			break; /* every transfer busy: the rest waits (back-pressure) */
+		if (midi_ump_mt(p) == MIDI_MT_STREAM) {
+			u->asker = tags[k];
+			u->asked_ns = broker_now_ns();
+		}
+		x->len += (size_t)usbump_enc_put(p, x->buf + x->len, USB_BUF - x->len);
+	}
+	return k;
+}
+
+/* MIDI 1.0: event packets; discovery answered here. */
+static size_t input1(struct uhost *u, const midi_packet *in, const uint32_t *tags, size_t n)
+{
 	size_t k;
 	for (k = 0; k < n; k++) {
 		const midi_ump *p = &in[k].ump;
@@ -561,6 +707,16 @@ size_t usb_host_input(struct host *h, struct host_ep *ep, const midi_packet *in,
 		if (b > 0)
 			x->len += (size_t)b;
 	}
+	return k;
+}
+
+size_t usb_host_input(struct host *h, struct host_ep *ep, const midi_packet *in,
+		      const uint32_t *tags, size_t n)
+{
+	struct uhost *u = host_priv(h);
+	if (u->ep != ep || u->gone)
+		return 0; /* being removed: what waits goes with the endpoint */
+	size_t k = u->v2 ? input2(u, in, tags, n) : input1(u, in, tags, n);
 	flush(u);
 	send_filled(u);
 	return k;

@@ -3,7 +3,10 @@
  * (Audio class 1, subclass 3), its MIDI 1.0 alternate setting (and
  * whether a MIDI 2.0 one, bcdMSC 2.0, exists), the bulk or interrupt
  * endpoints with the embedded jacks of their class-specific MS_GENERAL
- * descriptors (cable N = the Nth jack), and the jacks with their names.
+ * descriptors (cable N = the Nth jack), and the jacks with their names;
+ * for the MIDI 2.0 setting its endpoints with the Group Terminal Blocks
+ * of their MS_GENERAL_2_0 descriptors. Also the Group Terminal Block
+ * descriptor set a MIDI 2.0 interface gives on request.
  * Untrusted input: every length is checked before a byte is read; a
  * descriptor shorter than 2 bytes or running past the end is an error
  * naming its offset; unknown descriptors are skipped. */
@@ -15,12 +18,15 @@
 
 enum { DT_CONFIG = 2, DT_INTERFACE = 4, DT_ENDPOINT = 5, DT_CS_INTERFACE = 0x24,
        DT_CS_ENDPOINT = 0x25 };
-enum { MS_HEADER = 1, MIDI_IN_JACK = 2, MIDI_OUT_JACK = 3, MS_GENERAL = 1 };
+enum { MS_HEADER = 1, MIDI_IN_JACK = 2, MIDI_OUT_JACK = 3, MS_GENERAL = 1,
+       MS_GENERAL_2_0 = 2 };
+enum { CS_GR_TRM_BLOCK = 0x26, GR_TRM_BLOCK_HEADER = 1, GR_TRM_BLOCK = 2 };
 
 struct walk {
 	struct usbmidi_conf *c;
 	struct usbmidi_if *cur; /* the MIDIStreaming interface being read */
-	int state;              /* 0 not collecting, 1 undecided, 2 MIDI 1.0 setting */
+	int state;              /* 0 not collecting, 1 undecided, 2 MIDI 1.0 setting,
+				   3 the MIDI 2.0 setting */
 	uint8_t alt;
 	struct usbmidi_ep *ep;  /* the endpoint a CS_ENDPOINT belongs to */
 	uint8_t have10[USBMIDI_MAX_IFS];
@@ -61,8 +67,10 @@ static void decide(struct walk *w, uint16_t bcd)
 		if (!f->has_midi2) {
 			f->has_midi2 = 1;
 			f->midi2_alt = w->alt;
+			w->state = 3;
+		} else {
+			w->state = 0; /* a second MIDI 2.0 setting: the first one is used */
 		}
-		w->state = 0;
 	} else if (w->have10[k]) {
 		w->state = 0; /* a second MIDI 1.0 setting: the first one is used */
 	} else {
@@ -125,13 +133,14 @@ static int endpoint(struct walk *w, const uint8_t *d, size_t off)
 	if (w->state == 1)
 		decide(w, 0);
 	unsigned type = d[3] & 3;
-	if (w->state != 2 || (type != 2 && type != 3))
+	if ((w->state != 2 && w->state != 3) || (type != 2 && type != 3))
 		return 0; /* not ours, or isochronous / control: not MIDI */
 	struct usbmidi_if *f = w->cur;
-	if (f->neps == USBMIDI_MAX_EPS)
+	size_t *nep = w->state == 3 ? &f->neps2 : &f->neps;
+	if (*nep == USBMIDI_MAX_EPS)
 		return fail(w, "more than %d endpoints in interface %u (byte %zu)", USBMIDI_MAX_EPS,
 			    f->number, off);
-	struct usbmidi_ep *ep = &f->eps[f->neps++];
+	struct usbmidi_ep *ep = w->state == 3 ? &f->eps2[(*nep)++] : &f->eps[(*nep)++];
 	memset(ep, 0, sizeof *ep);
 	ep->addr = d[2];
 	ep->attr = d[3];
@@ -147,15 +156,18 @@ static int cs_endpoint(struct walk *w, const uint8_t *d, size_t off)
 	if (len < 3)
 		return fail(w, "class-specific endpoint descriptor at byte %zu is %u bytes", off,
 			    len);
-	if (!w->ep || d[2] != MS_GENERAL)
+	int v2 = w->state == 3;
+	if (!w->ep || d[2] != (v2 ? MS_GENERAL_2_0 : MS_GENERAL))
 		return 0;
+	const char *what = v2 ? "MS_GENERAL_2_0" : "MS_GENERAL";
+	const char *items = v2 ? "Group Terminal Blocks" : "jacks";
 	unsigned n = len >= 4 ? d[3] : 0;
 	if (len < 4 || len < 4 + n)
-		return fail(w, "MS_GENERAL endpoint descriptor at byte %zu is %u bytes for %u jacks",
-			    off, len, n);
+		return fail(w, "%s endpoint descriptor at byte %zu is %u bytes for %u %s", what,
+			    off, len, n, items);
 	if (n > 16)
-		return fail(w, "MS_GENERAL endpoint descriptor at byte %zu names %u jacks (at most 16)",
-			    off, n);
+		return fail(w, "%s endpoint descriptor at byte %zu names %u %s (at most 16)", what,
+			    off, n, items);
 	w->ep->ncables = (uint8_t)n;
 	memcpy(w->ep->jack, d + 4, n);
 	w->ep = NULL;
@@ -227,10 +239,62 @@ int usbmidi_parse_config(const uint8_t *b, size_t n, struct usbmidi_conf *c, cha
 	/* keep the interfaces that have something to use */
 	size_t k = 0;
 	for (size_t i = 0; i < c->nifs; i++)
-		if (c->ifs[i].neps || c->ifs[i].has_midi2)
+		if (c->ifs[i].neps || c->ifs[i].neps2)
 			c->ifs[k++] = c->ifs[i];
 	c->nifs = k;
 	return (int)k;
+}
+
+int usbmidi_gtb_midi1(uint8_t protocol)
+{
+	return protocol >= 0x01 && protocol <= 0x04;
+}
+
+int usbmidi_parse_gtb(const uint8_t *b, size_t n, struct usbmidi_gtb *out, size_t max,
+		      char *err, size_t errlen)
+{
+	struct walk w = {.err = err, .errlen = errlen};
+	if (n < 5 || b[0] < 5 || b[1] != CS_GR_TRM_BLOCK || b[2] != GR_TRM_BLOCK_HEADER)
+		return fail(&w, "not a Group Terminal Block header (%zu bytes)", n);
+	size_t total = (size_t)(b[3] | b[4] << 8);
+	if (total > n)
+		return fail(&w, "Group Terminal Block descriptors are truncated: %zu of %zu bytes", n,
+			    total);
+	if (total < b[0])
+		return fail(&w, "Group Terminal Block total length %zu is shorter than its header",
+			    total);
+	size_t k = 0;
+	for (size_t off = b[0]; off < total;) {
+		const uint8_t *d = b + off;
+		if (total - off < 2 || d[0] < 2)
+			return fail(&w, "descriptor at byte %zu has length %u", off,
+				    total - off < 2 ? (unsigned)(total - off) : d[0]);
+		if (d[0] > total - off)
+			return fail(&w, "descriptor at byte %zu (%u bytes) runs past the end (%zu)",
+				    off, d[0], total);
+		if (d[1] == CS_GR_TRM_BLOCK && d[0] >= 3 && d[2] == GR_TRM_BLOCK) {
+			if (d[0] < 13)
+				return fail(&w, "Group Terminal Block at byte %zu is %u bytes, needs 13",
+					    off, d[0]);
+			if (d[5] > 15 || d[6] < 1 || d[5] + d[6] > 16)
+				return fail(&w, "Group Terminal Block %u at byte %zu has groups %u+%u "
+					    "(past group 16)", d[3], off, d[5] + 1u, d[6]);
+			if (k < max) {
+				struct usbmidi_gtb *g = &out[k];
+				g->id = d[3];
+				g->type = d[4];
+				g->first_group = d[5];
+				g->ngroups = d[6];
+				g->iblock = d[7];
+				g->protocol = d[8];
+				g->max_in_bw = (uint16_t)(d[9] | d[10] << 8);
+				g->max_out_bw = (uint16_t)(d[11] | d[12] << 8);
+			}
+			k++;
+		}
+		off += d[0];
+	}
+	return (int)(k < max ? k : max);
 }
 
 const struct usbmidi_jack *usbmidi_jack_find(const struct usbmidi_if *f, uint8_t id)

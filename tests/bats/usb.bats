@@ -11,6 +11,11 @@
 # keeps stalling closes connections with the reason; a device a kernel driver holds is left to it unless midi.conf
 # says take = yes (then the driver is detached while the device is open
 # and given back after); a [usb] configuration section is checked.
+# A USB MIDI 2.0 device (fakedev.py --midi2) is used on its MIDI 2.0
+# setting: its two Group Terminal Blocks are its function blocks until its
+# own discovery answers replace them; UMP (MIDI 2.0 notes, long SysEx7 and
+# SysEx8) goes both ways as little-endian words; midi1 = yes forces its
+# MIDI 1.0 setting; a kernel driver holding it is detached by default.
 
 load helpers
 
@@ -197,6 +202,114 @@ for i in range(3000):
 	assert_line --index 1 reattached
 }
 
+ID2=usb:1209-4d4b-TM0002
+
+@test "usb: a MIDI 2.0 device: its Group Terminal Blocks are its function blocks" {
+	need_umockdev
+	local ev="$BATS_TEST_TMPDIR/events"
+	# the device does not answer discovery: the blocks stay
+	in_fake --midi2 --events "$ev" -- bash -c '. "$USBHELP"
+		wait_for 10 discovery_timed_out || exit 1
+		midi-list
+		midi-list --json'
+	assert_success
+	assert_line --regexp "^$ID2 +Fake MIDI 2.0 +usb +midi2 +0"
+	assert_output --partial '"native":"ump"'
+	assert_output --partial '"protocols":["midi1","midi2"]'
+	assert_output --regexp '"function_blocks":\[\{"index":0,"name":"Synth","active":true,"direction":"bidirectional","first_group":1,"last_group":1,[^}]*"midi1":"no"'
+	assert_output --regexp '\{"index":1,"name":"Keys","active":true,"direction":"output","first_group":2,"last_group":3,[^}]*"midi1":"yes"'
+	run cat "$ev"
+	assert_line --index 0 "alt 1"
+}
+
+@test "usb: a MIDI 2.0 device's own discovery answers replace its Group Terminal Blocks" {
+	need_umockdev
+	in_fake --midi2 --discovery -- bash -c '. "$USBHELP"
+		wait_for 10 discovered || exit 1
+		midi-list --json'
+	assert_success
+	assert_output --partial '"name":"Fake UMP Synth"'
+	assert_output --partial '"product_instance_id":"FUS-0001"'
+	assert_output --partial '"identity":{"manufacturer":"7D 00 00","family":1,"model":2'
+	assert_output --regexp '"function_blocks":\[\{"index":0,"name":"Dev Synth",[^}]*\},\{"index":1,"name":"Dev Keys","active":true,"direction":"output","first_group":2,"last_group":3'
+}
+
+@test "usb: a MIDI 2.0 device: UMP both ways as little-endian words, long SysEx7 and SysEx8" {
+	need_umockdev
+	local out="$BATS_TEST_TMPDIR/out.hex" sx
+	sx=$(python3 -c 'print("F0 7D " + " ".join("%02X" % (i % 128) for i in range(300)) + " F7")')
+	echo "$sx" > "$BATS_TEST_TMPDIR/sx"
+	# SysEx8: 3 packets (start, continue, end) of stream 5, 29 bytes
+	printf '%s\n' "511E0500 01020304 05060708 090A0B0C" \
+		"512E0510 11121314 15161718 191A1B1C" \
+		"51340520 21220000 00000000 00000000" >"$BATS_TEST_TMPDIR/sx8"
+	in_fake --midi2 --discovery --out "$out" -- bash -c '. "$USBHELP"
+		wait_for 10 discovered || exit 1
+		midi-mon -e '"$ID2"' -f ump -c 5 -t 10 > "$BATS_TEST_TMPDIR/mon" &
+		wait_for 10 has_client || exit 1
+		midi-send -e '"$ID2"' -P midi2 on C3 100 &&
+		midi-send -e '"$ID2"' -g 3 cc 7 127 &&
+		midi-send -e '"$ID2"' -f ump -i "$BATS_TEST_TMPDIR/sx8"
+		wait || exit 1
+		midi-mon -e '"$ID2"' -f hex -c 1 -t 10 > "$BATS_TEST_TMPDIR/monsx" &
+		wait_for 10 has_client || exit 1
+		midi-send -e '"$ID2"' -f hex -i "$BATS_TEST_TMPDIR/sx"
+		wait'
+	assert_success
+	run cat "$BATS_TEST_TMPDIR/mon"
+	assert_line --index 0 "40903C00 C9240000"
+	assert_line --index 1 "22B0077F"
+	assert_line --index 2 "511E0500 01020304 05060708 090A0B0C"
+	assert_line --index 3 "512E0510 11121314 15161718 191A1B1C"
+	assert_line --index 4 "51340520 21220000 00000000 00000000"
+	# the device got the words least significant byte first: 40903C00 C9240000
+	# as 00 3c 90 40 00 00 24 c9
+	run grep -c '^003c9040000024c9$' "$out"
+	assert_output 1
+	run cat "$BATS_TEST_TMPDIR/monsx"
+	assert_output "$sx"
+}
+
+@test "usb: midi1 = yes uses a MIDI 2.0 device's MIDI 1.0 setting" {
+	need_umockdev
+	mkdir -p "$XDG_CONFIG_HOME/midi"
+	printf '[usb 1209:4d4b]\nmidi1 = yes\n' >"$XDG_CONFIG_HOME/midi/midi.conf"
+	local ev="$BATS_TEST_TMPDIR/events" out="$BATS_TEST_TMPDIR/out.hex"
+	in_fake --midi2 --events "$ev" --out "$out" -- bash -c '. "$USBHELP"
+		wait_for 10 discovered || exit 1
+		midi-list
+		midi-mon -e '"$ID2"' -f hex -c 1 -t 10 &
+		wait_for 10 has_client || exit 1
+		midi-send -e '"$ID2"' on C3 100
+		wait'
+	assert_success
+	assert_line --regexp "^$ID2 +Fake MIDI 2.0 +usb +midi1 +0"
+	assert_line "90 3C 64"
+	run cat "$out"
+	assert_output "09903c64"
+	# setting 0 is the one a device starts in: never changed
+	[ ! -e "$ev" ] || ! grep -q "alt 1" "$ev"
+}
+
+@test "usb: a MIDI 2.0 device a kernel driver holds is taken by default and given back" {
+	need_umockdev
+	local ev="$BATS_TEST_TMPDIR/events"
+	in_fake --midi2 --kernel-driver --events "$ev" -- bash -c '. "$USBHELP"
+		wait_for 10 listed || exit 1
+		midi-mon -e '"$ID2"' -f ump -c 1 -t 10 &
+		wait_for 10 has_client || exit 1
+		midi-send -e '"$ID2"' -f ump 20903C64
+		wait || exit 1
+		wait_for 10 grep -qx reattached "$BATS_TEST_TMPDIR/events"'
+	assert_success
+	assert_output "20903C64"
+	run cat "$ev"
+	assert_line --index 0 detached
+	assert_line "alt 1"
+	assert_line "alt 0"
+	assert_line reattached
+}
+
 @test "usb: a [usb] section of midi.conf is checked" {
 	mkdir -p "$XDG_CONFIG_HOME/midi"
 	printf '[usb 1209:4d4a]\ntake = yes\n[usb 1209:4d4a:TC0001]\ntake = no\n' \
@@ -213,6 +326,14 @@ for i in range(3000):
 	assert_failure
 	assert_output --partial 'midi.conf line 2: '
 	assert_output --partial 'take = maybe: expected yes or no'
+	printf '[usb 1209:4d4a]\nmidi1 = 1\n' >"$XDG_CONFIG_HOME/midi/midi.conf"
+	run midi-list
+	assert_failure
+	assert_output --partial 'midi1 = 1: expected yes or no'
+	printf '[usb 1209:4d4a]\nmidi2 = yes\n' >"$XDG_CONFIG_HOME/midi/midi.conf"
+	run midi-list
+	assert_failure
+	assert_output --partial 'unknown key "midi2" (known: take, midi1)'
 }
 
 @test "usb: the shipped udev rule matches devices with a MIDIStreaming interface only" {

@@ -1,10 +1,13 @@
-/* fuzz_usbdesc.c: libFuzzer target for the USB MIDI descriptor parser
- * (usbdesc.c) and the event packet decoder (usbmidi.c). The input is a
+/* fuzz_usbdesc.c: libFuzzer target for the USB MIDI descriptor parsers
+ * (usbdesc.c: configuration and Group Terminal Blocks), the event packet
+ * decoder (usbmidi.c) and the MIDI 2.0 word decoder (usbump.c). The input is a
  * configuration descriptor: parsed whole, with wTotalLength forced to the
  * input's length, and cut short (always an error); a result must be within
  * the limits and its cable names must resolve. The same bytes are then
  * decoded as event packets in two transfers, and what they give encodes
- * back to packets that decode to the same UMP (SysEx still held aside). */
+ * back to packets that decode to the same UMP (SysEx still held aside).
+ * The bytes as Group Terminal Blocks: each block's groups within 16. As
+ * UMP words in two transfers: every packet encodes back to its bytes. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +70,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(&c, usbmidi_parse_config(buf, size, &c, err, sizeof err));
 		if (size >= 9 && usbmidi_parse_config(buf, size - 1, &c, err, sizeof err) != -1)
 			abort(); /* wTotalLength says more than there is */
+	}
+
+	struct usbmidi_gtb gtb[USBMIDI_MAX_GTBS];
+	int ng = usbmidi_parse_gtb(buf, size, gtb, USBMIDI_MAX_GTBS, err, sizeof err);
+	if (ng < -1 || ng > USBMIDI_MAX_GTBS)
+		abort();
+	for (int k = 0; k < ng; k++)
+		if (gtb[k].ngroups < 1 || gtb[k].first_group + gtb[k].ngroups > 16)
+			abort();
+	usbump_dec ud;
+	usbump_dec_init(&ud);
+	a.n = 0;
+	size_t ucut = size ? data[0] % (size + 1) : 0;
+	usbump_dec_feed(&ud, buf, ucut, add, &a);
+	usbump_dec_feed(&ud, buf + ucut, size - ucut, add, &a);
+	for (size_t i = 0; i < a.n; i++) {
+		uint8_t w[16];
+		int k = usbump_enc_put(&a.p[i], w, sizeof w);
+		if (k != (int)midi_ump_words(&a.p[i]) * 4 || (k == 4 && a.p[i].w[0] == 0))
+			abort(); /* a NOOP word is never a packet */
 	}
 
 	usbmidi_dec d;

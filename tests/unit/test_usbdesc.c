@@ -1,7 +1,8 @@
 /* test_usbdesc.c: the MIDIStreaming descriptor parser (usbdesc.c): the
  * lab's 101-byte USB MIDI 1.0 configuration (Appendix B layout), a
  * two-cable device with named jacks, interrupt endpoints, jacks in odd
- * order, unknown descriptors, a MIDI 2.0 alternate setting, a device that
+ * order, unknown descriptors, a MIDI 2.0 alternate setting (and one
+ * alone), Group Terminal Block descriptors, a device that
  * is not MIDI, and broken input: every truncation, bad lengths, garbage
  * (an error naming the byte, never a crash). */
 #include "testutil.h"
@@ -237,6 +238,85 @@ static void test_midi2_alt(void **state)
 	assert_int_equal(c.ifs[0].alt, 0);
 	assert_int_equal(c.ifs[0].has_midi2, 1);
 	assert_int_equal(c.ifs[0].midi2_alt, 1);
+	/* the MIDI 2.0 setting's endpoints, each carrying Group Terminal Block 1 */
+	assert_int_equal(c.ifs[0].neps2, 2);
+	assert_int_equal(c.ifs[0].eps2[0].addr, 0x04);
+	assert_int_equal(c.ifs[0].eps2[0].maxpkt, 512);
+	assert_int_equal(c.ifs[0].eps2[0].ncables, 1);
+	assert_int_equal(c.ifs[0].eps2[0].jack[0], 1);
+	assert_int_equal(c.ifs[0].eps2[1].addr, 0x85);
+	/* a MS_GENERAL_2_0 naming more blocks than it holds: an error */
+	d.b[d.n - 2] = 3;
+	assert_int_equal(parse(d.b, d.n, &c, err), -1);
+	assert_non_null(strstr(err, "MS_GENERAL_2_0 endpoint descriptor at byte"));
+}
+
+/* An interface with only a MIDI 2.0 setting is kept (no MIDI 1.0 endpoints). */
+static void test_midi2_only(void **state)
+{
+	struct db d = {.n = 0};
+	struct usbmidi_conf c;
+	char err[160];
+	PUT(&d, 0x09, 0x02, 0, 0, 0x01, 0x01, 0x00, 0x80, 0x32);
+	PUT(&d, 0x09, 0x04, 0x00, 0x00, 0x00, 0x01, 0x03, 0x00, 0x00); /* alt 0: nothing */
+	PUT(&d, 0x07, 0x24, 0x01, 0x00, 0x01, 0x07, 0x00);
+	PUT(&d, 0x09, 0x04, 0x00, 0x01, 0x02, 0x01, 0x03, 0x00, 0x00);
+	PUT(&d, 0x07, 0x24, 0x01, 0x00, 0x02, 0x07, 0x00);
+	PUT(&d, 0x07, 0x05, 0x01, 0x03, 0x40, 0x00, 0x01);          /* interrupt */
+	PUT(&d, 0x06, 0x25, 0x02, 0x02, 0x01, 0x02);
+	PUT(&d, 0x07, 0x05, 0x81, 0x03, 0x40, 0x00, 0x01);
+	PUT(&d, 0x05, 0x25, 0x02, 0x01, 0x02);
+	finish(&d);
+	assert_int_equal(parse(d.b, d.n, &c, err), 1);
+	assert_int_equal(c.ifs[0].neps, 0);
+	assert_int_equal(c.ifs[0].neps2, 2);
+	assert_int_equal(c.ifs[0].midi2_alt, 1);
+	assert_int_equal(c.ifs[0].eps2[0].attr & 3, 3);
+	assert_int_equal(c.ifs[0].eps2[0].ncables, 2);
+	assert_int_equal(c.ifs[0].eps2[0].jack[1], 2);
+}
+
+/* Group Terminal Blocks (USB MIDI 2.0 5.4): the lab's gfsmidi block, two
+ * blocks, every truncation, blocks past group 16, other descriptors. */
+static void test_gtb(void **state)
+{
+	struct usbmidi_gtb g[USBMIDI_MAX_GTBS];
+	char err[160];
+	const uint8_t lab[] = {5, 0x26, 1, 18, 0, 13, 0x26, 2, 1, 0, 0, 1, 0, 0x11, 0, 0, 0, 0};
+	assert_int_equal(usbmidi_parse_gtb(lab, sizeof lab, g, USBMIDI_MAX_GTBS, err, sizeof err), 1);
+	assert_int_equal(g[0].id, 1);
+	assert_int_equal(g[0].type, 0);
+	assert_int_equal(g[0].first_group, 0);
+	assert_int_equal(g[0].ngroups, 1);
+	assert_int_equal(g[0].protocol, 0x11);
+	assert_false(usbmidi_gtb_midi1(g[0].protocol));
+	const uint8_t two[] = {5, 0x26, 1, 33, 0,
+			       13, 0x26, 2, 1, 0, 0, 1, 6, 0x11, 0x10, 0, 0x20, 0,
+			       2, 0x99,                                   /* unknown: skipped */
+			       13, 0x26, 2, 7, 2, 4, 12, 7, 0x02, 1, 0, 0, 0};
+	assert_int_equal(usbmidi_parse_gtb(two, sizeof two, g, USBMIDI_MAX_GTBS, err, sizeof err), 2);
+	assert_int_equal(g[0].iblock, 6);
+	assert_int_equal(g[0].max_in_bw, 0x10);
+	assert_int_equal(g[0].max_out_bw, 0x20);
+	assert_int_equal(g[1].id, 7);
+	assert_int_equal(g[1].type, 2);
+	assert_int_equal(g[1].first_group, 4);
+	assert_int_equal(g[1].ngroups, 12);
+	assert_true(usbmidi_gtb_midi1(g[1].protocol));
+	assert_int_equal(usbmidi_parse_gtb(two, sizeof two, g, 1, err, sizeof err), 1); /* max */
+	for (size_t n = 0; n < sizeof two; n++) /* every truncation: an error */
+		assert_int_equal(usbmidi_parse_gtb(two, n, g, USBMIDI_MAX_GTBS, err, sizeof err), -1);
+	uint8_t bad[sizeof two];
+	memcpy(bad, two, sizeof two);
+	bad[20 + 6] = 13; /* groups 5..17 */
+	assert_int_equal(usbmidi_parse_gtb(bad, sizeof bad, g, USBMIDI_MAX_GTBS, err, sizeof err), -1);
+	assert_non_null(strstr(err, "Group Terminal Block 7 at byte 20"));
+	memcpy(bad, two, sizeof two);
+	bad[5] = 12; /* a block one byte short */
+	assert_int_equal(usbmidi_parse_gtb(bad, sizeof bad, g, USBMIDI_MAX_GTBS, err, sizeof err), -1);
+	assert_non_null(strstr(err, "byte 5"));
+	const uint8_t cfg[] = {9, 2, 9, 0, 1, 1, 0, 0x80, 50}; /* not a block header */
+	assert_int_equal(usbmidi_parse_gtb(cfg, sizeof cfg, g, USBMIDI_MAX_GTBS, err, sizeof err), -1);
 }
 
 /* Endpoints with no class descriptor: cables 0. No MS_HEADER: MIDI 1.0. */
@@ -382,6 +462,8 @@ int main(void)
 		cmocka_unit_test(test_short_out_jack),
 		cmocka_unit_test(test_odd_jack_layout),
 		cmocka_unit_test(test_midi2_alt),
+		cmocka_unit_test(test_midi2_only),
+		cmocka_unit_test(test_gtb),
 		cmocka_unit_test(test_no_class_descriptors),
 		cmocka_unit_test(test_not_midi),
 		cmocka_unit_test(test_truncated),

@@ -1,4 +1,6 @@
-/* test_usbmidi.c: the USB MIDI 1.0 codec (usbmidi.c): every Code Index
+/* test_usbmidi.c: the USB MIDI 2.0 word codec (usbump.c): byte order,
+ * packets of every size, a packet split across transfers, NOOP padding,
+ * partial words, round trips. The USB MIDI 1.0 codec (usbmidi.c): every Code Index
  * Number device -> host with the exact UMP expected, cables as groups,
  * padding, reserved and short packets, SysEx of every length split across
  * packets and transfers both ways, the host -> device CIN table,
@@ -362,9 +364,72 @@ static void test_roundtrip_random(void **state)
 	}
 }
 
+/* ---- USB MIDI 2.0: UMP words ---- */
+
+static void test_ump_words(void **state)
+{
+	static struct cap c;
+	usbump_dec d;
+	usbump_dec_init(&d);
+	c.n = 0;
+	/* a MIDI 2.0 note on (2 words), a NOOP (padding), a SysEx8 (4 words)
+	 * split across transfers, one cut inside a word, then a JR timestamp */
+	const uint8_t t1[] = {0x00, 0x3c, 0x90, 0x40, 0x00, 0x00, 0x24, 0xc9, 0, 0, 0, 0,
+			      0x00, 0x05, 0x1e, 0x51, 0x04, 0x03};
+	assert_int_equal(usbump_dec_feed(&d, t1, sizeof t1, cap_cb, &c), 0);
+	assert_int_equal(d.partial, 2); /* 04 03: not a whole word, dropped */
+	assert_int_equal(d.noop, 1);
+	assert_int_equal(c.n, 2);
+	const uint8_t t2[] = {0x04, 0x03, 0x02, 0x01, 0x08, 0x07, 0x06, 0x05};
+	const uint8_t t3[] = {0x0c, 0x0b, 0x0a, 0x09, 0x34, 0x12, 0x20, 0x00};
+	assert_int_equal(usbump_dec_feed(&d, t2, sizeof t2, cap_cb, &c), 0);
+	assert_int_equal(c.n, 2); /* the SysEx8 is not whole yet */
+	assert_int_equal(usbump_dec_feed(&d, t3, sizeof t3, cap_cb, &c), 0);
+	const uint32_t want[] = {0x40903c00, 0xc9240000, 0x511e0500, 0x01020304, 0x05060708,
+				 0x090a0b0c, 0x00201234};
+	assert_int_equal(c.n, 7);
+	assert_memory_equal(c.w, want, sizeof want);
+}
+
+static int put2(void *ctx, const midi_ump *p)
+{
+	uint8_t *b = ctx;
+	uint8_t w[16];
+	int n = usbump_enc_put(p, w, sizeof w);
+	assert_int_equal(n, (int)midi_ump_words(p) * 4);
+	assert_int_equal(usbump_enc_put(p, w, (size_t)n - 1), -1); /* no room */
+	memcpy(b + b[0] + 1, w, (size_t)n);
+	b[0] = (uint8_t)(b[0] + n);
+	return 0;
+}
+
+/* Every message type's size both ways: the bytes decode to the packets
+ * they came from and encode back to the same bytes. */
+static void test_ump_round_trip(void **state)
+{
+	uint8_t in[16 * 16], out[1 + 16 * 16] = {0};
+	size_t n = 0;
+	for (unsigned mt = 0; mt < 16; mt++) {
+		unsigned nw = midi_mt_words(mt);
+		for (unsigned k = 0; k < nw; k++) {
+			uint32_t w = k ? 0x01020304u * (mt + 1) : mt << 28 | 0x0A000000u | mt;
+			for (int b = 0; b < 4; b++)
+				in[n++] = (uint8_t)(w >> (8 * b));
+		}
+	}
+	usbump_dec d;
+	usbump_dec_init(&d);
+	assert_int_equal(usbump_dec_feed(&d, in, n, put2, out), 0);
+	assert_int_equal(out[0], n);
+	assert_memory_equal(out + 1, in, n);
+	assert_int_equal(d.noop + d.partial, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ump_words),
+		cmocka_unit_test(test_ump_round_trip),
 		cmocka_unit_test(test_cin_table),
 		cmocka_unit_test(test_dec_channel_voice),
 		cmocka_unit_test(test_dec_system),

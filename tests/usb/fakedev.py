@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""fakedev.py: fake USB MIDI 1.0 devices for the usb transport's tests.
+"""fakedev.py: fake USB MIDI 1.0 and 2.0 devices for the usb transport's tests.
 
 umockdev fakes the usbfs layer: PROGRAM runs with libumockdev-preload and
 sees a root hub and (unless --hotplug) the device in /sys and
@@ -11,6 +11,18 @@ interrupt endpoints). It echoes every packet it receives, whole, on the
 IN endpoint (a MIDI thru). A bulk IN URB with nothing to give waits.
 State is kept per connected client (the agent and the host each open the
 device), so URBs are reaped by the process that submitted them.
+
+--midi2: a USB MIDI 2.0 device instead (1209:4d4b, serial TM0002,
+"Fake MIDI 2.0"): alternate setting 0 is MIDI 1.0 (one cable), 1 is MIDI
+2.0 with two Group Terminal Blocks, 1 "Synth" (group 1, bidirectional,
+MIDI 2.0 protocol) and 2 "Keys" (groups 2-3, output only, MIDI 1.0
+protocol), both on bulk OUT 0x02 and IN 0x83. On setting 1 it echoes
+UMP words; stream messages it drops (a device that does not answer
+discovery) unless --discovery: then it answers Endpoint Discovery (name
+"Fake UMP Synth", product instance id "FUS-0001", identity 7D 00 00, two
+static function blocks), Stream Configuration and Function Block
+Discovery (blocks named "Dev Synth" and "Dev Keys"). Settings chosen are written to
+--events FILE as "alt N".
 
 usage: fakedev.py [options] -- PROGRAM [ARGS...]
   --hotplug          no device at start: plug it in after --add-after
@@ -53,6 +65,7 @@ USBDEVFS_CONNECT = 0x5517
 URB_INTERRUPT, URB_CONTROL, URB_BULK = 1, 2, 3
 EP_OUT, EP_IN = 0x02, 0x83
 STRINGS = {1: 'FakeCo', 2: 'Two Cable MIDI', 3: 'TC0001', 4: 'Port 1', 5: 'Port 2'}
+STRINGS2 = {1: 'FakeCo', 2: 'Fake MIDI 2.0', 3: 'TM0002', 4: 'Port 1', 6: 'Synth', 7: 'Keys'}
 
 
 def log(*a):
@@ -83,7 +96,102 @@ def config(ep_type):
     return bytes([9, 2]) + struct.pack('<H', 9 + len(rest)) + bytes([2, 1, 0, 0x80, 50]) + rest
 
 
+def config2():
+    """A USB MIDI 2.0 configuration: MIDIStreaming alternate setting 0 (MIDI
+    1.0, one cable) and 1 (MIDI 2.0, Group Terminal Blocks 1 and 2)."""
+    jacks = (bytes([6, 0x24, 2, 1, 0x11, 4]) + bytes([6, 0x24, 2, 2, 0x21, 0]) +
+             bytes([9, 0x24, 3, 1, 0x31, 1, 0x21, 1, 4]) +
+             bytes([9, 0x24, 3, 2, 0x41, 1, 0x11, 1, 0]))
+    eps1 = (bytes([9, 5, EP_OUT, 2, 64, 0, 0, 0, 0]) + bytes([5, 0x25, 1, 1, 0x11]) +
+            bytes([9, 5, EP_IN, 2, 64, 0, 0, 0, 0]) + bytes([5, 0x25, 1, 1, 0x31]))
+    ms1 = bytes([7, 0x24, 1, 0, 1]) + struct.pack('<H', 7 + len(jacks))
+    alt0 = bytes([9, 4, 1, 0, 2, 1, 3, 0, 0]) + ms1 + jacks + eps1
+    eps2 = (bytes([7, 5, EP_OUT, 2, 64, 0, 0]) + bytes([6, 0x25, 2, 2, 1, 2]) +
+            bytes([7, 5, EP_IN, 2, 64, 0, 0]) + bytes([6, 0x25, 2, 2, 1, 2]))
+    alt1 = bytes([9, 4, 1, 1, 2, 1, 3, 0, 0]) + bytes([7, 0x24, 1, 0, 2, 7, 0]) + eps2
+    ac = bytes([9, 4, 0, 0, 0, 1, 1, 0, 0]) + bytes([9, 0x24, 1, 0, 1, 9, 0, 1, 1])
+    rest = ac + alt0 + alt1
+    return bytes([9, 2]) + struct.pack('<H', 9 + len(rest)) + bytes([2, 1, 0, 0x80, 50]) + rest
+
+
+GTB = (bytes([5, 0x26, 1, 31, 0]) +
+       bytes([13, 0x26, 2, 1, 0, 0, 1, 6, 0x11, 0, 0, 0, 0]) +
+       bytes([13, 0x26, 2, 2, 2, 1, 2, 7, 0x01, 0, 0, 0, 0]))
+
+
+def stream_text(status, lead, text, per_first):
+    """Stream messages carrying text (Endpoint Name: per_first 2, lead
+    none; Function Block Name: per_first 1 after the block number)."""
+    data = text.encode()
+    room = per_first + 12
+    parts = [data[i:i + room] for i in range(0, len(data), room)] or [b'']
+    out = []
+    for n, part in enumerate(parts):
+        form = 0 if len(parts) == 1 else 1 if n == 0 else 3 if n == len(parts) - 1 else 2
+        b = bytes(lead) + part.ljust(room, b'\0')
+        w0 = 0xF0000000 | form << 26 | status << 16 | b[0] << 8 | b[1]
+        rest = b[2:]
+        out.append(struct.pack('<IIII', w0, *struct.unpack('>III', rest)))
+    return b''.join(out)
+
+
+def answer_stream(w):
+    """A UMP Stream message to the device -> its reply bytes (b'' none)."""
+    status = (w[0] >> 16) & 0x3ff
+    if status == 0x000:                    # Endpoint Discovery
+        filt = w[1] & 0xff
+        r = b''
+        if filt & 1:                       # Endpoint Info: UMP 1.1, 2 static FBs, M1 M2
+            r += struct.pack('<IIII', 0xF0010101, 1 << 31 | 2 << 24 | 3 << 8, 0, 0)
+        if filt & 2:                       # Device Identity: 7D 00 00, family 1, model 2
+            r += struct.pack('<IIII', 0xF0020000, 0x7D0000, 0x01000200, 0x00000001)
+        if filt & 4:
+            r += stream_text(0x003, b'', 'Fake UMP Synth', 2)
+        if filt & 8:
+            r += stream_text(0x004, b'', 'FUS-0001', 2)
+        if filt & 16:                      # Stream Configuration: MIDI 2.0, no JR
+            r += struct.pack('<IIII', 0xF0060200, 0, 0, 0)
+        return r
+    if status == 0x005:                    # Stream Configuration Request: as asked
+        proto = (w[0] >> 8) & 0xff or 2
+        return struct.pack('<IIII', 0xF0060000 | proto << 8, 0, 0, 0)
+    if status == 0x010:                    # Function Block Discovery
+        fbn, filt = (w[0] >> 8) & 0xff, w[0] & 0xff
+        blocks = [(0, 3, 0, 1, 0, 'Dev Synth'), (1, 2, 1, 2, 1, 'Dev Keys')]
+        r = b''
+        for num, direction, first, count, midi1, name in blocks:
+            if fbn not in (0xff, num):
+                continue
+            if filt & 1:
+                r += struct.pack('<IIII', 0xF0110000 | 1 << 15 | num << 8 | direction << 4 |
+                                 midi1 << 2 | direction, first << 24 | count << 16 | 1 << 8, 0, 0)
+            if filt & 2:
+                r += stream_text(0x012, bytes([num]), name, 1)
+        return r
+    return b''
+
+
+WORDS = [1, 1, 1, 2, 2, 4, 1, 1, 2, 2, 2, 3, 3, 4, 4, 4]
+
+
+def ump_thru(data, discovery):
+    """Alternate setting 1: what goes back IN for an OUT transfer."""
+    back, i = b'', 0
+    while i + 4 <= len(data):
+        w0, = struct.unpack_from('<I', data, i)
+        n = WORDS[w0 >> 28] * 4
+        pkt = data[i:i + n]
+        i += n
+        if w0 >> 28 == 0xF:
+            if discovery and len(pkt) == 16:
+                back += answer_stream(struct.unpack('<IIII', pkt))
+            continue
+        back += pkt
+    return back
+
+
 DEVICE = bytes([18, 1, 0, 2, 0, 0, 0, 64, 0x09, 0x12, 0x4a, 0x4d, 0, 1, 1, 2, 3, 1])
+DEVICE2 = bytes([18, 1, 0, 2, 0, 0, 0, 64, 0x09, 0x12, 0x4b, 0x4d, 0, 1, 1, 2, 3, 1])
 HUB = (bytes([18, 1, 0, 2, 9, 0, 1, 64, 0x6b, 0x1d, 2, 0, 0, 1, 0, 0, 0, 1]) +
        bytes([9, 2, 25, 0, 1, 1, 0, 0xe0, 0, 9, 4, 0, 0, 1, 9, 0, 0, 0,
               7, 5, 0x81, 3, 4, 0, 12]))
@@ -117,8 +225,11 @@ class Client:
 
 
 class Device:
-    def __init__(self, desc, outfile, slow_ms=0, driver=False, events=None):
+    def __init__(self, desc, outfile, slow_ms=0, driver=False, events=None, midi2=False,
+                 discovery=False):
         self.desc = desc
+        self.midi2, self.discovery, self.alt = midi2, discovery, 0
+        self.strings = STRINGS2 if midi2 else STRINGS
         self.driver = driver      # a kernel driver is bound to interface 1
         self.stall = 0            # IN transfers still to stall
         self.stall_armed = 0      # ... once an OUT transfer came
@@ -137,17 +248,19 @@ class Device:
 
     def control(self, setup):
         rtype, req, value, index, length = struct.unpack('<BBHHH', setup)
+        kind, i = value >> 8, value & 0xff
+        if self.midi2 and rtype == 0x81 and req == 6 and kind == 0x26 and i == 1 and index == 1:
+            return GTB[:length]                   # Group Terminal Blocks of setting 1
         if rtype != 0x80 or req != 6:
             return None
-        kind, i = value >> 8, value & 0xff
         if kind == 1:
             return self.desc[:18][:length]
         if kind == 2:
             return self.desc[18:][:length]
         if kind == 3 and i == 0:
             return bytes([4, 3, 0x09, 0x04])[:length]
-        if kind == 3 and i in STRINGS:
-            s = STRINGS[i].encode('utf-16-le')
+        if kind == 3 and i in self.strings:
+            s = self.strings[i].encode('utf-16-le')
             return (bytes([2 + len(s), 3]) + s)[:length]
         return None
 
@@ -217,7 +330,13 @@ class Device:
                 d.update(4, b'snd-usb-audio\0')
                 return 0, 0
             return -1, ENODATA
-        if req in (CLAIM, RELEASE, CLEAR_HALT, RESET, SETINTERFACE):
+        if req == SETINTERFACE:
+            ifno, alt = struct.unpack('<II', bytes(arg.resolve(0, 8).retrieve()))
+            if ifno == 1:
+                self.alt = alt
+                self.event('alt %d' % alt)
+            return 0, 0
+        if req in (CLAIM, RELEASE, CLEAR_HALT, RESET):
             return 0, 0
         if req == CONNECTINFO:                          # devnum 2, not low speed
             arg.resolve(0, 8).update(0, struct.pack('<IB3x', 2, 0))
@@ -249,7 +368,10 @@ class Device:
                     delay = self.busy_until - time.monotonic()
                     threading.Timer(delay, self.slow_done, (st, urb, data, size)).start()
                     return 0, 0
-                st.in_data += data                          # the thru
+                if self.midi2 and self.alt == 1:
+                    st.in_data += ump_thru(data, self.discovery)
+                else:
+                    st.in_data += data                      # the thru
                 finish(urb, 0, size)
                 st.done.append(urb)
                 if self.stall_armed:
@@ -295,22 +417,27 @@ def main():
     ap.add_argument('--out')
     ap.add_argument('--slow', type=float, default=0)
     ap.add_argument('--kernel-driver', action='store_true')
+    ap.add_argument('--midi2', action='store_true')
+    ap.add_argument('--discovery', action='store_true')
     ap.add_argument('--stall', type=int, default=0)
     ap.add_argument('--stall-after-out', action='store_true')
     ap.add_argument('--events')
     ap.add_argument('--timeout', type=float, default=60)
     opt, cmd = ap.parse_args(argv[:cut]), argv[cut + 1:]
 
-    desc = DEVICE + config(3 if opt.interrupt else 2)
+    desc = DEVICE2 + config2() if opt.midi2 else DEVICE + config(3 if opt.interrupt else 2)
+    strings = STRINGS2 if opt.midi2 else STRINGS
+    pid = '4d4b' if opt.midi2 else '4d4a'
     hub_path = '/devices/pci0000:00/0000:00:14.0/usb1'
     dev_path = hub_path + '/1-1'
     hub = record(hub_path, 'bus/usb/001/001', 1, 1, HUB, [('idVendor', '1d6b'),
                  ('idProduct', '0002')], [('PRODUCT', '1d6b/2/100')])
     dev = record(dev_path, 'bus/usb/001/002', 1, 2, desc,
-                 [('idVendor', '1209'), ('idProduct', '4d4a'), ('manufacturer', STRINGS[1]),
-                  ('product', STRINGS[2]), ('serial', STRINGS[3])],
-                 [('PRODUCT', '1209/4d4a/100')])
-    device = Device(desc, opt.out, opt.slow, opt.kernel_driver, opt.events)
+                 [('idVendor', '1209'), ('idProduct', pid), ('manufacturer', strings[1]),
+                  ('product', strings[2]), ('serial', strings[3])],
+                 [('PRODUCT', '1209/%s/100' % pid)])
+    device = Device(desc, opt.out, opt.slow, opt.kernel_driver, opt.events, opt.midi2,
+                    opt.discovery)
     device.had_driver = opt.kernel_driver
     if opt.stall_after_out:
         device.stall_armed = opt.stall

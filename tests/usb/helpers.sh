@@ -19,3 +19,8 @@ has_client() {
 listed() {
 	midi-list --ids | grep -q '^usb:'
 }
+
+# discovery_timed_out: UMP discovery of the usb endpoint got no (full) answer.
+discovery_timed_out() {
+	midi-list --json | grep -q '"discovery":"timeout"'
+}

@@ -151,6 +151,48 @@ for i in range(3000):
 	assert_output --partial "endpoint $ID is gone: device unplugged"
 }
 
+@test "usb: an auto-reconnecting monitor resumes when the device is plugged in again" {
+	need_umockdev
+	in_fake --remove-after 3 --replug-after 2 -- bash -c '. "$USBHELP"
+		wait_for 10 listed || exit 1
+		midi-mon -e '"$ID"' --reconnect -f hex -c 1 -t 30 > "$BATS_TEST_TMPDIR/mon" 2>&1 &
+		wait_for 10 has_client || exit 1
+		wait_for 10 unlisted || exit 1     # unplugged
+		wait_for 20 has_client || exit 1   # back, the monitor reconnected
+		midi-send -e '"$ID"' on C3 100
+		wait'
+	assert_success
+	run cat "$BATS_TEST_TMPDIR/mon"
+	assert_output --partial "90 3C 64"
+}
+
+@test "usb: zero-length transfers and zero padding from the device are skipped" {
+	need_umockdev
+	in_fake --quirks -- bash -c '. "$USBHELP"
+		wait_for 10 listed || exit 1
+		midi-mon -e '"$ID"' -f hex -c 3 -t 5 &
+		wait_for 10 has_client || exit 1
+		midi-send -e '"$ID"' on C3 100 &&
+		midi-send -e '"$ID"' off C3 &&
+		midi-send -e '"$ID"' cc 1 2
+		wait'
+	assert_output "90 3C 64
+80 3C 00
+B0 01 02"
+}
+
+@test "usb: a device that takes nothing: the write times out and connections are told" {
+	need_umockdev
+	in_fake --stuck -- bash -c '. "$USBHELP"
+		wait_for 10 listed || exit 1
+		midi-mon -e '"$ID"' -t 20 &
+		wait_for 10 has_client || exit 1
+		midi-send -e '"$ID"' on C3 100
+		wait $!'
+	assert_failure
+	assert_output --partial "endpoint $ID USB write to endpoint 0x02 timed out: the device took nothing for 5000 ms"
+}
+
 @test "usb: a stalled IN endpoint is cleared and read on" {
 	need_umockdev
 	in_fake --stall 2 -- bash -c '. "$USBHELP"

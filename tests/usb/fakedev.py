@@ -30,6 +30,12 @@ usage: fakedev.py [options] -- PROGRAM [ARGS...]
                      (default: never)
   --out FILE         write every bulk OUT transfer received, one hex line
                      each, to FILE as it comes
+  --replug-after S   after unplugging (--remove-after), plug it in again
+                     S seconds later
+  --stuck            the device takes nothing: OUT transfers never complete
+  --quirks           every IN transfer with data is followed by a
+                     zero-length one, and its packets padded with zero
+                     packets (as some devices do)
   --slow MS          a slow device: each OUT transfer completes MS
                      milliseconds after the previous one (one at a time)
   --stall N          the next N bulk IN transfers end with a stall (EPIPE)
@@ -219,6 +225,7 @@ class Client:
     """What one connected process (one open of the node) has in flight."""
     def __init__(self):
         self.in_urbs = []     # (urb, buf, size) waiting for data
+        self.held = []        # OUT transfers a stuck device never takes
         self.done = []        # finished, for REAPURB
         self.in_data = bytearray()
         self.gone = False     # unplugged: every new request fails
@@ -239,6 +246,7 @@ class Device:
         self.lock = threading.Lock()
         self.clients = {}
         self.out = open(outfile, 'a') if outfile else None
+        self.stuck = self.quirks = False
 
     def client(self, c):
         key = id(c)
@@ -281,10 +289,17 @@ class Device:
         while st.in_urbs and st.in_data:
             urb, buf, size = st.in_urbs.pop(0)
             n = min(size, len(st.in_data)) // 4 * 4
-            buf.update(0, bytes(st.in_data[:n]))
+            data = bytes(st.in_data[:n])
             del st.in_data[:n]
-            finish(urb, 0, n)
+            if self.quirks:                 # zero packets after the data, then a ZLP
+                data = (data + bytes(16))[:max(n, min(size, n + 16) // 4 * 4)]
+            buf.update(0, data)
+            finish(urb, 0, len(data))
             st.done.append(urb)
+            if self.quirks and st.in_urbs:
+                urb, buf, size = st.in_urbs.pop(0)
+                finish(urb, 0, 0)
+                st.done.append(urb)
 
     def handle(self, handler, c):
         req, arg = c.get_request() & 0xffffffff, c.get_arg()
@@ -357,6 +372,9 @@ class Device:
                     buf.update(8, reply)
                     finish(urb, 0, len(reply))
                 st.done.append(urb)
+            elif kind in (URB_BULK, URB_INTERRUPT) and ep == EP_OUT and self.stuck:
+                st.held.append((urb, buf, size))            # never taken
+                return 0, 0
             elif kind in (URB_BULK, URB_INTERRUPT) and ep == EP_OUT:
                 data = bytes(buf.retrieve())[:size]
                 log('OUT', data.hex())
@@ -394,12 +412,13 @@ class Device:
             return 0, 0
         if req == DISCARDURB:
             addr, = struct.unpack('<Q', bytes(arg.retrieve())[:8])
-            for i, (urb, buf, size) in enumerate(st.in_urbs):
-                if urb.client_addr == addr:
-                    del st.in_urbs[i]
-                    finish(urb, -ENOENT, 0)
-                    st.done.append(urb)
-                    return 0, 0
+            for q in (st.in_urbs, st.held):
+                for i, (urb, buf, size) in enumerate(q):
+                    if urb.client_addr == addr:
+                        del q[i]
+                        finish(urb, -ENOENT, 0)
+                        st.done.append(urb)
+                        return 0, 0
             return -1, EINVAL
         return None
 
@@ -418,6 +437,9 @@ def main():
     ap.add_argument('--slow', type=float, default=0)
     ap.add_argument('--kernel-driver', action='store_true')
     ap.add_argument('--midi2', action='store_true')
+    ap.add_argument('--replug-after', type=float, default=-1)
+    ap.add_argument('--stuck', action='store_true')
+    ap.add_argument('--quirks', action='store_true')
     ap.add_argument('--discovery', action='store_true')
     ap.add_argument('--stall', type=int, default=0)
     ap.add_argument('--stall-after-out', action='store_true')
@@ -439,6 +461,7 @@ def main():
     device = Device(desc, opt.out, opt.slow, opt.kernel_driver, opt.events, opt.midi2,
                     opt.discovery)
     device.had_driver = opt.kernel_driver
+    device.stuck, device.quirks = opt.stuck, opt.quirks
     if opt.stall_after_out:
         device.stall_armed = opt.stall
     else:
@@ -475,6 +498,12 @@ def main():
                 st.gone = True
         tb.uevent('/sys' + dev_path, 'remove')
         tb.remove_device('/sys' + dev_path)
+        if opt.replug_after >= 0:
+            time.sleep(opt.replug_after)
+            log('plugging in again')
+            with device.lock:
+                device.clients = {}
+            tb.add_from_string(dev)
     try:
         rc = child.wait(timeout=opt.timeout)
     except subprocess.TimeoutExpired:

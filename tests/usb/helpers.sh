@@ -24,3 +24,8 @@ listed() {
 discovery_timed_out() {
 	midi-list --json | grep -q '"discovery":"timeout"'
 }
+
+# unlisted: no usb endpoint is listed (unplugged).
+unlisted() {
+	! listed
+}

@@ -74,6 +74,8 @@ struct uhost {
 	int v2;          /* used as USB MIDI 2.0 */
 	struct usbmidi_gtb gtb[USBMIDI_MAX_GTBS];
 	int ngtb;
+	uint16_t midi1_groups; /* groups of blocks that speak the MIDI 1.0 protocol */
+	midi_down down;
 	uint32_t asker;  /* MIDI 2.0: the connection that last sent a stream message */
 	uint64_t asked_ns;
 	struct upipe in[USB_MAX_EPS], out[USB_MAX_EPS];
@@ -395,10 +397,15 @@ static void read_gtbs(struct uhost *u)
 					(uint16_t)(0x26 << 8 | u->f.midi2_alt), u->f.number, b,
 					sizeof b, 1000);
 	u->ngtb = 0;
+	u->midi1_groups = 0;
 	if (r > 0) {
 		int k = usbmidi_parse_gtb(b, (size_t)r, u->gtb, USBMIDI_MAX_GTBS, NULL, 0);
 		u->ngtb = k > 0 ? k : 0;
 	}
+	for (int k = 0; k < u->ngtb; k++)
+		if (usbmidi_gtb_midi1(u->gtb[k].protocol))
+			u->midi1_groups |= (uint16_t)(((1u << u->gtb[k].ngroups) - 1)
+						      << u->gtb[k].first_group);
 }
 
 /* USB MIDI 2.0: the Group Terminal Blocks become the endpoint's function
@@ -558,6 +565,7 @@ int usb_host_open(struct host *h, midi_error *e)
 		return midi_error_set(e, MIDI_ERR_RUNTIME, "out of memory");
 	u->h = h;
 	u->fd = -1;
+	midi_down_init(&u->down);
 	host_set_priv(h, u);
 	int r = usb_ctx_open(h, &u->ctx, 0, NULL, e);
 	if (r < 0) {
@@ -662,7 +670,17 @@ static void send_filled(struct uhost *u)
 		}
 }
 
-/* MIDI 2.0: UMP as it is. Returns how many packets were taken. */
+static int put_word_cb(void *ctx, const midi_ump *p)
+{
+	struct xfer *x = ctx;
+	x->len += (size_t)usbump_enc_put(p, x->buf + x->len, USB_BUF - x->len);
+	return 0;
+}
+
+/* MIDI 2.0: UMP as it is, but MIDI 2.0 channel voice messages to a group
+ * whose Group Terminal Block speaks the MIDI 1.0 protocol go as MIDI 1.0
+ * ones (USB MIDI 2.0: the host sends a block its protocol). Returns how
+ * many packets were taken. */
 static size_t input2(struct uhost *u, const midi_packet *in, const uint32_t *tags, size_t n)
 {
 	size_t k;
@@ -678,7 +696,10 @@ static size_t input2(struct uhost *u, const midi_packet *in, const uint32_t *tag
 			u->asker = tags[k];
 			u->asked_ns = broker_now_ns();
 		}
-		x->len += (size_t)usbump_enc_put(p, x->buf + x->len, USB_BUF - x->len);
+		if (midi_ump_mt(p) == MIDI_MT_MIDI2_CV && u->midi1_groups >> midi_ump_group(p) & 1)
+			midi_down_put(&u->down, p, put_word_cb, x); /* up to 4 words: room */
+		else
+			put_word_cb(x, p);
 	}
 	return k;
 }

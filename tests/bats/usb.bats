@@ -14,7 +14,8 @@
 # A USB MIDI 2.0 device (fakedev.py --midi2) is used on its MIDI 2.0
 # setting: its two Group Terminal Blocks are its function blocks until its
 # own discovery answers replace them; UMP (MIDI 2.0 notes, long SysEx7 and
-# SysEx8) goes both ways as little-endian words; midi1 = yes forces its
+# SysEx8) goes both ways as little-endian words, MIDI 2.0 notes to a block
+# of the MIDI 1.0 protocol as MIDI 1.0 ones; midi1 = yes forces its
 # MIDI 1.0 setting; a kernel driver holding it is detached by default.
 
 load helpers
@@ -310,6 +311,20 @@ ID2=usb:1209-4d4b-TM0002
 	assert_output 1
 	run cat "$BATS_TEST_TMPDIR/monsx"
 	assert_output "$sx"
+}
+
+@test "usb: MIDI 2.0 notes to a MIDI 1.0 protocol block go as MIDI 1.0 ones" {
+	need_umockdev
+	local out="$BATS_TEST_TMPDIR/out.hex"
+	# group 2 is block "Keys" (MIDI 1.0 protocol), group 1 "Synth" (MIDI 2.0)
+	in_fake --midi2 --out "$out" -- bash -c '. "$USBHELP"
+		wait_for 10 discovery_timed_out || exit 1
+		midi-send -e '"$ID2"' -P midi2 -g 2 on C3 100 &&
+		midi-send -e '"$ID2"' -P midi2 -g 1 on C3 100'
+	assert_success
+	run cat "$out"
+	assert_line "643c9021"
+	assert_line "003c9040000024c9"
 }
 
 @test "usb: midi1 = yes uses a MIDI 2.0 device's MIDI 1.0 setting" {

@@ -63,7 +63,7 @@ HELPERA   := $(BA)/libexec/midi-helper
 
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-.PHONY: all check unit bats fuzz fuzz-long bench install clean asan demo lint FORCE
+.PHONY: all check check-vm unit bats fuzz fuzz-long bench install clean asan demo lint FORCE
 # Keep every object: no "rm" after the test summary, faster rebuilds.
 .SECONDARY:
 all: $(B)/libmidi.a $(PROGS) $(HELPER) $(B)/midi.pc
@@ -76,7 +76,7 @@ $(BA)/%.o: %.c
 	$(CC) $(WARN) -O1 -g $(SAN) $(CPPFLAGS) $(USBCFLAGS) -MMD -MP -c $< -o $@
 $(BF)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CLANG) -std=gnu11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined $(CPPFLAGS) $(USBCFLAGS) -c $< -o $@
+	$(CLANG) -std=gnu11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined $(CPPFLAGS) $(USBCFLAGS) -MMD -MP -c $< -o $@
 
 $(BX)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -172,6 +172,11 @@ fuzz: $(FUZZ_BIN)
 check: all $(HELPER) $(HELPERA) $(UNIT_BIN) $(UNITA_BIN) $(PROGSA) $(PROGSX) $(FUZZ_BIN)
 	@tests/run.sh
 
+# Only the VM stage of check (tests/vm/): Debian's kernel in QEMU, the
+# programs against a USB MIDI 1.0 gadget and a USB MIDI 2.0 device.
+check-vm: all
+	@tests/run.sh vm
+
 # A longer fuzz campaign: FUZZ_SECONDS per target (default 600).
 fuzz-long: $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do n=$$(basename $$f); mkdir -p $(BF)/corpus/$$n; \
@@ -214,4 +219,4 @@ lint:
 clean:
 	rm -rf $(B) $(BA) $(BF) $(BX) bin libexec
 
--include $(shell find $(B) $(BA) $(BX) -name '*.d' 2>/dev/null)
+-include $(shell find $(B) $(BA) $(BX) $(BF) -name '*.d' 2>/dev/null)

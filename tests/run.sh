@@ -3,7 +3,10 @@
 # build, then AddressSanitizer+UndefinedBehaviorSanitizer build, then the
 # library tests under valgrind), every bats file against bin/ (the public
 # archive's symbols and the manual pages included: api.bats, man.bats), and
-# a short libFuzzer run of every fuzz target. Each suite speaks TAP;
+# a short libFuzzer run of every fuzz target, then the VM stage (tests/vm/:
+# one QEMU boot of Debian's kernel, the programs against USB MIDI gadgets;
+# a skip where QEMU cannot run, a failure then when CI is set; `run.sh vm`
+# runs only it). Each suite speaks TAP;
 # tests/tap.bash counts its results, and a suite that dies, is killed by
 # its timeout or prints fewer results than its plan counts as failed. Ends
 # with one summary line: "N passed, N failed, N skipped" (a skip is never a
@@ -25,6 +28,21 @@ mkdir "$log/tmp"
 export TMPDIR="$log/tmp"
 
 . tests/tap.bash
+. tests/vm/stage.bash
+
+summary() {
+	echo
+	if [ $fail -gt 0 ]; then printf 'failed: %s\n' "${failed_names[@]}"; fi
+	echo "$pass passed, $fail failed, $skip skipped"
+	[ $fail -eq 0 ]
+}
+
+# `tests/run.sh vm` (make check-vm): only the VM stage.
+if [ "${1:-}" = vm ]; then
+	vm_stage
+	summary
+	exit
+fi
 
 run_unit() { # $1 = dir with test binaries, $2 = label, $3 = helper program
 	local t name
@@ -99,7 +117,7 @@ for f in build-fuzz/fuzz_*; do
 	fi
 done
 
-echo
-if [ $fail -gt 0 ]; then printf 'failed: %s\n' "${failed_names[@]}"; fi
-echo "$pass passed, $fail failed, $skip skipped"
-[ $fail -eq 0 ]
+# The VM stage: Debian's kernel in QEMU, the programs against USB gadgets.
+vm_stage
+
+summary

@@ -28,9 +28,11 @@ mkdir -p "$cache" || cannot "cannot create the cache $cache"
 
 tools=$res/tools
 mkdir -p "$tools"
-cc -O2 -Wall -Wextra -pthread -o "$tools/gfsmidi" tests/vm/gfsmidi.c &&
-	cc -O2 -Wall -Wextra -o "$tools/rawping" tests/vm/rawping.c ||
-	{ echo "vm: cannot build tests/vm/gfsmidi.c or rawping.c" >&2; exit 1; }
+if ! cc -O2 -Wall -Wextra -pthread -o "$tools/gfsmidi" tests/vm/gfsmidi.c ||
+	! cc -O2 -Wall -Wextra -o "$tools/rawping" tests/vm/rawping.c; then
+	echo "vm: cannot build tests/vm/gfsmidi.c or rawping.c" >&2
+	exit 1
+fi
 
 # udevd for the guest: libusb hears of hotplug only through it.
 udevd=$cache/udev/systemd-udevd

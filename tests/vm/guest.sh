@@ -117,7 +117,7 @@ m1_replug() {
 	wait_for "$LIMIT" card_gadget || return 1      # (the host side's card may come and go)
 	wait_for "$LIMIT" grep -q "^added $ID1" "$T/watch"
 	cat "$T/watch" "$T/rmon.err"
-	[ $seen = 1 ] && grep -q "^added $ID1" "$T/watch"
+	[ "$seen" = 1 ] && grep -q "^added $ID1" "$T/watch"
 }
 
 m1_reconnected() {

@@ -5,6 +5,7 @@
 # QEMU, no kernel package), the stage is a skip with the reason, and a
 # failure when CI is set: CI must run it.
 # Uses run.sh's log, pass, fail, skip and failed_names.
+# shellcheck shell=bash disable=SC2154
 
 vm_stage() {
 	local res=$log/vm rc why

@@ -53,8 +53,18 @@ struct sender {
  * endpoint is back. */
 static int flush_batch(struct sender *s)
 {
-	if (s->nbatch == 0 || s->dry_run)
+	if (s->nbatch == 0)
 		return 0;
+	if (s->dry_run) { /* printed, many lines to a write */
+		int r = midi_printer_put_many(s->printer, s->batch, s->nbatch, stdout);
+		s->nbatch = 0;
+		if (r < 0) {
+			midi_error_sys(&s->err, errno, "writing standard output");
+			s->failed = 1;
+			return -1;
+		}
+		return 0;
+	}
 	/* A due time that has passed meanwhile means now (the library keeps
 	 * it behind this connection's scheduled messages). */
 	uint64_t now = cli_now_ns();
@@ -93,12 +103,8 @@ static int emit(void *ctx, const midi_ump *u)
 	struct sender *s = ctx;
 	midi_packet p = {.time_ns = 0, .ump = *u};
 	if (s->dry_run) {
-		if (midi_printer_put(s->printer, &p, stdout) < 0) {
-			midi_error_sys(&s->err, errno, "writing standard output");
-			s->failed = 1;
-			return -1;
-		}
-		return 0;
+		s->batch[s->nbatch++] = p;
+		return s->nbatch == BATCH ? flush_batch(s) : 0;
 	}
 	uint64_t due = s->start_ns + s->offset;
 	if (s->interval_ns && !continues_message(u)) {
@@ -338,7 +344,7 @@ int main(int argc, char **argv)
 	} else {
 		/* a write error at the end (the final flush too) fails the run */
 		errno = 0;
-		int bad = midi_printer_end(s.printer, stdout) < 0;
+		int bad = flush_batch(&s) < 0 || midi_printer_end(s.printer, stdout) < 0;
 		int err = errno;
 		midi_printer_free(s.printer);
 		if (!bad && fflush(stdout) != 0) {

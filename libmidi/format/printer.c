@@ -266,26 +266,60 @@ static const char hexpair[513] =
 	HP("8") HP("9") HP("A") HP("B") HP("C") HP("D") HP("E") HP("F");
 #undef HP
 
+/* One packet's words as a UMP line ("20903C7F\n") at o; returns its end. */
+static char *fmt_ump_line(char *o, const midi_ump *u)
+{
+	unsigned n = midi_ump_words(u);
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t w = u->w[i];
+		for (int k = 24; k >= 0; k -= 8) {
+			memcpy(o, hexpair + 2 * (w >> k & 0xFF), 2);
+			o += 2;
+		}
+		*o++ = i + 1 < n ? ' ' : '\n';
+	}
+	return o;
+}
+
+#define UMP_LINE_MAX (4 * 9)
+
 int print_ump(midi_printer *pr, const midi_packet *p, FILE *out)
 {
-	unsigned n = midi_ump_words(&p->ump);
 	if (!(pr->flags & MIDI_PRINT_TIME)) {
 		/* no time prefix: the line built on the stack, one write */
-		char line[4 * 9], *o = line;
-		for (unsigned i = 0; i < n; i++) {
-			uint32_t w = p->ump.w[i];
-			for (int k = 24; k >= 0; k -= 8) {
-				memcpy(o, hexpair + 2 * (w >> k & 0xFF), 2);
-				o += 2;
-			}
-			*o++ = i + 1 < n ? ' ' : '\n';
-		}
-		size_t len = (size_t)(o - line);
+		char line[UMP_LINE_MAX];
+		size_t len = (size_t)(fmt_ump_line(line, &p->ump) - line);
 		return fwrite_unlocked(line, 1, len, out) == len ? 0 : -MIDI_ERR_RUNTIME;
 	}
 	pr_reset(pr);
 	pr_time(pr, p->time_ns);
+	unsigned n = midi_ump_words(&p->ump);
 	for (unsigned i = 0; i < n; i++)
 		pr_hex32(pr, i ? ' ' : 0, p->ump.w[i]);
 	return pr_flush_line(pr, out);
+}
+
+int midi_printer_put_many(midi_printer *pr, const midi_packet *p, size_t n, FILE *out)
+{
+	if (pr->fmt != MIDI_FMT_UMP || (pr->flags & MIDI_PRINT_TIME)) {
+		for (size_t k = 0; k < n; k++) {
+			int rc = midi_printer_put(pr, &p[k], out);
+			if (rc < 0)
+				return rc;
+		}
+		return 0;
+	}
+	/* UMP lines without time: many built in one buffer, one write each */
+	char buf[8192], *o = buf;
+	for (size_t k = 0; k < n; k++) {
+		if ((size_t)(buf + sizeof buf - o) < UMP_LINE_MAX) {
+			size_t len = (size_t)(o - buf);
+			if (fwrite_unlocked(buf, 1, len, out) != len)
+				return -MIDI_ERR_RUNTIME;
+			o = buf;
+		}
+		o = fmt_ump_line(o, &p[k].ump);
+	}
+	size_t len = (size_t)(o - buf);
+	return fwrite_unlocked(buf, 1, len, out) == len ? 0 : -MIDI_ERR_RUNTIME;
 }

@@ -412,6 +412,44 @@ static void test_ump_format(void **state)
 	free(out);
 }
 
+/* midi_printer_put_many prints what as many midi_printer_put calls print,
+ * in every format, with and without time, across its 8 KB buffer. */
+static void test_put_many(void **state)
+{
+	enum { N = 1500 };
+	static midi_packet p[N];
+	for (size_t k = 0; k < N; k++) {
+		uint32_t w0 = k % 3 == 0 ? 0x40903C00u | (uint32_t)(k & 0x7F) << 24 >> 24
+			      : k % 3 == 1 ? 0x20903C40u : 0xF0030102u + (uint32_t)k;
+		p[k].time_ns = 1000000ull * k;
+		p[k].ump = midi_ump_make(w0, 0xC9240000u + (uint32_t)k, 0x11223344u, 0x55667788u);
+	}
+	const midi_format fs[] = {MIDI_FMT_UMP, MIDI_FMT_HEX, MIDI_FMT_TEXT, MIDI_FMT_JSON};
+	for (size_t f = 0; f < sizeof fs / sizeof *fs; f++)
+		for (unsigned flags = 0; flags <= MIDI_PRINT_TIME; flags += MIDI_PRINT_TIME) {
+			char *a = NULL, *b = NULL;
+			size_t na = 0, nb = 0;
+			FILE *fa = open_memstream(&a, &na), *fb = open_memstream(&b, &nb);
+			midi_printer *pa = midi_printer_new(fs[f], flags, 0, NULL);
+			midi_printer *pb = midi_printer_new(fs[f], flags, 0, NULL);
+			for (size_t k = 0; k < N; k++)
+				assert_int_equal(midi_printer_put(pa, &p[k], fa), 0);
+			assert_int_equal(midi_printer_put_many(pb, p, 7, fb), 0);
+			assert_int_equal(midi_printer_put_many(pb, p + 7, N - 7, fb), 0);
+			assert_int_equal(midi_printer_end(pa, fa), 0);
+			assert_int_equal(midi_printer_end(pb, fb), 0);
+			fclose(fa);
+			fclose(fb);
+			assert_true(na > 8192);
+			assert_int_equal(na, nb);
+			assert_memory_equal(a, b, na);
+			midi_printer_free(pa);
+			midi_printer_free(pb);
+			free(a);
+			free(b);
+		}
+}
+
 static void test_hex_format(void **state)
 {
 	pkts a, b;
@@ -752,6 +790,7 @@ int main(void)
 		cmocka_unit_test(test_overlong_line),
 		cmocka_unit_test(test_split_everywhere),
 		cmocka_unit_test(test_ump_format),
+		cmocka_unit_test(test_put_many),
 		cmocka_unit_test(test_hex_format),
 		cmocka_unit_test(test_bin_format),
 		cmocka_unit_test(test_json),

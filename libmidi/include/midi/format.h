@@ -53,6 +53,9 @@ void midi_printer_free(midi_printer *pr);
  * multi-packet SysEx prints once complete in text/hex/bin forms). Returns 0
  * or a negative status (write error). */
 int midi_printer_put(midi_printer *pr, const midi_packet *p, FILE *out);
+/* Print n packets, as n calls of midi_printer_put would (the same bytes),
+ * in fewer writes. Returns 0 or a negative status (write error). */
+int midi_printer_put_many(midi_printer *pr, const midi_packet *p, size_t n, FILE *out);
 /* Flush anything pending (an unfinished SysEx is printed as far as it got). */
 int midi_printer_end(midi_printer *pr, FILE *out);
 

@@ -61,6 +61,22 @@ cards_m1() {
 	log "gadget-side card $GC (f_midi), host-side card $HC (snd-usb-audio)"
 }
 
+# ms_driver: the kernel driver bound to the MIDI 1.0 gadget's MIDIStreaming
+# interface (1.1), as seen from the host side: snd-usb-audio, or usbfs
+# while the project holds it.
+ms_driver() {
+	local d
+	for d in /sys/bus/usb/devices/*; do
+		[ "$(cat "$d/idVendor" 2>/dev/null):$(cat "$d/idProduct" 2>/dev/null)" = "$V1" ] || continue
+		d=$d/$(basename "$d"):1.1/driver
+		[ -e "$d" ] && basename "$(readlink "$d")" || echo none
+		return 0
+	done
+	echo gone
+}
+driver_is() { [ "$(ms_driver)" = "$1" ]; }
+pgrep_none() { ! pgrep -x "$1" > /dev/null; }
+
 # Someone has the input of the gadget's raw MIDI open: f_midi drops what the
 # host sends while nobody reads.
 input_open() {

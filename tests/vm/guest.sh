@@ -39,7 +39,7 @@ mkdir -p "$XDG_CONFIG_HOME/midi"
 G=/sys/kernel/config/usb_gadget/midivm   # the configfs gadget
 UDC=$(basename "$(find /sys/class/udc/ -mindepth 1 -maxdepth 1 | head -n 1)") # dummy_hcd's device side
 V1=1209:4d49 V2=1209:4d32                # the two devices
-ID1='' ID2='' GC='' HC=''                # endpoint ids, gadget and host cards
+ID1='' ID2='' GC='' HC='' HELD=''        # endpoint ids, gadget and host cards
 BENCH_RT='null' BENCH_TP='null' RAW_RT='null' RAW_TP='null'
 # Take the MIDI 1.0 gadget from the kernel (a MIDI 2.0 device is taken by default).
 printf '[usb %s]\ntake = yes\n' "$V1" > "$XDG_CONFIG_HOME/midi/midi.conf"
@@ -109,6 +109,9 @@ m1_replug() {
 	midi-mon -e "$ID1" --reconnect -f hex -t 300 > "$T/rmon" 2> "$T/rmon.err" &
 	RMON=$!
 	wait_for "$LIMIT" has_client "$ID1" || return 1
+	wait_for "$LIMIT" driver_is usbfs                # the project holds it
+	HELD=$(ms_driver)
+	log "driver of the MIDIStreaming interface while the project holds it: $HELD"
 	echo "" > "$G"/UDC                               # unplug
 	local seen=0
 	wait_for "$LIMIT" grep -q "^removed $ID1" "$T/watch" &&
@@ -147,7 +150,19 @@ m1_released() {
 	need GC || return 1
 	gadget_echo_stop
 	cleanup_bg
-	wait_for "$LIMIT" card_host || { cat /proc/asound/cards; pgrep -a midi; return 1; }
+	[ "${HELD:-}" = usbfs ] || { echo "the driver was ${HELD:-unknown} while the project held the device, not usbfs"; return 1; }
+	# (Debian 6.1: snd-usb-audio holds the MIDIStreaming interface as a
+	# secondary one of its card, so its card stays while the project holds
+	# the interface, and probing the interface alone when it is given back
+	# fails with EBUSY: the card, not the interface's driver link, is the view.)
+	if ! wait_for "$LIMIT" pgrep_none midi-host || ! wait_for "$LIMIT" card_host; then
+		echo "driver: $(ms_driver)"
+		cat /proc/asound/cards
+		pgrep -a midi
+		dmesg | tail -n 15
+		return 1
+	fi
+	log "driver of the MIDIStreaming interface now: $(ms_driver); midi processes left: $(pgrep -d, midi)"
 	cat /proc/asound/cards
 	gadget_read_start || return 1
 	amidi -p "hw:$HC,0" -S '90 3C 64 80 3C 00' || return 1
@@ -244,6 +259,7 @@ check "MIDI 2.0: 1202-byte SysEx7 over UMP comes back intact" m2_sysex7
 check "MIDI 2.0: 1000-byte SysEx8 (midi-sysex -8) comes back intact" m2_sysex8
 cleanup_bg
 [ -n "${GFS:-}" ] && kill "$GFS" 2>/dev/null
+dmesg > "$RES/dmesg.txt"
 
 printf '{"bench":"usbvm","kernel":"%s","note":"QEMU TCG guest (emulated CPU: absolute figures are slow); the device is a configfs f_midi gadget on dummy_hcd whose gadget side echoes","results":[{"name":"round trip, 200 x 10 ms gap","project_midi_loop_test":%s,"baseline_alsa_rawmidi":%s},{"name":"throughput, 2000 SysEx, window 8","project_midi_loop_test":%s,"baseline_alsa_rawmidi":%s}]}\n' \
 	"$(uname -r)" "${BENCH_RT:-null}" "${RAW_RT:-null}" "${BENCH_TP:-null}" "${RAW_TP:-null}" > "$RES/bench.json"

@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "midi/format.h"
 #include "midi/text.h"
@@ -140,7 +141,20 @@ struct midi_printer {
 /* Line building: append to pr->buf (grows; sets pr->oom on failure). */
 void pr_reset(midi_printer *pr);
 void pr_add(midi_printer *pr, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void pr_addn(midi_printer *pr, const char *s, size_t n);
+/* The slow path of pr_addn: grow, then append. */
+void pr_addn_grow(midi_printer *pr, const char *s, size_t n);
+/* Append n bytes. Inline: the json and text printers call it dozens of
+ * times a packet, mostly with a few constant bytes. */
+static inline void pr_addn(midi_printer *pr, const char *s, size_t n)
+{
+	if (pr->len + n + 1 > pr->cap) {
+		pr_addn_grow(pr, s, n);
+		return;
+	}
+	memcpy(pr->buf + pr->len, s, n);
+	pr->len += n;
+	pr->buf[pr->len] = 0;
+}
 /* sep (if not 0) then v in decimal. */
 void pr_u(midi_printer *pr, char sep, unsigned long long v);
 /* sep (if not 0) then w as 8 uppercase hex digits. */

@@ -33,6 +33,19 @@ size_t fmt_utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* Bytes that go into a JSON string as they are: printable ASCII but the
+ * quote and the backslash. */
+static const unsigned char plain[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
+};
+
 void fmt_json_string(fmt_put_fn put, void *ctx, const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
@@ -50,7 +63,7 @@ void fmt_json_string(fmt_put_fn put, void *ctx, const char *s, size_t n)
 			i++;
 		} else if (c < 0x80) {
 			size_t j = i + 1; /* a run of plain ASCII at once */
-			while (j < n && u[j] >= 0x20 && u[j] < 0x7F && u[j] != '"' && u[j] != '\\')
+			while (j < n && plain[u[j]])
 				j++;
 			put(ctx, s + i, j - i);
 			i = j;

@@ -86,7 +86,7 @@ static int pr_grow(midi_printer *pr, size_t need)
 	return 0;
 }
 
-void pr_addn(midi_printer *pr, const char *s, size_t n)
+void pr_addn_grow(midi_printer *pr, const char *s, size_t n)
 {
 	if (pr_grow(pr, pr->len + n + 1) < 0)
 		return;

@@ -11,10 +11,14 @@ int fastfmt(char *out, size_t cap, const char *fmt, va_list ap)
 	if (cap == 0)
 		return -1;
 	for (const char *f = fmt; *f; f++) {
-		if (*f != '%') {
-			if (o + 1 >= cap)
+		if (*f != '%') { /* a run of literal text at once */
+			const char *e = strchrnul(f, '%');
+			size_t k = (size_t)(e - f);
+			if (o + k >= cap)
 				return -1;
-			out[o++] = *f;
+			memcpy(out + o, f, k);
+			o += k;
+			f = e - 1;
 			continue;
 		}
 		f++;

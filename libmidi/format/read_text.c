@@ -348,30 +348,30 @@ static int finish(midi_reader *r, emitter *em)
 static int fill(midi_reader *r, const char *s, size_t n, int line, int col, midi_error *e)
 {
 	struct text_state *st = r->text;
-	const slot q = st->q[st->qh];
+	const slot *q = &st->q[st->qh];
 	int64_t v;
 	if (parse_num(s, n, &v) < 0) {
 		unsigned note;
-		if (!q.is_note || midi_note_parse(s, n, &note) < 0) {
-			if (q.is_note && (s[0] | 0x20) >= 'a' && (s[0] | 0x20) <= 'g')
+		if (!q->is_note || midi_note_parse(s, n, &note) < 0) {
+			if (q->is_note && (s[0] | 0x20) >= 'a' && (s[0] | 0x20) <= 'g')
 				return midi_error_at(e, MIDI_ERR_INPUT, line, col,
 						     "bad note " TOKFMT " (names run from C-2 to G8: C3, F#4, Bb-1)",
 						     TOKARG(s, n));
 			if ((s[0] >= '0' && s[0] <= '9') || s[0] == '-')
 				return midi_error_at(e, MIDI_ERR_INPUT, line, col,
 						     "bad number " TOKFMT " for %s %lld-%lld", TOKARG(s, n),
-						     q.label, (long long)q.min, (long long)q.max);
+						     q->label, (long long)q->min, (long long)q->max);
 			return midi_error_at(e, MIDI_ERR_INPUT, line, col,
-					     "expected %s %lld-%lld after \"%s\", got " TOKFMT, q.label,
-					     (long long)q.min, (long long)q.max, st->vname, TOKARG(s, n));
+					     "expected %s %lld-%lld after \"%s\", got " TOKFMT, q->label,
+					     (long long)q->min, (long long)q->max, st->vname, TOKARG(s, n));
 		}
 		v = note;
 	}
-	if (v < q.min || v > q.max)
+	if (v < q->min || v > q->max)
 		return midi_error_at(e, MIDI_ERR_INPUT, line, col, "%s %lld out of range %lld-%lld",
-				     q.label, (long long)v, (long long)q.min, (long long)q.max);
-	st->val[q.id] = v;
-	st->have |= 1u << q.id;
+				     q->label, (long long)v, (long long)q->min, (long long)q->max);
+	st->val[q->id] = v;
+	st->have |= 1u << q->id;
 	st->qh++;
 	st->nq--;
 	return 0;
@@ -511,7 +511,8 @@ static int token(midi_reader *r, const char *s, size_t n, int line, int col, emi
 	const char *name = NULL;
 	int verb = V_NONE;
 	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
-		if (ieq(s, n, verbs[i].name, verbs[i].len)) {
+		if (n == verbs[i].len && (s[0] | 0x20) == verbs[i].name[0] &&
+		    ieq(s, n, verbs[i].name, verbs[i].len)) {
 			verb = verbs[i].verb;
 			name = verbs[i].name;
 			break;
@@ -545,17 +546,20 @@ static int token(midi_reader *r, const char *s, size_t n, int line, int col, emi
 	return 0;
 }
 
+/* What separates tokens: blank, tab, CR, VT, FF. */
+static const unsigned char blank[256] = {['\t'] = 1, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1, [' '] = 1};
+
 int text_line(midi_reader *r, const char *s, size_t n, int lineno, emitter *em, midi_error *e)
 {
 	struct text_state *st = r->text;
 	size_t i = 0;
 	for (;;) {
-		while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\v' || s[i] == '\f'))
+		while (i < n && blank[(unsigned char)s[i]])
 			i++;
 		if (i >= n || s[i] == '#')
 			break;
 		size_t t = i;
-		while (i < n && s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\v' && s[i] != '\f')
+		while (i < n && !blank[(unsigned char)s[i]])
 			i++;
 		int rc = token(r, s + t, i - t, lineno, (int)t + 1, em, e);
 		if (rc)

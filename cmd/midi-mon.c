@@ -112,17 +112,26 @@ static int check_lost(struct monitor *m)
 /* Filter and print a batch. Returns 1 once the count is reached. */
 static int show(struct monitor *m, const midi_packet *p, int n)
 {
-	for (int i = 0; i < n; i++) {
+	midi_packet sel[BATCH]; /* what passes, printed at once */
+	int k = 0, done = 0;
+	for (int i = 0; i < n && !done; i++) {
 		if (!midi_filter_match(&m->filter, &p[i].ump))
 			continue;
-		if (midi_printer_put(m->printer, &p[i], stdout) < 0) {
-			m->write_failed = errno ? errno : EIO;
-			return -1;
+		if (k == BATCH) {
+			if (midi_printer_put_many(m->printer, sel, (size_t)k, stdout) < 0)
+				goto failed;
+			k = 0;
 		}
+		sel[k++] = p[i];
 		if (midi_ump_ends_message(&p[i].ump) && m->count && ++m->seen == m->count)
-			return 1;
+			done = 1;
 	}
-	return 0;
+	if (k && midi_printer_put_many(m->printer, sel, (size_t)k, stdout) < 0)
+		goto failed;
+	return done;
+failed:
+	m->write_failed = errno ? errno : EIO;
+	return -1;
 }
 
 static int parse_format(const char *name, midi_format *fmt)

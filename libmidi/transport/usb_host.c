@@ -2,8 +2,10 @@
  * device (group usb-BUS-PORTS) with its one endpoint. It opens the device
  * (a missing permission is an error naming the device node), leaves it to
  * a kernel driver that holds it unless midi.conf says take = yes (then the
- * driver is detached while the device is open and reattached when it is
- * released), claims the MIDIStreaming interface, and then:
+ * driver is detached, from the Audio Control interfaces too, since
+ * snd-usb-audio holds its card by them, while the device is open, and
+ * reattached when it is released), claims the MIDIStreaming interface,
+ * and then:
  * - reads: USB_NREAD transfers always waiting on every IN endpoint; what
  *   comes in is decoded (usbmidi.c) and goes to every client;
  * - writes: what clients send is encoded into at most USB_NWRITE transfers
@@ -69,6 +71,8 @@ struct uhost {
 	libusb_device_handle *hd;
 	int fd;
 	int claimed, gone;
+	uint8_t ac[USBMIDI_MAX_IFS]; /* Audio Control interfaces taken from the kernel */
+	size_t nac;
 	char id[MIDI_ID_MAX], node[40];
 	struct usbmidi_if f;
 	int v2;          /* used as USB MIDI 2.0 */
@@ -317,6 +321,11 @@ static void release(struct uhost *u)
 			libusb_set_interface_alt_setting(u->hd, u->f.number, u->f.alt);
 		libusb_release_interface(u->hd, u->f.number); /* reattaches a detached driver */
 	}
+	/* then the Audio Control interfaces: the driver's card comes back and
+	 * takes the MIDIStreaming interface again */
+	for (size_t k = 0; k < u->nac && u->hd; k++)
+		libusb_release_interface(u->hd, u->ac[k]);
+	u->nac = 0;
 	u->claimed = 0;
 	if (!u->inflight) {
 		for (int d = 0; d < 2; d++)
@@ -509,6 +518,13 @@ static int open_device(struct uhost *u, const struct reg_slot *s, char *why, siz
 			return -1;
 		}
 		libusb_set_auto_detach_kernel_driver(u->hd, 1);
+		/* snd-usb-audio holds its card (and with it the MIDI endpoints)
+		 * by the Audio Control interface: taken too, while open */
+		for (size_t k = 0; k < c.nac; k++)
+			if (c.ac[k] != u->f.number &&
+			    libusb_kernel_driver_active(u->hd, c.ac[k]) == 1 &&
+			    libusb_claim_interface(u->hd, c.ac[k]) == 0)
+				u->ac[u->nac++] = c.ac[k];
 	}
 	r = libusb_claim_interface(u->hd, u->f.number);
 	if (r < 0) {

@@ -5,8 +5,9 @@
  * endpoints with the embedded jacks of their class-specific MS_GENERAL
  * descriptors (cable N = the Nth jack), and the jacks with their names;
  * for the MIDI 2.0 setting its endpoints with the Group Terminal Blocks
- * of their MS_GENERAL_2_0 descriptors. Also the Group Terminal Block
- * descriptor set a MIDI 2.0 interface gives on request.
+ * of their MS_GENERAL_2_0 descriptors; the Audio Control interfaces.
+ * Also the Group Terminal Block descriptor set a MIDI 2.0 interface gives
+ * on request.
  * Untrusted input: every length is checked before a byte is read; a
  * descriptor shorter than 2 bytes or running past the end is an error
  * naming its offset; unknown descriptors are skipped. */
@@ -206,6 +207,9 @@ int usbmidi_parse_config(const uint8_t *b, size_t n, struct usbmidi_conf *c, cha
 			w.ep = NULL;
 			w.state = 0;
 			w.cur = NULL;
+			if (d[5] == 1 && d[6] == 1 && c->nac < USBMIDI_MAX_IFS &&
+			    (c->nac == 0 || c->ac[c->nac - 1] != d[2]))
+				c->ac[c->nac++] = d[2]; /* Audio Control (each alternate setting once) */
 			if (d[5] == 1 && d[6] == 3) {
 				w.cur = if_for(&w, d[2]);
 				if (!w.cur)

@@ -113,6 +113,8 @@ struct usbmidi_conf {
 	uint8_t value;            /* bConfigurationValue */
 	size_t nifs;
 	struct usbmidi_if ifs[USBMIDI_MAX_IFS];
+	size_t nac;               /* Audio Control interfaces (class 1, subclass 1): */
+	uint8_t ac[USBMIDI_MAX_IFS]; /* the kernel's driver holds its card by them */
 };
 
 /* Parse a whole configuration descriptor (the 9-byte header and

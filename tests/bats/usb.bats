@@ -225,7 +225,7 @@ B0 01 02"
 	refute_output --partial usb:
 }
 
-@test "usb: take = yes detaches the kernel driver while open, gives it back after" {
+@test "usb: take = yes detaches the kernel driver (card and MIDI) while open, gives it back after" {
 	need_umockdev
 	mkdir -p "$XDG_CONFIG_HOME/midi"
 	printf '[usb 1209:4d4a:TC0001]\ntake = yes\n' >"$XDG_CONFIG_HOME/midi/midi.conf"
@@ -237,12 +237,16 @@ B0 01 02"
 		midi-send -e '"$ID"' on C3 100
 		wait || exit 1
 		# the host gives the device back 2 s after its last client
-		wait_for 10 grep -qx reattached "$BATS_TEST_TMPDIR/events"'
+		wait_for 10 grep -qx "reattached 0" "$BATS_TEST_TMPDIR/events"'
 	assert_success
 	assert_output "90 3C 64"
+	# the Audio Control interface too (the driver holds its card by it),
+	# given back last so that the card takes the MIDI interface again
 	run cat "$ev"
-	assert_line --index 0 detached
-	assert_line --index 1 reattached
+	assert_line --index 0 "detached 0"
+	assert_line --index 1 "detached 1"
+	assert_line --index 2 "reattached 1"
+	assert_line --index 3 "reattached 0"
 }
 
 ID2=usb:1209-4d4b-TM0002
@@ -357,14 +361,16 @@ ID2=usb:1209-4d4b-TM0002
 		wait_for 10 has_client || exit 1
 		midi-send -e '"$ID2"' -f ump 20903C64
 		wait || exit 1
-		wait_for 10 grep -qx reattached "$BATS_TEST_TMPDIR/events"'
+		wait_for 10 grep -qx "reattached 0" "$BATS_TEST_TMPDIR/events"'
 	assert_success
 	assert_output "20903C64"
 	run cat "$ev"
-	assert_line --index 0 detached
-	assert_line "alt 1"
-	assert_line "alt 0"
-	assert_line reattached
+	assert_line --index 0 "detached 0"
+	assert_line --index 1 "detached 1"
+	assert_line --index 2 "alt 1"
+	assert_line --index 3 "alt 0"
+	assert_line --index 4 "reattached 1"
+	assert_line --index 5 "reattached 0"
 }
 
 @test "usb: a [usb] section of midi.conf is checked" {

@@ -109,6 +109,8 @@ static void test_lab_device(void **state)
 	assert_int_equal(sizeof lab101, 101);
 	assert_int_equal(parse(lab101, sizeof lab101, &c, err), 1);
 	assert_int_equal(c.value, 1);
+	assert_int_equal(c.nac, 1); /* the Audio Control interface */
+	assert_int_equal(c.ac[0], 0);
 	const struct usbmidi_if *f = &c.ifs[0];
 	assert_int_equal(f->number, 1);
 	assert_int_equal(f->alt, 0);

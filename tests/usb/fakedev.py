@@ -40,10 +40,11 @@ usage: fakedev.py [options] -- PROGRAM [ARGS...]
                      milliseconds after the previous one (one at a time)
   --stall N          the next N bulk IN transfers end with a stall (EPIPE)
   --stall-after-out  ... counting from the first OUT transfer, not from start
-  --kernel-driver    a kernel driver (snd-usb-audio) holds the MIDIStreaming
-                     interface (sysfs link, GETDRIVER); detaching it
-                     (DISCONNECT_CLAIM) and giving it back (CONNECT) are
-                     written to --events FILE as "detached" / "reattached"
+  --kernel-driver    a kernel driver (snd-usb-audio) holds the Audio Control
+                     (0) and MIDIStreaming (1) interfaces (sysfs link,
+                     GETDRIVER); detaching it (DISCONNECT_CLAIM) and giving
+                     it back (CONNECT) are written to --events FILE as
+                     "detached N" / "reattached N" (N the interface)
   --timeout SECONDS  kill PROGRAM after this long (default 60)
 The exit status is PROGRAM's. FAKEDEV_DEBUG=1 logs every request.
 Needs (Debian): umockdev gir1.2-umockdev-1.0 python3-gi. Our own code.
@@ -237,7 +238,7 @@ class Device:
         self.desc = desc
         self.midi2, self.discovery, self.alt = midi2, discovery, 0
         self.strings = STRINGS2 if midi2 else STRINGS
-        self.driver = driver      # a kernel driver is bound to interface 1
+        self.driver = {0, 1} if driver else set()   # interfaces a kernel driver holds
         self.stall = 0            # IN transfers still to stall
         self.stall_armed = 0      # ... once an OUT transfer came
         self.events = events
@@ -321,27 +322,30 @@ class Device:
         if req == GET_CAPABILITIES:
             arg.resolve(0, 4).update(0, struct.pack('<I', 0x0f))
             return 0, 0
-        if req == CLAIM and self.driver:
-            return -1, EBUSY                            # the driver has it
+        if req == CLAIM:
+            ifno, = struct.unpack('<I', bytes(arg.resolve(0, 4).retrieve()))
+            if ifno in self.driver:
+                return -1, EBUSY                        # the driver has it
+            return 0, 0
         if req == DISCONNECT_CLAIM:                     # detach the driver, claim
             raw = bytes(arg.resolve(0, 264).retrieve())   # usbdevfs_disconnect_claim
             ifno, = struct.unpack_from('<I', raw, 0)
-            if self.driver and ifno == 1:
-                self.driver = False
-                self.event('detached')
+            if ifno in self.driver:
+                self.driver.discard(ifno)
+                self.event('detached %d' % ifno)
             return 0, 0
         if req == USBIOCTL:                             # CONNECT: give it back
             raw = bytes(arg.resolve(0, 16).retrieve())
             ifno, code = struct.unpack_from('<ii', raw, 0)
-            if code == USBDEVFS_CONNECT and self.had_driver and ifno == 1:
-                self.driver = True
-                self.event('reattached')
+            if code == USBDEVFS_CONNECT and self.had_driver and ifno in (0, 1):
+                self.driver.add(ifno)
+                self.event('reattached %d' % ifno)
                 return 0, 0
             return -1, ENODATA
         if req == GETDRIVER:
             d = arg.resolve(0, 260)                        # usbdevfs_getdriver
             ifno, = struct.unpack_from('<I', bytes(d.retrieve()), 0)
-            if self.driver and ifno == 1:
+            if ifno in self.driver:
                 d.update(4, b'snd-usb-audio\0')
                 return 0, 0
             return -1, ENODATA
@@ -351,7 +355,7 @@ class Device:
                 self.alt = alt
                 self.event('alt %d' % alt)
             return 0, 0
-        if req in (CLAIM, RELEASE, CLEAR_HALT, RESET):
+        if req in (RELEASE, CLEAR_HALT, RESET):
             return 0, 0
         if req == CONNECTINFO:                          # devnum 2, not low speed
             arg.resolve(0, 8).update(0, struct.pack('<IB3x', 2, 0))
@@ -471,10 +475,11 @@ def main():
     handler.connect('handle-ioctl', device.handle)
     tb.attach_ioctl('/dev/bus/usb/001/002', handler)
     tb.add_from_string(hub)
-    if opt.kernel_driver:        # the interface, with the driver's link
-        dev += ('\nP: %s/1-1:1.1\nE: SUBSYSTEM=usb\nE: DEVTYPE=usb_interface\n'
-                'E: DRIVER=snd-usb-audio\nA: bInterfaceNumber=01\\n\nA: bInterfaceClass=01\\n\n'
-                'L: driver=../../../../../../bus/usb/drivers/snd-usb-audio\n' % dev_path)
+    if opt.kernel_driver:        # the interfaces, with the driver's links
+        for i in (0, 1):
+            dev += ('\nP: %s/1-1:1.%d\nE: SUBSYSTEM=usb\nE: DEVTYPE=usb_interface\n'
+                    'E: DRIVER=snd-usb-audio\nA: bInterfaceNumber=%02d\\n\nA: bInterfaceClass=01\\n\n'
+                    'L: driver=../../../../../../bus/usb/drivers/snd-usb-audio\n' % (dev_path, i, i))
     if not opt.hotplug:
         tb.add_from_string(dev)
     env = dict(os.environ, UMOCKDEV_DIR=tb.get_root_dir())

@@ -53,6 +53,7 @@ usb_id() {
 card_num() { awk -v p="$1" 'index($0, p) { print $1; f = 1; exit } END { exit !f }' /proc/asound/cards; }
 card_gadget() { GC=$(card_num '[vmgadget'); }
 card_host() { HC=$(card_num 'USB-Audio - VM MIDI 1.0'); }
+no_card_host() { ! card_num 'USB-Audio - VM MIDI 1.0' > /dev/null; }
 cards_m1() {
 	if ! wait_for "$LIMIT" card_gadget || ! wait_for "$LIMIT" card_host; then
 		cat /proc/asound/cards

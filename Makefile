@@ -17,6 +17,8 @@ LDLIBS    += -lpthread -lm
 CURSES    := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncurses)
 USBLIBS   := $(shell pkg-config --libs libusb-1.0 2>/dev/null)
 USBCFLAGS := $(shell pkg-config --cflags libusb-1.0 2>/dev/null)
+ALSALIBS  := $(shell pkg-config --libs alsa 2>/dev/null)
+ALSACFLAGS:= $(shell pkg-config --cflags alsa 2>/dev/null)
 
 LIB_SRC   := $(sort $(shell find libmidi -name '*.c'))
 # The usb transport's libusb part is built only where libusb is found.
@@ -24,6 +26,14 @@ ifeq ($(USBLIBS),)
 LIB_SRC   := $(filter-out libmidi/transport/usb.c libmidi/transport/usb_host.c,$(LIB_SRC))
 else
 CPPFLAGS  += -DMIDI_HAVE_LIBUSB
+endif
+# The alsa transport is built only where alsa-lib is found.
+ifeq ($(ALSALIBS),)
+LIB_SRC   := $(filter-out libmidi/transport/alsa%.c,$(LIB_SRC))
+else
+CPPFLAGS  += -DMIDI_HAVE_ALSA
+USBLIBS   += $(ALSALIBS)
+USBCFLAGS += $(ALSACFLAGS)
 endif
 # cmd/midi-X.c is a program; cmd/*.c others are linked into every program;
 # cmd/midi-X/*.c (optional) are linked into midi-X only.
@@ -34,6 +44,9 @@ PROGS     := $(patsubst cmd/%.c,bin/%,$(CMD_MAIN))
 # scheduler (libmidi/broker/spawn.c): libexec/ beside bin/, as installed.
 HELPER_SRC:= cmd/helper/midi-helper.c
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+ifeq ($(ALSALIBS),)
+UNIT_SRC  := $(filter-out tests/unit/test_alsa%.c,$(UNIT_SRC))
+endif
 FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 

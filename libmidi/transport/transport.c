@@ -4,6 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#ifdef MIDI_HAVE_ALSA
+extern const struct midi_transport transport_alsa; /* alsa.c */
+#endif
+
 const struct midi_transport *const transport_all[] = {
 	&transport_diag,
 	&transport_loop,
@@ -11,6 +15,9 @@ const struct midi_transport *const transport_all[] = {
 	&transport_test,
 #ifdef MIDI_HAVE_LIBUSB
 	&transport_usb,
+#endif
+#ifdef MIDI_HAVE_ALSA
+	&transport_alsa,
 #endif
 	NULL,
 };

@@ -1,0 +1,60 @@
+/* alsa.h: what the alsa transport's files share (built only where
+ * pkg-config finds alsa-lib): alsa.c (the agent: enumeration of sequencer
+ * ports, the announce port, ids, properties), alsa_host.c (the host: one
+ * sequencer client serving every alsa endpoint) and alsaev.c (the pure
+ * translation between sequencer events and UMP, no kernel needed). */
+#ifndef MIDI_ALSA_H
+#define MIDI_ALSA_H
+
+#include <alsa/asoundlib.h>
+
+#include "midi/translate.h"
+#include "transport/transport.h"
+
+/* The names of the toolkit's own sequencer clients (never imported). */
+#define ALSA_HOST_CLIENT "midi toolkit"
+#define ALSA_AGENT_CLIENT "midi toolkit agent"
+/* SysEx goes to ALSA as SysEx events of at most this many bytes (the
+ * first with F0, the last with F7), as snd-seq-midi itself delivers it. */
+#define ALSAEV_SYSEX_CHUNK 256
+
+/* A port's address kept in the slot (reg_slot.tpriv[0]). */
+void alsa_addr_store(struct reg_slot *s, int client, int port);
+int alsa_addr_load(const struct reg_slot *s, int *client, int *port);
+
+/* ---- alsaev.c: sequencer events -> UMP (one per source port) ---- */
+struct alsaev_in {
+	snd_midi_event_t *dec;
+	midi_b2u b2u;
+};
+int alsaev_in_init(struct alsaev_in *in);
+void alsaev_in_free(struct alsaev_in *in);
+/* The UMP packets (MIDI 1.0 protocol, group 0) of one event, to cb. A
+ * SysEx split over several events comes whole: the byte-stream state is
+ * kept between events. Events with no MIDI byte form are ignored.
+ * Returns 0 or what cb returned. */
+int alsaev_in_put(struct alsaev_in *in, const snd_seq_event_t *ev, midi_ump_cb cb, void *ctx);
+
+/* ---- alsaev.c: UMP -> sequencer events (one per destination port) ---- */
+typedef int (*alsaev_ev_cb)(void *ctx, snd_seq_event_t *ev);
+struct alsaev_out {
+	snd_midi_event_t *enc;
+	midi_u2b u2b;
+};
+int alsaev_out_init(struct alsaev_out *out);
+void alsaev_out_free(struct alsaev_out *out);
+/* The events of one packet (none while a SysEx chunk fills), to cb; only
+ * the event's type, flags and data are set (the caller addresses it).
+ * Packets without a MIDI 1.0 byte form are dropped. Returns 0 or what cb
+ * returned. */
+int alsaev_out_put(struct alsaev_out *out, const midi_ump *p, alsaev_ev_cb cb, void *ctx);
+
+/* alsa_host.c */
+int alsa_host_open(struct host *h, midi_error *e);
+void alsa_host_close(struct host *h);
+int alsa_host_attach(struct host *h, struct host_ep *ep);
+void alsa_host_detach(struct host *h, struct host_ep *ep);
+size_t alsa_host_input(struct host *h, struct host_ep *ep, const midi_packet *p,
+		       const uint32_t *tags, size_t n);
+
+#endif

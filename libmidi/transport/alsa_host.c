@@ -1,0 +1,240 @@
+/* alsa_host.c: the alsa transport's host (transport.h): one process
+ * (group "alsa") serving every alsa endpoint through one sequencer client
+ * (ALSA_HOST_CLIENT) with one hidden port. To receive from port X it
+ * subscribes X -> its port (snd_seq_connect_from); what arrives is found
+ * by its source address and translated (alsaev.c) for the endpoint's
+ * clients. To send to X it addresses events to X directly. It waits on
+ * the sequencer's descriptors in the host loop. A port missing when its
+ * endpoint is attached is removed ("is gone: ALSA port removed"). */
+#include "transport/alsa.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#define AH_MAX_EPS 256
+#define AH_EMIT 256
+#define AH_OUT_WAIT_MS 1000
+
+struct aep {
+	struct host_ep *ep;
+	int client, port;
+	int subscribed;
+	struct alsaev_in in;
+	struct alsaev_out out;
+};
+
+struct ahost {
+	struct host *h;
+	snd_seq_t *seq;
+	int port;
+	int fds[4], nfds;
+	struct aep *eps[AH_MAX_EPS];
+	size_t neps;
+	struct aep *emep; /* the endpoint whose packets em holds */
+	midi_packet em[AH_EMIT];
+	size_t nem;
+	uint64_t dropped;
+};
+
+static void flush(struct ahost *a)
+{
+	if (a->nem && a->emep)
+		host_emit(a->h, a->emep->ep, a->em, NULL, a->nem);
+	a->nem = 0;
+}
+
+static int emit_cb(void *ctx, const midi_ump *p)
+{
+	struct ahost *a = ctx;
+	if (a->nem == AH_EMIT)
+		flush(a);
+	a->em[a->nem++] = (midi_packet){0, *p};
+	return 0;
+}
+
+static struct aep *by_addr(struct ahost *a, int client, int port)
+{
+	for (size_t k = 0; k < a->neps; k++)
+		if (a->eps[k]->client == client && a->eps[k]->port == port)
+			return a->eps[k];
+	return NULL;
+}
+
+static void on_seq(struct host *h, int fd, uint32_t revents, void *arg)
+{
+	(void)h;
+	(void)fd;
+	(void)revents;
+	struct ahost *a = arg;
+	for (int k = 0; k < 65536; k++) {
+		snd_seq_event_t *ev = NULL;
+		int r = snd_seq_event_input(a->seq, &ev);
+		if (r == -ENOSPC) {
+			a->dropped++; /* the kernel's input queue overflowed */
+			continue;
+		}
+		if (r < 0)
+			break;
+		if (!ev)
+			continue;
+		struct aep *e = by_addr(a, ev->source.client, ev->source.port);
+		if (!e)
+			continue;
+		if (e != a->emep) {
+			flush(a);
+			a->emep = e;
+		}
+		alsaev_in_put(&e->in, ev, emit_cb, a);
+	}
+	flush(a);
+}
+
+int alsa_host_open(struct host *h, midi_error *e)
+{
+	struct ahost *a = calloc(1, sizeof *a);
+	if (!a)
+		return midi_error_set(e, MIDI_ERR_RUNTIME, "out of memory");
+	a->h = h;
+	int r = snd_seq_open(&a->seq, "default", SND_SEQ_OPEN_DUPLEX, SND_SEQ_NONBLOCK);
+	if (r < 0) {
+		free(a);
+		return midi_error_set(e, MIDI_ERR_RUNTIME, "ALSA sequencer: %s", snd_strerror(r));
+	}
+	snd_seq_set_client_name(a->seq, ALSA_HOST_CLIENT);
+	a->port = snd_seq_create_simple_port(a->seq, ALSA_HOST_CLIENT,
+					     SND_SEQ_PORT_CAP_READ | SND_SEQ_PORT_CAP_WRITE |
+						     SND_SEQ_PORT_CAP_NO_EXPORT,
+					     SND_SEQ_PORT_TYPE_MIDI_GENERIC |
+						     SND_SEQ_PORT_TYPE_APPLICATION);
+	if (a->port < 0) {
+		r = a->port;
+		snd_seq_close(a->seq);
+		free(a);
+		return midi_error_set(e, MIDI_ERR_RUNTIME, "ALSA sequencer port: %s", snd_strerror(r));
+	}
+	host_set_priv(h, a);
+	struct pollfd pfd[4];
+	int nf = snd_seq_poll_descriptors(a->seq, pfd, 4, POLLIN);
+	for (int k = 0; k < nf && k < 4; k++)
+		if (host_fd_add(h, pfd[k].fd, EPOLLIN, on_seq, a) == 0)
+			a->fds[a->nfds++] = pfd[k].fd;
+	return 0;
+}
+
+void alsa_host_close(struct host *h)
+{
+	struct ahost *a = host_priv(h);
+	if (!a)
+		return;
+	for (int k = 0; k < a->nfds; k++)
+		host_fd_del(h, a->fds[k]);
+	for (size_t k = 0; k < a->neps; k++) {
+		alsaev_in_free(&a->eps[k]->in);
+		alsaev_out_free(&a->eps[k]->out);
+		free(a->eps[k]);
+	}
+	snd_seq_close(a->seq);
+	free(a);
+	host_set_priv(h, NULL);
+}
+
+int alsa_host_attach(struct host *h, struct host_ep *ep)
+{
+	struct ahost *a = host_priv(h);
+	const struct reg_slot *s = host_ep_slot(ep);
+	int client, port;
+	snd_seq_port_info_t *pi;
+	snd_seq_port_info_alloca(&pi);
+	if (a->neps == AH_MAX_EPS || alsa_addr_load(s, &client, &port) < 0)
+		return -1;
+	if (snd_seq_get_any_port_info(a->seq, client, port, pi) < 0) {
+		agent_remove(h, s->info.id, "is gone: ALSA port removed");
+		return -1;
+	}
+	struct aep *e = calloc(1, sizeof *e);
+	if (!e)
+		return -1;
+	e->ep = ep;
+	e->client = client;
+	e->port = port;
+	if (alsaev_in_init(&e->in) < 0 || alsaev_out_init(&e->out) < 0) {
+		alsaev_in_free(&e->in);
+		alsaev_out_free(&e->out);
+		free(e);
+		return -1;
+	}
+	unsigned cap = snd_seq_port_info_get_capability(pi);
+	if (cap & SND_SEQ_PORT_CAP_READ)
+		e->subscribed = snd_seq_connect_from(a->seq, a->port, client, port) == 0;
+	a->eps[a->neps++] = e;
+	host_ep_set_priv(ep, e);
+	return 0;
+}
+
+void alsa_host_detach(struct host *h, struct host_ep *ep)
+{
+	struct ahost *a = host_priv(h);
+	struct aep *e = host_ep_priv(ep);
+	if (!a || !e)
+		return;
+	if (a->emep == e) {
+		flush(a);
+		a->emep = NULL;
+	}
+	if (e->subscribed)
+		snd_seq_disconnect_from(a->seq, a->port, e->client, e->port);
+	for (size_t k = 0; k < a->neps; k++)
+		if (a->eps[k] == e) {
+			a->eps[k] = a->eps[--a->neps];
+			break;
+		}
+	alsaev_in_free(&e->in);
+	alsaev_out_free(&e->out);
+	free(e);
+	host_ep_set_priv(ep, NULL);
+}
+
+struct send_ctx {
+	struct ahost *a;
+	struct aep *e;
+};
+
+/* One event to the port, waiting a little while the kernel is full. */
+static int send_cb(void *ctx, snd_seq_event_t *ev)
+{
+	struct send_ctx *c = ctx;
+	snd_seq_ev_set_source(ev, c->a->port);
+	snd_seq_ev_set_dest(ev, c->e->client, c->e->port);
+	snd_seq_ev_set_direct(ev);
+	for (int tries = 0; tries < 2; tries++) {
+		int r = snd_seq_event_output_direct(c->a->seq, ev);
+		if (r >= 0)
+			return 0;
+		if (r != -EAGAIN)
+			break;
+		struct pollfd pfd[4];
+		int nf = snd_seq_poll_descriptors(c->a->seq, pfd, 4, POLLOUT);
+		if (nf > 0)
+			poll(pfd, (nfds_t)nf, AH_OUT_WAIT_MS);
+	}
+	c->a->dropped++; /* the port is gone or refuses: the agent removes it */
+	return 0;
+}
+
+size_t alsa_host_input(struct host *h, struct host_ep *ep, const midi_packet *p,
+		       const uint32_t *tags, size_t n)
+{
+	(void)tags;
+	struct ahost *a = host_priv(h);
+	struct aep *e = host_ep_priv(ep);
+	if (!a || !e)
+		return n; /* not served: what waits goes with the endpoint */
+	struct send_ctx c = {a, e};
+	for (size_t k = 0; k < n; k++)
+		alsaev_out_put(&e->out, &p[k].ump, send_cb, &c);
+	return n;
+}

@@ -3,7 +3,12 @@
  * (ALSA_HOST_CLIENT) with one hidden port. To receive from port X it
  * subscribes X -> its port (snd_seq_connect_from); what arrives is found
  * by its source address and translated (alsaev.c) for the endpoint's
- * clients. To send to X it addresses events to X directly. It waits on
+ * clients. It subscribes to X for sending too (from the first send on:
+ * snd-virmidi ignores events while nobody is subscribed to its port). It
+ * keeps subscriptions only while the endpoint has clients (looked up
+ * every AH_SUBS_NS): a subscription opens a hardware port's raw MIDI
+ * device in snd-seq-midi and pins snd-virmidi, which must stay free for
+ * other programs while nobody listens through the toolkit. To send to X it addresses events to X directly. It waits on
  * the sequencer's descriptors in the host loop. A port missing when its
  * endpoint is attached is removed ("is gone: ALSA port removed"). */
 #include "transport/alsa.h"
@@ -18,11 +23,14 @@
 #define AH_MAX_EPS 256
 #define AH_EMIT 256
 #define AH_OUT_WAIT_MS 1000
+#define AH_SUBS_NS 200000000ull
 
 struct aep {
 	struct host_ep *ep;
 	int client, port;
-	int subscribed;
+	int subscribed, readable;
+	int wsub; /* our port -> it: 1 done, -1 refused, 0 not tried */
+	char id[MIDI_ID_MAX];
 	struct alsaev_in in;
 	struct alsaev_out out;
 };
@@ -38,7 +46,43 @@ struct ahost {
 	midi_packet em[AH_EMIT];
 	size_t nem;
 	uint64_t dropped;
+	int timer;
 };
+
+/* Subscribe to the readable ports whose endpoints have clients, and only
+ * to those. */
+static void sync_subs(struct ahost *a)
+{
+	static struct reg_slot reg[REG_SLOTS];
+	size_t nr = 0;
+	if (reg_snapshot(host_rt(a->h), reg, &nr, NULL) < 0)
+		return;
+	for (size_t k = 0; k < a->neps; k++) {
+		struct aep *e = a->eps[k];
+		int want = 0;
+		for (size_t j = 0; j < nr; j++)
+			if (strcmp(reg[j].info.id, e->id) == 0)
+				want = seg_count_clients(host_rt(a->h), &reg[j]) > 0;
+		if (!want && e->wsub) {
+			if (e->wsub > 0)
+				snd_seq_disconnect_to(a->seq, a->port, e->client, e->port);
+			e->wsub = 0;
+		}
+		if (want && e->readable && !e->subscribed)
+			e->subscribed = snd_seq_connect_from(a->seq, a->port, e->client, e->port) == 0;
+		else if (!want && e->subscribed) {
+			snd_seq_disconnect_from(a->seq, a->port, e->client, e->port);
+			e->subscribed = 0;
+		}
+	}
+}
+
+static void on_timer(struct host *h, void *arg)
+{
+	struct ahost *a = arg;
+	sync_subs(a);
+	a->timer = host_timer_add(h, broker_now_ns() + AH_SUBS_NS, on_timer, a);
+}
 
 static void flush(struct ahost *a)
 {
@@ -122,6 +166,7 @@ int alsa_host_open(struct host *h, midi_error *e)
 	for (int k = 0; k < nf && k < 4; k++)
 		if (host_fd_add(h, pfd[k].fd, EPOLLIN, on_seq, a) == 0)
 			a->fds[a->nfds++] = pfd[k].fd;
+	on_timer(h, a);
 	return 0;
 }
 
@@ -132,6 +177,8 @@ void alsa_host_close(struct host *h)
 		return;
 	for (int k = 0; k < a->nfds; k++)
 		host_fd_del(h, a->fds[k]);
+	if (a->timer >= 0)
+		host_timer_del(h, a->timer);
 	for (size_t k = 0; k < a->neps; k++) {
 		alsaev_in_free(&a->eps[k]->in);
 		alsaev_out_free(&a->eps[k]->out);
@@ -167,11 +214,11 @@ int alsa_host_attach(struct host *h, struct host_ep *ep)
 		free(e);
 		return -1;
 	}
-	unsigned cap = snd_seq_port_info_get_capability(pi);
-	if (cap & SND_SEQ_PORT_CAP_READ)
-		e->subscribed = snd_seq_connect_from(a->seq, a->port, client, port) == 0;
+	e->readable = !!(snd_seq_port_info_get_capability(pi) & SND_SEQ_PORT_CAP_READ);
+	snprintf(e->id, sizeof e->id, "%s", s->info.id);
 	a->eps[a->neps++] = e;
 	host_ep_set_priv(ep, e);
+	sync_subs(a);
 	return 0;
 }
 
@@ -187,6 +234,8 @@ void alsa_host_detach(struct host *h, struct host_ep *ep)
 	}
 	if (e->subscribed)
 		snd_seq_disconnect_from(a->seq, a->port, e->client, e->port);
+	if (e->wsub > 0)
+		snd_seq_disconnect_to(a->seq, a->port, e->client, e->port);
 	for (size_t k = 0; k < a->neps; k++)
 		if (a->eps[k] == e) {
 			a->eps[k] = a->eps[--a->neps];
@@ -233,6 +282,10 @@ size_t alsa_host_input(struct host *h, struct host_ep *ep, const midi_packet *p,
 	struct aep *e = host_ep_priv(ep);
 	if (!a || !e)
 		return n; /* not served: what waits goes with the endpoint */
+	/* Some kernel ports take events only from a subscriber (snd-virmidi:
+	 * "used" while subscribed): subscribe before the first send. */
+	if (!e->wsub)
+		e->wsub = snd_seq_connect_to(a->seq, a->port, e->client, e->port) == 0 ? 1 : -1;
 	struct send_ctx c = {a, e};
 	for (size_t k = 0; k < n; k++)
 		alsaev_out_put(&e->out, &p[k].ump, send_cb, &c);

@@ -16,7 +16,10 @@
 #     echoes), against the same through the kernel's raw MIDI (rawping);
 #   - a USB MIDI 2.0 device (gfsmidi on gadgetfs, taken by default): listed
 #     as midi2; UMP discovery (endpoint name, two function blocks); a MIDI
-#     2.0 note, a SysEx7 and a SysEx8 each echoed intact.
+#     2.0 note, a SysEx7 and a SysEx8 each echoed intact;
+#   - the alsa transport (guest-alsa.sh): snd-virmidi and Midi Through
+#     ports listed; notes and 4 KiB SysEx both ways; ports that come and
+#     go (an application's, a module unloaded) seen and reconnected.
 # Readiness is polled with deadlines (TCG is ~13x slower than the host),
 # never waited for with fixed sleeps. Exit status: the number of failures.
 # shellcheck disable=SC2317  # the check functions are called through check()
@@ -24,7 +27,7 @@ set -u
 CHECKOUT=$1 TOOLS=$2 UDEVD=$3
 RES=$PWD
 TAP=$RES/guest.tap
-PLAN=17
+PLAN=25
 LIMIT=${VM_WAIT:-60}                  # seconds for any one thing to happen
 T=$(mktemp -d /tmp/midi-vm.XXXXXX)    # the guest's /tmp lives in RAM
 export PATH=$CHECKOUT/bin:$PATH MIDI_HELPER=$CHECKOUT/libexec/midi-helper
@@ -35,6 +38,8 @@ mkdir -p "$XDG_CONFIG_HOME/midi"
 . "$CHECKOUT/tests/wait.sh"           # wait_for SECONDS COMMAND...
 # shellcheck source=tests/vm/guest-lib.sh
 . "$CHECKOUT/tests/vm/guest-lib.sh"   # the helpers below the checks use
+# shellcheck source=tests/vm/guest-alsa.sh
+. "$CHECKOUT/tests/vm/guest-alsa.sh"  # the alsa transport's checks
 
 G=/sys/kernel/config/usb_gadget/midivm   # the configfs gadget
 UDC=$(basename "$(find /sys/class/udc/ -mindepth 1 -maxdepth 1 | head -n 1)") # dummy_hcd's device side
@@ -265,6 +270,15 @@ check "MIDI 2.0: UMP discovery fills in endpoint name and function blocks Synth,
 check "MIDI 2.0: a MIDI 2.0 note (-f ump, -P midi2) comes back in midi-mon -f ump" m2_note
 check "MIDI 2.0: 1202-byte SysEx7 over UMP comes back intact" m2_sysex7
 check "MIDI 2.0: 1000-byte SysEx8 (midi-sysex -8) comes back intact" m2_sysex8
+cleanup_bg
+check "ALSA: midi-list shows the snd-virmidi and Midi Through sequencer ports as alsa endpoints" alsa_listed
+check "ALSA: midi-send to the virmidi port comes out of its raw MIDI device" alsa_to_raw
+check "ALSA: aseqdump on Midi Through gets the note midi-send sends there" alsa_to_aseqdump
+check "ALSA: a note amidi writes to the raw MIDI device arrives in midi-mon" alsa_from_raw
+check "ALSA: 4 KiB SysEx midi-send -> virmidi -> raw MIDI intact" alsa_sysex_to_raw
+check "ALSA: 4 KiB SysEx amidi -> virmidi -> midi-sysex capture intact" alsa_sysex_from_raw
+check "ALSA: an application's port (aseqdump) goes and comes back; midi-mon --reconnect follows" alsa_app_port
+check "ALSA: rmmod and insmod snd-virmidi seen by midi-watch (removed, added)" alsa_reload
 cleanup_bg
 [ -n "${GFS:-}" ] && kill "$GFS" 2>/dev/null
 dmesg > "$RES/dmesg.txt"

@@ -17,6 +17,8 @@ MODULES=(
 	libcomposite usb_f_midi                # configfs USB-MIDI 1.0 gadget (f_midi)
 	gadgetfs                               # USB devices written in user space
 	snd-usb-audio                          # the kernel's USB-MIDI host driver
+	snd-seq snd-seq-midi snd-seq-dummy     # the ALSA sequencer, its raw MIDI ports, Midi Through
+	snd-virmidi                            # virtual raw MIDI cables (the alsa transport's checks)
 )
 BUSYBOX=$(command -v busybox)
 if ldd "$BUSYBOX" >/dev/null 2>&1; then echo "$BUSYBOX is not static: install busybox-static" >&2; exit 1; fi

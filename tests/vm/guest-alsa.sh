@@ -1,0 +1,118 @@
+# guest-alsa.sh: owns the alsa transport's checks of tests/vm/guest.sh
+# (sourced there, inside the VM): the sequencer ports of snd-virmidi
+# (loaded by init; its card VC, ports "VirMIDI VC-N", each the other side
+# of raw MIDI device hw:VC,N) and snd-seq-dummy (Midi Through) as alsa
+# endpoints; notes and 4 KiB SysEx both ways; an application's port
+# (aseqdump) coming and going; snd-virmidi unloaded and loaded again.
+# Uses from guest.sh and guest-lib.sh: T, LIMIT, check helpers, wait_for.
+# shellcheck shell=bash
+
+VC='' AV='' AT='alsa:Midi-Through:Midi-Through-Port-0'
+
+card_virmidi() { VC=$(card_num 'VirMIDI') && AV="alsa:Virtual-Raw-MIDI-$VC-0:VirMIDI-$VC-0"; }
+listed() { midi-list --ids | grep -qxF "$1"; }
+# The toolkit's host is subscribed to the sequencer port named $1 (it
+# listens there: /proc lists the port's connections).
+host_reads() {
+	local hc
+	hc=$(awk -F'[ :]+' '/^Client .*"midi toolkit"/ { print $2; exit }' /proc/asound/seq/clients)
+	[ -n "$hc" ] && grep -A3 -F "\"$1\"" /proc/asound/seq/clients | grep -q "Connecting To:.* $hc:0"
+}
+raw_open() { grep -q 'Owner PID' "/proc/asound/card$VC/midi0" 2>/dev/null; }
+
+alsa_listed() {
+	wait_for "$LIMIT" card_virmidi || { cat /proc/asound/cards; return 1; }
+	log "snd-virmidi card $VC: endpoint $AV"
+	wait_for "$LIMIT" listed "$AV" && wait_for "$LIMIT" listed "$AT"
+	local r=$?
+	midi-list
+	ep_json "$AV"
+	[ $r = 0 ] && ! midi-list --ids | grep -q '^alsa:.*midi-toolkit'
+}
+
+alsa_to_raw() {
+	need AV || return 1
+	cat "/dev/snd/midiC${VC}D0" > "$T/vin" & BG+=($!)
+	wait_for "$LIMIT" raw_open || return 1
+	midi-send -e "$AV" on C3 100 || return 1
+	wait_for "$LIMIT" hex_at_least "$T/vin" 6
+	local got; got=$(bin2hex < "$T/vin")
+	echo "hw:$VC,0 got: $got"
+	[[ $got =~ ^90[0-7][0-9A-F]64$ ]]
+}
+
+alsa_to_aseqdump() {
+	stdbuf -oL aseqdump -p 'Midi Through:0' > "$T/aseq" 2>&1 & BG+=($!)
+	wait_for "$LIMIT" grep -q 'Waiting' "$T/aseq" || return 1
+	midi-send -e "$AT" on C3 100 || return 1
+	wait_for "$LIMIT" grep -q 'Note on.*velocity 100' "$T/aseq"
+	local r=$?
+	cat "$T/aseq"
+	return $r
+}
+
+alsa_from_raw() {
+	need AV || return 1
+	spawn midi-mon -e "$AV" -f hex -c 1 -t 120 > "$T/amon"
+	wait_for "$LIMIT" has_client "$AV" || return 1
+	wait_for "$LIMIT" host_reads "VirMIDI $VC-0" || return 1
+	until_arrives "$T/amon" '90 3C 64' amidi -p "hw:$VC,0" -S '90 3C 64'
+}
+
+alsa_sysex_to_raw() {
+	need AV || return 1
+	sysex_hex 4094 3 > "$T/asx.hex"
+	cat "/dev/snd/midiC${VC}D0" > "$T/vsx" & BG+=($!)
+	wait_for "$LIMIT" raw_open || return 1
+	midi-send -e "$AV" -f hex < "$T/asx.hex" || return 1
+	wait_for "$LIMIT" hex_at_least "$T/vsx" 8192
+	local want got
+	want=$(tr -d ' \n' < "$T/asx.hex") got=$(bin2hex < "$T/vsx")
+	echo "sent ${#want} hex digits, hw:$VC,0 got ${#got}"
+	[ "$want" = "$got" ]
+}
+
+alsa_sysex_from_raw() {
+	need AV || return 1
+	sysex_hex 4094 5 | hex2bin > "$T/asx.syx"
+	spawn midi-sysex capture -e "$AV" -c 1 -t 120 -o "$T/acap.syx"
+	wait_for "$LIMIT" has_client "$AV" || return 1
+	wait_for "$LIMIT" host_reads "VirMIDI $VC-0" || return 1
+	amidi -p "hw:$VC,0" -s "$T/asx.syx" || return 1
+	wait_for "$LIMIT" not_running "${BG[-1]}"
+	cmp "$T/asx.syx" "$T/acap.syx"
+}
+
+# An application's port: aseqdump's comes and goes; midi-mon --reconnect
+# on it is told why and comes back.
+alsa_app_port() {
+	cleanup_bg    # the aseqdump of an earlier check has a port of the same name
+	stdbuf -oL aseqdump > "$T/aseq2" 2>&1 & local ad=$!
+	wait_for "$LIMIT" listed alsa:aseqdump:aseqdump || { kill $ad; return 1; }
+	midi-mon -e alsa:aseqdump:aseqdump --reconnect -f hex -t 300 > "$T/amon2" 2> "$T/amon2.err" & BG+=($!)
+	wait_for "$LIMIT" has_client alsa:aseqdump:aseqdump || { kill $ad; return 1; }
+	kill $ad; wait $ad 2>/dev/null
+	wait_for "$LIMIT" grep -q 'aseqdump is gone' "$T/amon2.err" || { cat "$T/amon2.err"; return 1; }
+	stdbuf -oL aseqdump > "$T/aseq2" 2>&1 & BG+=($!)
+	wait_for "$LIMIT" grep -q 'is back' "$T/amon2.err"
+	local r=$?
+	cat "$T/amon2.err"
+	[ $r = 0 ] && midi-send -e alsa:aseqdump:aseqdump on C3 100 &&
+		wait_for "$LIMIT" grep -q 'Note on' "$T/aseq2"
+}
+
+alsa_reload() {
+	need AV || return 1
+	cleanup_bg    # users of the virmidi ports (the host unsubscribes once idle)
+	spawn midi-watch > "$T/awatch"
+	wait_for "$LIMIT" grep -q '^enumerated' "$T/awatch" || return 1
+	wait_for "$LIMIT" rmmod snd_virmidi || { lsmod | grep virmidi; return 1; }
+	wait_for "$LIMIT" grep -q "^removed $AV" "$T/awatch"
+	local gone=$?
+	insmod /run/mods/snd-virmidi.ko || return 1
+	wait_for "$LIMIT" card_virmidi &&
+		wait_for "$LIMIT" grep -q "^added $AV" "$T/awatch"
+	local back=$?
+	grep alsa: "$T/awatch"
+	[ $gone = 0 ] && [ $back = 0 ]
+}

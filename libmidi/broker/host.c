@@ -520,7 +520,9 @@ _Noreturn void host_main(const char *transport, const char *key, int lockfd)
 	if (h.tp->host_open && h.tp->host_open(&h, NULL) < 0)
 		_exit(1);
 	scan(&h);
-	loop(&h);
+	do /* idle: but a client may have come as it was deciding to leave */
+		loop(&h);
+	while ((h.agent || h.neps) && in_use(&h));
 	loop_close(&h);
 	if (h.tp->host_close)
 		h.tp->host_close(&h);

@@ -71,6 +71,7 @@ struct uhost {
 	libusb_device_handle *hd;
 	int fd;
 	int claimed, gone;
+	int closing;     /* release(): transfers are being cancelled, none resubmitted */
 	uint8_t ac[USBMIDI_MAX_IFS]; /* Audio Control interfaces taken from the kernel */
 	size_t nac;
 	char id[MIDI_ID_MAX], node[40];
@@ -194,18 +195,23 @@ static void on_read(struct libusb_transfer *t)
 	u->inflight--;
 	if (u->gone || !u->claimed)
 		return;
-	switch (t->status) {
-	case LIBUSB_TRANSFER_COMPLETED: {
+	/* what arrived goes out, also on a read cancelled by release() */
+	if ((t->status == LIBUSB_TRANSFER_COMPLETED || t->status == LIBUSB_TRANSFER_CANCELLED) &&
+	    t->actual_length > 0) {
 		struct in_ctx c = {u, p->base};
-		p->stalls = 0;
 		if (u->v2)
 			usbump_dec_feed(&p->udec, t->buffer, (size_t)t->actual_length, in2_cb, &c);
 		else
 			usbmidi_dec_feed(&p->dec, t->buffer, (size_t)t->actual_length, in_cb, &c);
 		flush(u);
+	}
+	if (u->closing)
+		return; /* release() waits for every transfer to come back */
+	switch (t->status) {
+	case LIBUSB_TRANSFER_COMPLETED:
+		p->stalls = 0;
 		read_again(x);
 		return;
-	}
 	case LIBUSB_TRANSFER_TIMED_OUT:
 		read_again(x);
 		return;
@@ -239,7 +245,7 @@ static void on_write(struct libusb_transfer *t)
 	x->busy = 0;
 	x->len = 0;
 	u->inflight--;
-	if (u->gone || !u->claimed)
+	if (u->gone || !u->claimed || u->closing)
 		return;
 	switch (t->status) {
 	case LIBUSB_TRANSFER_COMPLETED:
@@ -306,6 +312,7 @@ static void release(struct uhost *u)
 {
 	struct upipe *ps[2] = {u->in, u->out};
 	size_t np[2] = {u->nin, u->nout};
+	u->closing = 1;
 	for (int d = 0; d < 2; d++)
 		for (size_t k = 0; k < np[d]; k++)
 			for (unsigned j = 0; j < USB_NWRITE; j++)
@@ -345,6 +352,7 @@ static void release(struct uhost *u)
 	u->fd = -1;
 	u->nin = u->nout = 0;
 	u->ep = NULL;
+	u->closing = 0;
 }
 
 static void name_of(struct uhost *u, uint8_t idx, char *buf, size_t n)

@@ -409,6 +409,8 @@ ID2=usb:1209-4d4b-TM0002
 	[[ ":010300:" == $pat ]]
 	[[ ! ":010100:010200:" == $pat ]]          # audio streaming only
 	[[ ! ":030101:" == $pat ]]                 # a keyboard (HID)
-	make -s -C "$MIDI_TOP" install PREFIX="$BATS_TEST_TMPDIR/inst" >/dev/null
-	cmp "$rule" "$BATS_TEST_TMPDIR/inst/lib/udev/rules.d/60-midi-usb.rules"
+	# DESTDIR, not another PREFIX: that would rebuild the programs of the
+	# tree under test with another libexec directory
+	make -s -C "$MIDI_TOP" install DESTDIR="$BATS_TEST_TMPDIR/inst" >/dev/null
+	cmp "$rule" "$BATS_TEST_TMPDIR/inst/usr/local/lib/udev/rules.d/60-midi-usb.rules"
 }

@@ -69,6 +69,7 @@ struct midi_conn {
 	unsigned flags;
 	char id[MIDI_ID_MAX];    /* exact id (reconnect) */
 	int detached;            /* reconnecting: nothing mapped */
+	char gone_why[sizeof ((midi_error *)0)->msg]; /* detached: why the endpoint went */
 	uint64_t old_uid;        /* segment of the incarnation that went away */
 	uint64_t look_seq, look_ns; /* detached: registry last looked at */
 	uint64_t reconnects;
@@ -539,6 +540,7 @@ static int try_attach(struct midi_conn *c)
 	}
 	fd_detach(c);
 	c->detached = 0;
+	c->gone_why[0] = '\0';
 	c->reconnects++;
 	for (int t = 0; t < 2; t++)
 		for (int g = 0; g < 16; g++)
@@ -646,10 +648,13 @@ static int endpoint_gone(struct midi_conn *c, midi_error *e, int *status)
 		/* A broken file is an error, not a removal to wait out. */
 		if (!(c->flags & MIDI_OPEN_RECONNECT) || *status != -MIDI_ERR_CLOSED)
 			return 0;
+		snprintf(c->gone_why, sizeof c->gone_why, "%s", e->msg);
 		detach(c);
 	} else if (reg_lost(c->rt)) {
 		*status = reg_lost_error(c->rt, e); /* nothing to look for a new incarnation in */
 		return 0;
+	} else if (c->gone_why[0]) { /* the reason it went, while it stays away */
+		*status = midi_error_set(e, MIDI_ERR_CLOSED, "%s", c->gone_why);
 	} else {
 		*status = midi_error_set(e, MIDI_ERR_CLOSED, "endpoint %s is gone", c->id);
 	}

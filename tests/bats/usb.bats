@@ -165,6 +165,9 @@ for i in range(3000):
 	assert_success
 	run cat "$BATS_TEST_TMPDIR/mon"
 	assert_output --partial "90 3C 64"
+	# the reason the endpoint went, then its return
+	assert_output --partial "endpoint $ID is gone: device unplugged; waiting for it to come back"
+	assert_output --partial "endpoint $ID is back"
 }
 
 @test "usb: zero-length transfers and zero padding from the device are skipped" {

@@ -325,7 +325,11 @@ static void test_agent_killed_while_sending(void **state)
 	size_t n;
 	assert_int_equal(midi_list(&v, &n, 0, &e), 0);
 	free(v);
-	pid_t ag2 = agent_pid();
+	/* (started, not yet exec'd as midi-agent on a busy machine: wait) */
+	pid_t ag2 = 0;
+	uint64_t end = test_now_ns() + 10000000000ull;
+	while (((ag2 = agent_pid()) <= 0 || ag2 == ag) && test_now_ns() < end)
+		sleep_ms(20);
 	assert_true(ag2 > 0 && ag2 != ag);
 	plug("b", "ports=1 rate=0\n");
 	wait_listed("test:b-1", 1);

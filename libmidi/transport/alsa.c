@@ -4,8 +4,10 @@
  * Agent: one sequencer client (ALSA_AGENT_CLIENT) with one hidden port
  * subscribed to the system announce port; enumerates every port that can
  * be read or written (capabilities READ+SUBS_READ or WRITE+SUBS_WRITE, not
- * NO_EXPORT), except the system client's and the toolkit's own clients',
- * and syncs again after every CLIENT_START/EXIT, PORT_START/EXIT/CHANGE.
+ * NO_EXPORT), except the system client's and the toolkit's own clients'
+ * and those of a card whose USB device the usb transport lists (one device
+ * is never two endpoints), and syncs again after every CLIENT_START/EXIT,
+ * PORT_START/EXIT/CHANGE.
  * Each port is one endpoint: id alsa:CLIENT:PORT from the names (numbers
  * change between boots), sanitized; ports whose ids clash are numbered
  * -2, -3 in order of client and port number. MIDI 1.0 protocol, byte
@@ -14,6 +16,9 @@
  * endpoint ("is gone: ALSA port removed"), which its connections are told.
  * Every alsa endpoint is served by one host (group "alsa", alsa_host.c). */
 #include "transport/alsa.h"
+#ifdef MIDI_HAVE_LIBUSB
+#include "transport/usb.h"
+#endif
 
 #include <errno.h>
 #include <poll.h>
@@ -93,6 +98,10 @@ static size_t enumerate(struct aagent *a, struct reg_slot *out, size_t max)
 		    own_client(cname))
 			continue;
 		int card = snd_seq_client_info_get_card(ci);
+#ifdef MIDI_HAVE_LIBUSB
+		if (card >= 0 && usb_card_listed(card))
+			continue; /* the usb transport has the device: never twice */
+#endif
 		snd_seq_port_info_set_client(pi, client);
 		snd_seq_port_info_set_port(pi, -1);
 		while (n < max && snd_seq_query_next_port(a->seq, pi) >= 0) {

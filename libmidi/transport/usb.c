@@ -20,6 +20,8 @@
 #include "transport/usb.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -195,6 +197,48 @@ int usb_use_midi2(const struct usbmidi_if *f, uint16_t vid, uint16_t pid, const 
 	if (!f->neps2)
 		return 0;
 	return !f->neps || !conf_yes("midi1", vid, pid, serial);
+}
+
+/* Read a sysfs file of the device directory dev into buf (n bytes at
+ * most); the byte count, or -1. */
+static ssize_t sysfs_read(const char *dev, const char *attr, void *buf, size_t n)
+{
+	char path[PATH_MAX + 32];
+	snprintf(path, sizeof path, "%s/%s", dev, attr);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t r = read(fd, buf, n);
+	close(fd);
+	return r;
+}
+
+int usb_card_listed(int card)
+{
+	char path[64], dev[PATH_MAX];
+	snprintf(path, sizeof path, "/sys/class/sound/card%d/device", card);
+	if (!realpath(path, dev))
+		return 0;
+	char *slash = strrchr(dev, '/'); /* the interface's directory: its parent is the device */
+	if (!slash || !strchr(slash, ':'))
+		return 0;                /* not a USB interface */
+	*slash = '\0';
+	char txt[3][128] = {"", "", ""};
+	static const char *const attr[3] = {"idVendor", "idProduct", "serial"};
+	for (int k = 0; k < 3; k++) {
+		ssize_t r = sysfs_read(dev, attr[k], txt[k], sizeof txt[k] - 1);
+		txt[k][r > 0 ? r : 0] = '\0';
+		txt[k][strcspn(txt[k], "\n")] = '\0';
+	}
+	static uint8_t d[65536];
+	ssize_t n = sysfs_read(dev, "descriptors", d, sizeof d);
+	struct usbmidi_conf c;
+	if (n <= 18 || usbmidi_parse_config(d + 18, (size_t)n - 18, &c, NULL, 0) <= 0)
+		return 0;
+	uint16_t vid = (uint16_t)strtoul(txt[0], NULL, 16), pid = (uint16_t)strtoul(txt[1], NULL, 16);
+	/* as the agent decides: MIDI 2.0 devices are taken, MIDI 1.0 ones only
+	 * with take = yes (a card means the kernel's driver holds it) */
+	return usb_use_midi2(&c.ifs[0], vid, pid, txt[2]) || usb_conf_take(vid, pid, txt[2]);
 }
 
 static int usb_conf_check(const struct conf *c, const struct conf_sec *sec, const char *path,

@@ -42,6 +42,10 @@ int usb_conf_take(uint16_t vid, uint16_t pid, const char *serial);
  * has one, and midi.conf does not say midi1 = yes (which forces the MIDI
  * 1.0 setting) or it has no MIDI 1.0 setting. */
 int usb_use_midi2(const struct usbmidi_if *f, uint16_t vid, uint16_t pid, const char *serial);
+/* Whether the usb transport lists the USB device that ALSA card `card`
+ * belongs to (Linux sysfs): the alsa transport then leaves the card's
+ * ports out, so that one device never appears twice. */
+int usb_card_listed(int card);
 
 /* The transport's libusb context in a host or agent (one per process):
  * pollfds in the host loop, events handled when they fire (and on a timer

@@ -30,6 +30,33 @@ alsa_listed() {
 	[ $r = 0 ] && ! midi-list --ids | grep -q '^alsa:.*midi-toolkit'
 }
 
+# usb_card VID:PID: the number of the kernel's (snd-usb-audio) card of
+# that USB device, when it has one now.
+usb_card() { grep -lx "$1" /proc/asound/card*/usbid 2>/dev/null | sed -n 's|.*/card\([0-9]*\)/usbid|\1|p' | head -n 1; }
+has_v2_card() { [ -n "$(usb_card "$V2")" ]; }
+
+# One device, one endpoint: the card snd-usb-audio made for the MIDI 2.0
+# device (its MIDI 1.0 setting), which the usb transport lists, has
+# sequencer ports, which are not imported. (The MIDI 1.0 gadget, taken
+# with take = yes, is the same case; it is unplugged by now: gadgetfs
+# and configfs share the one dummy_hcd.)
+alsa_once() {
+	need AV || return 1
+	wait_for "$LIMIT" has_v2_card || { cat /proc/asound/cards; return 1; }
+	local c2
+	c2=$(usb_card "$V2")
+	log "snd-usb-audio card of $V2: $c2"
+	cat /proc/asound/seq/clients
+	midi-list --ids
+	midi-list --ids | grep -q "^usb:${V2/:/-}" || return 1
+	local name
+	name=$(sed -n "s/^ *$c2 \[[^]]*\]: USB-Audio - //p" /proc/asound/cards)
+	log "its sequencer client: $name"
+	grep -qF "\"$name\"" /proc/asound/seq/clients || return 1 # it has sequencer ports
+	# (its ports' ids would start with alsa:NAME: with blanks as dashes)
+	! midi-list --ids | grep -qF "alsa:${name// /-}:"
+}
+
 alsa_to_raw() {
 	need AV || return 1
 	cat "/dev/snd/midiC${VC}D0" > "$T/vin" & BG+=($!)

@@ -27,7 +27,7 @@ set -u
 CHECKOUT=$1 TOOLS=$2 UDEVD=$3
 RES=$PWD
 TAP=$RES/guest.tap
-PLAN=25
+PLAN=26
 LIMIT=${VM_WAIT:-60}                  # seconds for any one thing to happen
 T=$(mktemp -d /tmp/midi-vm.XXXXXX)    # the guest's /tmp lives in RAM
 export PATH=$CHECKOUT/bin:$PATH MIDI_HELPER=$CHECKOUT/libexec/midi-helper
@@ -272,6 +272,7 @@ check "MIDI 2.0: 1202-byte SysEx7 over UMP comes back intact" m2_sysex7
 check "MIDI 2.0: 1000-byte SysEx8 (midi-sysex -8) comes back intact" m2_sysex8
 cleanup_bg
 check "ALSA: midi-list shows the snd-virmidi and Midi Through sequencer ports as alsa endpoints" alsa_listed
+check "ALSA: one device, one endpoint: the cards of USB devices the usb transport lists are not imported" alsa_once
 check "ALSA: midi-send to the virmidi port comes out of its raw MIDI device" alsa_to_raw
 check "ALSA: aseqdump on Midi Through gets the note midi-send sends there" alsa_to_aseqdump
 check "ALSA: a note amidi writes to the raw MIDI device arrives in midi-mon" alsa_from_raw

@@ -27,6 +27,8 @@ LIB_SRC   := $(filter-out libmidi/transport/usb.c libmidi/transport/usb_host.c,$
 else
 CPPFLAGS  += -DMIDI_HAVE_LIBUSB
 endif
+# midi.pc's Requires.private: what the archive was built with.
+PC_REQUIRES := $(if $(USBLIBS),libusb-1.0) $(if $(ALSALIBS),alsa)
 # The alsa transport is built only where alsa-lib is found.
 ifeq ($(ALSALIBS),)
 LIB_SRC   := $(filter-out libmidi/transport/alsa%.c,$(LIB_SRC))
@@ -173,7 +175,7 @@ $(B)/bench/%: bench/%.c bench/bench.h bench/corpus.h $(B)/libmidi-internal.a
 
 $(B)/midi.pc: libmidi/midi.pc.in Makefile $(B)/libexecdir.stamp
 	@mkdir -p $(B)
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' -e 's|@REQUIRES@|$(PC_REQUIRES)|' $< > $@
 
 asan: $(UNITA_BIN) $(PROGSA) $(HELPERA)
 unit: $(UNIT_BIN)

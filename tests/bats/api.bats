@@ -54,7 +54,7 @@ int main(void)
 }
 EOC
 	run cc -std=gnu11 -I"$MIDI_TOP/libmidi/include" -o "$T/prog" "$T/prog.c" "$(lib)" \
-		$(pkg-config --libs libusb-1.0 2>/dev/null) -lpthread -lm
+		$(pkg-config --libs $(sed -n 's/^Requires.private: *//p' "$MIDI_TOP/build/midi.pc")) -lpthread -lm
 	assert_success
 	run "$T/prog"
 	assert_failure 3

@@ -133,8 +133,10 @@ struct midi_printer {
 	uint64_t last_ns;       /* last time printed: printed times never go back */
 	midi_u2b u2b;
 	sx_hold sx7[16], sx8[16];
-	char *buf;              /* line being built */
+	char *buf;              /* line being built (after the batched lines) */
 	size_t len, cap;
+	size_t base;            /* where the line starts: lines before it wait for one write */
+	FILE *batch;            /* midi_printer_put_many: where batched lines go (else NULL) */
 	int oom;
 };
 

@@ -64,9 +64,22 @@ int midi_printer_end(midi_printer *pr, FILE *out)
 
 void pr_reset(midi_printer *pr)
 {
-	pr->len = 0;
+	pr->len = pr->base;
+	if (pr->buf)
+		pr->buf[pr->len] = 0;
+}
+
+#define PR_BATCH_BYTES 8192
+
+/* Write the batched lines (buf up to base) at once. */
+static int pr_batch_out(midi_printer *pr)
+{
+	size_t n = pr->base;
+	int bad = n && fwrite_unlocked(pr->buf, 1, n, pr->batch) != n;
+	pr->base = pr->len = 0;
 	if (pr->buf)
 		pr->buf[0] = 0;
+	return bad ? -MIDI_ERR_RUNTIME : 0;
 }
 
 static int pr_grow(midi_printer *pr, size_t need)
@@ -177,6 +190,10 @@ int pr_flush_line(midi_printer *pr, FILE *out)
 		return -MIDI_ERR_RUNTIME;
 	}
 	pr_addn(pr, "\n", 1);
+	if (pr->batch && !pr->oom) { /* kept for one write of many lines */
+		pr->base = pr->len;
+		return pr->base < PR_BATCH_BYTES ? 0 : pr_batch_out(pr);
+	}
 	size_t n = pr->len;
 	int bad = pr->oom || fwrite_unlocked(pr->buf, 1, n, out) != n;
 	pr_reset(pr);
@@ -302,12 +319,15 @@ int print_ump(midi_printer *pr, const midi_packet *p, FILE *out)
 int midi_printer_put_many(midi_printer *pr, const midi_packet *p, size_t n, FILE *out)
 {
 	if (pr->fmt != MIDI_FMT_UMP || (pr->flags & MIDI_PRINT_TIME)) {
-		for (size_t k = 0; k < n; k++) {
-			int rc = midi_printer_put(pr, &p[k], out);
-			if (rc < 0)
-				return rc;
-		}
-		return 0;
+		/* the lines of every packet kept in the line buffer, written at
+		 * once (every 8 KB and at the end) */
+		int rc = 0;
+		pr->batch = out;
+		for (size_t k = 0; k < n && rc >= 0; k++)
+			rc = midi_printer_put(pr, &p[k], out);
+		int wr = pr_batch_out(pr);
+		pr->batch = NULL;
+		return rc < 0 ? rc : wr;
 	}
 	/* UMP lines without time: many built in one buffer, one write each */
 	char buf[8192], *o = buf;

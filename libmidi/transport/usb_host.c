@@ -430,7 +430,16 @@ static void read_gtbs(struct uhost *u)
 static void publish_gtbs(struct uhost *u, const struct reg_slot *s)
 {
 	struct rt *rt = host_rt(u->h);
-	if (!u->ngtb || reg_lock(rt, NULL) < 0)
+	/* the names from the device first: never a USB request under the lock */
+	static char names[MIDI_FB_MAX][MIDI_UMP_FB_NAME_MAX + 1];
+	size_t nfb = (size_t)u->ngtb < MIDI_FB_MAX ? (size_t)u->ngtb : MIDI_FB_MAX;
+	for (size_t k = 0; k < nfb; k++) {
+		name_of(u, u->gtb[k].iblock, names[k], sizeof names[k]);
+		if (!names[k][0])
+			snprintf(names[k], sizeof names[k], "%.80s %u", s->info.transport_name,
+				 u->gtb[k].id);
+	}
+	if (!nfb || reg_lock(rt, NULL) < 0)
 		return;
 	int idx = reg_find_locked(rt, s->info.id);
 	struct reg_slot cur;
@@ -443,7 +452,7 @@ static void publish_gtbs(struct uhost *u, const struct reg_slot *s)
 	midi_endpoint_info i = cur.info;
 	uint8_t protocols = 0;
 	memset(i.fb, 0, sizeof i.fb);
-	i.num_function_blocks = (uint8_t)(u->ngtb < MIDI_FB_MAX ? u->ngtb : MIDI_FB_MAX);
+	i.num_function_blocks = (uint8_t)nfb;
 	for (unsigned k = 0; k < i.num_function_blocks; k++) {
 		const struct usbmidi_gtb *g = &u->gtb[k];
 		midi_function_block *fb = &i.fb[k];
@@ -456,11 +465,8 @@ static void publish_gtbs(struct uhost *u, const struct reg_slot *s)
 		fb->num_groups = g->ngroups;
 		fb->midi1 = usbmidi_gtb_midi1(g->protocol) ? 1 : 0;
 		protocols |= g->protocol ? (fb->midi1 ? 1 : 2) : 0;
-		char name[MIDI_UMP_FB_NAME_MAX + 1];
-		name_of(u, g->iblock, name, sizeof name);
-		if (!name[0])
-			snprintf(name, sizeof name, "%.80s %u", s->info.transport_name, g->id);
-		snprintf(fb->name, sizeof fb->name, "%s", name);
+		_Static_assert(sizeof names[0] == sizeof fb->name, "function block name size");
+		memcpy(fb->name, names[k], sizeof fb->name);
 	}
 	i.flags |= MIDI_EPF_STATIC_FB;
 	if (protocols) {

@@ -213,6 +213,14 @@ static ssize_t sysfs_read(const char *dev, const char *attr, void *buf, size_t n
 	return r;
 }
 
+/* A text attribute of the device directory dev, its first line ("" if none). */
+static void sysfs_text(const char *dev, const char *attr, char *buf, size_t n)
+{
+	ssize_t r = sysfs_read(dev, attr, buf, n - 1);
+	buf[r > 0 ? r : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
 int usb_card_listed(int card)
 {
 	char path[64], dev[PATH_MAX];
@@ -223,13 +231,10 @@ int usb_card_listed(int card)
 	if (!slash || !strchr(slash, ':'))
 		return 0;                /* not a USB interface */
 	*slash = '\0';
-	char txt[3][128] = {"", "", ""};
+	char txt[3][128];
 	static const char *const attr[3] = {"idVendor", "idProduct", "serial"};
-	for (int k = 0; k < 3; k++) {
-		ssize_t r = sysfs_read(dev, attr[k], txt[k], sizeof txt[k] - 1);
-		txt[k][r > 0 ? r : 0] = '\0';
-		txt[k][strcspn(txt[k], "\n")] = '\0';
-	}
+	for (int k = 0; k < 3; k++)
+		sysfs_text(dev, attr[k], txt[k], sizeof txt[k]);
 	static uint8_t d[65536];
 	ssize_t n = sysfs_read(dev, "descriptors", d, sizeof d);
 	struct usbmidi_conf c;
@@ -388,17 +393,10 @@ struct uagent {
 /* A sysfs attribute of the device (Linux), trimmed; "" if none. */
 static void sysfs_attr(const struct usb_where *w, const char *attr, char *buf, size_t n)
 {
-	char name[48], path[128];
+	char name[48], dev[96];
 	usb_where_name(w, name, sizeof name);
-	snprintf(path, sizeof path, "/sys/bus/usb/devices/%s/%s", name, attr);
-	buf[0] = '\0';
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return;
-	if (!fgets(buf, (int)n, f))
-		buf[0] = '\0';
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
+	snprintf(dev, sizeof dev, "/sys/bus/usb/devices/%s", name);
+	sysfs_text(dev, attr, buf, n);
 }
 
 /* Whether a kernel driver is bound to the interface (Linux sysfs). */

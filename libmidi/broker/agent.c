@@ -51,12 +51,8 @@ static int send_cb(void *ctx, const midi_ump *u)
 static void keep_declared(struct rt *rt, const struct reg_slot *slot, const midi_discovery *d,
 			  midi_endpoint_info *info)
 {
-	int idx = reg_find_locked(rt, slot->info.id);
-	if (idx < 0)
-		return;
 	struct reg_slot cur;
-	reg_get_locked(rt, idx, &cur);
-	if (cur.incarnation != slot->incarnation)
+	if (reg_get_incarnation_locked(rt, slot->info.id, slot->incarnation, &cur) < 0)
 		return;
 	if (!(d->got & MIDI_DISC_GOT_INFO)) {
 		info->protocol = cur.info.protocol;

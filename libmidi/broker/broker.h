@@ -176,6 +176,10 @@ void reg_write_begin(struct rt *rt);
 void reg_write_end(struct rt *rt);
 /* Under the lock. */
 int reg_find_locked(struct rt *rt, const char *id);
+/* The slot of endpoint id into *out if it is still the incarnation given:
+ * its index, else -1. */
+int reg_get_incarnation_locked(struct rt *rt, const char *id, uint64_t incarnation,
+			       struct reg_slot *out);
 /* Under the lock: slot idx in its private form (sanitised), and back
  * (inside reg_write_begin/end). */
 void reg_get_locked(struct rt *rt, int idx, struct reg_slot *out);

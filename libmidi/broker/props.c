@@ -97,12 +97,9 @@ static void copy_stream(midi_endpoint_info *d, const midi_endpoint_info *s)
 uint32_t reg_update_stream_locked(struct rt *rt, const char *id, uint64_t incarnation,
 				  const midi_endpoint_info *src, uint32_t extra)
 {
-	int idx = reg_find_locked(rt, id);
-	if (idx < 0)
-		return 0;
 	struct reg_slot s;
-	reg_get_locked(rt, idx, &s);
-	if (s.incarnation != incarnation)
+	int idx = reg_get_incarnation_locked(rt, id, incarnation, &s);
+	if (idx < 0)
 		return 0;
 	midi_endpoint_info now = s.info;
 	copy_stream(&now, src);

@@ -329,6 +329,16 @@ int reg_find_locked(struct rt *rt, const char *id)
 	return -1;
 }
 
+int reg_get_incarnation_locked(struct rt *rt, const char *id, uint64_t incarnation,
+			       struct reg_slot *out)
+{
+	int idx = reg_find_locked(rt, id);
+	if (idx < 0)
+		return -1;
+	reg_get_locked(rt, idx, out);
+	return out->incarnation == incarnation ? idx : -1;
+}
+
 int reg_free_slots_locked(struct rt *rt)
 {
 	int n = 0;

@@ -441,11 +441,9 @@ static void publish_gtbs(struct uhost *u, const struct reg_slot *s)
 	}
 	if (!nfb || reg_lock(rt, NULL) < 0)
 		return;
-	int idx = reg_find_locked(rt, s->info.id);
 	struct reg_slot cur;
-	if (idx >= 0)
-		reg_get_locked(rt, idx, &cur);
-	if (idx < 0 || cur.incarnation != s->incarnation || cur.info.discovery == MIDI_DISCOVERY_DONE) {
+	if (reg_get_incarnation_locked(rt, s->info.id, s->incarnation, &cur) < 0 ||
+	    cur.info.discovery == MIDI_DISCOVERY_DONE) {
 		reg_unlock(rt);
 		return;
 	}

@@ -109,7 +109,8 @@ static int check_lost(struct monitor *m)
 	return m->lost > 0;
 }
 
-/* Filter and print a batch. Returns 1 once the count is reached. */
+/* Filter and print a batch (n <= BATCH, as midi_recv gave it). Returns 1
+ * once the count is reached. */
 static int show(struct monitor *m, const midi_packet *p, int n)
 {
 	midi_packet sel[BATCH]; /* what passes, printed at once */
@@ -117,21 +118,15 @@ static int show(struct monitor *m, const midi_packet *p, int n)
 	for (int i = 0; i < n && !done; i++) {
 		if (!midi_filter_match(&m->filter, &p[i].ump))
 			continue;
-		if (k == BATCH) {
-			if (midi_printer_put_many(m->printer, sel, (size_t)k, stdout) < 0)
-				goto failed;
-			k = 0;
-		}
 		sel[k++] = p[i];
 		if (midi_ump_ends_message(&p[i].ump) && m->count && ++m->seen == m->count)
 			done = 1;
 	}
-	if (k && midi_printer_put_many(m->printer, sel, (size_t)k, stdout) < 0)
-		goto failed;
+	if (k && midi_printer_put_many(m->printer, sel, (size_t)k, stdout) < 0) {
+		m->write_failed = errno ? errno : EIO;
+		return -1;
+	}
 	return done;
-failed:
-	m->write_failed = errno ? errno : EIO;
-	return -1;
 }
 
 static int parse_format(const char *name, midi_format *fmt)

@@ -1,9 +1,11 @@
 /* responder.c: the answering side of UMP Stream discovery (a device): the
  * declaration of what a device is (midi_device_decl_init/_check) and the
  * replies to Endpoint Discovery, Function Block Discovery and Stream
- * Configuration Requests (midi_responder_put, midi_responder_announce).
- * Pure: no I/O, no allocation. Packet layouts come from midi/msg.h. */
+ * Configuration Requests (midi_responder_put, midi_responder_announce),
+ * and to the MIDI 1.0 Identity Request when an identity is declared
+ * (midi_responder_identity). Pure: no I/O, no allocation. Packet layouts come from midi/msg.h. */
 #include "midi/discovery.h"
+#include "midi/translate.h"
 
 #include <string.h>
 
@@ -259,4 +261,41 @@ int midi_responder_announce(const midi_device_decl *d, midi_ump_cb cb, void *ctx
 		r = answer_fb_discovery(d, MIDI_FB_ALL, MIDI_DISCOVER_FB_INFO | MIDI_DISCOVER_FB_NAME,
 					cb, ctx);
 	return r;
+}
+
+int midi_responder_identity(const midi_device_decl *d, const midi_ump *in, midi_ump_cb cb,
+			    void *ctx)
+{
+	/* F0 7E <device> 06 01 F7 as one SysEx7 Complete packet of 4 bytes. */
+	if (d->silent || !d->has_identity || midi_ump_mt(in) != MIDI_MT_DATA64 ||
+	    ((in->w[0] >> 20) & 0xF) != 0 || ((in->w[0] >> 16) & 0xF) != 4)
+		return 0;
+	uint8_t dev = in->w[0] & 0x7F;
+	if (((in->w[0] >> 8) & 0xFF) != 0x7E || ((in->w[1] >> 24) & 0xFF) != 0x06 ||
+	    ((in->w[1] >> 16) & 0xFF) != 0x01 || (in->w[0] & 0x80))
+		return 0;
+	/* 7E <device> 06 02 <manufacturer: 1 byte, or 00 and 2 more> <family
+	 * LSB MSB> <model LSB MSB> <version: 4 bytes> (midi_identity_reply_parse) */
+	uint8_t b[15];
+	size_t n = 0;
+	b[n++] = 0x7E;
+	b[n++] = dev;
+	b[n++] = 0x06;
+	b[n++] = 0x02;
+	const uint8_t *m = d->identity_manufacturer;
+	if (m[0] != 0) { /* a 1-byte id is stored {id, 0, 0} */
+		b[n++] = m[0];
+	} else {
+		b[n++] = 0x00;
+		b[n++] = m[1];
+		b[n++] = m[2];
+	}
+	b[n++] = d->identity_family & 0x7F;
+	b[n++] = (d->identity_family >> 7) & 0x7F;
+	b[n++] = d->identity_model & 0x7F;
+	b[n++] = (d->identity_model >> 7) & 0x7F;
+	for (int i = 0; i < 4; i++)
+		b[n++] = d->identity_version[i] & 0x7F;
+	midi_sysex7_chunk(midi_ump_group(in), b, n, cb, ctx);
+	return 1;
 }

@@ -8,9 +8,10 @@
  * Data: clients write the `in` ring (tagged with their connection id);
  * midi_virt_recv drains it from the cursor kept in the segment. UMP Stream
  * requests (Endpoint Discovery, Function Block Discovery, Stream
- * Configuration Request) are answered there from the declaration with
- * midi_responder_put, the replies going to the asking connection only, and
- * are not returned. midi_virt_send writes the `out` ring every client
+ * Configuration Request) and, when an identity is declared, the MIDI 1.0
+ * Identity Request are answered there from the declaration with
+ * midi_responder_put and midi_responder_identity, the replies going to the
+ * asking connection only, and are not returned. midi_virt_send writes the `out` ring every client
  * reads (the host is its only writer, so its SysEx never interleaves).
  *
  * Properties: a discovery agent (agent.c) asks the device what it is, as
@@ -283,6 +284,13 @@ static void answer(midi_virt *v, const midi_packet *p, uint32_t tag)
 	}
 }
 
+/* An Identity Request, answered from the declared identity (1), or not. */
+static int identity_answered(midi_virt *v, const midi_packet *p, uint32_t tag)
+{
+	v->cur_tag = tag;
+	return midi_responder_identity(&v->decl, &p->ump, collect_reply, v);
+}
+
 /* After midi_virt_recv: empty the bell, arm it, and ring it ourselves if
  * something is there already (clients ring it when they publish). */
 static void fd_rearm(midi_virt *v)
@@ -316,7 +324,7 @@ int midi_virt_recv(midi_virt *v, midi_packet *out, size_t max, int timeout_ms, m
 		for (size_t k = 0; k < n; k++) {
 			if (answered_here(&out[k].ump))
 				answer(v, &out[k], tags[k]);
-			else
+			else if (!identity_answered(v, &out[k], tags[k]))
 				out[m++] = out[k];
 		}
 		if (v->nreply)

@@ -222,6 +222,35 @@ discovered() {
 	[ ! -s "$T/v.err" ]
 }
 
+@test "--identity: the device answers midi-sysex request --identity (the README's pairing)" {
+	T=$BATS_TEST_TMPDIR
+	start_virt "$T/v" synth -f ump --identity 7D0000:0001:0002:01000000
+	wait_for 10 listed virt:synth
+	run midi-sysex request -e synth --identity -f hex -t 20
+	[ "$status" -eq 0 ]
+	assert_output "F0 7E 7F 06 02 7D 01 00 02 00 01 00 00 00 F7
+device id: 7F
+manufacturer: 7D
+family: 1 (01 00)
+model: 2 (02 00)
+version: 01 00 00 00"
+	# A device id is answered with that id, on the request's group.
+	run midi-sysex request -e synth --identity 10 -g 3 -f hex -t 20
+	[ "$status" -eq 0 ]
+	assert_line -n 0 "F0 7E 10 06 02 7D 01 00 02 00 01 00 00 00 F7"
+	# The request is answered by the library, not passed to the host.
+	[ ! -s "$T/v" ]
+	# Without a declared identity there is no answer (status 4).
+	start_virt "$T/w" plain -f ump
+	wait_for 10 listed virt:plain
+	run midi-sysex request -e virt:plain --identity -t 0.3
+	[ "$status" -eq 4 ]
+	assert_output --partial "no Identity Reply"
+	wait_for 10 lines_in "$T/w" 1
+	run cat "$T/w"
+	assert_output "30047E7F 06010000"
+}
+
 @test "-f json output; --input-format ump" {
 	T=$BATS_TEST_TMPDIR
 	mkfifo "$T/in"

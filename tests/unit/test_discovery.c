@@ -786,6 +786,52 @@ static void test_non_stream_ignored(void **state)
 	assert_int_equal(midi_discovery_take_changes(&disc), 0);
 }
 
+/* The MIDI 1.0 Identity Request gets the Identity Reply, exact words, on
+ * the request's group with its device byte; 3-byte manufacturer ids; no
+ * answer without an identity, when silent, or to other SysEx. */
+static void test_identity_request(void **state)
+{
+	(void)state;
+	midi_ump req = {{0x31047E7F, 0x06010000, 0, 0}}; /* group 2: 7E 7F 06 01 */
+	assert_int_equal(midi_responder_identity(&dev, &req, push, &q), 0); /* none declared */
+	assert_int_equal(q.n, 0);
+	dev.has_identity = 1;
+	dev.identity_manufacturer[0] = 0x7D;
+	dev.identity_family = 0x0001;
+	dev.identity_model = 0x0002;
+	dev.identity_version[0] = 0x01;
+	assert_int_equal(midi_responder_identity(&dev, &req, push, &q), 1);
+	/* 7E 7F 06 02 7D | 01 00 | 02 00 | 01 00 00 00 */
+	assert_int_equal(q.n, 3);
+	assert_ump(&q.p[0], 0x31167E7F, 0x06027D01, 0, 0);
+	assert_ump(&q.p[1], 0x31260002, 0x00010000, 0, 0);
+	assert_ump(&q.p[2], 0x31310000, 0x00000000, 0, 0);
+	/* A device byte of 10, a 3-byte manufacturer, 14-bit family/model. */
+	q.n = 0;
+	dev.identity_manufacturer[0] = 0x00;
+	dev.identity_manufacturer[1] = 0x20;
+	dev.identity_manufacturer[2] = 0x29;
+	dev.identity_family = 0x3FFF;
+	req.w[0] = 0x30047E10;
+	assert_int_equal(midi_responder_identity(&dev, &req, push, &q), 1);
+	assert_int_equal(q.n, 3);
+	assert_ump(&q.p[0], 0x30167E10, 0x06020020, 0, 0);
+	assert_ump(&q.p[1], 0x3026297F, 0x7F020001, 0, 0);
+	assert_ump(&q.p[2], 0x30330000, 0x00000000, 0, 0);
+	/* Not an Identity Request: a reply, other SysEx, a longer message. */
+	q.n = 0;
+	midi_ump other[] = {
+		{{0x30047E10, 0x06020000, 0, 0}}, {{0x30034301, 0x02000000, 0, 0}},
+		{{0x30057E10, 0x06010100, 0, 0}}, {{0x30147E10, 0x06010000, 0, 0}},
+		{{0x20903C64, 0, 0, 0}},
+	};
+	for (size_t i = 0; i < sizeof other / sizeof other[0]; i++)
+		assert_int_equal(midi_responder_identity(&dev, &other[i], push, &q), 0);
+	dev.silent = 1;
+	assert_int_equal(midi_responder_identity(&dev, &req, push, &q), 0);
+	assert_int_equal(q.n, 0);
+}
+
 /* The public constructor: checks its arguments, and the state it makes
  * runs a whole discovery like the embedded one. */
 static void test_new_free(void **state)
@@ -835,6 +881,7 @@ int main(void)
 		cmocka_unit_test_setup(test_callback_stops, setup),
 		cmocka_unit_test_setup(test_decl_check, setup),
 		cmocka_unit_test_setup(test_non_stream_ignored, setup),
+		cmocka_unit_test_setup(test_identity_request, setup),
 		cmocka_unit_test_setup(test_new_free, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -63,6 +63,14 @@ int midi_device_decl_check(const midi_device_decl *d, midi_error *e);
  * Returns 0, or the non-zero value cb returned to stop (remaining replies
  * are not sent). */
 int midi_responder_put(midi_device_decl *d, const midi_ump *in, midi_ump_cb cb, void *ctx);
+/* The MIDI 1.0 Identity Request (Universal Non-Real Time SysEx 7E <device>
+ * 06 01, one SysEx7 Complete packet): when d declares an identity
+ * (has_identity, not silent), the Identity Reply 7E <device> 06 02
+ * <manufacturer> <family> <model> <version> goes to cb as SysEx7 packets
+ * on the request's group, with the device byte of the request (7F stays
+ * 7F), and 1 is returned. Anything else: 0, nothing sent. */
+int midi_responder_identity(const midi_device_decl *d, const midi_ump *in, midi_ump_cb cb,
+			    void *ctx);
 /* Packets a device sends unprompted when its state changed (Endpoint Info,
  * Device Identity, names, Stream Configuration, Function Block Info/Name of
  * every block): used after the host edits d. Nothing when d->silent.

@@ -3,8 +3,9 @@
  * instance id, identity, function blocks, protocols); clients see the
  * endpoint virt:NAME. What clients send reaches the host (midi_virt_recv);
  * what the host sends reaches every client. UMP Stream discovery from
- * clients or the broker side is answered by the library from the
- * declaration, without the host's involvement. The endpoint disappears the
+ * clients or the broker side, and the MIDI 1.0 Identity Request when an
+ * identity is declared, are answered by the library from the declaration,
+ * without the host's involvement (the asking client gets the reply). The endpoint disappears the
  * moment the host exits, SIGKILL included (its host lock is released by the
  * kernel; every process that looks notices and removes it). */
 #ifndef MIDI_VIRT_H

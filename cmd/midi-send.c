@@ -185,6 +185,48 @@ static int flush_out(struct sender *s)
 	return 0;
 }
 
+/* Arguments are read whole before anything is sent: packets in order. */
+struct collected {
+	midi_packet *p;
+	size_t n, cap;
+};
+
+static int collect(void *ctx, const midi_packet *p)
+{
+	struct collected *c = ctx;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		midi_packet *np = realloc(c->p, cap * sizeof *np);
+		if (!np)
+			return 1;
+		c->p = np;
+		c->cap = cap;
+	}
+	c->p[c->n++] = *p;
+	return 0;
+}
+
+/* Read every argument (one text, as if on one line), then send what they
+ * hold; an input error sends nothing. */
+static int feed_args(midi_reader *r, char **args, int nargs, struct sender *s, midi_error *e)
+{
+	struct collected c = {0};
+	int rc = 0;
+	for (int i = 0; i < nargs && rc == 0; i++) {
+		rc = midi_reader_feed(r, args[i], strlen(args[i]), collect, &c, e);
+		if (rc == 0)
+			rc = midi_reader_feed(r, " ", 1, collect, &c, e);
+	}
+	if (rc == 0)
+		rc = midi_reader_end(r, collect, &c, e);
+	if (rc > 0) /* collect failed */
+		rc = midi_error_set(e, MIDI_ERR_RUNTIME, "out of memory");
+	for (size_t k = 0; k < c.n && rc == 0; k++)
+		rc = on_packet(s, &c.p[k]);
+	free(c.p);
+	return rc;
+}
+
 /* Nothing more is ready to read on fd now. */
 static int input_idle(int fd)
 {
@@ -303,11 +345,7 @@ int main(int argc, char **argv)
 	s.start_ns = cli_now_ns();
 	s.next_ns = s.start_ns;
 	if (nargs > 0) {
-		for (int i = optind; i < argc && rc == 0; i++) {
-			rc = midi_reader_feed(r, argv[i], strlen(argv[i]), on_packet, &s, &e);
-			if (rc == 0)
-				rc = midi_reader_feed(r, " ", 1, on_packet, &s, &e);
-		}
+		rc = feed_args(r, argv + optind, nargs, &s, &e);
 	} else {
 		int fd = 0;
 		where = "standard input";
@@ -322,9 +360,9 @@ int main(int argc, char **argv)
 		rc = feed_fd(r, fd, &s, &e);
 		if (fd > 0)
 			close(fd);
+		if (rc == 0)
+			rc = midi_reader_end(r, on_packet, &s, &e);
 	}
-	if (rc == 0)
-		rc = midi_reader_end(r, on_packet, &s, &e);
 	if (rc == 0 && s.protocol == 2)
 		rc = midi_up_end(&s.up, emit, &s);
 	midi_reader_free(r);
@@ -334,7 +372,8 @@ int main(int argc, char **argv)
 		/* The failing stage filled either e (reader) or s.err (sender). */
 		status = s.failed ? cli_report(&s.err) : cli_report_in(where, &e);
 	}
-	/* Whatever was accepted before an error still goes out. */
+	/* Whatever was accepted before an error in a stream still goes out
+	 * (arguments with an error send nothing). */
 	if (!s.dry_run) {
 		if (flush_batch(&s) < 0 && !status)
 			status = cli_report(&s.err);

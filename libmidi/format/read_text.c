@@ -404,6 +404,22 @@ static int data_bytes(struct text_state *st, const char *s, size_t n, int line, 
 	return 0;
 }
 
+/* SysEx data ends at a time token or a verb, which then starts the next
+ * message; anything else is data (and an error if not hex pairs). "cc" is
+ * a verb after syx (CC is no 7-bit data byte) but the byte CC after syx8. */
+static int sysex_data_token(int verb, const char *s, size_t n)
+{
+	if (s[0] == '+' || s[0] == '@')
+		return 0;
+	if (verb == V_SYX8 && n == 2 && (s[0] | 0x20) == 'c' && (s[1] | 0x20) == 'c')
+		return 1;
+	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+		if (n == verbs[i].len && (s[0] | 0x20) == verbs[i].name[0] &&
+		    ieq(s, n, verbs[i].name, verbs[i].len))
+			return 0;
+	return 1;
+}
+
 /* Optional tails: returns 1 when the token was taken, 0 when not, <0 on error. */
 static int extend(midi_reader *r, const char *s, size_t n, int line, int col, midi_error *e)
 {
@@ -411,9 +427,11 @@ static int extend(midi_reader *r, const char *s, size_t n, int line, int col, mi
 	int m2 = st->proto == 2;
 	switch (st->verb) {
 	case V_SYX:
-		return data_bytes(st, s, n, line, col, 0x7F, e) < 0 ? -MIDI_ERR_INPUT : 1;
 	case V_SYX8:
-		return data_bytes(st, s, n, line, col, 0xFF, e) < 0 ? -MIDI_ERR_INPUT : 1;
+		if (!sysex_data_token(st->verb, s, n))
+			return 0;
+		return data_bytes(st, s, n, line, col, st->verb == V_SYX ? 0x7F : 0xFF, e) < 0
+			       ? -MIDI_ERR_INPUT : 1;
 	case V_OFF:
 		if (!(st->have & 1u << S_VEL) && !st->attr && looks_numeric(s, n)) {
 			push(st, S_VEL, 0, m2 ? 65535 : 127, "velocity");

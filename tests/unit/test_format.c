@@ -203,6 +203,22 @@ static void test_text_free_form(void **state)
 	/* syx data ends at end of line; "#" starts a comment only at a token start */
 	assert_int_equal(read_text(MIDI_FMT_TEXT, "syx 01 02 # 03\n04 05 on C#3 1", &b, &e), -MIDI_ERR_INPUT);
 	assert_string_equal(e.msg, "line 2, column 1: unknown verb \"04\"");
+	/* ...or at the next verb or time token: syx then a control change,
+	 * clocks and a delay; after syx8 "cc" is the byte CC */
+	assert_int_equal(read_text(MIDI_FMT_TEXT,
+				   "syx 7E 7F 06 01 clock +10ms clock syx 01 CC 7 100 syx8 0 cc 01 on 60 1",
+				   &b, &e), 0);
+	assert_int_equal(b.n, 7);
+	assert_int_equal(b.p[0].ump.w[0], 0x30047E7F);
+	assert_int_equal(b.p[0].ump.w[1], 0x06010000);
+	assert_int_equal(b.p[1].ump.w[0], 0x10F80000);
+	assert_int_equal(b.p[2].ump.w[0], 0x10F80000);
+	assert_int_equal(b.p[2].time_ns, 10000000);
+	assert_int_equal(b.p[3].ump.w[0], 0x30010100);
+	assert_int_equal(b.p[4].ump.w[0], 0x20B00764);
+	assert_int_equal(b.p[5].ump.w[0], 0x500300CC);
+	assert_int_equal(b.p[5].ump.w[1], 0x01000000);
+	assert_int_equal(b.p[6].ump.w[0], 0x20903C01);
 	assert_int_equal(read_text(MIDI_FMT_TEXT, "  # only a comment\n\r\n", &a, &e), 0);
 	assert_int_equal(a.n, 0);
 	/* CRLF lines */

@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "midi/describe_endpoint.h"
@@ -166,6 +167,12 @@ static int run(int argc, char **argv)
 		return cli_report(&e);
 	}
 	print_list(eps, n, mode);
+	/* A fresh system lists nothing but the header: at a terminal, say
+	 * where the endpoints that are always there are (scripts, whose
+	 * output is no terminal, get the table alone). */
+	if (mode == TABLE && !spec && n == 0 && !(flags & MIDI_LIST_ALL) && isatty(STDOUT_FILENO))
+		cli_warn("no endpoints yet; -a also lists the diagnostic ones (diag:loopback-a, "
+			 "diag:loopback-b, diag:ping)");
 	if (eps != &one)
 		free(eps);
 	if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -21,6 +21,7 @@
  * `out` ring. The descriptor thread follows: while detached it waits on the
  * registry's event counter instead of the ring. */
 #include "broker/broker.h"
+#include "broker/clientev.h"
 #include "broker/sched.h"
 #include "broker/shmguard.h"
 #include "transport/transport.h"
@@ -328,6 +329,8 @@ static int attached(struct midi_conn *c, uint64_t pos, midi_error *e)
 		live += __atomic_load_n(&c->own.hdr->clients[k].owner, __ATOMIC_RELAXED) != 0;
 	c->info.clients = live;
 	c->host_check_ns = broker_now_ns();
+	if (c->client_idx >= 0)
+		reg_clients_changed(c->rt, &c->slot);
 	if (c->slot.hosted && !slot_app_hosted(&c->slot))
 		return host_ensure(c->rt, &c->slot, &c->hostfd, e);
 	return 0;
@@ -496,8 +499,11 @@ static void fd_detach(struct midi_conn *c);
 /* Let go of everything mapped (reconnect: the endpoint went away). */
 static void unmap_all(struct midi_conn *c)
 {
-	if (c->own.base)
+	if (c->own.base) {
 		seg_client_remove(&c->own, c->client_idx);
+		if (c->client_idx >= 0)
+			reg_clients_changed(c->rt, &c->slot);
+	}
 	c->client_idx = -1;
 	if (c->tw_ok)
 		rw_fini(&c->tw);

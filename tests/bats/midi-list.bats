@@ -5,6 +5,24 @@
 
 load helpers
 
+@test "nothing to list: at a terminal a hint names -a; piped, the header alone" {
+	command -v script >/dev/null || skip "script (util-linux) not installed"
+	run script -qec midi-list /dev/null
+	assert_success
+	assert_output --partial 'midi-list: no endpoints yet; -a also lists the diagnostic ones'
+	assert_output --partial 'CLIENTS'
+	# Scripts (output not a terminal) get the table only, stderr empty.
+	midi-list >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err"
+	[ ! -s "$BATS_TEST_TMPDIR/err" ]
+	# Something listed, or -a: no hint.
+	run script -qec 'midi-list -a' /dev/null
+	refute_output --partial 'no endpoints yet'
+	midi-loop create h
+	run script -qec midi-list /dev/null
+	refute_output --partial 'no endpoints yet'
+	assert_output --partial 'loop:h-a'
+}
+
 @test "without -a the diagnostic endpoints are hidden; with -a they are listed" {
 	run midi-list
 	assert_success

@@ -6,7 +6,8 @@
 # user name set in the configuration file (updated, changed name);
 # stopping on signals, -t and -c with a final "stopped"; a watcher stopped
 # with SIGSTOP while many endpoints come and go still ends with the right
-# picture; usage errors.
+# picture; clients connecting and leaving (updated, changed clients); usage
+# errors.
 
 load helpers
 
@@ -156,6 +157,39 @@ added"
 	kill -9 $host
 	wait_for 10 has_event "$T/w" removed virt:synth
 	! midi-list --ids | grep -qx virt:synth
+}
+
+# clients_event FILE ID N: FILE (--json) has an "updated" event for ID
+# naming clients, whose endpoint shows N clients.
+clients_event() {
+	python3 - "$@" <<-'EOF'
+		import json, sys
+		path, ident, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+		for line in open(path):
+		    ev = json.loads(line)
+		    if (ev["event"] == "updated" and ev.get("id") == ident and
+		            "clients" in ev["changed"] and ev["endpoint"]["clients"] == n):
+		        sys.exit(0)
+		sys.exit(1)
+	EOF
+}
+
+@test "a client connecting and leaving: updated, changed clients, with the count" {
+	T=$BATS_TEST_TMPDIR
+	midi-loop create c
+	start_watch "$T/w" --json
+	midi-mon -e loop:c-b >"$T/m" 2>&1 3>&- &
+	mon=$!
+	wait_for 10 clients_event "$T/w" loop:c-b 1
+	midi-send -e loop:c-b on C3 1
+	wait_for 10 clients_event "$T/w" loop:c-b 2
+	kill -INT $mon
+	wait $mon || true
+	wait_for 10 clients_event "$T/w" loop:c-b 0
+	# The text form names it too.
+	start_watch "$T/t"
+	midi-send -e loop:c-a on C3 1
+	wait_for 10 grep -qx 'updated loop:c-a .* (changed: clients)' "$T/t"
 }
 
 @test "a name set in the configuration file: updated, changed name" {

@@ -40,6 +40,7 @@ static void usage(FILE *f)
 		"      --no-tui            line mode on a terminal too\n"
 		"  -T, --timestamps        prefix seconds since the monitor started\n"
 		"      --abs-time          prefix absolute CLOCK_MONOTONIC seconds instead\n"
+		"      --from-first        prefix seconds since the first message shown\n"
 		"      --type LIST         message types to show, e.g. note,cc or -pb,clock:\n"
 		"                          note pressure cc pc pb rpn pernote sysex system clock\n"
 		"                          sense utility stream flex other voice midi1 midi2 all\n"
@@ -137,7 +138,7 @@ static int parse_format(const char *name, midi_format *fmt)
 	return 0;
 }
 
-enum { OPT_ABS = 256, OPT_TYPE, OPT_CHANNEL, OPT_CLOCK, OPT_SENSE, OPT_RECONNECT, OPT_NO_TUI };
+enum { OPT_ABS = 256, OPT_FIRST, OPT_TYPE, OPT_CHANNEL, OPT_CLOCK, OPT_SENSE, OPT_RECONNECT, OPT_NO_TUI };
 
 /* What the command line asks for. */
 struct mon_opts {
@@ -157,6 +158,7 @@ static int parse_options(int argc, char **argv, struct mon_opts *o)
 	static const struct option opts[] = {
 		{"endpoint", required_argument, 0, 'e'}, {"format", required_argument, 0, 'f'},
 		{"timestamps", no_argument, 0, 'T'},     {"abs-time", no_argument, 0, OPT_ABS},
+		{"from-first", no_argument, 0, OPT_FIRST},
 		{"type", required_argument, 0, OPT_TYPE}, {"group", required_argument, 0, 'g'},
 		{"channel", required_argument, 0, OPT_CHANNEL}, {"clock", no_argument, 0, OPT_CLOCK},
 		{"sense", no_argument, 0, OPT_SENSE},    {"count", required_argument, 0, 'c'},
@@ -182,6 +184,7 @@ static int parse_options(int argc, char **argv, struct mon_opts *o)
 			break;
 		case 'T': o->pflags |= MIDI_PRINT_TIME; break;
 		case OPT_ABS: o->pflags |= MIDI_PRINT_TIME | MIDI_PRINT_ABSTIME; break;
+		case OPT_FIRST: o->pflags |= MIDI_PRINT_TIME | MIDI_PRINT_FROM_FIRST; break;
 		case OPT_TYPE: types = optarg; break;
 		case 'g':
 			if (midi_filter_parse_set(optarg, "group", &o->filter.groups, &e) < 0)

@@ -45,6 +45,7 @@ set -l __midi_types note pressure cc pc pb rpn pernote sysex system clock sense 
 complete -c midi-mon -s f -l format -x -a 'text ump hex bin json' -d 'Output format'
 complete -c midi-mon -s T -l timestamps -d 'Prefix relative timestamps'
 complete -c midi-mon -l abs-time -d 'Prefix absolute timestamps'
+complete -c midi-mon -l from-first -d 'Prefix timestamps from the first message'
 complete -c midi-mon -l type -x -a "(__fish_complete_list , 'printf \"%s\n\" $__midi_types')" -d 'Message types to show'
 complete -c midi-mon -s g -l group -x -d 'Groups to show, e.g. 1,3-4'
 complete -c midi-mon -l channel -x -d 'Channels to show, e.g. 10 or 1-8'

@@ -130,6 +130,7 @@ struct midi_printer {
 	midi_format fmt;
 	unsigned flags;
 	uint64_t base_ns;
+	int based;              /* MIDI_PRINT_FROM_FIRST: base_ns is the first message's time */
 	uint64_t last_ns;       /* last time printed: printed times never go back */
 	midi_u2b u2b;
 	sx_hold sx7[16], sx8[16];

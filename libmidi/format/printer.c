@@ -205,6 +205,10 @@ void pr_time(midi_printer *pr, uint64_t t)
 {
 	if (!(pr->flags & MIDI_PRINT_TIME))
 		return;
+	if ((pr->flags & MIDI_PRINT_FROM_FIRST) && !pr->based) {
+		pr->base_ns = t;
+		pr->based = 1;
+	}
 	if (!(pr->flags & MIDI_PRINT_ABSTIME))
 		t = t > pr->base_ns ? t - pr->base_ns : 0;
 	/* never backwards: a held SysEx printed after later packets, or

@@ -260,6 +260,20 @@ for line in open(sys.argv[1]):
 	wait_clients diag:loopback-b 0
 }
 
+@test "--from-first: timestamps count from the first message shown" {
+	T=$BATS_TEST_TMPDIR
+	start_mon "$T/out" -e diag:loopback-b --from-first -c 2
+	wait_clients diag:loopback-b 1
+	midi-send -e diag:loopback-a on C3 100 +100ms off C3
+	finish $mon_pid
+	[ "$status" -eq 0 ]
+	run cat "$T/out"
+	assert_line --index 0 '@0.000000s grp 1 ch 1 on C3 100'
+	assert_line --index 1 --regexp '^@0\.[0-9]{6}s grp 1 ch 1 off C3 0$'
+	# Never early: the delay is there (less 2 ms of rounding and wake-up).
+	awk 'NR == 2 { sub(/^@/, ""); sub(/s .*/, ""); exit !($0 >= 0.098) }' "$T/out"
+}
+
 @test "usage errors: status 2 with a message naming the problem" {
 	run midi-mon -e diag:loopback-b -f smf
 	assert_failure 2

@@ -751,6 +751,11 @@ static void test_text_sysex_hold(void **state)
 	assert_string_equal(out, "@2.000000s grp 1 clock\n@2.000000s grp 1 syx 01 02 03 04 05 06 07 08\n");
 	assert_int_equal(read_text(MIDI_FMT_TEXT, out, &b, &e), 0);
 	free(out);
+	/* MIDI_PRINT_FROM_FIRST: times count from the first message printed */
+	assert_int_equal(read_text(MIDI_FMT_UMP, "@1.5 10F80000\n@2.25 10FA0000\n", &a, &e), 0);
+	out = print_all(MIDI_FMT_TEXT, MIDI_PRINT_TIME | MIDI_PRINT_FROM_FIRST, a.p, a.n, &len);
+	assert_string_equal(out, "@0.000000s grp 1 clock\n@0.750000s grp 1 start\n");
+	free(out);
 	/* a long SysEx (over the one-line limit) still reads back the same */
 	static uint8_t big[30000];
 	for (size_t i = 0; i < sizeof big; i++)

@@ -44,6 +44,7 @@ int midi_reader_end(midi_reader *r, midi_packet_cb cb, void *ctx, midi_error *e)
 /* ---- printing ---- */
 #define MIDI_PRINT_TIME 0x1     /* prefix a timestamp */
 #define MIDI_PRINT_ABSTIME 0x2  /* timestamps as absolute monotonic seconds */
+#define MIDI_PRINT_FROM_FIRST 0x4 /* relative timestamps count from the first message printed */
 typedef struct midi_printer midi_printer;
 /* Not MIDI_FMT_SMF. base_ns: time subtracted from packet times when
  * printing relative timestamps. */

@@ -120,7 +120,7 @@ struct reg_waiter {
 	uint64_t owner; /* proc key, 0 free */
 	uint64_t bell;
 	uint32_t armed;
-	uint32_t pad;
+	uint32_t agent; /* an agent's: it does not keep other agents */
 	uint64_t pad2;
 };
 

@@ -186,6 +186,20 @@ int host_emit(struct host *h, struct host_ep *ep, const midi_packet *p, const ui
 	return rw_write(&ep->ow, p, tags, 0, n, 0, NULL);
 }
 
+int host_emit_timed(struct host *h, struct host_ep *ep, const midi_packet *p, size_t n)
+{
+	(void)h;
+	int r = rw_room(&ep->ow, n, NULL);
+	if (r >= 0)
+		r = rw_begin(&ep->ow, NULL);
+	if (r < 0)
+		return r;
+	for (size_t k = 0; k < n; k++)
+		rw_put(&ep->ow, &p[k].ump, p[k].time_ns, 0);
+	rw_end(&ep->ow);
+	return 0;
+}
+
 /* ---- group keys and locks ---- */
 
 void host_key_of(const struct reg_slot *slot, char *buf, size_t n)
@@ -354,12 +368,17 @@ static int in_use(struct host *h)
 				return 1;
 		return 0;
 	}
-	/* An agent: another waiter on the registry (a watcher, a host), or a
-	 * client of its endpoints. */
+	/* An agent: users of its own (agent_busy), another waiter on the
+	 * registry (a watcher, a host; not another agent, or agents would keep
+	 * each other), or a client of its endpoints. */
+	if (h->tp->agent_busy && h->tp->agent_busy(h))
+		return 1;
 	uint64_t self = proc_key_self();
 	for (unsigned k = 0; k < REG_WAITERS; k++) {
-		uint64_t owner = __atomic_load_n(&h->rt->reg->waiters[k].owner, __ATOMIC_ACQUIRE);
-		if (owner && owner != self && proc_key_alive(owner))
+		struct reg_waiter *w = &h->rt->reg->waiters[k];
+		uint64_t owner = __atomic_load_n(&w->owner, __ATOMIC_ACQUIRE);
+		if (owner && owner != self && !__atomic_load_n(&w->agent, __ATOMIC_ACQUIRE) &&
+		    proc_key_alive(owner))
 			return 1;
 	}
 	static struct reg_slot v[REG_SLOTS];
@@ -436,9 +455,11 @@ static void loop(struct host *h)
 	for (;;) {
 		int did = 0;
 		if (reg_event_seq(h->rt) != h->seen_seq) {
-			if (h->agent)
+			if (h->agent) {
 				h->seen_seq = reg_event_seq(h->rt);
-			else
+				if (h->tp->agent_registry)
+					h->tp->agent_registry(h);
+			} else
 				scan(h);
 		}
 		if (!h->agent && !h->neps)
@@ -493,6 +514,8 @@ static int loop_open(struct host *h, midi_error *e)
 	if (h->epfd < 0 || epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->bellfd, &ev) < 0)
 		return midi_error_sys(e, errno, "epoll");
 	h->waiter = reg_waiter_add(h->rt, h->bell);
+	if (h->agent && h->waiter >= 0)
+		__atomic_store_n(&h->rt->reg->waiters[h->waiter].agent, 1, __ATOMIC_RELEASE);
 	h->seen_seq = reg_event_seq(h->rt);
 	return 0;
 }

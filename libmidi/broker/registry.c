@@ -297,6 +297,7 @@ int reg_waiter_add(struct rt *rt, uint64_t bell)
 			if (owner && old)
 				bell_unlink(rt, old); /* of a process that died */
 			__atomic_store_n(&w->armed, 0, __ATOMIC_RELEASE);
+			__atomic_store_n(&w->agent, 0, __ATOMIC_RELEASE);
 			return (int)k;
 		}
 	return -1;

@@ -14,7 +14,10 @@
  * native, no UMP discovery; the port's address is kept in the slot
  * (tpriv), the card in the description. A port that goes away removes its
  * endpoint ("is gone: ALSA port removed"), which its connections are told.
- * Every alsa endpoint is served by one host (group "alsa", alsa_host.c). */
+ * Every alsa endpoint is served by one host (group "alsa", alsa_host.c).
+ * The agent's client also carries the export (alsa_export.c): the
+ * toolkit's endpoints as ALSA ports; the agent stays while ALSA
+ * applications use them. */
 #include "transport/alsa.h"
 #ifdef MIDI_HAVE_LIBUSB
 #include "transport/usb.h"
@@ -33,6 +36,7 @@
 
 struct aagent {
 	snd_seq_t *seq;
+	struct alsa_export *x;
 	int self;
 	int fds[4];
 	int nfds;
@@ -172,7 +176,7 @@ static void on_seq(struct host *h, int fd, uint32_t revents, void *arg)
 	(void)fd;
 	(void)revents;
 	struct aagent *a = arg;
-	int dirty = 0;
+	int dirty = 0, subs = 0;
 	for (int k = 0; k < 4096; k++) {
 		snd_seq_event_t *ev = NULL;
 		int r = snd_seq_event_input(a->seq, &ev);
@@ -184,6 +188,11 @@ static void on_seq(struct host *h, int fd, uint32_t revents, void *arg)
 			break;
 		if (!ev)
 			continue;
+		if (ev->dest.port != ALSA_AGENT_PORT) {
+			if (a->x)
+				alsa_export_event(a->x, ev);
+			continue;
+		}
 		switch (ev->type) {
 		case SND_SEQ_EVENT_CLIENT_START:
 		case SND_SEQ_EVENT_CLIENT_EXIT:
@@ -193,12 +202,18 @@ static void on_seq(struct host *h, int fd, uint32_t revents, void *arg)
 		case SND_SEQ_EVENT_PORT_CHANGE:
 			dirty = 1;
 			break;
+		case SND_SEQ_EVENT_PORT_SUBSCRIBED:
+		case SND_SEQ_EVENT_PORT_UNSUBSCRIBED:
+			subs = 1;
+			break;
 		default:
 			break;
 		}
 	}
 	if (dirty)
 		agent_sync(h);
+	if ((dirty || subs) && a->x)
+		alsa_export_subs_changed(a->x);
 }
 
 static int alsa_wanted(struct rt *rt)
@@ -213,6 +228,7 @@ static int alsa_wanted(struct rt *rt)
 
 static void agent_free(struct host *h, struct aagent *a)
 {
+	alsa_export_close(a->x);
 	for (int k = 0; k < a->nfds; k++)
 		host_fd_del(h, a->fds[k]);
 	if (a->seq)
@@ -233,9 +249,15 @@ static int alsa_agent_open(struct host *h, midi_error *e)
 	}
 	snd_seq_set_client_name(a->seq, ALSA_AGENT_CLIENT);
 	a->self = snd_seq_client_id(a->seq);
-	int port = snd_seq_create_simple_port(a->seq, "announce",
-					      SND_SEQ_PORT_CAP_WRITE | SND_SEQ_PORT_CAP_NO_EXPORT,
-					      SND_SEQ_PORT_TYPE_APPLICATION);
+	snd_seq_port_info_t *pi;
+	snd_seq_port_info_alloca(&pi);
+	snd_seq_port_info_set_port(pi, ALSA_AGENT_PORT);
+	snd_seq_port_info_set_port_specified(pi, 1);
+	snd_seq_port_info_set_name(pi, "announce");
+	snd_seq_port_info_set_capability(pi, SND_SEQ_PORT_CAP_WRITE | SND_SEQ_PORT_CAP_NO_EXPORT);
+	snd_seq_port_info_set_type(pi, SND_SEQ_PORT_TYPE_APPLICATION);
+	r = snd_seq_create_port(a->seq, pi);
+	int port = r < 0 ? r : snd_seq_port_info_get_port(pi);
 	if (port < 0 ||
 	    (r = snd_seq_connect_from(a->seq, port, SND_SEQ_CLIENT_SYSTEM,
 				      SND_SEQ_PORT_SYSTEM_ANNOUNCE)) < 0) {
@@ -250,7 +272,21 @@ static int alsa_agent_open(struct host *h, midi_error *e)
 		if (host_fd_add(h, pfd[k].fd, EPOLLIN, on_seq, a) == 0)
 			a->fds[a->nfds++] = pfd[k].fd;
 	agent_sync(h);
+	a->x = alsa_export_open(h, a->seq);
 	return 0;
+}
+
+static void alsa_agent_registry(struct host *h)
+{
+	struct aagent *a = host_priv(h);
+	if (a && a->x)
+		alsa_export_sync(a->x);
+}
+
+static int alsa_agent_busy(struct host *h)
+{
+	struct aagent *a = host_priv(h);
+	return a && alsa_export_busy(a->x);
 }
 
 static void alsa_agent_close(struct host *h)
@@ -270,5 +306,9 @@ const struct midi_transport transport_alsa = {
 	.agent_wanted = alsa_wanted,
 	.agent_open = alsa_agent_open,
 	.agent_close = alsa_agent_close,
+	.agent_registry = alsa_agent_registry,
+	.agent_busy = alsa_agent_busy,
 	.discoverable = 0,
+	.conf_section = "alsa-export",
+	.conf_check = alsa_export_conf_check,
 };

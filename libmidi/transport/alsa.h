@@ -12,8 +12,13 @@
 #include "transport/transport.h"
 
 /* The names of the toolkit's own sequencer clients (never imported). */
-#define ALSA_HOST_CLIENT "midi toolkit"
-#define ALSA_AGENT_CLIENT "midi toolkit agent"
+#define ALSA_HOST_CLIENT "midi toolkit import"
+/* The agent's client: the exported ports (numbered from 0) and a hidden
+ * port for the sequencer's announcements, ALSA_AGENT_PORT. */
+#define ALSA_AGENT_CLIENT "midi toolkit"
+#define ALSA_AGENT_PORT 200
+/* The export's ports and connections, in the runtime directory. */
+#define ALSA_EXPORT_STATE "alsa-export.state"
 /* SysEx goes to ALSA as SysEx events of at most this many bytes (the
  * first with F0, the last with F7), as snd-seq-midi itself delivers it. */
 #define ALSAEV_SYSEX_CHUNK 256
@@ -48,6 +53,21 @@ void alsaev_out_free(struct alsaev_out *out);
  * Packets without a MIDI 1.0 byte form are dropped. Returns 0 or what cb
  * returned. */
 int alsaev_out_put(struct alsaev_out *out, const midi_ump *p, alsaev_ev_cb cb, void *ctx);
+
+/* ---- alsa_export.c: the export, run by the agent ---- */
+struct alsa_export;
+struct alsa_export *alsa_export_open(struct host *h, snd_seq_t *seq);
+void alsa_export_close(struct alsa_export *a);
+/* The registry or the configuration changed: ports made and deleted. */
+void alsa_export_sync(struct alsa_export *a);
+/* An event addressed to one of the exported ports. */
+void alsa_export_event(struct alsa_export *a, const snd_seq_event_t *ev);
+/* Some subscription changed (PORT_SUBSCRIBED/UNSUBSCRIBED announced). */
+void alsa_export_subs_changed(struct alsa_export *a);
+/* Non-zero while an ALSA application uses an exported port. */
+int alsa_export_busy(const struct alsa_export *a);
+int alsa_export_conf_check(const struct conf *c, const struct conf_sec *sec, const char *path,
+			   midi_error *e);
 
 /* alsa_host.c */
 int alsa_host_open(struct host *h, midi_error *e);

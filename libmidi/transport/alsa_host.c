@@ -10,7 +10,11 @@
  * device in snd-seq-midi and pins snd-virmidi, which must stay free for
  * other programs while nobody listens through the toolkit. To send to X it addresses events to X directly. It waits on
  * the sequencer's descriptors in the host loop. A port missing when its
- * endpoint is attached is removed ("is gone: ALSA port removed"). */
+ * endpoint is attached is removed ("is gone: ALSA port removed").
+ * Arrival times: the port stamps what arrives with the real time of a
+ * queue of ours; AH_SUBS_NS ticks also measure the queue's offset to
+ * CLOCK_MONOTONIC, so each packet carries the time the sequencer received
+ * it, not the time this process got round to it. */
 #include "transport/alsa.h"
 
 #include <errno.h>
@@ -47,7 +51,46 @@ struct ahost {
 	size_t nem;
 	uint64_t dropped;
 	int timer;
+	int queue;      /* stamps arrivals (real time), -1 none */
+	int64_t qoff;   /* CLOCK_MONOTONIC ns - queue real time ns */
+	uint64_t cur_t; /* arrival time of the event being translated */
 };
+
+static uint64_t ev_ns(const snd_seq_real_time_t *t)
+{
+	return (uint64_t)t->tv_sec * 1000000000ull + t->tv_nsec;
+}
+
+/* The queue's offset to CLOCK_MONOTONIC: of three looks, the one taken in
+ * the shortest time. */
+static void measure_queue(struct ahost *a)
+{
+	snd_seq_queue_status_t *st;
+	snd_seq_queue_status_alloca(&st);
+	uint64_t best = UINT64_MAX;
+	for (int k = 0; a->queue >= 0 && k < 3; k++) {
+		uint64_t t0 = broker_now_ns();
+		if (snd_seq_get_queue_status(a->seq, a->queue, st) < 0)
+			return;
+		uint64_t t1 = broker_now_ns();
+		if (t1 - t0 < best) {
+			best = t1 - t0;
+			a->qoff = (int64_t)(t0 + (t1 - t0) / 2) -
+				  (int64_t)ev_ns(snd_seq_queue_status_get_real_time(st));
+		}
+	}
+}
+
+/* When the event reached the sequencer (CLOCK_MONOTONIC), else now (0). */
+static uint64_t arrival(const struct ahost *a, const snd_seq_event_t *ev)
+{
+	if (a->queue < 0 || ev->queue != a->queue ||
+	    (ev->flags & SND_SEQ_TIME_STAMP_MASK) != SND_SEQ_TIME_STAMP_REAL)
+		return 0;
+	int64_t t = a->qoff + (int64_t)ev_ns(&ev->time.time);
+	uint64_t now = broker_now_ns();
+	return t <= 0 || (uint64_t)t > now ? 0 : (uint64_t)t;
+}
 
 /* Subscribe to the readable ports whose endpoints have clients, and only
  * to those. */
@@ -81,13 +124,14 @@ static void on_timer(struct host *h, void *arg)
 {
 	struct ahost *a = arg;
 	sync_subs(a);
+	measure_queue(a);
 	a->timer = host_timer_add(h, broker_now_ns() + AH_SUBS_NS, on_timer, a);
 }
 
 static void flush(struct ahost *a)
 {
 	if (a->nem && a->emep)
-		host_emit(a->h, a->emep->ep, a->em, NULL, a->nem);
+		host_emit_timed(a->h, a->emep->ep, a->em, a->nem);
 	a->nem = 0;
 }
 
@@ -96,7 +140,7 @@ static int emit_cb(void *ctx, const midi_ump *p)
 	struct ahost *a = ctx;
 	if (a->nem == AH_EMIT)
 		flush(a);
-	a->em[a->nem++] = (midi_packet){0, *p};
+	a->em[a->nem++] = (midi_packet){a->cur_t, *p};
 	return 0;
 }
 
@@ -132,6 +176,7 @@ static void on_seq(struct host *h, int fd, uint32_t revents, void *arg)
 			flush(a);
 			a->emep = e;
 		}
+		a->cur_t = arrival(a, ev);
 		alsaev_in_put(&e->in, ev, emit_cb, a);
 	}
 	flush(a);
@@ -149,11 +194,24 @@ int alsa_host_open(struct host *h, midi_error *e)
 		return midi_error_set(e, MIDI_ERR_RUNTIME, "ALSA sequencer: %s", snd_strerror(r));
 	}
 	snd_seq_set_client_name(a->seq, ALSA_HOST_CLIENT);
-	a->port = snd_seq_create_simple_port(a->seq, ALSA_HOST_CLIENT,
-					     SND_SEQ_PORT_CAP_READ | SND_SEQ_PORT_CAP_WRITE |
-						     SND_SEQ_PORT_CAP_NO_EXPORT,
-					     SND_SEQ_PORT_TYPE_MIDI_GENERIC |
-						     SND_SEQ_PORT_TYPE_APPLICATION);
+	a->queue = snd_seq_alloc_named_queue(a->seq, ALSA_HOST_CLIENT);
+	snd_seq_port_info_t *pi;
+	snd_seq_port_info_alloca(&pi);
+	snd_seq_port_info_set_name(pi, ALSA_HOST_CLIENT);
+	snd_seq_port_info_set_capability(pi, SND_SEQ_PORT_CAP_READ | SND_SEQ_PORT_CAP_WRITE |
+						     SND_SEQ_PORT_CAP_NO_EXPORT);
+	snd_seq_port_info_set_type(pi, SND_SEQ_PORT_TYPE_MIDI_GENERIC |
+					       SND_SEQ_PORT_TYPE_APPLICATION);
+	if (a->queue >= 0) {
+		snd_seq_port_info_set_timestamping(pi, 1);
+		snd_seq_port_info_set_timestamp_real(pi, 1);
+		snd_seq_port_info_set_timestamp_queue(pi, a->queue);
+	}
+	r = snd_seq_create_port(a->seq, pi);
+	a->port = r < 0 ? r : snd_seq_port_info_get_port(pi);
+	if (a->queue >= 0 && (snd_seq_start_queue(a->seq, a->queue, NULL) < 0 ||
+			      snd_seq_drain_output(a->seq) < 0))
+		a->queue = -1; /* no stamps: arrivals are timed when read */
 	if (a->port < 0) {
 		r = a->port;
 		snd_seq_close(a->seq);

@@ -75,6 +75,11 @@ struct midi_transport {
 	int (*agent_wanted)(struct rt *rt);
 	int (*agent_open)(struct host *h, midi_error *e);
 	void (*agent_close)(struct host *h);
+	/* The registry changed (an endpoint added, removed or updated). */
+	void (*agent_registry)(struct host *h);
+	/* Non-zero while the agent has users the registry does not show (an
+	 * ALSA application connected to an exported port): it stays. */
+	int (*agent_busy)(struct host *h);
 
 	/* Non-NULL for endpoints hosted by an application (virt): no host is
 	 * ever spawned for them; when their host lock is free, the first
@@ -133,6 +138,9 @@ size_t host_eps(struct host *h, struct host_ep **out, size_t max);
 /* Send packets to ep's clients (tags NULL: every client). */
 int host_emit(struct host *h, struct host_ep *ep, const midi_packet *p, const uint32_t *tags,
 	      size_t n);
+/* The same to every client, each packet stamped with its time_ns (when it
+ * arrived at the device; 0 = now) instead of the time of writing. */
+int host_emit_timed(struct host *h, struct host_ep *ep, const midi_packet *p, size_t n);
 
 /* Agents: add an endpoint (a slot made with transport_fill_slot; its
  * group, hosted flag and properties set) unless one with its id exists;

@@ -15,7 +15,7 @@ listed() { midi-list --ids | grep -qxF "$1"; }
 # listens there: /proc lists the port's connections).
 host_reads() {
 	local hc
-	hc=$(awk -F'[ :]+' '/^Client .*"midi toolkit"/ { print $2; exit }' /proc/asound/seq/clients)
+	hc=$(awk -F'[ :]+' '/^Client .*"midi toolkit import"/ { print $2; exit }' /proc/asound/seq/clients)
 	[ -n "$hc" ] && grep -A3 -F "\"$1\"" /proc/asound/seq/clients | grep -q "Connecting To:.* $hc:0"
 }
 raw_open() { grep -q 'Owner PID' "/proc/asound/card$VC/midi0" 2>/dev/null; }

@@ -38,7 +38,7 @@ cleanup_bg() {
 }
 
 # --- endpoints, through midi-list ---
-ep_json() { midi-list --json | grep -F "\"id\":\"$1\""; }
+ep_json() { midi-list -a --json | grep -F "\"id\":\"$1\""; }
 json_has() { ep_json "$1" | grep -qF "$2"; }
 has_client() { ep_json "$1" | grep -q '"clients":[1-9]'; }
 # usb_id VVVV-PPPP VAR: the id of the usb endpoint of that device, into VAR.

@@ -112,6 +112,8 @@ static size_t enumerate(struct aagent *a, struct reg_slot *out, size_t max)
 			int port = snd_seq_port_info_get_port(pi);
 			if (port < 0 || port > 255 || !wanted_port(pi))
 				continue;
+			if (rawmidi_claimed(card, client, port))
+				continue; /* a rawmidi endpoint has the device: never twice */
 			char pname[MIDI_NAME_MAX], cid[32], pid[32], id[MIDI_ID_MAX];
 			char tname[MIDI_NAME_MAX];
 			name_copy(snd_seq_port_info_get_name(pi), pname, 64);
@@ -279,6 +281,8 @@ static int alsa_agent_open(struct host *h, midi_error *e)
 static void alsa_agent_registry(struct host *h)
 {
 	struct aagent *a = host_priv(h);
+	if (a)
+		agent_sync(h); /* rawmidi endpoints came or went (rawmidi_claimed) */
 	if (a && a->x)
 		alsa_export_sync(a->x);
 }

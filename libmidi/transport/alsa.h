@@ -69,6 +69,10 @@ int alsa_export_busy(const struct alsa_export *a);
 int alsa_export_conf_check(const struct conf *c, const struct conf_sec *sec, const char *path,
 			   midi_error *e);
 
+/* alsa_rawmidi.c: 1 while a rawmidi endpoint has the hardware port
+ * behind sequencer port client:port of card (never twice). */
+int rawmidi_claimed(int card, int client, int port);
+
 /* alsa_host.c */
 int alsa_host_open(struct host *h, midi_error *e);
 void alsa_host_close(struct host *h);

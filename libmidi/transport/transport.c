@@ -6,6 +6,7 @@
 
 #ifdef MIDI_HAVE_ALSA
 extern const struct midi_transport transport_alsa; /* alsa.c */
+extern const struct midi_transport transport_rawmidi; /* alsa_rawmidi.c */
 #endif
 
 const struct midi_transport *const transport_all[] = {
@@ -18,6 +19,7 @@ const struct midi_transport *const transport_all[] = {
 #endif
 #ifdef MIDI_HAVE_ALSA
 	&transport_alsa,
+	&transport_rawmidi,
 #endif
 	NULL,
 };
@@ -28,6 +30,17 @@ const struct midi_transport *transport_find(const char *name)
 		if (strcmp(transport_all[i]->name, name) == 0)
 			return transport_all[i];
 	return NULL;
+}
+
+int transport_on_demand(struct rt *rt, const char *spec, midi_error *e)
+{
+	for (size_t i = 0; transport_all[i]; i++)
+		if (transport_all[i]->open_on_demand) {
+			int r = transport_all[i]->open_on_demand(rt, spec, e);
+			if (r < 0)
+				return r;
+		}
+	return 0;
 }
 
 void transport_fill_slot(struct reg_slot *s, const char *transport, const char *id,

@@ -97,10 +97,17 @@ struct midi_transport {
 	int (*conf_check)(const struct conf *c, const struct conf_sec *sec, const char *path,
 			  midi_error *e);
 	int (*conf_apply_locked)(struct rt *rt, const struct conf *c, midi_error *e);
+	/* midi_open(spec) before the lookup: if spec is the id of an endpoint
+	 * of this transport that can exist but is not listed (rawmidi:hw:1,0),
+	 * add it; a negative status (e set) when spec is of its form but
+	 * cannot be; 0 otherwise. May be NULL. */
+	int (*open_on_demand)(struct rt *rt, const char *spec, midi_error *e);
 };
 
 /* The transport named name ("diag"), or NULL. */
 const struct midi_transport *transport_find(const char *name);
+/* Every transport's open_on_demand for spec: 0 or the first failure. */
+int transport_on_demand(struct rt *rt, const char *spec, midi_error *e);
 /* NULL-terminated list of every transport. */
 extern const struct midi_transport *const transport_all[];
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # check.sh RESULTS_DIR: owns the host side of the VM test stage (run by
 # tests/vm/stage.bash for `make check` and `make check-vm`). It builds the
-# guest's tools (gfsmidi, rawping) into RESULTS_DIR/tools, fetches udevd
+# guest's tools (gfsmidi, rawping, rawcat) into RESULTS_DIR/tools, fetches udevd
 # (Debian's udev package, unpacked, not installed) into the cache, and boots
 # the VM once (run-vm.sh) to run tests/vm/guest.sh against bin/ and
 # libexec/ of this checkout. Results: RESULTS_DIR/guest.tap (TAP),
@@ -29,8 +29,9 @@ mkdir -p "$cache" || cannot "cannot create the cache $cache"
 tools=$res/tools
 mkdir -p "$tools"
 if ! cc -O2 -Wall -Wextra -pthread -o "$tools/gfsmidi" tests/vm/gfsmidi.c ||
-	! cc -O2 -Wall -Wextra -o "$tools/rawping" tests/vm/rawping.c; then
-	echo "vm: cannot build tests/vm/gfsmidi.c or rawping.c" >&2
+	! cc -O2 -Wall -Wextra -o "$tools/rawping" tests/vm/rawping.c ||
+	! cc -O2 -Wall -Wextra -o "$tools/rawcat" tests/vm/rawcat.c; then
+	echo "vm: cannot build tests/vm/gfsmidi.c, rawping.c or rawcat.c" >&2
 	exit 1
 fi
 

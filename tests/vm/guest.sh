@@ -2,7 +2,7 @@
 # guest.sh CHECKOUT TOOLS UDEVD: owns the checks run INSIDE the test VM
 # (started by tests/vm/check.sh through run-vm.sh, as root, in the results
 # folder shared with the host). CHECKOUT holds the built programs (bin/,
-# libexec/midi-helper); TOOLS holds gfsmidi and rawping (built by check.sh);
+# libexec/midi-helper); TOOLS holds gfsmidi, rawping and rawcat (built by check.sh);
 # UDEVD is a systemd-udevd binary (libusb hears of hotplug only through it).
 # Prints TAP ("1..N", "ok N name", "not ok N name" with "# " diagnostics)
 # to standard output and to ./guest.tap; the benchmark figures go to
@@ -19,7 +19,10 @@
 #     2.0 note, a SysEx7 and a SysEx8 each echoed intact;
 #   - the alsa transport (guest-alsa.sh): snd-virmidi and Midi Through
 #     ports listed; notes and 4 KiB SysEx both ways; ports that come and
-#     go (an application's, a module unloaded) seen and reconnected.
+#     go (an application's, a module unloaded) seen and reconnected;
+#   - the rawmidi transport (guest-rawmidi.sh): a raw MIDI device of
+#     snd-virmidi declared in midi.conf, its sequencer port not imported
+#     meanwhile; notes and 64 KiB SysEx both ways; named on the command line.
 # Readiness is polled with deadlines (TCG is ~13x slower than the host),
 # never waited for with fixed sleeps. Exit status: the number of failures.
 # shellcheck disable=SC2317  # the check functions are called through check()
@@ -27,7 +30,7 @@ set -u
 CHECKOUT=$1 TOOLS=$2 UDEVD=$3
 RES=$PWD
 TAP=$RES/guest.tap
-PLAN=26
+PLAN=33
 LIMIT=${VM_WAIT:-60}                  # seconds for any one thing to happen
 T=$(mktemp -d /tmp/midi-vm.XXXXXX)    # the guest's /tmp lives in RAM
 export PATH=$CHECKOUT/bin:$PATH MIDI_HELPER=$CHECKOUT/libexec/midi-helper
@@ -40,6 +43,8 @@ mkdir -p "$XDG_CONFIG_HOME/midi"
 . "$CHECKOUT/tests/vm/guest-lib.sh"   # the helpers below the checks use
 # shellcheck source=tests/vm/guest-alsa.sh
 . "$CHECKOUT/tests/vm/guest-alsa.sh"  # the alsa transport's checks
+# shellcheck source=tests/vm/guest-rawmidi.sh
+. "$CHECKOUT/tests/vm/guest-rawmidi.sh" # the rawmidi transport's checks
 
 G=/sys/kernel/config/usb_gadget/midivm   # the configfs gadget
 UDC=$(basename "$(find /sys/class/udc/ -mindepth 1 -maxdepth 1 | head -n 1)") # dummy_hcd's device side
@@ -280,6 +285,14 @@ check "ALSA: 4 KiB SysEx midi-send -> virmidi -> raw MIDI intact" alsa_sysex_to_
 check "ALSA: 4 KiB SysEx amidi -> virmidi -> midi-sysex capture intact" alsa_sysex_from_raw
 check "ALSA: an application's port (aseqdump) goes and comes back; midi-mon --reconnect follows" alsa_app_port
 check "ALSA: rmmod and insmod snd-virmidi seen by midi-watch (removed, added)" alsa_reload
+cleanup_bg
+check "rawmidi: [rawmidi hw:VC,1] in midi.conf is listed; the sequencer port of that device is not" rawmidi_listed
+check "rawmidi: midi-send notes come out of the far side (hw:VC,1 -> sequencer -> hw:VC,2)" rawmidi_to_device
+check "rawmidi: a note amidi writes to the far side arrives in midi-mon" rawmidi_from_device
+check "rawmidi: 64 KiB SysEx midi-sysex send -> raw device -> far side intact" rawmidi_sysex_to_device
+check "rawmidi: 64 KiB SysEx amidi -> far side -> raw device -> midi-sysex capture intact" rawmidi_sysex_from_device
+check "rawmidi: named on the command line: added, used, gone when idle; bad id and absent device exit 3" rawmidi_command_line
+check "rawmidi: the section removed: endpoint gone, the sequencer port is imported again" rawmidi_unconfigured
 cleanup_bg
 [ -n "${GFS:-}" ] && kill "$GFS" 2>/dev/null
 dmesg > "$RES/dmesg.txt"

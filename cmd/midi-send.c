@@ -6,8 +6,13 @@
  * time and the broker's scheduler delivers it, so the program returns once
  * everything is handed over (it paces itself only to stay within
  * SCHEDULE_AHEAD_NS of the messages it hands over); --no-schedule sleeps in
- * the process instead. Front end only: parsing, translation and the broker
- * are in libmidi. */
+ * the process instead. Stop means stop: on SIGINT or SIGTERM it takes back
+ * what the scheduler still holds of its messages (midi_cancel), sends a
+ * Note Off for every note it left sounding (midi_notes, which recorded
+ * what it handed over) and dies of the signal; --wait (the default when
+ * standard input is a terminal) keeps it until its last message is due,
+ * so that Ctrl-C stops a song to its end. Front end only: parsing,
+ * translation, the broker and the note tracking are in libmidi. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -15,11 +20,13 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "midi/endpoint.h"
 #include "midi/format.h"
+#include "midi/notes.h"
 #include "midi/translate.h"
 
 #define BATCH 256
@@ -46,7 +53,33 @@ struct sender {
 	int failed;
 	int reconnect;         /* --reconnect */
 	int schedule;          /* timing by scheduled sends (not --no-schedule) */
+	midi_notes *notes;     /* what was handed over (real send) */
+	uint64_t last_due;     /* latest due time handed over */
 };
+
+/* SIGINT or SIGTERM: the signal, once the handler ran. */
+static volatile sig_atomic_t stop_sig;
+#define STOPPED 77 /* a callback's value: a stop signal came */
+
+static void on_stop(int sig)
+{
+	stop_sig = sig;
+}
+
+/* Sleep until deadline, or until a stop signal. */
+static void sleep_or_stop(uint64_t deadline)
+{
+	while (!stop_sig) {
+		uint64_t now = cli_now_ns();
+		if (now + 1000000 >= deadline)
+			break;
+		uint64_t t = deadline - 500000;
+		struct timespec ts = {(time_t)(t / 1000000000u), (long)(t % 1000000000u)};
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+	}
+	if (!stop_sig)
+		cli_sleep_until(deadline); /* the last half millisecond, precisely */
+}
 
 /* Send the batch. A send that finds the endpoint gone sends nothing, so
  * with --reconnect the same batch is tried again (every 20 ms) until the
@@ -73,11 +106,11 @@ static int flush_batch(struct sender *s)
 			s->batch[k].time_ns = 0;
 	int gone = 0, r;
 	while ((r = midi_send(s->conn, s->batch, s->nbatch, &s->err)) == -MIDI_ERR_CLOSED &&
-	       s->reconnect) {
+	       s->reconnect && !stop_sig) {
 		if (!gone)
 			cli_warn("%s; waiting for it to come back", s->err.msg);
 		gone = 1;
-		cli_sleep_until(cli_now_ns() + 20000000ull);
+		sleep_or_stop(cli_now_ns() + 20000000ull);
 	}
 	if (gone && r == 0)
 		cli_warn("endpoint %s is back", midi_conn_info(s->conn)->id);
@@ -85,9 +118,48 @@ static int flush_batch(struct sender *s)
 		s->failed = 1;
 		return -1;
 	}
+	for (size_t k = 0; k < s->nbatch; k++) {
+		if (midi_notes_sent(s->notes, &s->batch[k].ump, s->batch[k].time_ns, now, &s->err) < 0) {
+			s->failed = 1;
+			return -1;
+		}
+		if (s->batch[k].time_ns > s->last_due)
+			s->last_due = s->batch[k].time_ns;
+	}
 	s->sent += s->nbatch;
 	s->nbatch = 0;
 	return 0;
+}
+
+/* For midi_notes_release: one Note Off into the batch. */
+static int queue_off(void *ctx, const midi_ump *u)
+{
+	struct sender *s = ctx;
+	s->batch[s->nbatch].time_ns = 0;
+	s->batch[s->nbatch].ump = *u;
+	s->nbatch++;
+	return s->nbatch == BATCH ? flush_batch(s) : 0;
+}
+
+/* Stop means stop: take back what the scheduler holds of ours, then a
+ * Note Off for every note left sounding, sent now. */
+static int stop_sending(struct sender *s)
+{
+	midi_error e = {0};
+	uint64_t cancelled;
+	s->nbatch = 0; /* not sent yet: never will be */
+	int status = 0;
+	if (midi_cancel(s->conn, &cancelled, &e) < 0) {
+		status = cli_report(&e);
+		cancelled = UINT64_MAX;
+	}
+	midi_notes_cancelled(s->notes, cancelled);
+	s->reconnect = 0;
+	if (midi_notes_release(s->notes, queue_off, s) < 0 || flush_batch(s) < 0)
+		status = cli_report(&s->err);
+	if (midi_flush(s->conn, 2000, &e) < 0 && !status)
+		status = cli_report(&e);
+	return status;
 }
 
 /* A packet continues the message before it (SysEx Continue/End). */
@@ -101,6 +173,8 @@ static int continues_message(const midi_ump *u)
 static int emit(void *ctx, const midi_ump *u)
 {
 	struct sender *s = ctx;
+	if (stop_sig)
+		return STOPPED;
 	midi_packet p = {.time_ns = 0, .ump = *u};
 	if (s->dry_run) {
 		s->batch[s->nbatch++] = p;
@@ -117,14 +191,18 @@ static int emit(void *ctx, const midi_ump *u)
 		if (due > now + SCHEDULE_AHEAD_NS) {
 			if (flush_batch(s) < 0)
 				return -1;
-			cli_sleep_until(due - SCHEDULE_AHEAD_NS);
+			sleep_or_stop(due - SCHEDULE_AHEAD_NS);
+			if (stop_sig)
+				return STOPPED;
 			now = cli_now_ns();
 		}
 		p.time_ns = due > now ? due : 0;
 	} else if (s->timed && due > cli_now_ns()) {
 		if (flush_batch(s) < 0)
 			return -1;
-		cli_sleep_until(due);
+		sleep_or_stop(due);
+		if (stop_sig)
+			return STOPPED;
 	}
 	s->batch[s->nbatch++] = p;
 	if (s->nbatch == BATCH || (s->timed && !s->schedule))
@@ -165,13 +243,18 @@ static void usage(FILE *f)
 		"                          handing them to the broker's scheduler\n"
 		"  -n, --dry-run           print the UMP packets instead of sending them\n"
 		"      --reconnect         when the endpoint goes away, wait for it to come back\n"
+		"      --wait              stay until the last message is due, so that Ctrl-C\n"
+		"                          still stops it (default when standard input and\n"
+		"                          standard error are terminals)\n"
+		"      --no-wait           return once everything is handed over\n"
 		"  -h, --help              show this help\n"
 		"      --version           show the version\n\n"
 		"Examples:\n"
 		"  %s -e diag:loopback-a on C3 100 +500ms off C3\n"
+		"  %s -e synth panic                 # all notes and sounds off, group 1\n"
 		"  printf '90 3C 64' | %s -n -f hex -P midi2\n"
 		"See midi-send(1) and midi-formats(7).\n",
-		cli_prog, cli_prog, cli_prog);
+		cli_prog, cli_prog, cli_prog, cli_prog);
 }
 
 /* Dry run: pass on what was printed (a write error fails the run). */
@@ -241,6 +324,8 @@ static int feed_fd(midi_reader *r, int fd, struct sender *s, midi_error *e)
 {
 	static char buf[1 << 17];
 	for (;;) {
+		if (stop_sig)
+			return STOPPED;
 		ssize_t n = read(fd, buf, sizeof buf);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -266,7 +351,8 @@ int main(int argc, char **argv)
 		{"protocol", required_argument, 0, 'P'}, {"dry-run", no_argument, 0, 'n'},
 		{"interval", required_argument, 0, 'I'}, {"reconnect", no_argument, 0, 'R'},
 		{"help", no_argument, 0, 'h'},           {"version", no_argument, 0, 'V'},
-		{"no-schedule", no_argument, 0, 'S'},
+		{"no-schedule", no_argument, 0, 'S'},   {"wait", no_argument, 0, 'W'},
+		{"no-wait", no_argument, 0, 'w'},
 		{0, 0, 0, 0},
 	};
 	struct sender s = {.schedule = 1};
@@ -274,7 +360,7 @@ int main(int argc, char **argv)
 	midi_format fmt = MIDI_FMT_TEXT;
 	unsigned long group = 1, ms;
 	midi_error e = {0};
-	int c;
+	int c, wait_end = -1;
 
 	cli_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "+e:f:i:g:P:nh", opts, NULL)) != -1) {
@@ -300,6 +386,8 @@ int main(int argc, char **argv)
 		case 'n': s.dry_run = 1; break;
 		case 'R': s.reconnect = 1; break;
 		case 'S': s.schedule = 0; break;
+		case 'W': wait_end = 1; break;
+		case 'w': wait_end = 0; break;
 		case 'I':
 			if (cli_uint(optarg, 0, 3600000, "interval", &ms) < 0)
 				return EXIT_USAGE;
@@ -335,6 +423,17 @@ int main(int argc, char **argv)
 		s.conn = midi_open(spec, MIDI_OPEN_SEND_ONLY | (s.reconnect ? MIDI_OPEN_RECONNECT : 0), &e);
 		if (!s.conn)
 			return cli_report(&e);
+		s.notes = midi_notes_new(&e);
+		if (!s.notes)
+			return cli_report(&e);
+		/* Interrupted or terminated: stop_sending (no SA_RESTART, so a
+		 * blocking read returns). */
+		struct sigaction sa = {.sa_handler = on_stop};
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		if (wait_end < 0)
+			wait_end = isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
 	}
 
 	midi_reader *r = midi_reader_new(fmt, (unsigned)group - 1, &e);
@@ -368,6 +467,8 @@ int main(int argc, char **argv)
 	midi_reader_free(r);
 
 	int status = 0;
+	if (rc == STOPPED)
+		rc = 0; /* the signal is handled below */
 	if (rc != 0) {
 		/* The failing stage filled either e (reader) or s.err (sender). */
 		status = s.failed ? cli_report(&s.err) : cli_report_in(where, &e);
@@ -375,11 +476,25 @@ int main(int argc, char **argv)
 	/* Whatever was accepted before an error in a stream still goes out
 	 * (arguments with an error send nothing). */
 	if (!s.dry_run) {
-		if (flush_batch(&s) < 0 && !status)
+		if (!stop_sig && flush_batch(&s) < 0 && !status)
 			status = cli_report(&s.err);
-		if (midi_flush(s.conn, 10000, &e) < 0 && !status)
+		if (!stop_sig && midi_flush(s.conn, 10000, &e) < 0 && !status)
 			status = cli_report(&e);
+		if (!stop_sig && wait_end && !status && s.last_due)
+			sleep_or_stop(s.last_due);
+		if (stop_sig) {
+			int st = stop_sending(&s);
+			midi_close(s.conn);
+			midi_notes_free(s.notes);
+			if (st)
+				return st;
+			/* Die of the signal, as a shell expects of an interrupted program. */
+			signal(stop_sig, SIG_DFL);
+			raise(stop_sig);
+			return 128 + stop_sig;
+		}
 		midi_close(s.conn);
+		midi_notes_free(s.notes);
 	} else {
 		/* a write error at the end (the final flush too) fails the run */
 		errno = 0;

@@ -39,6 +39,8 @@ complete -c midi-send -s P -l protocol -x -a 'midi1 midi2' -d 'Translate to a pr
 complete -c midi-send -l interval -x -d 'Milliseconds between messages'
 complete -c midi-send -s n -l dry-run -d 'Print UMP packets instead of sending'
 complete -c midi-send -l reconnect -d 'Wait for the endpoint to come back when it goes away'
+complete -c midi-send -l wait -d 'Stay until the last message is due'
+complete -c midi-send -l no-wait -d 'Return once everything is handed over'
 
 # midi-mon
 set -l __midi_types note pressure cc pc pb rpn pernote sysex system clock sense utility stream flex other voice midi1 midi2 all

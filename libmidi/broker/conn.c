@@ -19,7 +19,10 @@
  * (unmaps everything) and re-attaches, by exact id, when the registry shows
  * a new incarnation; the receive cursor starts at the beginning of the new
  * `out` ring. The descriptor thread follows: while detached it waits on the
- * registry's event counter instead of the ring. */
+ * registry's event counter instead of the ring.
+ *
+ * Scheduled sends carry the connection's random owner id, so midi_cancel
+ * can take back what the scheduler holds of this connection only. */
 #include "broker/broker.h"
 #include "broker/clientev.h"
 #include "broker/sched.h"
@@ -38,6 +41,7 @@
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
+#include <sys/random.h>
 #include <sys/timerfd.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -98,6 +102,7 @@ struct midi_conn {
 	struct sched_in *sbuf;   /* this call's entries, handed over at its end */
 	size_t sn, scap;
 	uint64_t sched_max_due;  /* latest due time handed to the scheduler */
+	uint64_t owner;          /* its entries' owner id (midi_cancel), made on first use */
 	uint64_t sched_watch_ns; /* sched_watch last run */
 	/* midi_conn_fd: an epoll set of the doorbell and, for an endpoint
 	 * hosted by an application, a pidfd of its host */
@@ -761,10 +766,14 @@ static int sched_push(struct midi_conn *c, const midi_ump *u, uint64_t due, midi
 		c->sbuf = nb;
 		c->scap = cap;
 	}
+	while (!c->owner) /* random: unique among the connections of every process */
+		if (getrandom(&c->owner, sizeof c->owner, 0) != sizeof c->owner)
+			c->owner = proc_key_self() ^ ((uint64_t)(uintptr_t)c << 17) ^ broker_now_ns();
 	struct sched_in *x = &c->sbuf[c->sn++];
 	memset(x, 0, sizeof *x);
 	x->due = due;
 	x->uid = c->txseg->uid;
+	x->owner = c->owner;
 	x->tag = c->tag;
 	x->kind = c->tw.in ? SCHED_TO_IN : SCHED_TO_OUT;
 	for (unsigned k = 0; k < midi_ump_words(u); k++)
@@ -973,6 +982,29 @@ int midi_flush(midi_conn *c, int timeout_ms, midi_error *e)
 		if (sleep_ns < 1000000)
 			sleep_ns *= 2;
 	}
+}
+
+int midi_cancel(midi_conn *c, uint64_t *cancelled, midi_error *e)
+{
+	if (cancelled)
+		*cancelled = 0;
+	if (!c)
+		return midi_error_set(e, MIDI_ERR_INPUT, "no connection");
+	/* A SysEx held until its end was never sent: it goes too. */
+	for (int t = 0; t < 2; t++)
+		for (int g = 0; g < 16; g++)
+			c->hold[t][g].n = 0;
+	uint64_t n = 0;
+	if (c->sc && c->sc->last_pos && c->owner) {
+		int r = sched_cancel(c->rt, c->sc, c->owner, broker_now_ns() + 10000000000ull, &n, e);
+		if (r < 0)
+			return r;
+	}
+	/* Nothing of ours is on its way: what is sent now goes straight out. */
+	c->sched_max_due = 0;
+	if (cancelled)
+		*cancelled = n;
+	return 0;
 }
 
 /* ---- receive ---- */

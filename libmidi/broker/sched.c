@@ -31,8 +31,8 @@
 #define SCHED_HEAL_NS 200000000ull
 
 _Static_assert(sizeof(struct sched_hdr) <= SCHED_HDR_BYTES, "scheduler header too big");
-_Static_assert(sizeof(struct sched_in) == 56, "sched_in size");
-_Static_assert(sizeof(struct sched_ent) == 56, "sched_ent size");
+_Static_assert(sizeof(struct sched_in) == 64, "sched_in size");
+_Static_assert(sizeof(struct sched_ent) == 64, "sched_ent size");
 
 static uint64_t mix(uint64_t h, uint64_t v)
 {
@@ -53,6 +53,16 @@ uint32_t sched_sum(uint64_t pos, uint64_t due, uint64_t uid, uint32_t tag, uint3
 	h = mix(h, (uint64_t)w[2] << 32 | w[3]);
 	h = mix(h, h >> 17);
 	return (uint32_t)(h ^ (h >> 32));
+}
+
+uint32_t sched_check(uint64_t pos, uint64_t due, uint64_t uid, uint64_t owner, uint32_t tag,
+		     uint32_t kind, const uint32_t w[4])
+{
+	uint32_t sum = sched_sum(pos, due, uid, tag, kind, w);
+	if (!owner)
+		return sum;
+	uint64_t h = mix(0x4f574e4552494421ull, owner); /* "OWNERID!" */
+	return sum ^ (uint32_t)(h ^ (h >> 32));
 }
 
 static uint64_t cap_setting(void)
@@ -404,7 +414,7 @@ int sched_put(struct rt *rt, struct sched_client *sc, const struct sched_in *v, 
 	for (size_t k = 0; k < n; k++) {
 		struct sched_in x = v[k];
 		x.seq = pos + k + 1;
-		x.check = sched_sum(pos + k, x.due, x.uid, x.tag, x.kind, x.w);
+		x.check = sched_check(pos + k, x.due, x.uid, x.owner, x.tag, x.kind, x.w);
 		x.pad = 0;
 		sc->m.slots[(pos + k) & sc->m.mask] = x;
 	}
@@ -453,6 +463,31 @@ int sched_wait_taken(struct rt *rt, struct sched_client *sc, uint64_t end, midi_
 		if (sleep_ns < 1000000)
 			sleep_ns *= 2;
 	}
+}
+
+int sched_cancel(struct rt *rt, struct sched_client *sc, uint64_t owner, uint64_t end,
+		 uint64_t *n, midi_error *e)
+{
+	*n = UINT64_MAX;
+	struct sched_in x = {.uid = 1, .owner = owner, .kind = SCHED_CANCEL};
+	int r = sched_put(rt, sc, &x, 1, e);
+	if (r < 0)
+		return r;
+	uint64_t pos = sc->last_pos - 1;
+	sc->cancel_pos = pos + 1;
+	r = sched_wait_taken(rt, sc, end, e);
+	if (r < 0)
+		return r;
+	const struct sched_hdr *h = sc->m.hdr;
+	unsigned k = (unsigned)(pos % SCHED_REPLIES);
+	if (__atomic_load_n(&h->cancel_pos[k], __ATOMIC_ACQUIRE) == pos + 1) {
+		uint64_t v = __atomic_load_n(&h->cancel_n[k], __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&h->cancel_pos[k], __ATOMIC_RELAXED) == pos + 1 &&
+		    v <= sc->m.mask + 1)
+			*n = v;
+	}
+	return 0;
 }
 
 int sched_ensure(struct rt *rt, int *lockfd, midi_error *e)

@@ -22,6 +22,15 @@
  * head - done, where the scheduler keeps done = cursor - pending in one
  * word, so senders never see an entry twice while it moves).
  *
+ * Each entry carries its sender's owner id (one per connection, never 0).
+ * A sender cancels what it handed over with a SCHED_CANCEL entry naming
+ * its owner: the scheduler, taking it, frees every pending entry of that
+ * owner (all arrived before it) and writes how many into the header's
+ * reply slot for the cancel's ring position (cancel_pos/cancel_n, indexed
+ * by position % SCHED_REPLIES) before it marks the cancel taken; once the
+ * cursor passed the cancel, nothing of that owner's earlier entries is
+ * delivered any more (the scheduler delivers between takes, never during).
+ *
  * Every byte of the file is untrusted (another process may scribble on
  * it): the scheduler never reads back what it took, drops and counts
  * entries that fail their check sum or carry impossible fields, keeps its
@@ -55,7 +64,8 @@
  * (sched_pidfd) calls sched_watch at least this often. */
 #define SCHED_WATCH_SLICE_NS 100000000ll
 
-enum sched_kind { SCHED_TO_OUT = 0, SCHED_TO_IN = 1 };
+enum sched_kind { SCHED_TO_OUT = 0, SCHED_TO_IN = 1, SCHED_CANCEL = 2 };
+#define SCHED_REPLIES 64
 
 /* One input-ring slot: what a sender hands over. seq and check are set by
  * sched_put. */
@@ -63,10 +73,11 @@ struct sched_in {
 	uint64_t seq;  /* ring position + 1 */
 	uint64_t due;  /* CLOCK_MONOTONIC ns */
 	uint64_t uid;  /* segment of the target ring */
+	uint64_t owner; /* the sending connection's owner id (never 0) */
 	uint32_t tag;  /* ring tag (connection id for hosted endpoints) */
-	uint32_t kind; /* enum sched_kind: the segment's out or in ring */
+	uint32_t kind; /* enum sched_kind: the segment's out or in ring, or a cancel */
 	uint32_t w[4];
-	uint32_t check; /* sched_sum; inverted once the scheduler took it */
+	uint32_t check; /* sched_check; inverted once the scheduler took it */
 	uint32_t pad;
 };
 
@@ -77,8 +88,9 @@ struct sched_ent {
 	uint64_t seq;   /* arrival: position in the input ring */
 	uint64_t due;
 	uint64_t uid;
+	uint64_t owner;
 	uint32_t tag;
-	uint32_t check; /* sched_sum; inverted when freed */
+	uint32_t check; /* sched_check; inverted when freed */
 	uint32_t w[4];
 };
 
@@ -100,12 +112,18 @@ struct sched_hdr {
 	uint64_t garbage;   /* entries dropped as garbage (check sum, fields) */
 	uint64_t done;      /* cursor - pending, one word: queued = head - done
 			     * (moving an entry into the table leaves it alone) */
+	uint64_t cancel_pos[SCHED_REPLIES]; /* ring position + 1 of a cancel taken */
+	uint64_t cancel_n[SCHED_REPLIES];   /* how many entries it freed */
 };
 
 /* Check sum of an entry at ring position pos (the same for its input slot
  * and its table entry). */
 uint32_t sched_sum(uint64_t pos, uint64_t due, uint64_t uid, uint32_t tag, uint32_t kind,
 		   const uint32_t w[4]);
+/* The check sum entries carry: sched_sum with the owner folded in (the
+ * same as sched_sum for owner 0). */
+uint32_t sched_check(uint64_t pos, uint64_t due, uint64_t uid, uint64_t owner, uint32_t tag,
+		     uint32_t kind, const uint32_t w[4]);
 
 struct sched_map {
 	void *base;
@@ -143,6 +161,7 @@ struct sched_client {
 	uint64_t last_pos;   /* end of what this client wrote (0 = nothing) */
 	uint64_t max_due;    /* latest due time it handed over */
 	uint64_t check_ns;   /* scheduler liveness last checked */
+	uint64_t cancel_pos; /* ring position of its last cancel + 1 (0 = none) */
 	uint64_t key_ok;     /* scheduler key last verified by sched_pidfd */
 };
 
@@ -158,6 +177,12 @@ uint64_t sched_queued(struct sched_client *sc);
  * they do not fit; nothing is written then. */
 int sched_put(struct rt *rt, struct sched_client *sc, const struct sched_in *v, size_t n,
 	      midi_error *e);
+/* Cancel every entry of owner not yet delivered: a SCHED_CANCEL entry,
+ * then wait (until end) for the scheduler to take it. *n: how many it
+ * freed, or UINT64_MAX when that could not be read back (a scheduler
+ * replaced meanwhile, a garbled reply). */
+int sched_cancel(struct rt *rt, struct sched_client *sc, uint64_t owner, uint64_t end,
+		 uint64_t *n, midi_error *e);
 /* Wait until the scheduler took everything this client wrote (end: an
  * absolute CLOCK_MONOTONIC deadline, UINT64_MAX = for ever). */
 int sched_wait_taken(struct rt *rt, struct sched_client *sc, uint64_t end, midi_error *e);

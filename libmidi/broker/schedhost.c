@@ -12,7 +12,9 @@
  * entries with the same target ring in one batch under that ring's writer
  * lock (so a SysEx, whose packets share one due time and consecutive
  * arrival numbers, leaves whole), then free them. Entries whose endpoint is
- * gone (segment closed or missing) are dropped and counted.
+ * gone (segment closed or missing) are dropped and counted. A cancel entry
+ * frees every pending entry of its owner as it is taken (between
+ * deliveries) and leaves the count in the header's reply slot.
  *
  * The shared file is untrusted: what is sent comes from the private copy,
  * never from the table read back; the cursor, counters, layout and own
@@ -273,7 +275,7 @@ static int slot_read(const struct sched *s, uint64_t i, struct sched_in *x, uint
 	if (x->seq == 0 || ((x->seq - 1) & s->mask) != (i & s->mask))
 		return SLOT_BAD;
 	*pos = x->seq - 1;
-	uint32_t sum = sched_sum(*pos, x->due, x->uid, x->tag, x->kind, x->w);
+	uint32_t sum = sched_check(*pos, x->due, x->uid, x->owner, x->tag, x->kind, x->w);
 	return x->check == sum ? SLOT_NEW : x->check == ~sum ? SLOT_TAKEN : SLOT_BAD;
 }
 
@@ -290,13 +292,44 @@ static void mark_taken(struct sched *s, const struct sched_in *x, uint64_t pos)
 		__atomic_store_n(&slot->check, ~x->check, __ATOMIC_RELEASE);
 }
 
+/* A cancel at ring position pos: free every pending entry of owner (they
+ * all arrived before it), then say how many in the reply slot. */
+static void cancel_owner(struct sched *s, uint64_t owner, uint64_t pos)
+{
+	uint64_t n = 0;
+	size_t kept = 0;
+	for (size_t k = 0; k < s->nheap; k++) {
+		struct hitem it = s->heap[k];
+		if (owner && s->ent[it.idx].owner == owner) {
+			free_entry(s, it.idx);
+			n++;
+		} else {
+			s->heap[kept++] = it; /* in place (s->due may be in use) */
+		}
+	}
+	if (n) { /* a heap again: push each kept item, in place */
+		s->nheap = 0;
+		for (size_t k = 0; k < kept; k++)
+			heap_push(s, s->heap[k]);
+	}
+	unsigned k = (unsigned)(pos % SCHED_REPLIES);
+	__atomic_store_n(&s->hdr->cancel_pos[k], 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->hdr->cancel_n[k], n, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->hdr->cancel_pos[k], pos + 1, __ATOMIC_RELEASE);
+}
+
 /* Take the checked slot copy *x of position pos: private copy, table
  * entry, heap; then mark the slot taken. 0 if the table is full. */
 static int take(struct sched *s, const struct sched_in *x, uint64_t pos, uint64_t now)
 {
+	if (x->kind == SCHED_CANCEL) {
+		cancel_owner(s, x->owner, pos);
+		mark_taken(s, x, pos);
+		return 1;
+	}
 	struct sched_ent en = {
 		.state = 1, .kind = x->kind, .seq = pos, .due = x->due, .uid = x->uid,
-		.tag = x->tag, .check = x->check,
+		.owner = x->owner, .tag = x->tag, .check = x->check,
 	};
 	memcpy(en.w, x->w, sizeof en.w);
 	if (!fields_ok(&en, now)) {
@@ -329,7 +362,8 @@ static int item_seq_cmp(const void *a, const void *b)
 
 static int same_entry(const struct sched_ent *a, const struct sched_in *x, uint64_t pos)
 {
-	return a->seq == pos && a->due == x->due && a->uid == x->uid && a->tag == x->tag &&
+	return a->seq == pos && a->due == x->due && a->uid == x->uid && a->owner == x->owner &&
+	       a->tag == x->tag &&
 	       a->kind == x->kind && memcmp(a->w, x->w, sizeof a->w) == 0;
 }
 
@@ -534,7 +568,7 @@ static void rebuild(struct sched *s, uint64_t now)
 		struct sched_ent x;
 		copy_shared(&x, t, sizeof x);
 		if (x.state == 1 &&
-		    x.check == sched_sum(x.seq, x.due, x.uid, x.tag, x.kind, x.w) &&
+		    x.check == sched_check(x.seq, x.due, x.uid, x.owner, x.tag, x.kind, x.w) &&
 		    fields_ok(&x, now)) {
 			s->ent[i] = x;
 			heap_push(s, (struct hitem){x.due, x.seq, (uint32_t)i});
@@ -557,6 +591,7 @@ static void rebuild(struct sched *s, uint64_t now)
 		for (size_t j = k; j-- > 0 && s->due[j].seq == x->seq && !dup;) {
 			const struct sched_ent *y = &s->ent[s->due[j].idx];
 			dup = y->state == 1 && y->due == x->due && y->uid == x->uid &&
+			      y->owner == x->owner &&
 			      y->tag == x->tag && y->kind == x->kind &&
 			      memcmp(y->w, x->w, sizeof x->w) == 0;
 		}

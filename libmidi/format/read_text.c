@@ -1,6 +1,6 @@
 /* read_text.c: the "text" input format (grammar in man/midi-formats.7):
  * SendMIDI-like verbs with sticky group/channel, m1/m2 protocol prefixes,
- * note names, timing tokens, syx/syx8/ump. Tokens are pushed one at a time
+ * note names, timing tokens, syx/syx8/ump, panic. Tokens are pushed one at a time
  * into a small state machine holding at most one message being read, so
  * messages may continue across lines and input may be split anywhere. */
 #include "format_priv.h"
@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "midi/msg.h"
+#include "midi/notes.h"
 
 enum verb {
 	V_NONE, V_GRP, V_CH, V_M1, V_M2,
@@ -18,6 +19,7 @@ enum verb {
 	V_RRPN, V_RNRPN, V_PNRC, V_PNAC, V_PNPB, V_PNM,
 	/* system */
 	V_CLOCK, V_START, V_STOP, V_CONTINUE, V_SENSE, V_RESET, V_TUNE, V_MTC, V_SPP, V_SONGSEL,
+	V_PANIC,
 	/* data */
 	V_SYX, V_SYX8, V_UMP,
 };
@@ -47,7 +49,7 @@ static const struct {
 	VERB("pnpb", V_PNPB), VERB("pnm", V_PNM),
 	VERB("clock", V_CLOCK), VERB("start", V_START), VERB("stop", V_STOP), VERB("continue", V_CONTINUE),
 	VERB("sense", V_SENSE), VERB("reset", V_RESET), VERB("tune", V_TUNE), VERB("mtc", V_MTC),
-	VERB("spp", V_SPP), VERB("songsel", V_SONGSEL),
+	VERB("spp", V_SPP), VERB("songsel", V_SONGSEL), VERB("panic", V_PANIC),
 	VERB("syx", V_SYX), VERB("syx8", V_SYX8), VERB("ump", V_UMP),
 };
 
@@ -332,6 +334,7 @@ static int finish(midi_reader *r, emitter *em)
 	case V_MTC: p = midi_ump_system(g, 0xF1, val, 0); break;
 	case V_SPP: p = midi_ump_song_position(g, val); break;
 	case V_SONGSEL: p = midi_ump_system(g, 0xF3, val, 0); break;
+	case V_PANIC: return midi_panic(g, emit_ump_cb, &ec);
 	case V_SYX: return midi_sysex7_chunk(g, st->bytes, st->nbytes, emit_ump_cb, &ec);
 	case V_SYX8:
 		return midi_sysex8_chunk(g, (unsigned)v[S_NUM], st->bytes, st->nbytes, emit_ump_cb, &ec);

@@ -6,7 +6,8 @@
  * it had accepted, also by a receiver blocked in midi_recv that never sent
  * anything; sched_pidfd names the running scheduler and tells when it dies;
  * a full queue is refused; an endpoint removed before the due time has its
- * messages dropped and counted. Fresh MIDI_RUNTIME_DIR per test; senders
+ * messages dropped and counted; midi_cancel takes back one connection's
+ * pending messages and says how many. Fresh MIDI_RUNTIME_DIR per test; senders
  * are forked processes, which pick their due times themselves and report
  * them through a pipe, so that nothing assumes how fast a process starts
  * (valgrind makes that 5-10 times slower). Garbage in the scheduler's file:
@@ -587,6 +588,62 @@ static void test_removed_endpoint_dropped(void **state)
 	assert_true(test_now_ns() >= due);
 }
 
+/* midi_cancel takes back what the scheduler holds of one connection only:
+ * the count is exact, the other sender's messages stay pending, nothing
+ * cancelled arrives, and the connection schedules again afterwards. Due
+ * times a minute ahead, so no machine is slow enough to deliver them
+ * before the cancel; nothing waits for them. */
+static void test_cancel(void **state)
+{
+	(void)state;
+	midi_error e;
+	midi_conn *b = midi_open("diag:loopback-b", 0, &e);
+	midi_conn *a = midi_open("diag:loopback-a", MIDI_OPEN_SEND_ONLY, &e);
+	midi_conn *a2 = midi_open("diag:loopback-a", MIDI_OPEN_SEND_ONLY, &e);
+	assert_non_null(b);
+	assert_non_null(a);
+	assert_non_null(a2);
+	uint64_t cancelled = 99;
+	assert_int_equal(midi_cancel(a, &cancelled, &e), 0); /* nothing scheduled yet */
+	assert_int_equal(cancelled, 0);
+	uint64_t soon = test_now_ns() + 20000000ull, later = test_now_ns() + 60000000000ull;
+	midi_packet p[7] = {
+		test_pk(soon, 0x20903c01, 0), test_pk(soon, 0x20903c02, 0), test_pk(soon, 0x20903c03, 0),
+		test_pk(later, 0x20803c01, 0), test_pk(later, 0x20803c02, 0),
+		test_pk(later, 0x20803c03, 0), test_pk(later, 0x20803c04, 0),
+	};
+	assert_int_equal(midi_send(a, p, 7, &e), 0);
+	midi_packet q[2] = {test_pk(later, 0x20b00101, 0), test_pk(later, 0x20b00102, 0)};
+	assert_int_equal(midi_send(a2, q, 2, &e), 0);
+	midi_packet r[8];
+	assert_int_equal(recv_n(b, r, 3, 20000), 3);
+	for (int k = 0; k < 3; k++)
+		assert_int_equal(r[k].ump.w[0], p[k].ump.w[0]);
+	assert_int_equal(midi_cancel(a, &cancelled, &e), 0);
+	assert_int_equal(cancelled, 4);
+	struct sched_stats st;
+	assert_int_equal(sched_get_stats(&st, &e), 0);
+	assert_int_equal(st.pending, 2); /* a2's */
+	/* Straight after: a marker now, and a scheduled one soon. */
+	midi_packet m[2] = {test_pk(0, 0x20904001, 0), test_pk(test_now_ns() + 20000000ull, 0x20904002, 0)};
+	assert_int_equal(midi_send(a, &m[0], 1, &e), 0);
+	assert_int_equal(midi_send(a, &m[1], 1, &e), 0);
+	assert_int_equal(recv_n(b, r, 2, 20000), 2);
+	assert_int_equal(r[0].ump.w[0], 0x20904001);
+	assert_int_equal(r[1].ump.w[0], 0x20904002);
+	assert_int_equal(midi_cancel(a, &cancelled, &e), 0); /* delivered: nothing left */
+	assert_int_equal(cancelled, 0);
+	assert_int_equal(midi_cancel(a2, &cancelled, &e), 0);
+	assert_int_equal(cancelled, 2);
+	assert_int_equal(sched_get_stats(&st, &e), 0);
+	assert_int_equal(st.pending, 0);
+	assert_true(test_now_ns() < later);
+	assert_int_equal(midi_recv(b, r, 8, 0, &e), 0);
+	midi_close(a);
+	midi_close(a2);
+	midi_close(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -599,6 +656,7 @@ int main(void)
 		cmocka_unit_test_setup(test_pidfd, fresh_runtime),
 		cmocka_unit_test_setup(test_queue_full, fresh_runtime),
 		cmocka_unit_test_setup(test_removed_endpoint_dropped, fresh_runtime),
+		cmocka_unit_test_setup(test_cancel, fresh_runtime),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

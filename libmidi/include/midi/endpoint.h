@@ -140,6 +140,15 @@ int midi_send(midi_conn *c, const midi_packet *p, size_t n, midi_error *e);
 int midi_send_ump(midi_conn *c, const midi_ump *u, midi_error *e);
 /* Wait until everything sent has been handed over (timeout_ms -1 = forever). */
 int midi_flush(midi_conn *c, int timeout_ms, midi_error *e);
+/* Take back this connection's messages the scheduler still holds (sent
+ * with a future time and not yet delivered) and an unfinished SysEx held
+ * for its end; within milliseconds, and nothing cancelled arrives after it
+ * returns. The scheduler delivers a connection's messages in order of due
+ * time (equal times in the order sent), so the cancelled ones are the last
+ * *cancelled of them in that order. *cancelled (may be NULL): how many,
+ * or UINT64_MAX when the count could not be read back (a scheduler
+ * restarted meanwhile). Returns 0 or a negative status. */
+int midi_cancel(midi_conn *c, uint64_t *cancelled, midi_error *e);
 
 /* Receive up to max packets, waiting up to timeout_ms (0 = do not wait,
  * -1 = forever). Returns the count (0 on timeout) or a negative status:

@@ -181,10 +181,13 @@ clients_event() {
 	midi-mon -e loop:c-b >"$T/m" 2>&1 3>&- &
 	mon=$!
 	wait_for 10 clients_event "$T/w" loop:c-b 1
-	midi-send -e loop:c-b on C3 1
+	# (The event shows the count as it is when the watcher reads it: the
+	# second client stays until it was seen.)
+	midi-mon -e loop:c-b >"$T/m2" 2>&1 3>&- &
+	mon2=$!
 	wait_for 10 clients_event "$T/w" loop:c-b 2
-	kill -INT $mon
-	wait $mon || true
+	kill -INT $mon $mon2
+	wait $mon $mon2 || true
 	wait_for 10 clients_event "$T/w" loop:c-b 0
 	# The text form names it too.
 	start_watch "$T/t"

@@ -467,7 +467,7 @@ midi_conn *midi_open(const char *spec, unsigned flags, midi_error *e)
 		goto fail;
 	app_hosts_reap(c->rt);
 	agents_ensure(c->rt);
-	if (resolve_and_map(c, spec, 0, e) < 0)
+	if (transport_on_demand(c->rt, spec, e) < 0 || resolve_and_map(c, spec, 0, e) < 0)
 		goto fail;
 	snprintf(c->id, sizeof c->id, "%s", c->slot.info.id);
 	if (attached(c, ring_head(&c->own.out), e) < 0)

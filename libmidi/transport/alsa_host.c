@@ -14,7 +14,15 @@
  * Arrival times: the port stamps what arrives with the real time of a
  * queue of ours; AH_SUBS_NS ticks also measure the queue's offset to
  * CLOCK_MONOTONIC, so each packet carries the time the sequencer received
- * it, not the time this process got round to it. */
+ * it, not the time this process got round to it.
+ * Pacing: the kernel drops what does not fit a raw MIDI device's 4 KiB
+ * buffer (snd-seq-midi: "MIDI output buffer overrun"; snd-virmidi: its
+ * reader's buffer), so what goes to a port with a raw MIDI device behind
+ * it (a kernel client of a card) is paced, AH_BURST bytes ahead at most:
+ * hardware at the MIDI 1.0 cable's 3125 bytes/s, snd-virmidi at four
+ * times that (its reader has 4 KiB, a third of a second, of slack). host_input takes fewer packets while the budget is spent (they
+ * wait in the ring; senders are slowed, nothing is lost) and a timer
+ * offers them again. */
 #include "transport/alsa.h"
 
 #include <errno.h>
@@ -28,12 +36,20 @@
 #define AH_EMIT 256
 #define AH_OUT_WAIT_MS 1000
 #define AH_SUBS_NS 200000000ull
+#define AH_POOL 2000 /* SNDRV_SEQ_MAX_CLIENT_EVENTS */
+#define AH_BURST 1024
+#define AH_RATE_CABLE 3125
+#define AH_RATE_VIRTUAL 12500
 
 struct aep {
 	struct host_ep *ep;
 	int client, port;
 	int subscribed, readable;
 	int wsub; /* our port -> it: 1 done, -1 refused, 0 not tried */
+	uint32_t rate;   /* bytes/s to it, 0 = not paced */
+	int64_t budget;  /* bytes it may take now (may go below 0) */
+	uint64_t refill; /* when budget was last refilled */
+	int pace_timer;  /* -1 none */
 	char id[MIDI_ID_MAX];
 	struct alsaev_in in;
 	struct alsaev_out out;
@@ -194,6 +210,11 @@ int alsa_host_open(struct host *h, midi_error *e)
 		return midi_error_set(e, MIDI_ERR_RUNTIME, "ALSA sequencer: %s", snd_strerror(r));
 	}
 	snd_seq_set_client_name(a->seq, ALSA_HOST_CLIENT);
+	/* The kernel drops what arrives while the client's input pool is full
+	 * (snd-virmidi and snd-seq-midi deliver a fast SysEx without waiting):
+	 * the largest pool it allows, about 180 SysEx events of 256 bytes. */
+	snd_seq_set_client_pool_input(a->seq, AH_POOL);
+	snd_seq_set_client_pool_output(a->seq, AH_POOL);
 	a->queue = snd_seq_alloc_named_queue(a->seq, ALSA_HOST_CLIENT);
 	snd_seq_port_info_t *pi;
 	snd_seq_port_info_alloca(&pi);
@@ -247,6 +268,20 @@ void alsa_host_close(struct host *h)
 	host_set_priv(h, NULL);
 }
 
+/* The pace for a port (0: none): a kernel client of a card with a raw MIDI
+ * device behind the port (snd-seq-midi, snd-virmidi). */
+static uint32_t pace_rate(struct ahost *a, int client, const snd_seq_port_info_t *pi)
+{
+	snd_seq_client_info_t *ci;
+	snd_seq_client_info_alloca(&ci);
+	unsigned type = snd_seq_port_info_get_type(pi);
+	if (snd_seq_get_any_client_info(a->seq, client, ci) < 0 ||
+	    snd_seq_client_info_get_type(ci) != SND_SEQ_KERNEL_CLIENT ||
+	    snd_seq_client_info_get_card(ci) < 0 || !(type & SND_SEQ_PORT_TYPE_MIDI_GENERIC))
+		return 0;
+	return type & SND_SEQ_PORT_TYPE_HARDWARE ? AH_RATE_CABLE : AH_RATE_VIRTUAL;
+}
+
 int alsa_host_attach(struct host *h, struct host_ep *ep)
 {
 	struct ahost *a = host_priv(h);
@@ -273,6 +308,10 @@ int alsa_host_attach(struct host *h, struct host_ep *ep)
 		return -1;
 	}
 	e->readable = !!(snd_seq_port_info_get_capability(pi) & SND_SEQ_PORT_CAP_READ);
+	e->rate = pace_rate(a, client, pi);
+	e->budget = AH_BURST;
+	e->refill = broker_now_ns();
+	e->pace_timer = -1;
 	snprintf(e->id, sizeof e->id, "%s", s->info.id);
 	a->eps[a->neps++] = e;
 	host_ep_set_priv(ep, e);
@@ -294,6 +333,8 @@ void alsa_host_detach(struct host *h, struct host_ep *ep)
 		snd_seq_disconnect_from(a->seq, a->port, e->client, e->port);
 	if (e->wsub > 0)
 		snd_seq_disconnect_to(a->seq, a->port, e->client, e->port);
+	if (e->pace_timer >= 0)
+		host_timer_del(h, e->pace_timer);
 	for (size_t k = 0; k < a->neps; k++)
 		if (a->eps[k] == e) {
 			a->eps[k] = a->eps[--a->neps];
@@ -319,8 +360,10 @@ static int send_cb(void *ctx, snd_seq_event_t *ev)
 	snd_seq_ev_set_direct(ev);
 	for (int tries = 0; tries < 2; tries++) {
 		int r = snd_seq_event_output_direct(c->a->seq, ev);
-		if (r >= 0)
+		if (r >= 0) {
+			c->e->budget -= ev->type == SND_SEQ_EVENT_SYSEX ? (int64_t)ev->data.ext.len : 3;
 			return 0;
+		}
 		if (r != -EAGAIN)
 			break;
 		struct pollfd pfd[4];
@@ -329,6 +372,32 @@ static int send_cb(void *ctx, snd_seq_event_t *ev)
 			poll(pfd, (nfds_t)nf, AH_OUT_WAIT_MS);
 	}
 	c->a->dropped++; /* the port is gone or refuses: the agent removes it */
+	return 0;
+}
+
+static void on_pace(struct host *h, void *arg)
+{
+	(void)h;
+	struct aep *e = arg;
+	e->pace_timer = -1; /* the loop offers the queued input again */
+}
+
+/* Whether e may take more now; if not, a timer for when it may. */
+static int paced_room(struct host *h, struct aep *e)
+{
+	if (!e->rate)
+		return 1;
+	uint64_t now = broker_now_ns();
+	e->budget += (int64_t)((now - e->refill) * e->rate / 1000000000ull);
+	e->refill = now;
+	if (e->budget > AH_BURST)
+		e->budget = AH_BURST;
+	if (e->budget > 0)
+		return 1;
+	if (e->pace_timer < 0) {
+		uint64_t wait = (uint64_t)(1 - e->budget + 64) * 1000000000ull / e->rate;
+		e->pace_timer = host_timer_add(h, now + wait, on_pace, e);
+	}
 	return 0;
 }
 
@@ -345,7 +414,10 @@ size_t alsa_host_input(struct host *h, struct host_ep *ep, const midi_packet *p,
 	if (!e->wsub)
 		e->wsub = snd_seq_connect_to(a->seq, a->port, e->client, e->port) == 0 ? 1 : -1;
 	struct send_ctx c = {a, e};
-	for (size_t k = 0; k < n; k++)
+	for (size_t k = 0; k < n; k++) {
+		if (!paced_room(h, e))
+			return k;
 		alsaev_out_put(&e->out, &p[k].ump, send_cb, &c);
+	}
 	return n;
 }

@@ -2,7 +2,7 @@
 # (sourced there, inside the VM): the sequencer ports of snd-virmidi
 # (loaded by init; its card VC, ports "VirMIDI VC-N", each the other side
 # of raw MIDI device hw:VC,N) and snd-seq-dummy (Midi Through) as alsa
-# endpoints; notes and 4 KiB SysEx both ways; an application's port
+# endpoints; notes and 64 KiB SysEx both ways (amidi on the raw MIDI side); an application's port
 # (aseqdump) coming and going; snd-virmidi unloaded and loaded again.
 # Uses from guest.sh and guest-lib.sh: T, LIMIT, check helpers, wait_for.
 # shellcheck shell=bash
@@ -86,22 +86,23 @@ alsa_from_raw() {
 	until_arrives "$T/amon" '90 3C 64' amidi -p "hw:$VC,0" -S '90 3C 64'
 }
 
+# 64 KiB SysEx from midi-sysex send to the virmidi port; amidi reads
+# the raw MIDI device. Sent as fast as it goes: the host paces what goes to
+# snd-virmidi, which drops what does not fit its reader's 4 KiB buffer.
 alsa_sysex_to_raw() {
 	need AV || return 1
-	sysex_hex 4094 3 > "$T/asx.hex"
-	cat "/dev/snd/midiC${VC}D0" > "$T/vsx" & BG+=($!)
+	sysex_hex 65534 3 | hex2bin > "$T/asx.syx"
+	amidi -p "hw:$VC,0" -r "$T/vsx.syx" -t 60 & BG+=($!)
 	wait_for "$LIMIT" raw_open || return 1
-	midi-send -e "$AV" -f hex < "$T/asx.hex" || return 1
-	wait_for "$LIMIT" hex_at_least "$T/vsx" 8192
-	local want got
-	want=$(tr -d ' \n' < "$T/asx.hex") got=$(bin2hex < "$T/vsx")
-	echo "sent ${#want} hex digits, hw:$VC,0 got ${#got}"
-	[ "$want" = "$got" ]
+	midi-sysex send -r 0 -i 0 -e "$AV" "$T/asx.syx" || return 1
+	wait_for "$LIMIT" size_at_least "$T/vsx.syx" 65536
+	ls -l "$T/asx.syx" "$T/vsx.syx"
+	cmp "$T/asx.syx" "$T/vsx.syx"
 }
 
 alsa_sysex_from_raw() {
 	need AV || return 1
-	sysex_hex 4094 5 | hex2bin > "$T/asx.syx"
+	sysex_hex 65534 5 | hex2bin > "$T/asx.syx"
 	spawn midi-sysex capture -e "$AV" -c 1 -t 120 -o "$T/acap.syx"
 	wait_for "$LIMIT" has_client "$AV" || return 1
 	wait_for "$LIMIT" host_reads "VirMIDI $VC-0" || return 1
@@ -142,4 +143,58 @@ alsa_reload() {
 	local back=$?
 	grep alsa: "$T/awatch"
 	[ $gone = 0 ] && [ $back = 0 ]
+}
+
+# --- the MIDI 1.0 gadget left to the kernel: reached through ALSA --------
+
+AG='' # its sequencer port's endpoint
+gadget_alsa_id() { AG=$(midi-list --ids | grep -m1 '^alsa:VM-MIDI-1\.0:'); [ -n "$AG" ]; }
+
+# Without take = yes the usb transport leaves a MIDI 1.0 device to
+# snd-usb-audio; its card's sequencer port is an alsa endpoint.
+alsa_gadget_listed() {
+	[ -n "${GFS:-}" ] && { kill "$GFS"; wait "$GFS" 2>/dev/null; GFS=""; }
+	umount /dev/gadget 2>/dev/null
+	[ -z "$(cat "$G"/UDC)" ] || echo "" > "$G"/UDC
+	sed -i '/^\[usb /,/^take = yes/d' "$XDG_CONFIG_HOME/midi/midi.conf"
+	echo "$UDC" > "$G"/UDC || return 1
+	cards_m1 || return 1
+	wait_for "$LIMIT" gadget_alsa_id || { midi-list; cat /proc/asound/seq/clients; return 1; }
+	midi-list
+	log "the MIDI 1.0 gadget through snd-usb-audio: $AG"
+	! midi-list --ids | grep -q "^usb:${V1/:/-}"
+}
+
+alsa_gadget_both() {
+	need AG || return 1
+	gadget_read_start || return 1
+	midi-send -e "$AG" on C3 100 cc 7 127 || return 1
+	gadget_read_expect 903C64B0077F || return 1
+	spawn midi-mon -e "$AG" -f hex -c 1 -t 120 > "$T/agmon"
+	wait_for "$LIMIT" has_client "$AG" || return 1
+	until_arrives "$T/agmon" '90 3D 65' gadget_write 903D65
+}
+
+# Unplugged and plugged back while midi-watch and a reconnecting midi-mon
+# run; the monitor gets what the device sends after.
+alsa_gadget_replug() {
+	need AG || return 1
+	cleanup_bg
+	gadget_read_stop
+	spawn midi-watch > "$T/agwatch"
+	wait_for "$LIMIT" grep -q '^enumerated' "$T/agwatch" || return 1
+	midi-mon -e "$AG" --reconnect -f hex -t 300 > "$T/agr" 2> "$T/agr.err" & BG+=($!)
+	wait_for "$LIMIT" has_client "$AG" || return 1
+	echo "" > "$G"/UDC                               # unplug
+	local seen=0
+	wait_for "$LIMIT" grep -q "^removed $AG" "$T/agwatch" &&
+		wait_for "$LIMIT" grep -q 'waiting for it to come back' "$T/agr.err" && seen=1
+	echo "$UDC" > "$G"/UDC                           # plug it back in
+	wait_for "$LIMIT" card_gadget || return 1
+	wait_for "$LIMIT" grep -q "^added $AG" "$T/agwatch" &&
+		wait_for "$LIMIT" grep -q 'is back' "$T/agr.err" || { cat "$T/agwatch" "$T/agr.err"; return 1; }
+	until_arrives "$T/agr" '90 3E 70' gadget_write 903E70
+	local r=$?
+	cat "$T/agwatch" "$T/agr.err"
+	[ "$seen" = 1 ] && [ $r = 0 ]
 }

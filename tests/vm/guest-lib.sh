@@ -96,6 +96,7 @@ gadget_read_stop() {
 	[ -n "$GREAD" ] || return 0
 	kill "$GREAD" 2>/dev/null; wait "$GREAD" 2>/dev/null; GREAD=''
 }
+size_at_least() { [ "$(stat -c %s "$1" 2>/dev/null || echo 0)" -ge "$2" ]; }
 hex_at_least() { [ $(($(stat -c %s "$1") * 2)) -ge "$2" ]; }
 # gadget_read_expect HEX: the gadget received exactly these bytes.
 gadget_read_expect() {

@@ -18,8 +18,11 @@
 #     as midi2; UMP discovery (endpoint name, two function blocks); a MIDI
 #     2.0 note, a SysEx7 and a SysEx8 each echoed intact;
 #   - the alsa transport (guest-alsa.sh): snd-virmidi and Midi Through
-#     ports listed; notes and 4 KiB SysEx both ways; ports that come and
-#     go (an application's, a module unloaded) seen and reconnected;
+#     ports listed; notes and 64 KiB SysEx both ways; ports that come and
+#     go (an application's, a module unloaded) seen and reconnected; the
+#     MIDI 1.0 gadget left to snd-usb-audio reached through it, replugged;
+#   - the alsa export (guest-export.sh): endpoints as ports of "midi
+#     toolkit" for aconnect, aseqdump and aplaymidi; a killed agent replaced;
 #   - the rawmidi transport (guest-rawmidi.sh): a raw MIDI device of
 #     snd-virmidi declared in midi.conf, its sequencer port not imported
 #     meanwhile; notes and 64 KiB SysEx both ways; named on the command line.
@@ -30,7 +33,7 @@ set -u
 CHECKOUT=$1 TOOLS=$2 UDEVD=$3
 RES=$PWD
 TAP=$RES/guest.tap
-PLAN=33
+PLAN=40
 LIMIT=${VM_WAIT:-60}                  # seconds for any one thing to happen
 T=$(mktemp -d /tmp/midi-vm.XXXXXX)    # the guest's /tmp lives in RAM
 export PATH=$CHECKOUT/bin:$PATH MIDI_HELPER=$CHECKOUT/libexec/midi-helper
@@ -43,6 +46,8 @@ mkdir -p "$XDG_CONFIG_HOME/midi"
 . "$CHECKOUT/tests/vm/guest-lib.sh"   # the helpers below the checks use
 # shellcheck source=tests/vm/guest-alsa.sh
 . "$CHECKOUT/tests/vm/guest-alsa.sh"  # the alsa transport's checks
+# shellcheck source=tests/vm/guest-export.sh
+. "$CHECKOUT/tests/vm/guest-export.sh" # the alsa export's checks
 # shellcheck source=tests/vm/guest-rawmidi.sh
 . "$CHECKOUT/tests/vm/guest-rawmidi.sh" # the rawmidi transport's checks
 
@@ -281,8 +286,8 @@ check "ALSA: one device, one endpoint: the cards of USB devices the usb transpor
 check "ALSA: midi-send to the virmidi port comes out of its raw MIDI device" alsa_to_raw
 check "ALSA: aseqdump on Midi Through gets the note midi-send sends there" alsa_to_aseqdump
 check "ALSA: a note amidi writes to the raw MIDI device arrives in midi-mon" alsa_from_raw
-check "ALSA: 4 KiB SysEx midi-send -> virmidi -> raw MIDI intact" alsa_sysex_to_raw
-check "ALSA: 4 KiB SysEx amidi -> virmidi -> midi-sysex capture intact" alsa_sysex_from_raw
+check "ALSA: 64 KiB SysEx midi-sysex send -> virmidi -> amidi -r intact (the host paces)" alsa_sysex_to_raw
+check "ALSA: 64 KiB SysEx amidi -s -> virmidi -> midi-sysex capture intact" alsa_sysex_from_raw
 check "ALSA: an application's port (aseqdump) goes and comes back; midi-mon --reconnect follows" alsa_app_port
 check "ALSA: rmmod and insmod snd-virmidi seen by midi-watch (removed, added)" alsa_reload
 cleanup_bg
@@ -293,6 +298,15 @@ check "rawmidi: 64 KiB SysEx midi-sysex send -> raw device -> far side intact" r
 check "rawmidi: 64 KiB SysEx amidi -> far side -> raw device -> midi-sysex capture intact" rawmidi_sysex_from_device
 check "rawmidi: named on the command line: added, used, gone when idle; bad id and absent device exit 3" rawmidi_command_line
 check "rawmidi: the section removed: endpoint gone, the sequencer port is imported again" rawmidi_unconfigured
+cleanup_bg
+check "ALSA export: the toolkit's endpoints are ports of client 'midi toolkit' (aconnect -l), as [alsa-export] says; a virtual device's comes and goes" export_listed
+check "ALSA export: aseqdump on an exported port gets what midi-send sends" export_to_aseqdump
+check "ALSA export: aplaymidi plays a real .mid into an exported port; midi-mon gets every event in order" export_aplaymidi
+check "ALSA export: the agent killed, the next program starts another; aseqdump's connection comes back" export_replaced
+cleanup_bg
+check "ALSA: the MIDI 1.0 gadget left to snd-usb-audio (no take = yes) is an alsa endpoint, not a usb one" alsa_gadget_listed
+check "ALSA: through snd-usb-audio, messages both ways" alsa_gadget_both
+check "ALSA: through snd-usb-audio, unplug and replug seen; midi-mon --reconnect follows" alsa_gadget_replug
 cleanup_bg
 [ -n "${GFS:-}" ] && kill "$GFS" 2>/dev/null
 dmesg > "$RES/dmesg.txt"

@@ -19,6 +19,8 @@ USBLIBS   := $(shell pkg-config --libs libusb-1.0 2>/dev/null)
 USBCFLAGS := $(shell pkg-config --cflags libusb-1.0 2>/dev/null)
 ALSALIBS  := $(shell pkg-config --libs alsa 2>/dev/null)
 ALSACFLAGS:= $(shell pkg-config --cflags alsa 2>/dev/null)
+NETLIBS   := $(shell pkg-config --libs nettle 2>/dev/null)
+NETCFLAGS := $(shell pkg-config --cflags nettle 2>/dev/null)
 
 LIB_SRC   := $(sort $(shell find libmidi -name '*.c'))
 # The usb transport's libusb part is built only where libusb is found.
@@ -28,7 +30,7 @@ else
 CPPFLAGS  += -DMIDI_HAVE_LIBUSB
 endif
 # midi.pc's Requires.private: what the archive was built with.
-PC_REQUIRES := $(if $(USBLIBS),libusb-1.0) $(if $(ALSALIBS),alsa)
+PC_REQUIRES := $(if $(USBLIBS),libusb-1.0) $(if $(ALSALIBS),alsa) $(if $(NETLIBS),nettle)
 # The alsa transport is built only where alsa-lib is found.
 ifeq ($(ALSALIBS),)
 LIB_SRC   := $(filter-out libmidi/transport/alsa%.c,$(LIB_SRC))
@@ -36,6 +38,15 @@ else
 CPPFLAGS  += -DMIDI_HAVE_ALSA
 USBLIBS   += $(ALSALIBS)
 USBCFLAGS += $(ALSACFLAGS)
+endif
+# Network MIDI 2.0 (libmidi/net/: SHA-256 from nettle) is built only where
+# nettle is found.
+ifeq ($(NETLIBS),)
+LIB_SRC   := $(filter-out libmidi/net/%,$(LIB_SRC))
+else
+CPPFLAGS  += -DMIDI_HAVE_NETTLE
+USBLIBS   += $(NETLIBS)
+USBCFLAGS += $(NETCFLAGS)
 endif
 # cmd/midi-X.c is a program; cmd/*.c others are linked into every program;
 # cmd/midi-X/*.c (optional) are linked into midi-X only.
@@ -50,6 +61,10 @@ ifeq ($(ALSALIBS),)
 UNIT_SRC  := $(filter-out tests/unit/test_alsa%.c,$(UNIT_SRC))
 endif
 FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+ifeq ($(NETLIBS),)
+UNIT_SRC  := $(filter-out tests/unit/test_net%.c,$(UNIT_SRC))
+FUZZ_SRC  := $(filter-out tests/fuzz/fuzz_net%.c,$(FUZZ_SRC))
+endif
 BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 
 B  := build

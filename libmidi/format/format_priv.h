@@ -27,6 +27,7 @@ typedef struct emitter {
 struct midi_reader {
 	midi_format fmt;
 	unsigned group;
+	unsigned flags;         /* MIDI_READ_* */
 	/* line splitting (ump, hex, text) */
 	char *line;
 	size_t len, cap;
@@ -139,6 +140,7 @@ struct midi_printer {
 	size_t base;            /* where the line starts: lines before it wait for one write */
 	FILE *batch;            /* midi_printer_put_many: where batched lines go (else NULL) */
 	int oom;
+	midi_smf_writer *smf;   /* smf */
 };
 
 /* Line building: append to pr->buf (grows; sets pr->oom on failure). */
@@ -189,6 +191,8 @@ int print_text_end(midi_printer *pr, FILE *out);
 int print_bytes(midi_printer *pr, const midi_packet *p, FILE *out);
 int print_bytes_end(midi_printer *pr, FILE *out);
 int print_json(midi_printer *pr, const midi_packet *p, FILE *out);
+int print_smf(midi_printer *pr, const midi_packet *p);
+int print_smf_end(midi_printer *pr, FILE *out);
 
 void sx_hold_clear(sx_hold *h);
 void sx_hold_free(sx_hold *h);

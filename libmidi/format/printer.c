@@ -1,6 +1,6 @@
 /* printer.c: the midi_printer front end (dispatch per format), the line
  * buffer, timestamps and the per-group SysEx holding area used by the
- * text, hex and bin printers. */
+ * text, hex and bin printers. The smf printer is print_smf.c. */
 #include "format_priv.h"
 #include "util/fastfmt.h"
 
@@ -11,6 +11,8 @@
 
 midi_printer *midi_printer_new(midi_format f, unsigned flags, uint64_t base_ns, midi_error *e)
 {
+	if (f == MIDI_FMT_SMF)
+		return midi_printer_new_smf(NULL, flags, base_ns, e);
 	if (f < MIDI_FMT_UMP || f > MIDI_FMT_JSON) {
 		midi_error_set(e, MIDI_ERR_INPUT, "format %s cannot be printed", midi_format_name(f));
 		return NULL;
@@ -36,7 +38,15 @@ void midi_printer_free(midi_printer *pr)
 		sx_hold_free(&pr->sx8[g]);
 	}
 	free(pr->buf);
+	midi_smf_writer_free(pr->smf);
 	free(pr);
+}
+
+uint64_t midi_printer_dropped(const midi_printer *pr)
+{
+	if (pr->fmt == MIDI_FMT_SMF)
+		return midi_smf_writer_dropped(pr->smf);
+	return pr->fmt == MIDI_FMT_HEX || pr->fmt == MIDI_FMT_BIN ? midi_u2b_dropped(&pr->u2b) : 0;
 }
 
 int midi_printer_put(midi_printer *pr, const midi_packet *p, FILE *out)
@@ -46,6 +56,7 @@ int midi_printer_put(midi_printer *pr, const midi_packet *p, FILE *out)
 	case MIDI_FMT_TEXT: return print_text(pr, p, out);
 	case MIDI_FMT_HEX:
 	case MIDI_FMT_BIN: return print_bytes(pr, p, out);
+	case MIDI_FMT_SMF: return print_smf(pr, p);
 	default: return print_json(pr, p, out);
 	}
 }
@@ -57,6 +68,8 @@ int midi_printer_end(midi_printer *pr, FILE *out)
 		rc = print_text_end(pr, out);
 	else if (pr->fmt == MIDI_FMT_HEX || pr->fmt == MIDI_FMT_BIN)
 		rc = print_bytes_end(pr, out);
+	else if (pr->fmt == MIDI_FMT_SMF)
+		rc = print_smf_end(pr, out);
 	if (rc == 0 && fflush(out) != 0)
 		return -MIDI_ERR_RUNTIME;
 	return rc;
@@ -322,6 +335,12 @@ int print_ump(midi_printer *pr, const midi_packet *p, FILE *out)
 
 int midi_printer_put_many(midi_printer *pr, const midi_packet *p, size_t n, FILE *out)
 {
+	if (pr->fmt == MIDI_FMT_SMF) { /* kept until midi_printer_end */
+		for (size_t k = 0; k < n; k++)
+			if (print_smf(pr, &p[k]) < 0)
+				return -MIDI_ERR_RUNTIME;
+		return 0;
+	}
 	if (pr->fmt != MIDI_FMT_UMP || (pr->flags & MIDI_PRINT_TIME)) {
 		/* the lines of every packet kept in the line buffer, written at
 		 * once (every 8 KB and at the end) */

@@ -1,6 +1,7 @@
 /* read_smf.c: the "smf" input format: the whole Standard MIDI File is
  * buffered by the reader and turned into timed packets at the end by
- * midi_smf_to_ump (libmidi/smf). */
+ * midi_smf_to_ump_flags (libmidi/smf), tempo changes too with
+ * MIDI_READ_TEMPO. */
 #include "format_priv.h"
 
 #include <stdlib.h>
@@ -11,7 +12,8 @@ int smf_end(midi_reader *r, emitter *em, midi_error *e)
 {
 	midi_packet *pk = NULL;
 	size_t count = 0;
-	int rc = midi_smf_to_ump(r->buf, r->blen, r->group, &pk, &count, e);
+	int rc = midi_smf_to_ump_flags(r->buf, r->blen, r->group,
+				       r->flags & MIDI_READ_TEMPO ? MIDI_SMF_TEMPO : 0, &pk, &count, e);
 	if (rc)
 		return rc < 0 ? rc : -MIDI_ERR_INPUT;
 	for (size_t i = 0; i < count && rc == 0; i++) {

@@ -58,6 +58,11 @@ midi_reader *midi_reader_new(midi_format f, unsigned group, midi_error *e)
 	return r;
 }
 
+void midi_reader_set_flags(midi_reader *r, unsigned flags)
+{
+	r->flags = flags;
+}
+
 void midi_reader_free(midi_reader *r)
 {
 	if (!r)

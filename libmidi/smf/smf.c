@@ -11,7 +11,9 @@
  * most readers), while SysEx events cancel it (SMF 1.0). Events longer
  * than 65535 bytes (the event length field) are delivered as several
  * consecutive events of the same time, the later ones as raw continuation
- * bytes, so a consumer that concatenates event bytes sees the whole SysEx. */
+ * bytes, so a consumer that concatenates event bytes sees the whole SysEx.
+ * With MIDI_SMF_TEMPO, tempo changes are called back too (FF 51 03 tt tt
+ * tt), before the events of their tick. */
 #include "midi/smf.h"
 
 #include <stdlib.h>
@@ -402,7 +404,30 @@ static uint64_t clock_at(struct clock *c, uint64_t tick)
 	return c->seg_ns + ticks_ns(s, tick - c->seg_tick, c->us_per_qn);
 }
 
+/* With MIDI_SMF_TEMPO: call back the tempo changes up to tick. */
+static int tempo_events(const struct smf *s, struct clock *clk, size_t *ti, uint64_t tick,
+			midi_smf_cb cb, void *ctx)
+{
+	while (*ti < s->ntempo && s->tempo[*ti].tick <= tick) {
+		const struct smf_tempo *t = &s->tempo[(*ti)++];
+		uint8_t d[6] = {0xFF, 0x51, 0x03, (uint8_t)(t->us_per_qn >> 16),
+				(uint8_t)(t->us_per_qn >> 8), (uint8_t)t->us_per_qn};
+		midi_smf_event ev = {.time_ns = clock_at(clk, t->tick), .tick = t->tick,
+				     .track = t->track, .len = sizeof d, .data = d};
+		int rc = cb(ctx, &ev);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 int midi_smf_parse(const uint8_t *buf, size_t n, midi_smf_cb cb, void *ctx, midi_error *e)
+{
+	return midi_smf_parse_flags(buf, n, 0, cb, ctx, e);
+}
+
+int midi_smf_parse_flags(const uint8_t *buf, size_t n, unsigned flags, midi_smf_cb cb, void *ctx,
+			 midi_error *e)
 {
 	struct smf s = {.buf = buf, .n = n, .e = e};
 	uint8_t *scratch = NULL;
@@ -420,9 +445,12 @@ int midi_smf_parse(const uint8_t *buf, size_t n, midi_smf_cb cb, void *ctx, midi
 		goto out;
 	}
 	struct clock clk = {.s = &s, .us_per_qn = DEFAULT_TEMPO_US};
+	size_t ti = (flags & MIDI_SMF_TEMPO) && s.tpq ? 0 : s.ntempo; /* next tempo to call back */
 	for (size_t i = 0; i < s.nev; i++) {
 		const struct smf_ev *v = &s.ev[i];
 		size_t k = 0;
+		if ((rc = tempo_events(&s, &clk, &ti, v->tick, cb, ctx)) != 0)
+			goto out;
 		if (v->prefix)
 			scratch[k++] = v->prefix;
 		if (v->len)
@@ -434,7 +462,7 @@ int midi_smf_parse(const uint8_t *buf, size_t n, midi_smf_cb cb, void *ctx, midi
 		if (rc)
 			goto out;
 	}
-	rc = 0;
+	rc = tempo_events(&s, &clk, &ti, UINT64_MAX, cb, ctx);
 out:
 	free(scratch);
 	free(s.ev);

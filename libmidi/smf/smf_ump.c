@@ -3,11 +3,13 @@
  * so a SysEx split over an F0 event and F7 continuation events comes out
  * as one SysEx7 message even when other tracks have events in between; a
  * SysEx still open when the file ends is closed there, at the time of the
- * file's last event (so packet times never decrease). */
+ * file's last event (so packet times never decrease). With MIDI_SMF_TEMPO
+ * a tempo change becomes a Flex Data Set Tempo packet on the group. */
 #include "midi/smf.h"
 
 #include <stdlib.h>
 
+#include "midi/msg.h"
 #include "midi/translate.h"
 
 struct conv {
@@ -53,6 +55,11 @@ static int on_event(void *ctx, const midi_smf_event *ev)
 		c->ntracks = nt;
 	}
 	c->now = ev->time_ns;
+	if (ev->len == 6 && ev->data[0] == 0xFF && ev->data[1] == 0x51) { /* MIDI_SMF_TEMPO */
+		uint32_t us = (uint32_t)ev->data[3] << 16 | (uint32_t)ev->data[4] << 8 | ev->data[5];
+		midi_ump t = midi_ump_flex_tempo(c->group, us * 100u);
+		return add_packet(c, &t);
+	}
 	return midi_b2u_feed(&c->b2u[ev->track], ev->data, ev->len, add_packet, c);
 oom:
 	c->oom = 1;
@@ -62,8 +69,14 @@ oom:
 int midi_smf_to_ump(const uint8_t *buf, size_t n, unsigned group, midi_packet **out,
 		    size_t *count, midi_error *e)
 {
+	return midi_smf_to_ump_flags(buf, n, group, 0, out, count, e);
+}
+
+int midi_smf_to_ump_flags(const uint8_t *buf, size_t n, unsigned group, unsigned flags,
+			  midi_packet **out, size_t *count, midi_error *e)
+{
 	struct conv c = {.group = group & 0xF};
-	int rc = midi_smf_parse(buf, n, on_event, &c, e);
+	int rc = midi_smf_parse_flags(buf, n, flags & MIDI_SMF_TEMPO, on_event, &c, e);
 	for (size_t t = 0; rc == 0 && t < c.ntracks; t++)
 		rc = midi_b2u_end(&c.b2u[t], add_packet, &c, NULL);
 	if (c.oom)

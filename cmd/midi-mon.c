@@ -2,9 +2,12 @@
  * chosen format, filtered by type, group and channel, until a count, a time
  * limit, a signal or the endpoint's end (or, with --reconnect, across the
  * endpoint going away and coming back, with a note on standard error each
- * time). Reports lost messages. Front end only: the broker, the filter and
- * the printers are in libmidi. On a terminal with no -f, the interactive
- * ncurses monitor of cmd/midi-mon/ runs instead of line mode. */
+ * time). Reports lost messages. With -f smf (or -o FILE.mid) it records to
+ * a Standard MIDI File instead, written whole when it stops (a count, a
+ * time limit, SIGINT or SIGTERM). Front end only: the broker, the filter
+ * and the printers (the SMF writer too) are in libmidi. On a terminal with
+ * no -f, the interactive ncurses monitor of cmd/midi-mon/ runs instead of
+ * line mode. */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -15,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "output.h"
 #include "midi-mon/tui.h"
 #include "midi/endpoint.h"
 #include "midi/filter.h"
@@ -36,7 +40,13 @@ static void usage(FILE *f)
 		"Print the MIDI messages an endpoint receives, one per line, or on a\n"
 		"terminal show them in an interactive monitor (keys: ? for help, q quits).\n\n"
 		"  -e, --endpoint SPEC     endpoint id or name part (default $MIDI_ENDPOINT)\n"
-		"  -f, --format FMT        text (default), ump, hex, bin or json (line mode)\n"
+		"  -f, --format FMT        text (default), ump, hex, bin, json (line mode)\n"
+		"                          or smf (a Standard MIDI File, written at the end)\n"
+		"  -o, --output FILE       write to FILE (a .mid name means -f smf)\n"
+		"      --smf-format N      smf: file format 0 (one track) or 1 (default: a\n"
+		"                          track per group and channel)\n"
+		"      --division TICKS    smf: ticks per quarter note (default 960)\n"
+		"      --tempo BPM         smf: the file's tempo (default 120)\n"
 		"      --no-tui            line mode on a terminal too\n"
 		"  -T, --timestamps        prefix seconds since the monitor started\n"
 		"      --abs-time          prefix absolute CLOCK_MONOTONIC seconds instead\n"
@@ -57,8 +67,9 @@ static void usage(FILE *f)
 		"  %s -e diag:loopback-b -T\n"
 		"  %s -e keyboard --type note --channel 10\n"
 		"  %s -e keyboard | midi-send -e synth      # forward\n"
+		"  %s -e keyboard -o take.mid               # record until Ctrl-C\n"
 		"See midi-mon(1) and midi-formats(7).\n",
-		cli_prog, cli_prog, cli_prog, cli_prog);
+		cli_prog, cli_prog, cli_prog, cli_prog, cli_prog);
 }
 
 struct monitor {
@@ -72,6 +83,7 @@ struct monitor {
 	int reconnect;           /* --reconnect */
 	int gone;                /* --reconnect: the endpoint is away now */
 	uint64_t reconnects;     /* re-attachments noted so far */
+	int smf;                 /* -f smf: the file is written at the end, whatever ended it */
 };
 
 /* --reconnect: note on standard error when the endpoint went away and when
@@ -133,9 +145,7 @@ static int show(struct monitor *m, const midi_packet *p, int n)
 static int parse_format(const char *name, midi_format *fmt)
 {
 	midi_error e = {0};
-	if (midi_format_parse_name(name, fmt, &e) < 0 || *fmt == MIDI_FMT_SMF)
-		return -1;
-	return 0;
+	return midi_format_parse_name(name, fmt, &e) < 0 ? -1 : 0;
 }
 
 enum { OPT_ABS = 256, OPT_FIRST, OPT_TYPE, OPT_CHANNEL, OPT_CLOCK, OPT_SENSE, OPT_RECONNECT, OPT_NO_TUI };
@@ -143,7 +153,9 @@ enum { OPT_ABS = 256, OPT_FIRST, OPT_TYPE, OPT_CHANNEL, OPT_CLOCK, OPT_SENSE, OP
 /* What the command line asks for. */
 struct mon_opts {
 	const char *spec;        /* endpoint */
-	midi_format fmt;
+	midi_format fmt;         /* 0 until -f */
+	const char *output;      /* -o */
+	struct out_smf smf;      /* --smf-format, --division, --tempo */
 	unsigned pflags;         /* MIDI_PRINT_* */
 	midi_filter filter;
 	unsigned long count;     /* -c, 0 = no limit */
@@ -163,7 +175,8 @@ static int parse_options(int argc, char **argv, struct mon_opts *o)
 		{"channel", required_argument, 0, OPT_CHANNEL}, {"clock", no_argument, 0, OPT_CLOCK},
 		{"sense", no_argument, 0, OPT_SENSE},    {"count", required_argument, 0, 'c'},
 		{"timeout", required_argument, 0, 't'},  {"reconnect", no_argument, 0, OPT_RECONNECT},
-		{"no-tui", no_argument, 0, OPT_NO_TUI},
+		{"no-tui", no_argument, 0, OPT_NO_TUI},  {"output", required_argument, 0, 'o'},
+		OUT_SMF_LONG_OPTIONS,
 		{"help", no_argument, 0, 'h'},           {"version", no_argument, 0, 'V'},
 		{0, 0, 0, 0},
 	};
@@ -171,16 +184,26 @@ static int parse_options(int argc, char **argv, struct mon_opts *o)
 	int clock = 0, sense = 0, c;
 	midi_error e = {0};
 
-	*o = (struct mon_opts){.fmt = MIDI_FMT_TEXT, .seconds = -1, .tui = 1};
+	*o = (struct mon_opts){.seconds = -1, .tui = 1, .smf = OUT_SMF_INIT};
 	midi_filter_init(&o->filter);
-	while ((c = getopt_long(argc, argv, "e:f:Tg:c:t:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "e:f:o:Tg:c:t:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'e': ep_opt = optarg; break;
 		case 'f':
 			if (parse_format(optarg, &o->fmt) < 0)
-				return cli_usage_error("unknown output format '%s' (expected text, ump, hex, bin or json)",
+				return cli_usage_error("unknown output format '%s' (expected text, ump, hex, bin, json or smf)",
 						       optarg);
 			o->tui = 0;
+			break;
+		case 'o':
+			o->output = optarg;
+			o->tui = 0;
+			break;
+		case OUT_OPT_SMF_FORMAT:
+		case OUT_OPT_DIVISION:
+		case OUT_OPT_TEMPO:
+			if (out_smf_option(&o->smf, c, optarg))
+				return EXIT_USAGE;
 			break;
 		case 'T': o->pflags |= MIDI_PRINT_TIME; break;
 		case OPT_ABS: o->pflags |= MIDI_PRINT_TIME | MIDI_PRINT_ABSTIME; break;
@@ -208,11 +231,15 @@ static int parse_options(int argc, char **argv, struct mon_opts *o)
 		case OPT_NO_TUI: o->tui = 0; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': cli_version(); return 0;
-		default: return cli_bad_option(argv, "e:f:Tg:c:t:h", NULL);
+		default: return cli_bad_option(argv, "e:f:o:Tg:c:t:h", NULL);
 		}
 	}
 	if (optind < argc)
 		return cli_usage_error("unexpected argument '%s'", argv[optind]);
+	if (!o->fmt)
+		o->fmt = out_name_is_smf(o->output) ? MIDI_FMT_SMF : MIDI_FMT_TEXT;
+	if (o->fmt == MIDI_FMT_SMF && (o->pflags & MIDI_PRINT_ABSTIME))
+		return cli_usage_error("--abs-time has no meaning in a MIDI file (-T counts from the start)");
 	/* --type first, so that --clock and --sense add to whatever it chose. */
 	if (types && midi_filter_set_types(&o->filter, types, &e) < 0)
 		return cli_usage_error("%s", e.msg);
@@ -280,7 +307,7 @@ static int run_lines(struct monitor *m, int fd, uint64_t deadline, const sigset_
 	}
 	/* a write error at the end (the final flush too) counts as well */
 	errno = 0;
-	if (!m->write_failed && !status && midi_printer_end(m->printer, stdout) < 0)
+	if (!m->write_failed && (!status || m->smf) && midi_printer_end(m->printer, stdout) < 0)
 		m->write_failed = errno ? errno : EIO;
 	if (fflush(stdout) != 0 && !m->write_failed)
 		m->write_failed = errno ? errno : EIO;
@@ -317,8 +344,13 @@ int main(int argc, char **argv)
 	if (st >= 0)
 		return st;
 	m.filter = o.filter;
+	m.smf = o.fmt == MIDI_FMT_SMF;
 	m.count = o.count;
 
+	/* the output file first: a bad path fails before anything is recorded */
+	int tui = o.tui && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+	if ((!tui || o.smf.given) && (st = out_open(o.output, o.fmt, &o.smf)) != 0)
+		return st;
 	sigset_t waitmask;
 	cli_stop_signals(on_signal, &waitmask);
 
@@ -330,7 +362,7 @@ int main(int argc, char **argv)
 	uint64_t deadline = o.seconds >= 0 ? start + (uint64_t)llround(o.seconds * 1e9) : 0;
 	if (deadline == 0 && o.seconds >= 0)
 		deadline = 1; /* -t 0: already due */
-	if (o.tui && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+	if (tui) {
 		struct mon_tui_opts to = {
 			.conn = m.conn, .filter = m.filter, .count = m.count, .deadline = deadline,
 			.start = start, .abs_time = !!(o.pflags & MIDI_PRINT_ABSTIME),
@@ -340,7 +372,11 @@ int main(int argc, char **argv)
 		midi_close(m.conn);
 		return st;
 	}
-	m.printer = midi_printer_new(o.fmt, o.pflags, start, &e);
+	if (o.fmt == MIDI_FMT_SMF) /* ticks from the first message, or from the start with -T */
+		m.printer = midi_printer_new_smf(&o.smf.o, o.pflags & MIDI_PRINT_TIME ? 0 : MIDI_PRINT_FROM_FIRST,
+						 start, &e);
+	else
+		m.printer = midi_printer_new(o.fmt, o.pflags, start, &e);
 	int fd = m.printer ? midi_conn_fd(m.conn, &e) : -1;
 	if (fd < 0) {
 		st = cli_report(&e);
@@ -353,6 +389,9 @@ int main(int argc, char **argv)
 
 	int timed_out = 0;
 	int status = run_lines(&m, fd, deadline, &waitmask, &timed_out);
+	if (midi_printer_dropped(m.printer) && o.fmt == MIDI_FMT_SMF)
+		cli_warn("%llu message(s) with no MIDI 1.0 form were not recorded",
+			 (unsigned long long)midi_printer_dropped(m.printer));
 	midi_printer_free(m.printer);
 	midi_close(m.conn);
 	return exit_status(&m, status, timed_out, o.seconds);

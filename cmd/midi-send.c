@@ -11,8 +11,11 @@
  * Note Off for every note it left sounding (midi_notes, which recorded
  * what it handed over) and dies of the signal; --wait (the default when
  * standard input is a terminal) keeps it until its last message is due,
- * so that Ctrl-C stops a song to its end. Front end only: parsing,
- * translation, the broker and the note tracking are in libmidi. */
+ * so that Ctrl-C stops a song to its end. The dry run prints UMP lines,
+ * or with -F (or -o FILE.mid) any output format with each message's time
+ * (-T for the line formats): text with @ times, json, a Standard MIDI
+ * File. Front end only: parsing, translation, printing, the broker and the
+ * note tracking are in libmidi. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -24,6 +27,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "output.h"
 #include "midi/endpoint.h"
 #include "midi/format.h"
 #include "midi/notes.h"
@@ -176,15 +180,16 @@ static int emit(void *ctx, const midi_ump *u)
 	if (stop_sig)
 		return STOPPED;
 	midi_packet p = {.time_ns = 0, .ump = *u};
-	if (s->dry_run) {
-		s->batch[s->nbatch++] = p;
-		return s->nbatch == BATCH ? flush_batch(s) : 0;
-	}
 	uint64_t due = s->start_ns + s->offset;
 	if (s->interval_ns && !continues_message(u)) {
 		if (due < s->next_ns)
 			due = s->next_ns;
 		s->next_ns = due + s->interval_ns;
+	}
+	if (s->dry_run) { /* printed with its time from the start of the input */
+		p.time_ns = due - s->start_ns;
+		s->batch[s->nbatch++] = p;
+		return s->nbatch == BATCH ? flush_batch(s) : 0;
 	}
 	if (s->timed && s->schedule) {
 		uint64_t now = cli_now_ns();
@@ -242,6 +247,13 @@ static void usage(FILE *f)
 		"      --no-schedule       pace timed messages in this process instead of\n"
 		"                          handing them to the broker's scheduler\n"
 		"  -n, --dry-run           print the UMP packets instead of sending them\n"
+		"  -F, --output-format FMT dry run: print ump (default), hex, bin, text, json\n"
+		"                          or smf (a Standard MIDI File), with tempo changes\n"
+		"  -o, --output FILE       dry run: write to FILE (a .mid name means -F smf)\n"
+		"  -T, --timestamps        dry run: each line with its time (@S.UUUUUUs)\n"
+		"      --smf-format N      smf: file format 0 (one track) or 1 (default)\n"
+		"      --division TICKS    smf: ticks per quarter note (default 960)\n"
+		"      --tempo BPM         smf: the starting tempo (default 120)\n"
 		"      --reconnect         when the endpoint goes away, wait for it to come back\n"
 		"      --wait              stay until the last message is due, so that Ctrl-C\n"
 		"                          still stops it (default when standard input and\n"
@@ -253,8 +265,10 @@ static void usage(FILE *f)
 		"  %s -e diag:loopback-a on C3 100 +500ms off C3\n"
 		"  %s -e synth panic                 # all notes and sounds off, group 1\n"
 		"  printf '90 3C 64' | %s -n -f hex -P midi2\n"
+		"  %s -n -f smf -i song.mid -F text -T     # a MIDI file as timed text\n"
+		"  %s -n -i song.txt -o song.mid          # and back\n"
 		"See midi-send(1) and midi-formats(7).\n",
-		cli_prog, cli_prog, cli_prog, cli_prog);
+		cli_prog, cli_prog, cli_prog, cli_prog, cli_prog, cli_prog);
 }
 
 /* Dry run: pass on what was printed (a write error fails the run). */
@@ -353,17 +367,21 @@ int main(int argc, char **argv)
 		{"help", no_argument, 0, 'h'},           {"version", no_argument, 0, 'V'},
 		{"no-schedule", no_argument, 0, 'S'},   {"wait", no_argument, 0, 'W'},
 		{"no-wait", no_argument, 0, 'w'},
+		{"output-format", required_argument, 0, 'F'}, {"output", required_argument, 0, 'o'},
+		{"timestamps", no_argument, 0, 'T'},    OUT_SMF_LONG_OPTIONS,
 		{0, 0, 0, 0},
 	};
 	struct sender s = {.schedule = 1};
-	const char *ep_opt = NULL, *input = NULL;
-	midi_format fmt = MIDI_FMT_TEXT;
+	const char *ep_opt = NULL, *input = NULL, *output = NULL;
+	midi_format fmt = MIDI_FMT_TEXT, ofmt = 0;
+	struct out_smf smf = OUT_SMF_INIT;
+	unsigned pflags = 0;
 	unsigned long group = 1, ms;
 	midi_error e = {0};
 	int c, wait_end = -1;
 
 	cli_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "+e:f:i:g:P:nh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+e:f:i:g:P:nF:o:Th", opts, NULL)) != -1) {
 		switch (c) {
 		case 'e': ep_opt = optarg; break;
 		case 'f':
@@ -384,6 +402,19 @@ int main(int argc, char **argv)
 				return cli_usage_error("unknown protocol '%s' (expected midi1 or midi2)", optarg);
 			break;
 		case 'n': s.dry_run = 1; break;
+		case 'F':
+			if (midi_format_parse_name(optarg, &ofmt, &e) < 0)
+				return cli_usage_error("unknown output format '%s' (expected ump, hex, bin, text, json or smf)",
+						       optarg);
+			break;
+		case 'o': output = optarg; break;
+		case 'T': pflags |= MIDI_PRINT_TIME; break;
+		case OUT_OPT_SMF_FORMAT:
+		case OUT_OPT_DIVISION:
+		case OUT_OPT_TEMPO:
+			if (out_smf_option(&smf, c, optarg))
+				return EXIT_USAGE;
+			break;
 		case 'R': s.reconnect = 1; break;
 		case 'S': s.schedule = 0; break;
 		case 'W': wait_end = 1; break;
@@ -396,7 +427,7 @@ int main(int argc, char **argv)
 			break;
 		case 'h': usage(stdout); return 0;
 		case 'V': cli_version(); return 0;
-		default: return cli_bad_option(argv, "+e:f:i:g:P:nh", NULL);
+		default: return cli_bad_option(argv, "+e:f:i:g:P:nF:o:Th", NULL);
 		}
 	}
 	int nargs = argc - optind;
@@ -406,14 +437,25 @@ int main(int argc, char **argv)
 		return cli_usage_error("format %s cannot be given as arguments; use -i FILE or standard input",
 				       midi_format_name(fmt));
 
+	if (!s.dry_run && (ofmt || output || pflags || smf.given))
+		return cli_usage_error("-F, -o, -T and the smf options are for the dry run (-n)");
+	if (s.dry_run && !ofmt && out_name_is_smf(output))
+		ofmt = MIDI_FMT_SMF;
+
 	midi_up_init(&s.up);
 	midi_down_init(&s.down);
 	if (s.dry_run) {
+		int st = out_open(output, ofmt ? ofmt : MIDI_FMT_UMP, &smf);
+		if (st)
+			return st;
 		/* output in large writes; a closed pipe is a write error (EPIPE) */
 		static char outbuf[1 << 16];
 		setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
 		signal(SIGPIPE, SIG_IGN);
-		s.printer = midi_printer_new(MIDI_FMT_UMP, 0, 0, &e);
+		if (ofmt == MIDI_FMT_SMF)
+			s.printer = midi_printer_new_smf(&smf.o, 0, 0, &e);
+		else
+			s.printer = midi_printer_new(ofmt ? ofmt : MIDI_FMT_UMP, pflags, 0, &e);
 		if (!s.printer)
 			return cli_report(&e);
 	} else {
@@ -439,6 +481,8 @@ int main(int argc, char **argv)
 	midi_reader *r = midi_reader_new(fmt, (unsigned)group - 1, &e);
 	if (!r)
 		return cli_report(&e);
+	if (ofmt) /* an output format chosen: a MIDI file's tempo changes go through */
+		midi_reader_set_flags(r, MIDI_READ_TEMPO);
 	const char *where = "arguments";
 	int rc = 0;
 	s.start_ns = cli_now_ns();
@@ -500,6 +544,9 @@ int main(int argc, char **argv)
 		errno = 0;
 		int bad = flush_batch(&s) < 0 || midi_printer_end(s.printer, stdout) < 0;
 		int err = errno;
+		if (ofmt == MIDI_FMT_SMF && midi_printer_dropped(s.printer))
+			cli_warn("%llu message(s) with no MIDI 1.0 form were left out of the MIDI file",
+				 (unsigned long long)midi_printer_dropped(s.printer));
 		midi_printer_free(s.printer);
 		if (!bad && fflush(stdout) != 0) {
 			bad = 1;

@@ -186,6 +186,11 @@ int host_emit(struct host *h, struct host_ep *ep, const midi_packet *p, const ui
 	return rw_write(&ep->ow, p, tags, 0, n, 0, NULL);
 }
 
+unsigned host_ep_clients(struct host_ep *ep)
+{
+	return seg_clients_live(&ep->seg);
+}
+
 int host_emit_timed(struct host *h, struct host_ep *ep, const midi_packet *p, size_t n)
 {
 	(void)h;

@@ -112,16 +112,9 @@ static uint64_t arrival(const struct ahost *a, const snd_seq_event_t *ev)
  * to those. */
 static void sync_subs(struct ahost *a)
 {
-	static struct reg_slot reg[REG_SLOTS];
-	size_t nr = 0;
-	if (reg_snapshot(host_rt(a->h), reg, &nr, NULL) < 0)
-		return;
 	for (size_t k = 0; k < a->neps; k++) {
 		struct aep *e = a->eps[k];
-		int want = 0;
-		for (size_t j = 0; j < nr; j++)
-			if (strcmp(reg[j].info.id, e->id) == 0)
-				want = seg_count_clients(host_rt(a->h), &reg[j]) > 0;
+		int want = host_ep_clients(e->ep) > 0;
 		if (!want && e->wsub) {
 			if (e->wsub > 0)
 				snd_seq_disconnect_to(a->seq, a->port, e->client, e->port);
@@ -140,7 +133,6 @@ static void on_timer(struct host *h, void *arg)
 {
 	struct ahost *a = arg;
 	sync_subs(a);
-	measure_queue(a);
 	a->timer = host_timer_add(h, broker_now_ns() + AH_SUBS_NS, on_timer, a);
 }
 
@@ -174,6 +166,7 @@ static void on_seq(struct host *h, int fd, uint32_t revents, void *arg)
 	(void)fd;
 	(void)revents;
 	struct ahost *a = arg;
+	measure_queue(a);
 	for (int k = 0; k < 65536; k++) {
 		snd_seq_event_t *ev = NULL;
 		int r = snd_seq_event_input(a->seq, &ev);

@@ -140,6 +140,8 @@ void host_ready(struct host *h, struct host_ep *ep);
 const struct reg_slot *host_ep_slot(const struct host_ep *ep);
 void host_ep_set_priv(struct host_ep *ep, void *priv);
 void *host_ep_priv(const struct host_ep *ep);
+/* Live clients of ep now (its segment is mapped already: cheap). */
+unsigned host_ep_clients(struct host_ep *ep);
 /* The endpoints this host serves now (for a device-wide event). */
 size_t host_eps(struct host *h, struct host_ep **out, size_t max);
 /* Send packets to ep's clients (tags NULL: every client). */

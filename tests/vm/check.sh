@@ -30,8 +30,9 @@ tools=$res/tools
 mkdir -p "$tools"
 if ! cc -O2 -Wall -Wextra -pthread -o "$tools/gfsmidi" tests/vm/gfsmidi.c ||
 	! cc -O2 -Wall -Wextra -o "$tools/rawping" tests/vm/rawping.c ||
-	! cc -O2 -Wall -Wextra -o "$tools/rawcat" tests/vm/rawcat.c; then
-	echo "vm: cannot build tests/vm/gfsmidi.c, rawping.c or rawcat.c" >&2
+	! cc -O2 -Wall -Wextra -o "$tools/rawcat" tests/vm/rawcat.c ||
+	! cc -O2 -Wall -Wextra -o "$tools/seqping" tests/vm/seqping.c -lasound -lm; then
+	echo "vm: cannot build tests/vm/gfsmidi.c, rawping.c, rawcat.c or seqping.c (seqping needs libasound2-dev)" >&2
 	exit 1
 fi
 

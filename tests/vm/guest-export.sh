@@ -128,3 +128,43 @@ export_replaced() {
 	tail -n 3 "$T/xaseq"
 	return $r
 }
+
+# --- benchmarks of the bridge, as information (bench-alsa.json) ---------
+
+MT='Midi Through:0' AMT='alsa:Midi-Through:Midi-Through-Port-0'
+BA_IMPORT=null BA_BASE=null BA_EXPORT=null BA_SCHED=null
+
+# Round trip through Midi Through (it sends on what it gets): a plain
+# sequencer client (seqping) against midi-loop test through the import
+# host (two hops through the bridge).
+bench_alsa_import() {
+	cleanup_bg
+	BA_BASE=$("$TOOLS/seqping" rt "$MT" "$MT" 200 10) && echo "seqping: $BA_BASE" || return 1
+	BA_IMPORT=$(midi-loop test "$AMT" "$AMT" -c 200 -i 10 --json) && echo "midi-loop test: $BA_IMPORT"
+}
+
+# Round trip from ALSA through the export: seqping writes to the port of
+# diag:loopback-a and reads the port of diag:loopback-b.
+bench_alsa_export() {
+	need XC || return 1
+	spawn midi-watch > /dev/null    # keeps the toolkit in use
+	wait_for "$LIMIT" export_port 'Diagnostic loopback A' || return 1
+	local pa pb; pa=$(export_port 'Diagnostic loopback A') pb=$(export_port 'Loopback B (toolkit)') || return 1
+	BA_EXPORT=$("$TOOLS/seqping" rt "$XC:$pa" "$XC:$pb" 200 10) && echo "seqping through the export: $BA_EXPORT"
+}
+
+# 50 notes 20 ms apart, scheduled by the broker (midi-send), delivered by
+# the import host to Midi Through; seqping times their arrivals.
+bench_alsa_sched() {
+	"$TOOLS/seqping" times "$MT" 50 20 120 > "$T/sched.json" 2> "$T/sched.err" & local sp=$!
+	wait_for "$LIMIT" grep -q ready "$T/sched.err" || return 1
+	{ echo 'on C3 100'; for _ in $(seq 49); do echo '+20 on C3 100'; done; } |
+		midi-send -e "$AMT" || return 1
+	wait "$sp" || { cat "$T/sched.json" "$T/sched.err"; return 1; }
+	BA_SCHED=$(cat "$T/sched.json") && echo "scheduled 20 ms apart, through the bridge: $BA_SCHED"
+}
+
+bench_alsa_write() {
+	printf '{"import_round_trip":{"project_midi_loop_test":%s,"baseline_seqping":%s},"export_round_trip":{"seqping_through_export":%s,"baseline_seqping":%s},"scheduled_20ms":%s}\n' \
+		"$BA_IMPORT" "$BA_BASE" "$BA_EXPORT" "$BA_BASE" "$BA_SCHED" > "$RES/bench-alsa.json"
+}

@@ -33,7 +33,7 @@ set -u
 CHECKOUT=$1 TOOLS=$2 UDEVD=$3
 RES=$PWD
 TAP=$RES/guest.tap
-PLAN=40
+PLAN=43
 LIMIT=${VM_WAIT:-60}                  # seconds for any one thing to happen
 T=$(mktemp -d /tmp/midi-vm.XXXXXX)    # the guest's /tmp lives in RAM
 export PATH=$CHECKOUT/bin:$PATH MIDI_HELPER=$CHECKOUT/libexec/midi-helper
@@ -303,6 +303,10 @@ check "ALSA export: the toolkit's endpoints are ports of client 'midi toolkit' (
 check "ALSA export: aseqdump on an exported port gets what midi-send sends" export_to_aseqdump
 check "ALSA export: aplaymidi plays a real .mid into an exported port; midi-mon gets every event in order" export_aplaymidi
 check "ALSA export: the agent killed, the next program starts another; aseqdump's connection comes back" export_replaced
+check "ALSA bench: round trip through Midi Through, midi-loop test via the bridge vs a plain sequencer client" bench_alsa_import
+check "ALSA bench: round trip of a plain sequencer client through the export (loopback a -> b)" bench_alsa_export
+check "ALSA bench: 50 notes scheduled 20 ms apart arrive through the bridge on time (interval error)" bench_alsa_sched
+bench_alsa_write
 cleanup_bg
 check "ALSA: the MIDI 1.0 gadget left to snd-usb-audio (no take = yes) is an alsa endpoint, not a usb one" alsa_gadget_listed
 check "ALSA: through snd-usb-audio, messages both ways" alsa_gadget_both

@@ -19,6 +19,7 @@
 #include "midi/looptest.h"
 #include "midi/translate.h"
 #include "midi/virt.h"
+#include "midi-loop/nethost.h"
 #include "midi-loop/test.h"
 
 #define PING_ENDPOINT "diag:ping"
@@ -68,7 +69,19 @@ static void usage(FILE *f)
 		"    -t, --timeout SECONDS stop sending after SECONDS\n"
 		"        --max-loss N      pass with up to N messages lost (default 0)\n"
 		"        --max-latency-us N  fail (status 1) if a latency exceeds N us\n"
-		"        --json            the report as one line of JSON\n\n"
+		"        --json            the report as one line of JSON\n"
+		"  net-host ENDPOINT [OPTIONS]  serve ENDPOINT to Network MIDI 2.0 (UDP)\n"
+		"                          clients while running (they reach it as\n"
+		"                          net:THISHOST:PORT)\n"
+		"    -l, --listen ADDR     address to listen on (default every address)\n"
+		"    -p, --port N          UDP port (default 5673; 0 = any free one)\n"
+		"        --name TEXT       UMP Endpoint Name told to clients\n"
+		"        --secret S        clients must prove the shared secret S\n"
+		"        --user USER:PASSWORD  clients must log in (repeatable)\n"
+		"        --allow NAME      admit only clients of this endpoint name or\n"
+		"                          product instance id (repeatable)\n"
+		"        --fec N           UMP Data repeated per datagram (default 2; 0 none)\n"
+		"        --max-sessions N  clients at once (default 16)\n\n"
 		"  -h, --help              show this help\n"
 		"      --version           show the version\n\n"
 		"Examples:\n"
@@ -718,7 +731,9 @@ static int run(int argc, char **argv)
 		return cmd_virtual(argc - optind, argv + optind);
 	if (!strcmp(cmd, "test"))
 		return cmd_test(argc - optind, argv + optind, usage);
-	return cli_usage_error("unknown command '%s' (expected create, remove, list, virtual, ping or test)", cmd);
+	if (!strcmp(cmd, "net-host"))
+		return cmd_net_host(argc - optind, argv + optind);
+	return cli_usage_error("unknown command '%s' (expected create, remove, list, virtual, ping, test or net-host)", cmd);
 }
 
 int main(int argc, char **argv)

@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#ifdef MIDI_HAVE_NETTLE
+extern const struct midi_transport transport_net; /* net/net_transport.c */
+#endif
 #ifdef MIDI_HAVE_ALSA
 extern const struct midi_transport transport_alsa; /* alsa.c */
 extern const struct midi_transport transport_rawmidi; /* alsa_rawmidi.c */
@@ -20,6 +23,9 @@ const struct midi_transport *const transport_all[] = {
 #ifdef MIDI_HAVE_ALSA
 	&transport_alsa,
 	&transport_rawmidi,
+#endif
+#ifdef MIDI_HAVE_NETTLE
+	&transport_net,
 #endif
 	NULL,
 };

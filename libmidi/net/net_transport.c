@@ -1,0 +1,448 @@
+/* net_transport.c: the net transport (built where nettle is found):
+ * remote Network MIDI 2.0 endpoints as local ones. An endpoint is
+ *   net:NAME        declared by a [net NAME] section of midi.conf
+ *                   (address = HOST[:PORT], and the credentials the remote
+ *                   host asks for: secret, or user and password); or
+ *   net:HOST:PORT   opened by that id (midi_open): added then, removed
+ *                   when its host exits idle.
+ * One host process per endpoint (transport.h) is the session's client
+ * (netsess.h, role CLIENT) on its own UDP socket: it invites the remote
+ * host, sends what clients send, delivers what arrives; when the session
+ * ends (the remote host went away, the network failed) it invites again,
+ * every NC_RETRY_NS, for as long as the endpoint has clients, so they
+ * carry on when the remote comes back. Messages sent while the session is
+ * being made wait in the ring; while nobody answers they are dropped, as
+ * on an unplugged cable. The endpoint is named as the remote host declares
+ * itself (the UMP Endpoint Name of its invitation reply). */
+#include "broker/broker.h"
+#include "net/netio.h"
+#include "net/netsess.h"
+#include "transport/transport.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#define NC_RETRY_NS 1000000000ull
+#define NC_BATCH 256
+#define NC_NAME_MAX 40
+
+struct nclient {
+	struct host *h;
+	struct host_ep *ep;
+	struct reg_slot slot;
+	struct netio_addr addr;
+	int fd;
+	struct netsess *s;
+	struct netsess_config cfg;
+	struct netsess_ops ops;
+	char name[128], piid[64];
+	char secret[256], user[128], password[256];
+	int timer;
+	uint64_t retry_at;
+	int named;
+	uint64_t lost;
+};
+
+/* ---- ids and configuration ---- */
+
+static int name_valid(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 1 || n > NC_NAME_MAX)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' || *s == '-'))
+			return 0;
+	return 1;
+}
+
+static const char *kv(const struct conf_sec *sec, const char *key)
+{
+	for (size_t k = 0; k < sec->nkv; k++)
+		if (strcmp(sec->kv[k].key, key) == 0)
+			return sec->kv[k].val;
+	return NULL;
+}
+
+static int net_conf_check(const struct conf *c, const struct conf_sec *sec, const char *path,
+			  midi_error *e)
+{
+	if (!name_valid(sec->arg))
+		return conf_error(e, path, sec->line,
+				  "invalid net endpoint name \"%.60s\" (use 1 to 40 letters, digits, "
+				  "'.', '_' or '-')", sec->arg);
+	int has_addr = 0;
+	for (size_t k = 0; k < sec->nkv; k++) {
+		const struct conf_kv *x = &sec->kv[k];
+		if (strcmp(x->key, "address") == 0) {
+			struct netio_addr a;
+			midi_error why = {0};
+			if (netio_resolve(x->val, NETIO_DEFAULT_PORT, &a, &why) < 0)
+				return conf_error(e, path, x->line, "address: %s", why.msg);
+			has_addr = 1;
+		} else if (strcmp(x->key, "secret") && strcmp(x->key, "user") &&
+			   strcmp(x->key, "password")) {
+			return conf_error(e, path, x->line,
+					  "unknown key \"%.40s\" in [net] (address, secret, user, "
+					  "password)", x->key);
+		}
+	}
+	if (!has_addr)
+		return conf_error(e, path, sec->line, "[net %.40s] needs address = HOST[:PORT]",
+				  sec->arg);
+	if (!kv(sec, "user") != !kv(sec, "password"))
+		return conf_error(e, path, sec->line, "[net %.40s]: user and password go together",
+				  sec->arg);
+	for (const struct conf_sec *o = c->secs; o < sec; o++)
+		if (strcmp(o->type, "net") == 0 && strcmp(o->arg, sec->arg) == 0)
+			return conf_error(e, path, sec->line, "net %s declared twice", sec->arg);
+	return 0;
+}
+
+static const struct conf_sec *declared(const struct conf *c, const char *id)
+{
+	size_t k = 0;
+	const struct conf_sec *sec;
+	if (strncmp(id, "net:", 4) != 0)
+		return NULL;
+	while ((sec = conf_next(c, "net", &k)))
+		if (strcmp(sec->arg, id + 4) == 0)
+			return sec;
+	return NULL;
+}
+
+static void fill(struct reg_slot *s, const char *id, const char *where, int persistent)
+{
+	transport_fill_slot(s, "net", id, where, MIDI_PURPOSE_NORMAL);
+	s->hosted = 1;
+	s->info.native = MIDI_NATIVE_UMP;
+	s->info.protocol = 2;
+	s->info.protocols = 3;
+	s->info.discovery = MIDI_DISCOVERY_NONE;
+	if (persistent)
+		s->info.flags |= MIDI_EPF_PERSISTENT;
+	snprintf(s->info.description, sizeof s->info.description,
+		 "Network MIDI 2.0 (UDP) host at %.200s", where);
+}
+
+static int net_conf_apply_locked(struct rt *rt, const struct conf *c, midi_error *e)
+{
+	for (unsigned k = 0; k < REG_SLOTS; k++) {
+		struct shm_slot *s = &rt->reg->slots[k];
+		if (s->state == 1 && strncmp(s->info.transport, "net", sizeof s->info.transport) == 0 &&
+		    (s->info.flags & MIDI_EPF_PERSISTENT) && !declared(c, s->info.id))
+			reg_remove_locked(rt, (int)k, "was removed from the configuration file");
+	}
+	size_t k = 0;
+	const struct conf_sec *sec;
+	int r = 0;
+	while ((sec = conf_next(c, "net", &k))) {
+		char id[MIDI_ID_MAX];
+		snprintf(id, sizeof id, "net:%.40s", sec->arg);
+		if (reg_find_locked(rt, id) >= 0)
+			continue;
+		struct reg_slot s;
+		fill(&s, id, kv(sec, "address"), 1);
+		conf_props_for(c, &s);
+		int rr = reg_add_locked(rt, &s, e);
+		if (rr < 0 && !r)
+			r = rr;
+	}
+	return r < 0 ? r : 0;
+}
+
+/* midi_open("net:HOST:PORT"): the endpoint, added if it is not there. */
+static int net_on_demand(struct rt *rt, const char *spec, midi_error *e)
+{
+	if (strncmp(spec, "net:", 4) != 0 || !spec[4])
+		return 0;
+	int r = reg_lock(rt, e);
+	if (r < 0)
+		return r;
+	int listed = reg_find_locked(rt, spec) >= 0;
+	reg_unlock(rt);
+	if (listed || name_valid(spec + 4))
+		return 0; /* listed, or a declared name: the usual lookup */
+	struct netio_addr a;
+	if (netio_resolve(spec + 4, NETIO_DEFAULT_PORT, &a, e) < 0)
+		return -MIDI_ERR_NOTFOUND;
+	if (strlen(spec) >= MIDI_ID_MAX)
+		return midi_error_set(e, MIDI_ERR_INPUT, "endpoint id \"%.60s...\" is too long", spec);
+	struct reg_slot s;
+	fill(&s, spec, spec + 4, 0);
+	struct conf conf;
+	if (conf_current(&conf, NULL) == 0) {
+		conf_props_for(&conf, &s);
+		conf_free(&conf);
+	}
+	r = reg_lock(rt, e);
+	if (r < 0)
+		return r;
+	if (reg_find_locked(rt, spec) < 0)
+		r = reg_add_locked(rt, &s, e);
+	reg_unlock(rt);
+	return r < 0 ? r : 0;
+}
+
+/* ---- the host: one session ---- */
+
+static void arm(struct nclient *n);
+
+static void cb_send(void *arg, const uint8_t *d, size_t len)
+{
+	struct nclient *n = arg;
+	netio_send(n->fd, &n->addr, d, len);
+}
+
+static void cb_deliver(void *arg, const uint32_t *w, size_t nw)
+{
+	struct nclient *n = arg;
+	midi_packet p[NC_BATCH];
+	size_t np = 0;
+	for (size_t k = 0; k < nw;) {
+		midi_ump u = {{0, 0, 0, 0}};
+		unsigned len = midi_mt_words(w[k] >> 28);
+		for (unsigned j = 0; j < len && k + j < nw; j++)
+			u.w[j] = w[k + j];
+		k += len;
+		p[np++] = (midi_packet){0, u};
+		if (np == NC_BATCH || k >= nw) {
+			host_emit(n->h, n->ep, p, NULL, np);
+			np = 0;
+		}
+	}
+}
+
+static void cb_lost(void *arg, uint32_t commands)
+{
+	struct nclient *n = arg;
+	n->lost += commands;
+}
+
+/* The remote endpoint's name becomes this endpoint's in-protocol name. */
+static void publish_name(struct nclient *n)
+{
+	const char *peer = netsess_peer_name(n->s);
+	struct rt *rt = host_rt(n->h);
+	if (!peer[0] || n->named || reg_lock(rt, NULL) < 0)
+		return;
+	struct reg_slot cur;
+	if (reg_get_incarnation_locked(rt, n->slot.info.id, n->slot.incarnation, &cur) >= 0) {
+		midi_endpoint_info i = cur.info;
+		snprintf(i.ump_name, sizeof i.ump_name, "%s", peer);
+		snprintf(i.product_instance_id, sizeof i.product_instance_id, "%s",
+			 netsess_peer_piid(n->s));
+		reg_update_stream_locked(rt, n->slot.info.id, n->slot.incarnation, &i, 0);
+	}
+	reg_unlock(rt);
+	n->named = 1;
+}
+
+static void cb_state(void *arg, enum netsess_state st)
+{
+	struct nclient *n = arg;
+	if (st == NETSESS_ESTABLISHED) {
+		n->retry_at = 0;
+		publish_name(n);
+		host_ready(n->h, n->ep); /* what waited can go now */
+	} else if (st == NETSESS_CLOSED) {
+		n->retry_at = broker_now_ns() + NC_RETRY_NS;
+	}
+}
+
+static void on_timer(struct host *h, void *arg)
+{
+	(void)h;
+	struct nclient *n = arg;
+	n->timer = -1;
+	uint64_t now = broker_now_ns();
+	if (n->retry_at && now >= n->retry_at) {
+		n->retry_at = 0;
+		netsess_invite(n->s, now);
+	}
+	if (netsess_next_due(n->s) <= now)
+		netsess_timeout(n->s, now);
+	arm(n);
+}
+
+/* A timer for the session's next due time (or the next invitation). */
+static void arm(struct nclient *n)
+{
+	uint64_t due = netsess_next_due(n->s);
+	if (n->retry_at && n->retry_at < due)
+		due = n->retry_at;
+	if (n->timer >= 0)
+		host_timer_del(n->h, n->timer);
+	n->timer = due == UINT64_MAX ? -1 : host_timer_add(n->h, due, on_timer, n);
+}
+
+static void on_socket(struct host *h, int fd, uint32_t revents, void *arg)
+{
+	(void)h;
+	(void)revents;
+	struct nclient *n = arg;
+	uint8_t buf[NETIO_MAX_DGRAM + 64];
+	for (int k = 0; k < 1024; k++) {
+		struct netio_addr a;
+		a.len = sizeof a.sa;
+		ssize_t got = recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *)&a.sa, &a.len);
+		if (got < 0)
+			break;
+		if (netio_same(&a, &n->addr))
+			netsess_input(n->s, buf, (size_t)got, broker_now_ns());
+	}
+	arm(n);
+}
+
+/* The address and credentials of slot s: its [net NAME] section, else its id. */
+static int where(struct nclient *n, const struct reg_slot *s)
+{
+	struct conf conf;
+	int have = conf_current(&conf, NULL) == 0;
+	const struct conf_sec *sec = have ? declared(&conf, s->info.id) : NULL;
+	int r;
+	if (sec) {
+		r = netio_resolve(kv(sec, "address"), NETIO_DEFAULT_PORT, &n->addr, NULL);
+		const char *v;
+		if ((v = kv(sec, "secret")))
+			snprintf(n->secret, sizeof n->secret, "%s", v);
+		if ((v = kv(sec, "user")))
+			snprintf(n->user, sizeof n->user, "%.127s", v);
+		if ((v = kv(sec, "password")))
+			snprintf(n->password, sizeof n->password, "%s", v);
+	} else {
+		r = netio_resolve(s->info.id + 4, NETIO_DEFAULT_PORT, &n->addr, NULL);
+	}
+	if (have)
+		conf_free(&conf);
+	return r;
+}
+
+static int nc_attach(struct host *h, struct host_ep *ep)
+{
+	struct nclient *n = calloc(1, sizeof *n);
+	if (!n)
+		return -1;
+	n->h = h;
+	n->ep = ep;
+	n->slot = *host_ep_slot(ep);
+	n->timer = -1;
+	n->fd = -1;
+	if (where(n, &n->slot) < 0 ||
+	    (n->fd = netio_socket(NULL, n->addr.sa.ss_family, NULL)) < 0) {
+		agent_remove(h, n->slot.info.id, "is gone: its network address cannot be used");
+		free(n);
+		return -1;
+	}
+	char host[64] = "";
+	gethostname(host, sizeof host - 1);
+	snprintf(n->name, sizeof n->name, "midi toolkit on %.60s", host);
+	snprintf(n->piid, sizeof n->piid, "midi-%.36s-%d", host, (int)getpid());
+	n->cfg = (struct netsess_config){.role = NETSESS_CLIENT, .name = n->name, .piid = n->piid};
+	if (n->secret[0])
+		n->cfg.secret = n->secret;
+	if (n->user[0]) {
+		n->cfg.user = n->user;
+		n->cfg.password = n->password;
+	}
+	n->ops = (struct netsess_ops){.send = cb_send, .deliver = cb_deliver, .lost = cb_lost,
+				      .state = cb_state};
+	n->s = netsess_new(&n->cfg, &n->ops, n);
+	if (!n->s || host_fd_add(h, n->fd, EPOLLIN, on_socket, n) < 0) {
+		if (n->s)
+			netsess_free(n->s);
+		close(n->fd);
+		free(n);
+		return -1;
+	}
+	host_ep_set_priv(ep, n);
+	netsess_invite(n->s, broker_now_ns());
+	arm(n);
+	return 0;
+}
+
+static void nc_detach(struct host *h, struct host_ep *ep)
+{
+	struct nclient *n = host_ep_priv(ep);
+	if (!n)
+		return;
+	if (netsess_state(n->s) == NETSESS_ESTABLISHED) {
+		/* Bye, once: the remote host frees the session now, not at its
+		 * timeout (its reply is not awaited) */
+		netsess_bye(n->s, NETPKT_BYE_USER_TERMINATED, broker_now_ns());
+	}
+	if (n->timer >= 0)
+		host_timer_del(h, n->timer);
+	host_fd_del(h, n->fd);
+	close(n->fd);
+	netsess_free(n->s);
+	/* Opened by id and unused now: it goes with its host. */
+	struct rt *rt = host_rt(h);
+	if (!(n->slot.info.flags & MIDI_EPF_PERSISTENT) && reg_lock(rt, NULL) == 0) {
+		struct reg_slot v;
+		int idx = reg_find_locked(rt, n->slot.info.id);
+		if (idx >= 0) {
+			reg_get_locked(rt, idx, &v);
+			if (v.uid == n->slot.uid && seg_count_clients(rt, &v) == 0)
+				reg_remove_locked(rt, idx, "was released (opened by id, now unused)");
+		}
+		reg_unlock(rt);
+	}
+	free(n);
+	host_ep_set_priv(ep, NULL);
+}
+
+static size_t nc_input(struct host *h, struct host_ep *ep, const midi_packet *p,
+		       const uint32_t *tags, size_t np)
+{
+	(void)h;
+	(void)tags;
+	struct nclient *n = host_ep_priv(ep);
+	if (!n)
+		return np;
+	enum netsess_state st = netsess_state(n->s);
+	if (st == NETSESS_CLOSED || st == NETSESS_IDLE) {
+		n->lost += np; /* nobody answers: dropped, as on an unplugged cable */
+		return np;
+	}
+	if (st != NETSESS_ESTABLISHED)
+		return 0; /* being made: wait */
+	uint32_t w[NC_BATCH * 4];
+	size_t k = 0;
+	while (k < np) {
+		size_t nw = 0, first = k;
+		for (; k < np && k - first < NC_BATCH; k++)
+			for (unsigned j = 0; j < midi_ump_words(&p[k].ump); j++)
+				w[nw++] = p[k].ump.w[j];
+		long took = netsess_send(n->s, w, nw, broker_now_ns());
+		if (took < 0) {
+			continue; /* not whole messages: cannot be, packets are */
+		}
+		if ((size_t)took < nw) {
+			/* count the packets it took */
+			size_t words = 0, j = first;
+			while (j < k && words + midi_ump_words(&p[j].ump) <= (size_t)took)
+				words += midi_ump_words(&p[j++].ump);
+			arm(n);
+			return j;
+		}
+	}
+	arm(n);
+	return np;
+}
+
+const struct midi_transport transport_net = {
+	.name = "net",
+	.host_attach = nc_attach,
+	.host_detach = nc_detach,
+	.host_input = nc_input,
+	.conf_section = "net",
+	.conf_check = net_conf_check,
+	.conf_apply_locked = net_conf_apply_locked,
+	.open_on_demand = net_on_demand,
+};

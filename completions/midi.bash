@@ -46,13 +46,19 @@ _midi() {
 	-f | --format)
 		case $prog in
 		midi-send) COMPREPLY=($(compgen -W "text hex ump bin smf" -- "$cur")) ;;
-		midi-mon) COMPREPLY=($(compgen -W "text ump hex bin json" -- "$cur")) ;;
+		midi-mon) COMPREPLY=($(compgen -W "text ump hex bin json smf" -- "$cur")) ;;
 		midi-sysex) COMPREPLY=($(compgen -W "bin hex" -- "$cur")) ;;
 		*) COMPREPLY=($(compgen -W "text ump hex bin json" -- "$cur")) ;;
 		esac
 		;;
 	-P | --protocol)
 		COMPREPLY=($(compgen -W "midi1 midi2" -- "$cur"))
+		;;
+	-F | --output-format)
+		COMPREPLY=($(compgen -W "ump hex bin text json smf" -- "$cur"))
+		;;
+	--smf-format)
+		COMPREPLY=($(compgen -W "0 1" -- "$cur"))
 		;;
 	--type)
 		_midi_list_items "$cur" "note pressure cc pc pb rpn pernote sysex system clock sense utility stream flex other voice midi1 midi2 all"
@@ -71,7 +77,7 @@ _midi() {
 		;;
 	-g | --group | --channel | -c | --count | -t | --timeout | --interval | -W | --wait | -r | --rate | --idle | \
 		--name | --function-block | --product-instance-id | --identity | \
-		-w | --window | --settle | --max-loss | --max-latency-us)
+		-w | --window | --settle | --max-loss | --max-latency-us | --division | --tempo)
 		return 0
 		;;
 	*) handled= ;;
@@ -90,7 +96,8 @@ _midi() {
 			-e | --endpoint | -f | --format | -i | --input | -o | --output | -g | --group | -P | --protocol | \
 				--type | --channel | -c | --count | -t | --timeout | --interval | -W | --wait | -r | --rate | --idle | \
 				--input-format | --name | --function-block | --product-instance-id | --identity | \
-				-w | --window | --settle | --max-loss | --max-latency-us | --kind)
+				-w | --window | --settle | --max-loss | --max-latency-us | --kind | \
+				-F | --output-format | --smf-format | --division | --tempo)
 				((i++)) ;;
 			-*) ;;
 			*) cmd=${words[i]}; break ;;

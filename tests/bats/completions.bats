@@ -22,7 +22,13 @@ load helpers
 	complete_line "midi-list --j"
 	[ "$output" = "--json" ]
 	complete_line "midi-mon -f "
-	[ "$output" = "text ump hex bin json" ]
+	[ "$output" = "text ump hex bin json smf" ]
+	complete_line "midi-send -n -F "
+	[ "$output" = "ump hex bin text json smf" ]
+	complete_line "midi-mon --smf-format "
+	[ "$output" = "0 1" ]
+	complete_line "midi-mon --div"
+	[ "$output" = "--division" ]
 	complete_line "midi-send -f s"
 	[ "$output" = "smf" ]
 	complete_line "midi-mon --type note,c"

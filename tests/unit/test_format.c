@@ -88,7 +88,25 @@ static void test_names(void **state)
 	assert_non_null(strstr(e.msg, "\"xml\""));
 	assert_string_equal(midi_format_name(MIDI_FMT_JSON), "json");
 	assert_null(midi_reader_new(MIDI_FMT_JSON, 0, &e));
-	assert_null(midi_printer_new(MIDI_FMT_SMF, 0, 0, &e));
+	/* smf is printed too: a whole file at the end */
+	midi_printer *pr = midi_printer_new(MIDI_FMT_SMF, 0, 0, &e);
+	assert_non_null(pr);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	midi_packet p = {.time_ns = 500000000, .ump = midi_ump_make(0x20903C64, 0, 0, 0)};
+	assert_int_equal(midi_printer_put(pr, &p, out), 0);
+	assert_int_equal(midi_printer_end(pr, out), 0);
+	fclose(out);
+	/* format 1: header, tempo track, the channel's named track; 960 ticks at 120 bpm */
+	assert_int_equal(len, 14 + (8 + 11) + (8 + 21 + 5 + 4));
+	assert_memory_equal(buf + len - 9, "\x87\x40\x90\x3C\x64\x00\xFF\x2F\x00", 9);
+	assert_int_equal(midi_printer_dropped(pr), 0);
+	free(buf);
+	midi_printer_free(pr);
+	midi_smf_wopts o = {.format = 3};
+	assert_null(midi_printer_new_smf(&o, 0, 0, &e));
+	assert_non_null(strstr(e.msg, "format 3"));
 }
 
 /* Every line is the printer's own form: read it, print it, get the same line. */

@@ -45,7 +45,10 @@ struct sender {
 	midi_down down;
 	midi_printer *printer; /* dry run */
 	midi_conn *conn;       /* real send */
-	uint64_t start_ns;     /* time origin for offsets */
+	uint64_t start_ns;     /* time origin for offsets: when the first message
+	                        * was ready (reading and parsing a MIDI file
+	                        * takes time that must not shift the song) */
+	int started;           /* start_ns is set */
 	uint64_t interval_ns;  /* --interval */
 	uint64_t next_ns;      /* earliest time for the next message with --interval */
 	int timed;             /* some packet had a time offset or --interval */
@@ -180,6 +183,10 @@ static int emit(void *ctx, const midi_ump *u)
 	if (stop_sig)
 		return STOPPED;
 	midi_packet p = {.time_ns = 0, .ump = *u};
+	if (!s->started) {
+		s->start_ns = s->next_ns = cli_now_ns();
+		s->started = 1;
+	}
 	uint64_t due = s->start_ns + s->offset;
 	if (s->interval_ns && !continues_message(u)) {
 		if (due < s->next_ns)
@@ -485,8 +492,6 @@ int main(int argc, char **argv)
 		midi_reader_set_flags(r, MIDI_READ_TEMPO);
 	const char *where = "arguments";
 	int rc = 0;
-	s.start_ns = cli_now_ns();
-	s.next_ns = s.start_ns;
 	if (nargs > 0) {
 		rc = feed_args(r, argv + optind, nargs, &s, &e);
 	} else {

@@ -275,9 +275,9 @@ for line in open(sys.argv[1]):
 }
 
 @test "usage errors: status 2 with a message naming the problem" {
-	run midi-mon -e diag:loopback-b -f smf
+	run midi-mon -e diag:loopback-b -f smf --tempo 0
 	assert_failure 2
-	assert_output --partial "smf"
+	assert_output --partial "invalid tempo '0'"
 	run midi-mon -e diag:loopback-b -f xml
 	assert_failure 2
 	assert_output --partial "xml"

@@ -84,7 +84,7 @@ TUNES="be_sharp_bw_redfarn midnight_snow_run ttsong_iii_imuh3 busy_schedule"
 	assert_output $'@0.000000s grp 1 ch 1 on C3 1\n@0.010000s grp 1 ch 1 on D3 1'
 }
 
-@test "midi-mon -o FILE.mid records MIDI 2.0 as MIDI 1.0 and SysEx whole, and ends cleanly on SIGINT" {
+@test "midi-mon -o FILE.mid records MIDI 2.0 as MIDI 1.0 and SysEx whole, and ends cleanly on SIGINT and SIGTERM" {
 	[ -n "$PY" ] || skip "python3-mido not installed"
 	T=$BATS_TEST_TMPDIR
 	sx=$(for i in $(seq 1 300); do printf '%02X ' $((i % 128)); done)
@@ -100,7 +100,8 @@ TUNES="be_sharp_bw_redfarn midnight_snow_run ttsong_iii_imuh3 busy_schedule"
 		"grp 2 ch 10 cc 7 100"
 	finish "$ref"
 	assert_equal "$status" 0
-	kill -INT "$rec" "$rec2"
+	kill -INT "$rec"
+	kill -TERM "$rec2"
 	finish "$rec"
 	assert_equal "$status" 0
 	finish "$rec2"

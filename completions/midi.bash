@@ -97,7 +97,8 @@ _midi() {
 				--type | --channel | -c | --count | -t | --timeout | --interval | -W | --wait | -r | --rate | --idle | \
 				--input-format | --name | --function-block | --product-instance-id | --identity | \
 				-w | --window | --settle | --max-loss | --max-latency-us | --kind | \
-				-F | --output-format | --smf-format | --division | --tempo)
+				-F | --output-format | --smf-format | --division | --tempo | \
+				-l | --listen | -p | --port | --secret | --user | --allow | --fec | --max-sessions)
 				((i++)) ;;
 			-*) ;;
 			*) cmd=${words[i]}; break ;;
@@ -105,12 +106,12 @@ _midi() {
 		done
 		if [[ -z $cmd ]]; then
 			case $prog in
-			midi-loop) COMPREPLY=($(compgen -W "create remove list virtual ping test" -- "$cur")) ;;
+			midi-loop) COMPREPLY=($(compgen -W "create remove list virtual ping test net-host" -- "$cur")) ;;
 			midi-sysex) COMPREPLY=($(compgen -W "send capture request" -- "$cur")) ;;
 			esac
 		elif [[ $prog == midi-loop && $cmd == remove ]]; then
 			COMPREPLY=($(compgen -W "$(midi-loop list 2>/dev/null | awk 'NR > 1 && $4 == "transient" { print $1 }')" -- "$cur"))
-		elif [[ $prog == midi-loop && $cmd == test ]]; then
+		elif [[ $prog == midi-loop && ( $cmd == test || $cmd == net-host ) ]]; then
 			COMPREPLY=($(compgen -W "$(_midi_endpoint_ids)" -- "$cur"))
 		elif [[ $prog == midi-sysex && $cmd == send ]]; then
 			COMPREPLY=($(compgen -f -- "$cur"))

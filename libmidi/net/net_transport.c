@@ -27,6 +27,12 @@
 #include <unistd.h>
 
 #define NC_RETRY_NS 1000000000ull
+/* Sending is paced (a token bucket of datagram bytes): a burst bigger
+ * than the receiver's socket buffer (net.core.rmem_max, about 200 KB by
+ * default) would be lost in the kernel, faster than retransmission can
+ * mend. 2 MB/s is 1 MiB of SysEx in about 2 s with the default FEC. */
+#define NC_RATE 2000000ull
+#define NC_BURST 65536
 #define NC_BATCH 256
 #define NC_NAME_MAX 40
 
@@ -45,6 +51,11 @@ struct nclient {
 	uint64_t retry_at;
 	int named;
 	uint64_t lost;
+	int64_t budget;  /* datagram bytes that may go now */
+	uint64_t refill; /* when budget was last refilled */
+	uint64_t pace_at; /* a timer is set for this time to send again, 0 none */
+	int refused;
+	enum netsess_state last_state;
 };
 
 /* ---- ids and configuration ---- */
@@ -197,6 +208,21 @@ static void cb_send(void *arg, const uint8_t *d, size_t len)
 {
 	struct nclient *n = arg;
 	netio_send(n->fd, &n->addr, d, len);
+	n->budget -= (int64_t)len;
+}
+
+/* Whether sending may go on now; if not, when (n->pace_at). */
+static int paced_room(struct nclient *n)
+{
+	uint64_t now = broker_now_ns();
+	n->budget += (int64_t)((now - n->refill) * NC_RATE / 1000000000ull);
+	n->refill = now;
+	if (n->budget > NC_BURST)
+		n->budget = NC_BURST;
+	if (n->budget > 0)
+		return 1;
+	n->pace_at = now + (uint64_t)(1 - n->budget + 1500) * 1000000000ull / NC_RATE;
+	return 0;
 }
 
 static void cb_deliver(void *arg, const uint32_t *w, size_t nw)
@@ -246,11 +272,26 @@ static void publish_name(struct nclient *n)
 static void cb_state(void *arg, enum netsess_state st)
 {
 	struct nclient *n = arg;
+	enum netsess_state was = n->last_state;
+	n->last_state = st;
 	if (st == NETSESS_ESTABLISHED) {
 		n->retry_at = 0;
 		publish_name(n);
 		host_ready(n->h, n->ep); /* what waited can go now */
 	} else if (st == NETSESS_CLOSED) {
+		int why = netsess_bye_reason(n->s);
+		int policy = why >= NETPKT_BYE_TOO_MANY_SESSIONS && why < NETPKT_BYE_INVITATION_CANCELED;
+		if ((netsess_closed_by_peer(n->s) && policy) || was == NETSESS_AUTH_REQUIRED) {
+			/* refused (policy, credentials): asking again cannot help;
+			 * clients are told why, the endpoint goes until the
+			 * configuration changes or it is named again */
+			char reason[300];
+			snprintf(reason, sizeof reason, "is gone: the host refused the session: %.200s",
+				 netsess_why(n->s));
+			n->refused = 1;
+			agent_remove(n->h, n->slot.info.id, reason);
+			return;
+		}
 		n->retry_at = broker_now_ns() + NC_RETRY_NS;
 	}
 }
@@ -261,6 +302,8 @@ static void on_timer(struct host *h, void *arg)
 	struct nclient *n = arg;
 	n->timer = -1;
 	uint64_t now = broker_now_ns();
+	if (n->pace_at && now >= n->pace_at)
+		n->pace_at = 0; /* the loop offers the queued input again */
 	if (n->retry_at && now >= n->retry_at) {
 		n->retry_at = 0;
 		netsess_invite(n->s, now);
@@ -276,6 +319,8 @@ static void arm(struct nclient *n)
 	uint64_t due = netsess_next_due(n->s);
 	if (n->retry_at && n->retry_at < due)
 		due = n->retry_at;
+	if (n->pace_at && n->pace_at < due)
+		due = n->pace_at;
 	if (n->timer >= 0)
 		host_timer_del(n->h, n->timer);
 	n->timer = due == UINT64_MAX ? -1 : host_timer_add(n->h, due, on_timer, n);
@@ -333,6 +378,8 @@ static int nc_attach(struct host *h, struct host_ep *ep)
 	n->slot = *host_ep_slot(ep);
 	n->timer = -1;
 	n->fd = -1;
+	n->budget = NC_BURST;
+	n->refill = broker_now_ns();
 	if (where(n, &n->slot) < 0 ||
 	    (n->fd = netio_socket(NULL, n->addr.sa.ss_family, NULL)) < 0) {
 		agent_remove(h, n->slot.info.id, "is gone: its network address cannot be used");
@@ -415,6 +462,10 @@ static size_t nc_input(struct host *h, struct host_ep *ep, const midi_packet *p,
 	uint32_t w[NC_BATCH * 4];
 	size_t k = 0;
 	while (k < np) {
+		if (!paced_room(n)) {
+			arm(n);
+			return k;
+		}
 		size_t nw = 0, first = k;
 		for (; k < np && k - first < NC_BATCH; k++)
 			for (unsigned j = 0; j < midi_ump_words(&p[k].ump); j++)

@@ -162,6 +162,12 @@ void ns_tx_timeout(struct netsess *s, uint64_t now)
 	send_cmd(s, NULL, 0);
 }
 
+void ns_tx_keepalive(struct netsess *s)
+{
+	if (s->st == NETSESS_ESTABLISHED)
+		send_cmd(s, NULL, 0);
+}
+
 uint64_t ns_tx_due(const struct netsess *s)
 {
 	return s->tail_left ? s->tail_due : UINT64_MAX;

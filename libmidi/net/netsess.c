@@ -403,6 +403,12 @@ static void ping_timeout(struct netsess *s, uint64_t now)
 	s->pings_out++;
 	s->last_ping = now;
 	OB(s, netpkt_put_ping(&s->ob, NETPKT_PING, id));
+	/* A client also sends a keep-alive UMP Data command: a host that
+	 * restarted answers Pings, but tells a client it has no session for
+	 * ("session not established") only on a command that needs one; the
+	 * client then invites again instead of waiting forever. */
+	if (s->cfg.role == NETSESS_CLIENT)
+		ns_tx_keepalive(s);
 }
 
 void netsess_timeout(struct netsess *s, uint64_t now)

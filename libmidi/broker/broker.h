@@ -313,7 +313,10 @@ struct seg_hdr {
 	uint64_t host_key;      /* proc key of the host (pidfd checks) */
 	uint32_t sched_gen;     /* bumped when a sender scheduled something for it */
 	uint32_t pad1;
-	uint64_t pad[3];
+	/* messages its transport lost on their way to the `out` ring (a
+	 * network gap never filled): every reader counts them as lost */
+	uint64_t transport_lost;
+	uint64_t pad[2];
 	/* writer locks of `out` [0] and `in` [1] (wlock.c): a writer killed
 	 * while holding one leaves it to the next, whose batch starts again
 	 * at the published head */

@@ -116,6 +116,8 @@ struct midi_conn {
 	int inofd;               /* inotify of the segment file: truncated by someone */
 	uint32_t sched_gen;      /* own segment's sched_gen last seen */
 	uint64_t full_look_ns;   /* fd_rearm's last look at every source */
+	uint64_t tlost0;         /* the segment's transport_lost when attached */
+	uint64_t tlost;          /* transport losses of earlier incarnations */
 };
 
 static int64_t spin_setting(void)
@@ -323,6 +325,7 @@ static int attached(struct midi_conn *c, uint64_t pos, midi_error *e)
 	}
 	c->tag = c->slot.hosted ? c->conn_id : 0;
 	c->cur.pos = pos;
+	c->tlost0 = __atomic_load_n(&c->own.hdr->transport_lost, __ATOMIC_ACQUIRE);
 	if (c->client_idx >= 0 && !(c->flags & MIDI_OPEN_SEND_ONLY)) {
 		seg_flow_publish(&c->own, c->client_idx, pos);
 		__atomic_store_n(&c->own.hdr->clients[c->client_idx].reader, 1, __ATOMIC_RELEASE);
@@ -495,7 +498,10 @@ uint64_t midi_conn_reconnects(const midi_conn *c)
 
 uint64_t midi_conn_lost(const midi_conn *c)
 {
-	return c->cur.lost;
+	uint64_t t = c->tlost;
+	if (c->own.base)
+		t += __atomic_load_n(&c->own.hdr->transport_lost, __ATOMIC_ACQUIRE) - c->tlost0;
+	return c->cur.lost + t;
 }
 
 static void fd_attach(struct midi_conn *c);
@@ -505,6 +511,7 @@ static void fd_detach(struct midi_conn *c);
 static void unmap_all(struct midi_conn *c)
 {
 	if (c->own.base) {
+		c->tlost += __atomic_load_n(&c->own.hdr->transport_lost, __ATOMIC_ACQUIRE) - c->tlost0;
 		seg_client_remove(&c->own, c->client_idx);
 		if (c->client_idx >= 0)
 			reg_clients_changed(c->rt, &c->slot);

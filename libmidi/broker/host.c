@@ -186,6 +186,11 @@ int host_emit(struct host *h, struct host_ep *ep, const midi_packet *p, const ui
 	return rw_write(&ep->ow, p, tags, 0, n, 0, NULL);
 }
 
+void host_ep_lost(struct host_ep *ep, uint64_t n)
+{
+	__atomic_add_fetch(&ep->seg.hdr->transport_lost, n, __ATOMIC_RELEASE);
+}
+
 unsigned host_ep_clients(struct host_ep *ep)
 {
 	return seg_clients_live(&ep->seg);

@@ -244,10 +244,14 @@ static void cb_deliver(void *arg, const uint32_t *w, size_t nw)
 	}
 }
 
+/* UMP Data commands lost for good: a command carries at least one
+ * message (keep-alives none, but those are not lost in a stream that
+ * goes on), so its count is the lost messages known. */
 static void cb_lost(void *arg, uint32_t commands)
 {
 	struct nclient *n = arg;
 	n->lost += commands;
+	host_ep_lost(n->ep, commands);
 }
 
 /* The remote endpoint's name becomes this endpoint's in-protocol name. */

@@ -140,6 +140,9 @@ void host_ready(struct host *h, struct host_ep *ep);
 const struct reg_slot *host_ep_slot(const struct host_ep *ep);
 void host_ep_set_priv(struct host_ep *ep, void *priv);
 void *host_ep_priv(const struct host_ep *ep);
+/* Messages lost for good on their way to ep's clients (a network gap):
+ * every client's midi_conn_lost counts them. */
+void host_ep_lost(struct host_ep *ep, uint64_t n);
 /* Live clients of ep now (its segment is mapped already: cheap). */
 unsigned host_ep_clients(struct host_ep *ep);
 /* The endpoints this host serves now (for a device-wide event). */

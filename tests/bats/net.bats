@@ -142,3 +142,23 @@ lines() { [ "$(wc -l < "$1")" -ge "$2" ]; }
 	assert_failure 2
 	assert_output --partial 'line 2: unknown key "port" in [net]'
 }
+
+@test "datagrams lost for good are counted as lost messages by the client's readers" {
+	host
+	# the host's datagrams 20 to 219 never arrive: more than it keeps for
+	# retransmission (64 commands)
+	python3 "$BATS_TEST_DIRNAME/../net/relay.py" "$PORT" --burst 20:200 \
+		> "$BATS_TEST_TMPDIR/relay.out" 2> "$BATS_TEST_TMPDIR/relay.err" &
+	wait_for 10 grep -q 'relay port' "$BATS_TEST_TMPDIR/relay.out"
+	local rport; rport=$(sed -n 's/relay port //p' "$BATS_TEST_TMPDIR/relay.out")
+	inB midi-mon -e "net:127.0.0.1:$rport" -f hex -t 15 > "$BATS_TEST_TMPDIR/b.mon" 2> "$BATS_TEST_TMPDIR/b.err" &
+	local mon=$!
+	wait_for 20 grep -q 'established' "$BATS_TEST_TMPDIR/host.err"
+	{ for i in $(seq 0 399); do echo "+2 on $((i % 128)) 1"; done; } | inA midi-send -e diag:loopback-b
+	finish $mon 30
+	assert_equal "$status" 5
+	run cat "$BATS_TEST_TMPDIR/b.err"
+	assert_output --regexp 'lost'
+	local got; got=$(wc -l < "$BATS_TEST_TMPDIR/b.mon")
+	[ "$got" -lt 400 ] && [ "$got" -gt 100 ]
+}

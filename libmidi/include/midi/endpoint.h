@@ -154,7 +154,8 @@ int midi_cancel(midi_conn *c, uint64_t *cancelled, midi_error *e);
  * -1 = forever). Returns the count (0 on timeout) or a negative status:
  * -MIDI_ERR_CLOSED when the endpoint went away (e->msg gives the reason). */
 int midi_recv(midi_conn *c, midi_packet *out, size_t max, int timeout_ms, midi_error *e);
-/* Messages lost so far because this reader fell behind (never silent). */
+/* Messages lost so far because this reader fell behind, or that its
+ * transport lost on the way (a network gap never filled); never silent. */
 uint64_t midi_conn_lost(const midi_conn *c);
 /* A descriptor that polls readable while packets are waiting; midi_recv
  * drains it. Created on first call. -1 on error. */

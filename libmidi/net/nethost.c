@@ -6,10 +6,15 @@
  * MIDI_OPEN_RECONNECT: a device replugged is followed): what it receives
  * goes to every established session, what sessions deliver is sent to it.
  * One epoll set holds the socket and the connection's descriptor; the
- * sessions' timers bound the wait. */
+ * sessions' timers bound the wait. Advertising (netadvert.h, where
+ * avahi-client is built) runs in the same loop: its epoll descriptor is in
+ * the set and its timeouts bound the wait too. */
 #include "midi/net.h"
 
 #include "midi/endpoint.h"
+#ifdef MIDI_HAVE_AVAHI
+#include "net/netadvert.h"
+#endif
 #include "net/netio.h"
 #include "net/netsess.h"
 
@@ -25,6 +30,11 @@
 #define NH_MAX_SESSIONS 64
 #define NH_BATCH 256
 #define NH_BYE_WAIT_MS 300
+/* Sending is paced as the client's is (net_transport.c): all datagrams of
+ * all sessions together, a token bucket; while it is spent the endpoint
+ * is not read (its ring holds the rest and slows its senders). */
+#define NH_RATE 2000000ull
+#define NH_BURST 65536
 
 struct hsess {
 	struct midi_net_host *h;
@@ -51,6 +61,9 @@ struct midi_net_host {
 	void (*log)(void *arg, const char *line);
 	void *log_arg;
 	uint64_t lost;
+	int64_t budget;
+	uint64_t refill;
+	int cfd_off; /* the endpoint's descriptor is out of the epoll set (paced) */
 };
 
 static uint64_t now_ns(void)
@@ -75,6 +88,29 @@ static void cb_send(void *arg, const uint8_t *d, size_t n)
 {
 	struct hsess *hs = arg;
 	netio_send(hs->h->fd, &hs->addr, d, n);
+	hs->h->budget -= (int64_t)n;
+}
+
+/* 0 when the endpoint may be read now, else the ms until it may. */
+static int paced_wait(midi_net_host *h)
+{
+	uint64_t now = now_ns();
+	h->budget += (int64_t)((now - h->refill) * NH_RATE / 1000000000ull);
+	h->refill = now;
+	if (h->budget > NH_BURST)
+		h->budget = NH_BURST;
+	if (h->budget > 0)
+		return 0;
+	return (int)((uint64_t)(1 - h->budget + 1500) * 1000ull / NH_RATE) + 1;
+}
+
+static void cfd_watch(midi_net_host *h, int on)
+{
+	if (h->cfd_off == !on)
+		return;
+	struct epoll_event ev = {.events = on ? EPOLLIN : 0, .data.u32 = 1};
+	epoll_ctl(h->ep, EPOLL_CTL_MOD, h->cfd, &ev);
+	h->cfd_off = !on;
 }
 
 static void cb_deliver(void *arg, const uint32_t *w, size_t n)
@@ -262,7 +298,7 @@ static int on_conn(midi_net_host *h, midi_error *e)
 {
 	midi_packet p[NH_BATCH];
 	uint32_t w[NH_BATCH * 4];
-	for (int round = 0; round < 64; round++) {
+	for (int round = 0; round < 64 && !paced_wait(h); round++) {
 		int n = midi_recv(h->c, p, NH_BATCH, 0, e);
 		if (n <= 0)
 			return n;
@@ -279,6 +315,25 @@ static int on_conn(midi_net_host *h, midi_error *e)
 			return 0;
 	}
 	return 0;
+}
+
+/* ---- DNS-SD ---- */
+
+static void advertise(midi_net_host *h, const midi_net_host_opts *o, int ipv4_only)
+{
+	const char *env = getenv("MIDI_NET_DNSSD");
+	if (o->no_advertise || (env && strcmp(env, "0") == 0))
+		return;
+#ifdef MIDI_HAVE_AVAHI
+	h->adv = netadvert_open(h->name, h->piid, h->port, ipv4_only, h->log, h->log_arg);
+	if (h->adv) {
+		struct epoll_event ev = {.events = EPOLLIN, .data.u32 = 2};
+		epoll_ctl(h->ep, EPOLL_CTL_ADD, netadvert_fd(h->adv), &ev);
+	}
+#else
+	(void)ipv4_only;
+	say(h, "no mDNS (built without avahi-client): not advertised%s%s", "", "");
+#endif
 }
 
 /* ---- the public face ---- */
@@ -312,6 +367,8 @@ midi_net_host *midi_net_host_open(const midi_net_host_opts *o, midi_error *e)
 	if (h->fd < 0)
 		goto fail;
 	h->port = netio_port(h->fd);
+	h->budget = NH_BURST;
+	h->refill = now_ns();
 	h->cfd = midi_conn_fd(h->c, e);
 	h->ep = epoll_create1(EPOLL_CLOEXEC);
 	if (h->cfd < 0 || h->ep < 0) {
@@ -322,6 +379,7 @@ midi_net_host *midi_net_host_open(const midi_net_host_opts *o, midi_error *e)
 	epoll_ctl(h->ep, EPOLL_CTL_ADD, h->fd, &ev);
 	ev.data.u32 = 1;
 	epoll_ctl(h->ep, EPOLL_CTL_ADD, h->cfd, &ev);
+	advertise(h, o, a.sa.ss_family == AF_INET);
 	return h;
 fail:
 	midi_net_host_close(h);
@@ -350,17 +408,33 @@ int midi_net_host_step(midi_net_host *h, int timeout_ms, midi_error *e)
 			due = d;
 	}
 	int ms = timeout_ms;
+	int paced = paced_wait(h);
+	cfd_watch(h, !paced);
+	if (paced && (ms < 0 || paced < ms))
+		ms = paced;
 	if (due != UINT64_MAX) {
 		uint64_t wait = due > now ? (due - now + 999999) / 1000000 : 0;
 		if (ms < 0 || wait < (uint64_t)ms)
 			ms = (int)wait;
 	}
+#ifdef MIDI_HAVE_AVAHI
+	int adv_ms = h->adv ? netadvert_timeout_ms(h->adv) : -1;
+	if (adv_ms >= 0 && (ms < 0 || adv_ms < ms))
+		ms = adv_ms;
+#endif
 	struct epoll_event evs[4];
 	int n = epoll_wait(h->ep, evs, 4, ms);
 	for (int k = 0; k < n; k++)
 		if (evs[k].data.u32 == 0)
 			on_socket(h);
-	int r = on_conn(h, e); /* also when its descriptor did not fire: cheap */
+#ifdef MIDI_HAVE_AVAHI
+	int adv_due = 0;
+	for (int k = 0; k < n; k++)
+		adv_due |= evs[k].data.u32 == 2;
+	if (h->adv && (adv_due || netadvert_timeout_ms(h->adv) == 0))
+		netadvert_dispatch(h->adv);
+#endif
+	int r = paced_wait(h) ? 0 : on_conn(h, e); /* also when its descriptor did not fire: cheap */
 	now = now_ns();
 	for (size_t k = 0; k < h->nsess; k++)
 		if (netsess_next_due(h->sess[k]->s) <= now)
@@ -384,6 +458,9 @@ void midi_net_host_close(midi_net_host *h)
 	}
 	while (h->nsess)
 		sess_free(h, h->nsess - 1);
+#ifdef MIDI_HAVE_AVAHI
+	netadvert_close(h->adv);
+#endif
 	if (h->ep >= 0)
 		close(h->ep);
 	if (h->fd >= 0)

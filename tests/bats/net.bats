@@ -162,3 +162,17 @@ lines() { [ "$(wc -l < "$1")" -ge "$2" ]; }
 	local got; got=$(wc -l < "$BATS_TEST_TMPDIR/b.mon")
 	[ "$got" -lt 400 ] && [ "$got" -gt 100 ]
 }
+
+@test "a 1 MiB SysEx from the host's side arrives whole at the client" {
+	host
+	head -c 1048574 /dev/urandom | tr '\200-\377' '\000-\177' > "$BATS_TEST_TMPDIR/body"
+	{ printf '\360'; cat "$BATS_TEST_TMPDIR/body"; printf '\367'; } > "$BATS_TEST_TMPDIR/big.syx"
+	inB midi-sysex capture -e "net:127.0.0.1:$PORT" -c 1 -t 60 -o "$BATS_TEST_TMPDIR/got.syx" &
+	local cap=$!
+	wait_for 20 grep -q 'established' "$BATS_TEST_TMPDIR/host.err"
+	# sent to loopback-b: loopback-a's clients (the host) get it
+	run inA midi-sysex send -r 0 -i 0 -e diag:loopback-b "$BATS_TEST_TMPDIR/big.syx"
+	assert_success
+	wait $cap
+	cmp "$BATS_TEST_TMPDIR/big.syx" "$BATS_TEST_TMPDIR/got.syx"
+}

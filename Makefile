@@ -21,6 +21,8 @@ ALSALIBS  := $(shell pkg-config --libs alsa 2>/dev/null)
 ALSACFLAGS:= $(shell pkg-config --cflags alsa 2>/dev/null)
 NETLIBS   := $(shell pkg-config --libs nettle 2>/dev/null)
 NETCFLAGS := $(shell pkg-config --cflags nettle 2>/dev/null)
+AVAHILIBS := $(shell pkg-config --libs avahi-client 2>/dev/null)
+AVAHICFLAGS:= $(shell pkg-config --cflags avahi-client 2>/dev/null)
 
 LIB_SRC   := $(sort $(shell find libmidi -name '*.c'))
 # The usb transport's libusb part is built only where libusb is found.
@@ -30,7 +32,8 @@ else
 CPPFLAGS  += -DMIDI_HAVE_LIBUSB
 endif
 # midi.pc's Requires.private: what the archive was built with.
-PC_REQUIRES := $(if $(USBLIBS),libusb-1.0) $(if $(ALSALIBS),alsa) $(if $(NETLIBS),nettle)
+PC_REQUIRES := $(if $(USBLIBS),libusb-1.0) $(if $(ALSALIBS),alsa) $(if $(NETLIBS),nettle) \
+	       $(if $(NETLIBS),$(if $(AVAHILIBS),avahi-client))
 # The alsa transport is built only where alsa-lib is found.
 ifeq ($(ALSALIBS),)
 LIB_SRC   := $(filter-out libmidi/transport/alsa%.c,$(LIB_SRC))
@@ -47,6 +50,16 @@ else
 CPPFLAGS  += -DMIDI_HAVE_NETTLE
 USBLIBS   += $(NETLIBS)
 USBCFLAGS += $(NETCFLAGS)
+endif
+# DNS-SD for it (advertising hosts, browsing for them: avahi) only where
+# avahi-client is found too.
+LIB_AVAHI := libmidi/net/netavahi.c libmidi/net/netadvert.c libmidi/net/netbrowse.c
+ifeq ($(NETLIBS)$(AVAHILIBS),$(NETLIBS))
+LIB_SRC   := $(filter-out $(LIB_AVAHI),$(LIB_SRC))
+else ifneq ($(NETLIBS),)
+CPPFLAGS  += -DMIDI_HAVE_AVAHI
+USBLIBS   += $(AVAHILIBS)
+USBCFLAGS += $(AVAHICFLAGS)
 endif
 # cmd/midi-X.c is a program; cmd/*.c others are linked into every program;
 # cmd/midi-X/*.c (optional) are linked into midi-X only.

@@ -5,7 +5,7 @@
  *   name = TEXT          user-set display name (wins over everything)
  *   description = TEXT
  *   [TYPE ARG]           a section owned by the transport whose conf_section
- *   key = value          is TYPE (e.g. [loop NAME]: a persistent loopback
+ *   key = value          has TYPE (e.g. [loop NAME]: a persistent loopback
  *                        pair); it checks the section (conf_check) and
  *                        applies it (conf_apply_locked)
  * '#' starts a comment anywhere on a line. Errors name the file and line.
@@ -75,11 +75,20 @@ int conf_error(midi_error *e, const char *path, int line, const char *fmt, ...)
 	return -MIDI_ERR_INPUT;
 }
 
+/* Whether type is one of the blank-separated words of list. */
+static int word_of(const char *list, const char *type)
+{
+	size_t n = strlen(type);
+	for (const char *w = list; *w; w += strcspn(w, " "), w += strspn(w, " "))
+		if (strncmp(w, type, n) == 0 && (w[n] == ' ' || !w[n]))
+			return n > 0;
+	return 0;
+}
+
 static const struct midi_transport *section_owner(const char *type)
 {
 	for (size_t k = 0; transport_all[k]; k++)
-		if (transport_all[k]->conf_section &&
-		    strcmp(transport_all[k]->conf_section, type) == 0)
+		if (transport_all[k]->conf_section && word_of(transport_all[k]->conf_section, type))
 			return transport_all[k];
 	return NULL;
 }
@@ -161,12 +170,14 @@ static int parse_line(const char *path, int ln, char *s, struct conf *c, int *se
 			*section = 2;
 		} else {
 			char known[200] = "[endpoint ID]";
-			for (size_t k = 0; transport_all[k]; k++)
-				if (transport_all[k]->conf_section) {
+			for (size_t k = 0; transport_all[k]; k++) {
+				const char *w = transport_all[k]->conf_section;
+				for (; w && *w; w += strcspn(w, " "), w += strspn(w, " ")) {
 					size_t len = strlen(known);
-					snprintf(known + len, sizeof known - len, " or [%s ...]",
-						 transport_all[k]->conf_section);
+					snprintf(known + len, sizeof known - len, " or [%.*s ...]",
+						 (int)strcspn(w, " "), w);
 				}
+			}
 			return conf_err(e, path, ln, "unknown section \"[%.40s]\" (expected %s)", body,
 					known);
 		}

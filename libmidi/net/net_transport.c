@@ -13,8 +13,16 @@
  * carry on when the remote comes back. Messages sent while the session is
  * being made wait in the ring; while nobody answers they are dropped, as
  * on an unplugged cable. The endpoint is named as the remote host declares
- * itself (the UMP Endpoint Name of its invitation reply). */
+ * itself (the UMP Endpoint Name of its invitation reply).
+ * Where avahi-client is built, an agent (netbrowse.c) adds the hosts
+ * found by DNS-SD browsing as endpoints net:NAME, their address kept in
+ * the slot (netdnssd.h); [net-discovery] in midi.conf turns it off
+ * (browse = no). */
 #include "broker/broker.h"
+#ifdef MIDI_HAVE_AVAHI
+#include "net/netbrowse.h"
+#endif
+#include "net/netdnssd.h"
 #include "net/netio.h"
 #include "net/netsess.h"
 #include "transport/transport.h"
@@ -80,9 +88,46 @@ static const char *kv(const struct conf_sec *sec, const char *key)
 	return NULL;
 }
 
+/* [net-discovery]: browse = yes | no. */
+static int discovery_check(const struct conf *c, const struct conf_sec *sec, const char *path,
+			   midi_error *e)
+{
+	if (sec->arg[0])
+		return conf_error(e, path, sec->line, "[net-discovery] takes no name (got \"%.40s\")",
+				  sec->arg);
+	for (size_t k = 0; k < sec->nkv; k++) {
+		const struct conf_kv *x = &sec->kv[k];
+		if (strcmp(x->key, "browse") != 0)
+			return conf_error(e, path, x->line,
+					  "unknown key \"%.40s\" in [net-discovery] (browse)", x->key);
+		if (strcmp(x->val, "yes") && strcmp(x->val, "no"))
+			return conf_error(e, path, x->line, "browse: expected yes or no, got \"%.40s\"",
+					  x->val);
+	}
+	for (const struct conf_sec *o = c->secs; o < sec; o++)
+		if (strcmp(o->type, "net-discovery") == 0)
+			return conf_error(e, path, sec->line, "[net-discovery] given twice");
+	return 0;
+}
+
+int net_browse_disabled(void)
+{
+	struct conf conf;
+	if (conf_current(&conf, NULL) < 0)
+		return 0;
+	size_t k = 0;
+	const struct conf_sec *sec = conf_next(&conf, "net-discovery", &k);
+	const char *v = sec ? kv(sec, "browse") : NULL;
+	int off = v && strcmp(v, "no") == 0;
+	conf_free(&conf);
+	return off;
+}
+
 static int net_conf_check(const struct conf *c, const struct conf_sec *sec, const char *path,
 			  midi_error *e)
 {
+	if (strcmp(sec->type, "net-discovery") == 0)
+		return discovery_check(c, sec, path, e);
 	if (!name_valid(sec->arg))
 		return conf_error(e, path, sec->line,
 				  "invalid net endpoint name \"%.60s\" (use 1 to 40 letters, digits, "
@@ -127,7 +172,7 @@ static const struct conf_sec *declared(const struct conf *c, const char *id)
 	return NULL;
 }
 
-static void fill(struct reg_slot *s, const char *id, const char *where, int persistent)
+void net_fill_slot(struct reg_slot *s, const char *id, const char *where, int persistent)
 {
 	transport_fill_slot(s, "net", id, where, MIDI_PURPOSE_NORMAL);
 	s->hosted = 1;
@@ -158,7 +203,7 @@ static int net_conf_apply_locked(struct rt *rt, const struct conf *c, midi_error
 		if (reg_find_locked(rt, id) >= 0)
 			continue;
 		struct reg_slot s;
-		fill(&s, id, kv(sec, "address"), 1);
+		net_fill_slot(&s, id, kv(sec, "address"), 1);
 		conf_props_for(c, &s);
 		int rr = reg_add_locked(rt, &s, e);
 		if (rr < 0 && !r)
@@ -185,7 +230,7 @@ static int net_on_demand(struct rt *rt, const char *spec, midi_error *e)
 	if (strlen(spec) >= MIDI_ID_MAX)
 		return midi_error_set(e, MIDI_ERR_INPUT, "endpoint id \"%.60s...\" is too long", spec);
 	struct reg_slot s;
-	fill(&s, spec, spec + 4, 0);
+	net_fill_slot(&s, spec, spec + 4, 0);
 	struct conf conf;
 	if (conf_current(&conf, NULL) == 0) {
 		conf_props_for(&conf, &s);
@@ -348,14 +393,18 @@ static void on_socket(struct host *h, int fd, uint32_t revents, void *arg)
 	arm(n);
 }
 
-/* The address and credentials of slot s: its [net NAME] section, else its id. */
+/* The address and credentials of slot s: its [net NAME] section, else
+ * the address DNS-SD found (kept in the slot), else its id. */
 static int where(struct nclient *n, const struct reg_slot *s)
 {
 	struct conf conf;
 	int have = conf_current(&conf, NULL) == 0;
 	const struct conf_sec *sec = have ? declared(&conf, s->info.id) : NULL;
-	int r;
-	if (sec) {
+	int r = 0;
+	if (!sec && netdnssd_addr_load(s->tpriv, &n->addr)) {
+		/* found by browsing: no credentials (a [net NAME] of the same
+		 * name is the way to give some) */
+	} else if (sec) {
 		r = netio_resolve(kv(sec, "address"), NETIO_DEFAULT_PORT, &n->addr, NULL);
 		const char *v;
 		if ((v = kv(sec, "secret")))
@@ -432,9 +481,12 @@ static void nc_detach(struct host *h, struct host_ep *ep)
 	host_fd_del(h, n->fd);
 	close(n->fd);
 	netsess_free(n->s);
-	/* Opened by id and unused now: it goes with its host. */
+	/* Opened by id and unused now: it goes with its host (one found by
+	 * DNS-SD stays while its service does: the agent's). */
 	struct rt *rt = host_rt(h);
-	if (!(n->slot.info.flags & MIDI_EPF_PERSISTENT) && reg_lock(rt, NULL) == 0) {
+	struct netio_addr found;
+	if (!(n->slot.info.flags & MIDI_EPF_PERSISTENT) && !netdnssd_addr_load(n->slot.tpriv, &found) &&
+	    reg_lock(rt, NULL) == 0) {
 		struct reg_slot v;
 		int idx = reg_find_locked(rt, n->slot.info.id);
 		if (idx >= 0) {
@@ -496,7 +548,12 @@ const struct midi_transport transport_net = {
 	.host_attach = nc_attach,
 	.host_detach = nc_detach,
 	.host_input = nc_input,
-	.conf_section = "net",
+#ifdef MIDI_HAVE_AVAHI
+	.agent_wanted = netbrowse_wanted,
+	.agent_open = netbrowse_open,
+	.agent_close = netbrowse_close,
+#endif
+	.conf_section = "net net-discovery",
 	.conf_check = net_conf_check,
 	.conf_apply_locked = net_conf_apply_locked,
 	.open_on_demand = net_on_demand,

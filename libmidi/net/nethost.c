@@ -60,6 +60,9 @@ struct midi_net_host {
 	size_t nsess, max;
 	void (*log)(void *arg, const char *line);
 	void *log_arg;
+#ifdef MIDI_HAVE_AVAHI
+	struct netadvert *adv; /* DNS-SD advertising (NULL: none) */
+#endif
 	uint64_t lost;
 	int64_t budget;
 	uint64_t refill;

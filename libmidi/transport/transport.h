@@ -88,9 +88,10 @@ struct midi_transport {
 	/* The endpoint answers UMP discovery: a discovery agent runs when it
 	 * appears (never for loopbacks: it would inject stream messages). */
 	int discoverable;
-	/* Configuration: sections [conf_section ARG] of midi.conf belong to
-	 * this transport. conf_check validates one when the file is parsed
-	 * (errors with conf_error, naming the line); conf_apply_locked applies
+	/* Configuration: sections [TYPE ARG] of midi.conf belong to this
+	 * transport, TYPE one of the blank-separated words of conf_section
+	 * ("net net-discovery"). conf_check validates one when the file is
+	 * parsed (errors with conf_error, naming the line); conf_apply_locked applies
 	 * every section of the transport (registry lock held) whenever the
 	 * file changed. May be NULL. */
 	const char *conf_section;

@@ -7,7 +7,9 @@
  *
  * What a client sends is sent to the endpoint, as a local client would;
  * what the endpoint's clients receive is sent to every client. Built only
- * where nettle (SHA-256) is found; midi-loop(1) net-host uses it. */
+ * where nettle (SHA-256) is found; midi-loop(1) net-host uses it. The
+ * host is advertised by DNS-SD (_midi2._udp) where avahi-daemon runs;
+ * other machines' net transports find it by browsing. */
 #ifndef MIDI_NET_H
 #define MIDI_NET_H
 
@@ -29,7 +31,15 @@ typedef struct midi_net_host_opts {
 	unsigned fec;                /* previous UMP Data commands repeated per datagram
 					(0 = default 2) */
 	unsigned max_sessions;       /* 0 = 16 */
-	/* Told of sessions opened and closed, one line each (may be NULL). */
+	/* DNS-SD: unless no_advertise (or MIDI_NET_DNSSD=0 in the environment),
+	 * the host is advertised as a _midi2._udp service through avahi-daemon
+	 * where it runs (built with avahi-client): instance name and TXT
+	 * UMPEndpointName the UMP Endpoint Name (name), TXT ProductInstanceId
+	 * piid. Where no daemon runs, the log says so once and nothing else
+	 * changes. */
+	int no_advertise;
+	/* Told of sessions opened and closed, and of advertising, one line
+	 * each (may be NULL). */
 	void (*log)(void *arg, const char *line);
 	void *log_arg;
 } midi_net_host_opts;

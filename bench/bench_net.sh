@@ -11,6 +11,8 @@ cd "$(dirname "$0")/.." || exit 1
 bin=$PWD/bin
 udp=$PWD/${B:-build}/bench/bench_udp
 work=$(mktemp -d "${TMPDIR:-/tmp}/midi-bench.XXXXXX")
+# no DNS-SD advertising or browsing: loopback only
+export MIDI_NET_DNSSD=0
 mkdir -m 700 "$work/a" "$work/b"
 host=
 trap '[ -n "$host" ] && kill $host 2>/dev/null; rm -rf "$work"' EXIT

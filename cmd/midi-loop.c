@@ -20,6 +20,7 @@
 #include "midi/translate.h"
 #include "midi/virt.h"
 #include "midi-loop/nethost.h"
+#include "midi-loop/route.h"
 #include "midi-loop/test.h"
 
 #define PING_ENDPOINT "diag:ping"
@@ -34,6 +35,17 @@ static void usage(FILE *f)
 		"                          received on the other) until removed\n"
 		"  remove NAME             remove the pair; its clients see it closed\n"
 		"  list                    the pairs: name, ids, transient or persistent\n"
+		"  route NAME FROM TO [OPTIONS]  a lasting route: what arrives on endpoint\n"
+		"                          FROM is sent to endpoint TO (as aconnect FROM TO),\n"
+		"                          kept with no program running until unrouted\n"
+		"    -F, --filter TYPES    message types that pass (note,cc; -clock; ...)\n"
+		"        --groups LIST     groups that pass (1-4,10)\n"
+		"        --channels LIST   channels that pass\n"
+		"    -g, --group A:B       map group A to B (1:3,2:4; *:B every group)\n"
+		"    -c, --channel A:B     map channel A to B\n"
+		"    -P, --protocol P      translate channel voice messages to midi1 or midi2\n"
+		"  unroute NAME            remove a route made with route\n"
+		"  routes [--json]         the routes: name, ends, kind, state, options\n"
 		"  virtual NAME [OPTIONS]  host the virtual device virt:NAME while running:\n"
 		"                          standard input goes to its clients, what they\n"
 		"                          send comes out on standard output\n"
@@ -81,7 +93,9 @@ static void usage(FILE *f)
 		"        --allow NAME      admit only clients of this endpoint name or\n"
 		"                          product instance id (repeatable)\n"
 		"        --fec N           UMP Data repeated per datagram (default 2; 0 none)\n"
-		"        --max-sessions N  clients at once (default 16)\n\n"
+		"        --max-sessions N  clients at once (default 16)\n"
+		"        --no-advertise    no DNS-SD (_midi2._udp) advertising through\n"
+		"                          avahi-daemon\n\n"
 		"  -h, --help              show this help\n"
 		"      --version           show the version\n\n"
 		"Examples:\n"
@@ -90,8 +104,9 @@ static void usage(FILE *f)
 		"  %s ping -c 1000 -i 1\n"
 		"  %s test diag:loopback-a diag:loopback-b -c 500 --json\n"
 		"  %s remove studio\n"
+		"  %s route keys diag:loopback-b loop:studio-a -c 1:10\n"
 		"See midi-loop(1).\n",
-		cli_prog, cli_prog, cli_prog, cli_prog, cli_prog, cli_prog);
+		cli_prog, cli_prog, cli_prog, cli_prog, cli_prog, cli_prog, cli_prog);
 }
 
 static int cmd_create(const char *name)
@@ -710,7 +725,8 @@ static int run(int argc, char **argv)
 		}
 	}
 	if (optind >= argc)
-		return cli_usage_error("missing command (create, remove, list, virtual, ping or test)");
+		return cli_usage_error("missing command (create, remove, list, route, unroute, routes, "
+				       "virtual, ping, test or net-host)");
 	const char *cmd = argv[optind];
 	int nargs = argc - optind - 1;
 	char **args = argv + optind + 1;
@@ -733,7 +749,14 @@ static int run(int argc, char **argv)
 		return cmd_test(argc - optind, argv + optind, usage);
 	if (!strcmp(cmd, "net-host"))
 		return cmd_net_host(argc - optind, argv + optind);
-	return cli_usage_error("unknown command '%s' (expected create, remove, list, virtual, ping, test or net-host)", cmd);
+	if (!strcmp(cmd, "route"))
+		return cmd_route(argc - optind, argv + optind);
+	if (!strcmp(cmd, "unroute"))
+		return cmd_unroute(argc - optind, argv + optind);
+	if (!strcmp(cmd, "routes"))
+		return cmd_routes(argc - optind, argv + optind);
+	return cli_usage_error("unknown command '%s' (expected create, remove, list, route, unroute, "
+			       "routes, virtual, ping, test or net-host)", cmd);
 }
 
 int main(int argc, char **argv)

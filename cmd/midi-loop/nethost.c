@@ -1,7 +1,8 @@
 /* nethost.c: `midi-loop net-host ENDPOINT [OPTIONS]`: serve ENDPOINT to
  * Network MIDI 2.0 (UDP) clients until SIGINT or SIGTERM (midi/net.h does
- * the work). Prints "listening on udp port N" once ready, then one line
- * per session opened or closed, on standard error. Built where the
+ * the work). Prints "serving ENDPOINT on udp port N" once ready, then one
+ * line per session opened or closed and about DNS-SD advertising (unless
+ * --no-advertise), on standard error. Built where the
  * library has Network MIDI 2.0 (nettle). */
 #include "nethost.h"
 
@@ -32,13 +33,14 @@ static void log_line(void *arg, const char *line)
 
 int cmd_net_host(int argc, char **argv)
 {
-	enum { OPT_NAME = 256, OPT_PIID, OPT_SECRET, OPT_USER, OPT_ALLOW, OPT_FEC, OPT_MAX };
+	enum { OPT_NAME = 256, OPT_PIID, OPT_SECRET, OPT_USER, OPT_ALLOW, OPT_FEC, OPT_MAX, OPT_NOADV };
 	static const struct option opts[] = {
 		{"listen", required_argument, 0, 'l'}, {"port", required_argument, 0, 'p'},
 		{"name", required_argument, 0, OPT_NAME}, {"product-instance-id", required_argument, 0, OPT_PIID},
 		{"secret", required_argument, 0, OPT_SECRET}, {"user", required_argument, 0, OPT_USER},
 		{"allow", required_argument, 0, OPT_ALLOW}, {"fec", required_argument, 0, OPT_FEC},
-		{"max-sessions", required_argument, 0, OPT_MAX}, {"help", no_argument, 0, 'h'},
+		{"max-sessions", required_argument, 0, OPT_MAX},
+		{"no-advertise", no_argument, 0, OPT_NOADV}, {"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
 	};
 	static const char *users[NH_MAX_LIST], *allow[NH_MAX_LIST];
@@ -79,9 +81,11 @@ int cmd_net_host(int argc, char **argv)
 				return 2;
 			o.max_sessions = (unsigned)v;
 			break;
+		case OPT_NOADV: o.no_advertise = 1; break;
 		case 'h':
 			printf("Usage: midi-loop net-host ENDPOINT [-l ADDR] [-p PORT] [--name TEXT]\n"
 			       "       [--secret S | --user USER:PASSWORD...] [--allow NAME...] [--fec N]\n"
+			       "       [--max-sessions N] [--no-advertise]\n"
 			       "See midi-loop(1).\n");
 			return 0;
 		default: return cli_bad_option(argv, "l:p:h", "net-host");

@@ -78,18 +78,16 @@ static int id_taken(struct nbrowse *nb, const char *id, const struct svc *self)
 	return other;
 }
 
-static void svc_add(struct nbrowse *nb, struct svc *v, const char *ump_name, const char *piid)
+static void svc_add(struct nbrowse *nb, struct svc *v, const char *piid)
 {
 	netdnssd_id(v->instance, 0, v->id, sizeof v->id);
 	if (id_taken(nb, v->id, v))
 		netdnssd_id(v->instance, 1, v->id, sizeof v->id);
-	char where[80];
-	netio_format(&v->addr, where, sizeof where);
 	struct reg_slot s;
 	net_fill_slot(&s, v->id, v->instance, 0);
-	snprintf(s.info.description, sizeof s.info.description,
-		 "Network MIDI 2.0 (UDP) host at %.60s, found by DNS-SD (%.98s%s%.42s)", where,
-		 ump_name[0] ? ump_name : v->instance, piid[0] ? ", " : "", piid);
+	/* named by the instance name (transport_name) until a session tells
+	 * the host's UMP Endpoint Name; the TXT Product Instance Id now */
+	snprintf(s.info.product_instance_id, sizeof s.info.product_instance_id, "%s", piid);
 	netdnssd_addr_store(s.tpriv, &v->addr);
 	/* one of an earlier agent, at another address: made anew */
 	struct rt *rt = host_rt(nb->h);
@@ -194,19 +192,16 @@ static void resolved(AvahiServiceResolver *r, AvahiIfIndex iface, AvahiProtocol 
 		resolver_free(v); /* asked again at the next announcement */
 		return;
 	}
-	char ump_name[NETDNSSD_NAME_MAX + 1] = "", piid[NETDNSSD_PIID_MAX + 1] = "";
-	for (AvahiStringList *t = txt; t; t = t->next) {
-		netdnssd_txt_get((const char *)t->text, t->size, NETDNSSD_TXT_NAME, ump_name,
-				 sizeof ump_name);
+	char piid[NETDNSSD_PIID_MAX + 1] = "";
+	for (AvahiStringList *t = txt; t; t = t->next)
 		netdnssd_txt_get((const char *)t->text, t->size, NETDNSSD_TXT_PIID, piid, sizeof piid);
-	}
 	struct netio_addr a;
 	to_addr(aa, iface, port, &a);
 	if (v->added && !netio_same(&a, &v->addr))
 		svc_drop(nb, v, "is gone: its DNS-SD service moved");
 	v->addr = a;
 	if (!v->added)
-		svc_add(nb, v, ump_name, piid);
+		svc_add(nb, v, piid);
 	/* the resolver stays open: told again when the service changes */
 }
 

@@ -13,6 +13,10 @@ midi_setup() {
 	XDG_CONFIG_HOME=$(mktemp -d "${BATS_TMPDIR:-/tmp}/midi-cfg.XXXXXX")
 	export MIDI_RUNTIME_DIR XDG_CONFIG_HOME
 	unset MIDI_ENDPOINT
+	# No DNS-SD: a machine's avahi-daemon would carry net-host's
+	# advertising and the net agent's browsing beyond the loopback
+	# (net-dnssd.bats runs its own, in namespaces of its own).
+	export MIDI_NET_DNSSD=0
 }
 
 setup() { midi_setup; }

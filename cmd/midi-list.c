@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "route_table.h"
 #include "midi/describe_endpoint.h"
 #include "midi/endpoint.h"
 #include "midi/text.h"
@@ -28,6 +29,7 @@ static void usage(FILE *f)
 		"  -v, --verbose           every property, function blocks included\n"
 		"      --json              a JSON array, one endpoint object per line\n"
 		"      --ids               only the ids, one per line, no header\n"
+		"      --routes            the routes instead (midi-loop routes; --json too)\n"
 		"  -h, --help              show this help\n"
 		"      --version           show the version\n\n"
 		"Examples:\n"
@@ -128,14 +130,15 @@ static int run(int argc, char **argv)
 	static const struct option opts[] = {
 		{"all", no_argument, 0, 'a'},     {"endpoint", required_argument, 0, 'e'},
 		{"verbose", no_argument, 0, 'v'}, {"json", no_argument, 0, 'j'},
-		{"ids", no_argument, 0, 'I'},     {"help", no_argument, 0, 'h'},
+		{"ids", no_argument, 0, 'I'},     {"routes", no_argument, 0, 'R'},
+		{"help", no_argument, 0, 'h'},
 		{"version", no_argument, 0, 'V'}, {0, 0, 0, 0},
 	};
 	enum mode mode = TABLE;
 	unsigned flags = 0;
 	const char *spec = NULL;
 	midi_error e = {0};
-	int c, verbose = 0, json = 0, ids = 0;
+	int c, verbose = 0, json = 0, ids = 0, routes = 0;
 
 	cli_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "ae:vh", opts, NULL)) != -1) {
@@ -145,6 +148,7 @@ static int run(int argc, char **argv)
 		case 'v': verbose = 1; break;
 		case 'j': json = 1; break;
 		case 'I': ids = 1; break;
+		case 'R': routes = 1; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': cli_version(); return 0;
 		default: return cli_bad_option(argv, "ae:vh", NULL);
@@ -154,6 +158,11 @@ static int run(int argc, char **argv)
 		return cli_usage_error("unexpected argument '%s' (use -e SPEC to show one endpoint)", argv[optind]);
 	if (verbose + json + ids > 1)
 		return cli_usage_error("-v, --json and --ids cannot be combined");
+	if (routes) {
+		if (verbose || ids || spec || (flags & MIDI_LIST_ALL))
+			return cli_usage_error("--routes takes only --json");
+		return route_table_print(json);
+	}
 	mode = verbose ? VERBOSE : json ? JSON : ids ? IDS : TABLE;
 
 	midi_endpoint_info *eps = NULL, one;

@@ -12,6 +12,8 @@ extern const struct midi_transport transport_alsa; /* alsa.c */
 extern const struct midi_transport transport_rawmidi; /* alsa_rawmidi.c */
 #endif
 
+extern const struct midi_transport transport_route; /* route/route_runner.c: no endpoints */
+
 const struct midi_transport *const transport_all[] = {
 	&transport_diag,
 	&transport_loop,
@@ -27,6 +29,7 @@ const struct midi_transport *const transport_all[] = {
 #ifdef MIDI_HAVE_NETTLE
 	&transport_net,
 #endif
+	&transport_route,
 	NULL,
 };
 

@@ -141,3 +141,4 @@ complete -c midi-loop -n $__midi_nh -l user -x -d 'USER:PASSWORD clients may log
 complete -c midi-loop -n $__midi_nh -l allow -x -d 'Admit only this client name or product instance id'
 complete -c midi-loop -n $__midi_nh -l fec -x -d 'UMP Data repeated per datagram'
 complete -c midi-loop -n $__midi_nh -l max-sessions -x -d 'Clients at once'
+complete -c midi-loop -n $__midi_nh -l no-advertise -d 'No DNS-SD advertising through avahi-daemon'

@@ -35,11 +35,13 @@ load helpers
 	[ "$output" = "note,cc note,clock" ]
 	complete_line "midi-mon --type -p"
 	[ "$output" = "-pressure -pc -pb -pernote" ]
+	complete_line "midi-loop net-host --no-a"
+	[ "$output" = "--no-advertise" ]
 }
 
 @test "bash: midi-loop commands and removable pairs" {
 	complete_line "midi-loop "
-	[ "$output" = "create remove list virtual ping test" ]
+	[ "$output" = "create remove list virtual ping test net-host" ]
 	midi-loop create one
 	mkdir -p "$XDG_CONFIG_HOME/midi"
 	printf '[loop fixed]\n' >"$XDG_CONFIG_HOME/midi/midi.conf"

@@ -14,8 +14,9 @@
  * so that Ctrl-C stops a song to its end. The dry run prints UMP lines,
  * or with -F (or -o FILE.mid) any output format with each message's time
  * (-T for the line formats): text with @ times, json, a Standard MIDI
- * File. Front end only: parsing, translation, printing, the broker and the
- * note tracking are in libmidi. */
+ * File. --clock BPM sends MIDI clock at a tempo instead (midi-send/clock.c).
+ * Front end only: parsing, translation, printing, the broker, the note
+ * tracking and the clock's tick schedule are in libmidi. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -28,12 +29,16 @@
 
 #include "cli.h"
 #include "output.h"
+#include "midi-send/clock.h"
+#include "midi/clock.h"
 #include "midi/endpoint.h"
 #include "midi/format.h"
 #include "midi/notes.h"
 #include "midi/translate.h"
 
 #define BATCH 256
+/* Long options of --clock. */
+enum { OPT_CLOCK = 0x500, OPT_DURATION, OPT_CONTINUE, OPT_SPP, OPT_CLOCK_ONLY };
 /* Hand over at most this far ahead (bounds the scheduler queue a long
  * Standard MIDI File can fill; the library refuses more than an hour). */
 #define SCHEDULE_AHEAD_NS 30000000000ull
@@ -266,6 +271,14 @@ static void usage(FILE *f)
 		"                          still stops it (default when standard input and\n"
 		"                          standard error are terminals)\n"
 		"      --no-wait           return once everything is handed over\n"
+		"      --clock BPM         send MIDI clock at BPM (1-1000) until stopped, Start\n"
+		"                          first and Stop last; new tempos from standard input,\n"
+		"                          one BPM a line\n"
+		"      --duration SECONDS  --clock: stop after SECONDS\n"
+		"      --continue          --clock: Continue first instead of Start\n"
+		"      --spp BEATS         --clock: Song Position (sixteenths, 0-16383) first,\n"
+		"                          then Continue\n"
+		"      --clock-only        --clock: Timing Clock only, no Start, Continue, Stop\n"
 		"  -h, --help              show this help\n"
 		"      --version           show the version\n\n"
 		"Examples:\n"
@@ -274,8 +287,9 @@ static void usage(FILE *f)
 		"  printf '90 3C 64' | %s -n -f hex -P midi2\n"
 		"  %s -n -f smf -i song.mid -F text -T     # a MIDI file as timed text\n"
 		"  %s -n -i song.txt -o song.mid          # and back\n"
+		"  %s -e drums --clock 120              # clock until Ctrl-C\n"
 		"See midi-send(1) and midi-formats(7).\n",
-		cli_prog, cli_prog, cli_prog, cli_prog, cli_prog, cli_prog);
+		cli_prog, cli_prog, cli_prog, cli_prog, cli_prog, cli_prog, cli_prog);
 }
 
 /* Dry run: pass on what was printed (a write error fails the run). */
@@ -376,8 +390,16 @@ int main(int argc, char **argv)
 		{"no-wait", no_argument, 0, 'w'},
 		{"output-format", required_argument, 0, 'F'}, {"output", required_argument, 0, 'o'},
 		{"timestamps", no_argument, 0, 'T'},    OUT_SMF_LONG_OPTIONS,
+		{"clock", required_argument, 0, OPT_CLOCK},
+		{"duration", required_argument, 0, OPT_DURATION},
+		{"continue", no_argument, 0, OPT_CONTINUE},
+		{"spp", required_argument, 0, OPT_SPP},
+		{"clock-only", no_argument, 0, OPT_CLOCK_ONLY},
 		{0, 0, 0, 0},
 	};
+	struct clock_opts clk = {.spp = -1};
+	const char *clock_only_opt = NULL; /* an option given that needs --clock */
+	const char *not_clock_opt = NULL;  /* an option given that --clock refuses */
 	struct sender s = {.schedule = 1};
 	const char *ep_opt = NULL, *input = NULL, *output = NULL;
 	midi_format fmt = MIDI_FMT_TEXT, ofmt = 0;
@@ -391,16 +413,52 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+e:f:i:g:P:nF:o:Th", opts, NULL)) != -1) {
 		switch (c) {
 		case 'e': ep_opt = optarg; break;
+		case OPT_CLOCK: {
+			midi_error be = {0};
+			if (midi_clock_parse_bpm(optarg, &clk.bpm, &be) < 0)
+				return cli_usage_error("--clock: %s", be.msg);
+			break;
+		}
+		case OPT_DURATION:
+			if (cli_seconds(optarg, "duration", &clk.duration) < 0)
+				return EXIT_USAGE;
+			if (clk.duration <= 0)
+				return cli_usage_error("invalid duration '%s' (expected seconds above 0)", optarg);
+			clock_only_opt = "--duration";
+			break;
+		case OPT_CONTINUE:
+			if (clk.begin == CLOCK_BEGIN_NONE)
+				return cli_usage_error("--continue and --clock-only exclude each other");
+			clk.begin = CLOCK_BEGIN_CONTINUE;
+			clock_only_opt = "--continue";
+			break;
+		case OPT_SPP:
+			if (cli_uint(optarg, 0, MIDI_CLOCK_SPP_MAX, "song position", &ms) < 0)
+				return EXIT_USAGE;
+			if (clk.begin == CLOCK_BEGIN_NONE)
+				return cli_usage_error("--spp and --clock-only exclude each other");
+			clk.spp = (long)ms;
+			clk.begin = CLOCK_BEGIN_CONTINUE; /* Start would go back to 0 */
+			clock_only_opt = "--spp";
+			break;
+		case OPT_CLOCK_ONLY:
+			if (clk.begin != CLOCK_BEGIN_START)
+				return cli_usage_error("--clock-only excludes --continue and --spp");
+			clk.begin = CLOCK_BEGIN_NONE;
+			clock_only_opt = "--clock-only";
+			break;
 		case 'f':
+			not_clock_opt = "-f";
 			if (midi_format_parse_name(optarg, &fmt, &e) < 0 || fmt == MIDI_FMT_JSON)
 				return cli_usage_error("unknown input format '%s' (expected text, hex, ump, bin or smf)", optarg);
 			break;
-		case 'i': input = optarg; break;
+		case 'i': input = optarg; not_clock_opt = "-i"; break;
 		case 'g':
 			if (cli_uint(optarg, 1, 16, "group", &group) < 0)
 				return EXIT_USAGE;
 			break;
 		case 'P':
+			not_clock_opt = "-P";
 			if (!strcasecmp(optarg, "midi1") || !strcmp(optarg, "1"))
 				s.protocol = 1;
 			else if (!strcasecmp(optarg, "midi2") || !strcmp(optarg, "2"))
@@ -422,11 +480,12 @@ int main(int argc, char **argv)
 			if (out_smf_option(&smf, c, optarg))
 				return EXIT_USAGE;
 			break;
-		case 'R': s.reconnect = 1; break;
-		case 'S': s.schedule = 0; break;
-		case 'W': wait_end = 1; break;
-		case 'w': wait_end = 0; break;
+		case 'R': s.reconnect = 1; not_clock_opt = "--reconnect"; break;
+		case 'S': s.schedule = 0; not_clock_opt = "--no-schedule"; break;
+		case 'W': wait_end = 1; not_clock_opt = "--wait"; break;
+		case 'w': wait_end = 0; not_clock_opt = "--no-wait"; break;
 		case 'I':
+			not_clock_opt = "--interval";
 			if (cli_uint(optarg, 0, 3600000, "interval", &ms) < 0)
 				return EXIT_USAGE;
 			s.interval_ns = ms * 1000000ull;
@@ -438,6 +497,17 @@ int main(int argc, char **argv)
 		}
 	}
 	int nargs = argc - optind;
+	if (clk.bpm > 0) {
+		if (nargs > 0)
+			return cli_usage_error("--clock sends no messages of its own: give none");
+		if (not_clock_opt)
+			return cli_usage_error("%s does not go with --clock", not_clock_opt);
+		if (s.dry_run && clk.duration <= 0)
+			return cli_usage_error("a dry run of --clock needs --duration");
+		clk.group = (unsigned)group - 1;
+	} else if (clock_only_opt) {
+		return cli_usage_error("%s goes with --clock", clock_only_opt);
+	}
 	if (nargs > 0 && input)
 		return cli_usage_error("give messages as arguments or with -i, not both");
 	if (nargs > 0 && (fmt == MIDI_FMT_BIN || fmt == MIDI_FMT_SMF))
@@ -485,6 +555,12 @@ int main(int argc, char **argv)
 			wait_end = isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
 	}
 
+	if (clk.bpm > 0 && !s.dry_run) {
+		int st = clock_run(&clk, s.conn); /* a stop signal ends the process */
+		midi_close(s.conn);
+		midi_notes_free(s.notes);
+		return st;
+	}
 	midi_reader *r = midi_reader_new(fmt, (unsigned)group - 1, &e);
 	if (!r)
 		return cli_report(&e);
@@ -492,7 +568,12 @@ int main(int argc, char **argv)
 		midi_reader_set_flags(r, MIDI_READ_TEMPO);
 	const char *where = "arguments";
 	int rc = 0;
-	if (nargs > 0) {
+	if (clk.bpm > 0) {
+		if (clock_dry(&clk, s.printer, stdout, &s.err) < 0) {
+			s.failed = 1;
+			rc = -1;
+		}
+	} else if (nargs > 0) {
 		rc = feed_args(r, argv + optind, nargs, &s, &e);
 	} else {
 		int fd = 0;

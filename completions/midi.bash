@@ -55,7 +55,14 @@ _midi() {
 		COMPREPLY=($(compgen -W "midi1 midi2" -- "$cur"))
 		;;
 	-F | --output-format)
-		COMPREPLY=($(compgen -W "ump hex bin text json smf" -- "$cur"))
+		if [[ $prog == midi-loop ]]; then # route --filter
+			_midi_list_items "$cur" "note pressure cc pc pb rpn pernote sysex system clock sense utility stream flex other voice midi1 midi2 all"
+		else
+			COMPREPLY=($(compgen -W "ump hex bin text json smf" -- "$cur"))
+		fi
+		;;
+	--filter)
+		_midi_list_items "$cur" "note pressure cc pc pb rpn pernote sysex system clock sense utility stream flex other voice midi1 midi2 all"
 		;;
 	--smf-format)
 		COMPREPLY=($(compgen -W "0 1" -- "$cur"))
@@ -77,7 +84,8 @@ _midi() {
 		;;
 	-g | --group | --channel | -c | --count | -t | --timeout | --interval | -W | --wait | -r | --rate | --idle | \
 		--name | --function-block | --product-instance-id | --identity | \
-		-w | --window | --settle | --max-loss | --max-latency-us | --division | --tempo)
+		-w | --window | --settle | --max-loss | --max-latency-us | --division | --tempo | \
+		--groups | --channels)
 		return 0
 		;;
 	*) handled= ;;
@@ -98,7 +106,8 @@ _midi() {
 				--input-format | --name | --function-block | --product-instance-id | --identity | \
 				-w | --window | --settle | --max-loss | --max-latency-us | --kind | \
 				-F | --output-format | --smf-format | --division | --tempo | \
-				-l | --listen | -p | --port | --secret | --user | --allow | --fec | --max-sessions)
+				-l | --listen | -p | --port | --secret | --user | --allow | --fec | --max-sessions | \
+				--filter | --groups | --channels)
 				((i++)) ;;
 			-*) ;;
 			*) cmd=${words[i]}; break ;;
@@ -106,12 +115,14 @@ _midi() {
 		done
 		if [[ -z $cmd ]]; then
 			case $prog in
-			midi-loop) COMPREPLY=($(compgen -W "create remove list virtual ping test net-host" -- "$cur")) ;;
+			midi-loop) COMPREPLY=($(compgen -W "create remove list route unroute routes virtual ping test net-host" -- "$cur")) ;;
 			midi-sysex) COMPREPLY=($(compgen -W "send capture request" -- "$cur")) ;;
 			esac
 		elif [[ $prog == midi-loop && $cmd == remove ]]; then
 			COMPREPLY=($(compgen -W "$(midi-loop list 2>/dev/null | awk 'NR > 1 && $4 == "transient" { print $1 }')" -- "$cur"))
-		elif [[ $prog == midi-loop && ( $cmd == test || $cmd == net-host ) ]]; then
+		elif [[ $prog == midi-loop && $cmd == unroute ]]; then
+			COMPREPLY=($(compgen -W "$(midi-loop routes 2>/dev/null | awk 'NR > 1 && $4 == "transient" { print $1 }')" -- "$cur"))
+		elif [[ $prog == midi-loop && ( $cmd == test || $cmd == net-host || $cmd == route ) ]]; then
 			COMPREPLY=($(compgen -W "$(_midi_endpoint_ids)" -- "$cur"))
 		elif [[ $prog == midi-sysex && $cmd == send ]]; then
 			COMPREPLY=($(compgen -f -- "$cur"))

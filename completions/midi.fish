@@ -10,6 +10,10 @@ function __midi_loop_names
     midi-loop list 2>/dev/null | awk 'NR > 1 && $4 == "transient" { print $1 }'
 end
 
+function __midi_route_names
+    midi-loop routes 2>/dev/null | awk 'NR > 1 && $4 == "transient" { print $1 }'
+end
+
 for prog in midi-list midi-watch midi-send midi-mon midi-sysex midi-loop
     complete -c $prog -s h -l help -d 'Show help'
     complete -c $prog -l version -d 'Show the version'
@@ -104,6 +108,19 @@ complete -c midi-loop -n __fish_use_subcommand -a virtual -d 'Host a virtual dev
 complete -c midi-loop -n __fish_use_subcommand -a ping -d 'Round trips through diag:ping'
 complete -c midi-loop -n __fish_use_subcommand -a test -d 'Test the path from endpoint OUT to endpoint IN'
 complete -c midi-loop -n '__fish_seen_subcommand_from remove' -a '(__midi_loop_names)'
+complete -c midi-loop -n __fish_use_subcommand -a route -d 'Route what arrives on FROM to TO, lasting'
+complete -c midi-loop -n __fish_use_subcommand -a unroute -d 'Remove a route'
+complete -c midi-loop -n __fish_use_subcommand -a routes -d 'List routes'
+complete -c midi-loop -n '__fish_seen_subcommand_from unroute' -a '(__midi_route_names)'
+complete -c midi-loop -n '__fish_seen_subcommand_from routes' -l json -d 'A JSON array'
+set -l __midi_route '__fish_seen_subcommand_from route'
+complete -c midi-loop -n $__midi_route -a '(__midi_endpoints)' -d 'Endpoint (FROM, then TO)'
+complete -c midi-loop -n $__midi_route -s F -l filter -x -a "(__fish_complete_list , 'printf \"%s\n\" $__midi_types')" -d 'Message types that pass'
+complete -c midi-loop -n $__midi_route -l groups -x -d 'Groups that pass (1-4,10)'
+complete -c midi-loop -n $__midi_route -l channels -x -d 'Channels that pass'
+complete -c midi-loop -n $__midi_route -s g -l group -x -d 'Map groups (1:3,2:4; *:2)'
+complete -c midi-loop -n $__midi_route -s c -l channel -x -d 'Map channels (2:5)'
+complete -c midi-loop -n $__midi_route -s P -l protocol -x -a 'midi1 midi2' -d 'Translate to this protocol'
 set -l __midi_virt '__fish_seen_subcommand_from virtual'
 complete -c midi-loop -n $__midi_virt -s f -l format -x -a 'text ump hex bin json' -d 'Output format'
 complete -c midi-loop -n $__midi_virt -l input-format -x -a 'text ump hex bin' -d 'Input format'

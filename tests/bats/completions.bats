@@ -41,12 +41,20 @@ load helpers
 
 @test "bash: midi-loop commands and removable pairs" {
 	complete_line "midi-loop "
-	[ "$output" = "create remove list virtual ping test net-host" ]
+	[ "$output" = "create remove list route unroute routes virtual ping test net-host" ]
 	midi-loop create one
 	mkdir -p "$XDG_CONFIG_HOME/midi"
 	printf '[loop fixed]\n' >"$XDG_CONFIG_HOME/midi/midi.conf"
 	complete_line "midi-loop remove "
 	[ "$output" = "one" ]
+}
+
+@test "bash: midi-loop unroute offers the transient routes, route the endpoints" {
+	midi-loop route r1 diag:loopback-b loop:x-a
+	complete_line "midi-loop unroute "
+	[ "$output" = "r1" ]
+	complete_line "midi-loop route r2 diag:loopback-"
+	[ "$output" = "loopback-a loopback-b" ]
 }
 
 @test "the bash completion file parses" {

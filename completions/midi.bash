@@ -85,7 +85,7 @@ _midi() {
 	-g | --group | --channel | -c | --count | -t | --timeout | --interval | -W | --wait | -r | --rate | --idle | \
 		--name | --function-block | --product-instance-id | --identity | \
 		-w | --window | --settle | --max-loss | --max-latency-us | --division | --tempo | \
-		--groups | --channels)
+		--groups | --channels | --clock | --duration | --spp)
 		return 0
 		;;
 	*) handled= ;;
@@ -107,7 +107,7 @@ _midi() {
 				-w | --window | --settle | --max-loss | --max-latency-us | --kind | \
 				-F | --output-format | --smf-format | --division | --tempo | \
 				-l | --listen | -p | --port | --secret | --user | --allow | --fec | --max-sessions | \
-				--filter | --groups | --channels)
+				--filter | --groups | --channels | --clock | --duration | --spp)
 				((i++)) ;;
 			-*) ;;
 			*) cmd=${words[i]}; break ;;

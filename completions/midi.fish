@@ -51,6 +51,11 @@ complete -c midi-send -l tempo -x -d 'smf: tempo in bpm'
 complete -c midi-send -l reconnect -d 'Wait for the endpoint to come back when it goes away'
 complete -c midi-send -l wait -d 'Stay until the last message is due'
 complete -c midi-send -l no-wait -d 'Return once everything is handed over'
+complete -c midi-send -l clock -x -d 'Send MIDI clock at a tempo (BPM) until stopped'
+complete -c midi-send -l duration -x -d 'Clock: stop after seconds'
+complete -c midi-send -l continue -d 'Clock: Continue first instead of Start'
+complete -c midi-send -l spp -x -d 'Clock: Song Position (sixteenths), then Continue'
+complete -c midi-send -l clock-only -d 'Clock: Timing Clock only, no Start/Stop'
 
 # midi-mon
 set -l __midi_types note pressure cc pc pb rpn pernote sysex system clock sense utility stream flex other voice midi1 midi2 all

@@ -37,6 +37,10 @@ load helpers
 	[ "$output" = "-pressure -pc -pb -pernote" ]
 	complete_line "midi-loop net-host --no-a"
 	[ "$output" = "--no-advertise" ]
+	complete_line "midi-send --clo"
+	[ "$output" = "--clock --clock-only" ]
+	complete_line "midi-send --clock "
+	[ -z "$output" ]
 }
 
 @test "bash: midi-loop commands and removable pairs" {

@@ -61,6 +61,7 @@ static void usage(FILE *f)
 		"        --identity MMMMMM:FFFF:MMMM:VVVVVVVV  device identity, in hex\n"
 		"        --protocol P      the only protocol it speaks: midi1 or midi2\n"
 		"                          (default both, MIDI 2.0 in use)\n"
+		"        --jr              JR timestamps both ways (supported and in use)\n"
 		"        --silent          never answer discovery (for testing timeouts)\n"
 		"        --exit-on-eof     stop at the end of standard input\n"
 		"  ping [OPTIONS]          round trips through diag:ping:\n"
@@ -506,7 +507,8 @@ static int parse_io_format(const char *name, int output, midi_format *fmt)
 	return 0;
 }
 
-enum { OPT_NAME = 256, OPT_FB, OPT_PIID, OPT_IDENTITY, OPT_PROTOCOL, OPT_SILENT, OPT_EXIT_EOF, OPT_INFMT };
+enum { OPT_NAME = 256, OPT_FB, OPT_PIID, OPT_IDENTITY, OPT_PROTOCOL, OPT_SILENT, OPT_EXIT_EOF, OPT_INFMT,
+       OPT_JR };
 
 /* Parse the options of `virtual` into decl. Returns 0 or an exit status. */
 static int virtual_options(int argc, char **argv, midi_device_decl *decl, midi_format *fmt,
@@ -521,6 +523,7 @@ static int virtual_options(int argc, char **argv, midi_device_decl *decl, midi_f
 		{"identity", required_argument, 0, OPT_IDENTITY},
 		{"protocol", required_argument, 0, OPT_PROTOCOL},
 		{"silent", no_argument, 0, OPT_SILENT},
+		{"jr", no_argument, 0, OPT_JR},
 		{"exit-on-eof", no_argument, 0, OPT_EXIT_EOF},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
@@ -528,7 +531,7 @@ static int virtual_options(int argc, char **argv, midi_device_decl *decl, midi_f
 	static midi_function_block fbs[MIDI_FB_MAX];
 	const char *ep_name = NULL, *piid = NULL, *identity = NULL;
 	unsigned nfb = 0;
-	int protocol = 0, silent = 0, have_infmt = 0, c, st;
+	int protocol = 0, silent = 0, jr = 0, have_infmt = 0, c, st;
 
 	optind = 0; /* full reinitialisation: options may follow NAME */
 	while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
@@ -561,6 +564,7 @@ static int virtual_options(int argc, char **argv, midi_device_decl *decl, midi_f
 				return cli_usage_error("unknown protocol '%s' (expected midi1 or midi2)", optarg);
 			break;
 		case OPT_SILENT: silent = 1; break;
+		case OPT_JR: jr = 1; break;
 		case OPT_EXIT_EOF: *exit_on_eof = 1; break;
 		case 'h': usage(stdout); return -1;
 		default: return cli_bad_option(argv, "f:h", "virtual");
@@ -596,6 +600,9 @@ static int virtual_options(int argc, char **argv, midi_device_decl *decl, midi_f
 		decl->protocol = (uint8_t)protocol;
 	}
 	decl->silent = (uint8_t)silent;
+	/* --jr: JR timestamps supported both ways and in use from the start
+	 * (a Stream Configuration Request may turn them off and on again). */
+	decl->jr_rx = decl->jr_tx = decl->jr_rx_on = decl->jr_tx_on = (uint8_t)jr;
 	midi_error e = {0};
 	if (midi_device_decl_check(decl, &e) < 0)
 		return cli_usage_error("%s", e.msg);

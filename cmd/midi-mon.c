@@ -61,6 +61,7 @@ static void usage(FILE *f)
 		"  -c, --count N           stop after N messages\n"
 		"  -t, --timeout SECONDS   stop after SECONDS (status 4 if -c N was not reached)\n"
 		"      --reconnect         when the endpoint goes away, wait for it to come back\n"
+		"      --jr-raw            show JR Clock/Timestamp messages, times uncorrected\n"
 		"  -h, --help              show this help\n"
 		"      --version           show the version\n\n"
 		"Examples:\n"
@@ -148,7 +149,8 @@ static int parse_format(const char *name, midi_format *fmt)
 	return midi_format_parse_name(name, fmt, &e) < 0 ? -1 : 0;
 }
 
-enum { OPT_ABS = 256, OPT_FIRST, OPT_TYPE, OPT_CHANNEL, OPT_CLOCK, OPT_SENSE, OPT_RECONNECT, OPT_NO_TUI };
+enum { OPT_ABS = 256, OPT_FIRST, OPT_TYPE, OPT_CHANNEL, OPT_CLOCK, OPT_SENSE, OPT_RECONNECT, OPT_NO_TUI,
+       OPT_JR_RAW };
 
 /* What the command line asks for. */
 struct mon_opts {
@@ -160,7 +162,7 @@ struct mon_opts {
 	midi_filter filter;
 	unsigned long count;     /* -c, 0 = no limit */
 	double seconds;          /* -t, negative = none */
-	int reconnect, tui;
+	int reconnect, tui, jr_raw;
 };
 
 /* Parse the command line into *o. Returns -1 to go on, else the status to
@@ -175,6 +177,7 @@ static int parse_options(int argc, char **argv, struct mon_opts *o)
 		{"channel", required_argument, 0, OPT_CHANNEL}, {"clock", no_argument, 0, OPT_CLOCK},
 		{"sense", no_argument, 0, OPT_SENSE},    {"count", required_argument, 0, 'c'},
 		{"timeout", required_argument, 0, 't'},  {"reconnect", no_argument, 0, OPT_RECONNECT},
+		{"jr-raw", no_argument, 0, OPT_JR_RAW},
 		{"no-tui", no_argument, 0, OPT_NO_TUI},  {"output", required_argument, 0, 'o'},
 		OUT_SMF_LONG_OPTIONS,
 		{"help", no_argument, 0, 'h'},           {"version", no_argument, 0, 'V'},
@@ -228,6 +231,7 @@ static int parse_options(int argc, char **argv, struct mon_opts *o)
 				return EXIT_USAGE;
 			break;
 		case OPT_RECONNECT: o->reconnect = 1; break;
+		case OPT_JR_RAW: o->jr_raw = 1; break;
 		case OPT_NO_TUI: o->tui = 0; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': cli_version(); return 0;
@@ -354,7 +358,8 @@ int main(int argc, char **argv)
 	sigset_t waitmask;
 	cli_stop_signals(on_signal, &waitmask);
 
-	m.conn = midi_open(o.spec, o.reconnect ? MIDI_OPEN_RECONNECT : 0, &e);
+	m.conn = midi_open(o.spec, (o.reconnect ? MIDI_OPEN_RECONNECT : 0) |
+					   (o.jr_raw ? MIDI_OPEN_JR_RAW : 0), &e);
 	if (!m.conn)
 		return cli_report(&e);
 	m.reconnect = o.reconnect;

@@ -78,7 +78,7 @@ static int run_discovery(const struct reg_slot *slot)
 	}
 	midi_endpoint_info info = *midi_conn_info(c);
 	midi_discovery d;
-	discovery_init(&d, &info, 0, MIDI_DISC_JR_OFF);
+	discovery_init(&d, &info, 0, MIDI_DISC_JR_KEEP);
 	uint64_t end = broker_now_ns() + (uint64_t)discovery_timeout_ms() * 1000000ull;
 	int gone = midi_discovery_start(&d, send_cb, c) != 0;
 	midi_packet buf[64];

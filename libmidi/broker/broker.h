@@ -160,6 +160,11 @@ static inline uint64_t reg_event_seq(const struct rt *rt)
 {
 	return __atomic_load_n(&rt->reg->event_seq, __ATOMIC_ACQUIRE);
 }
+/* The live info.flags of the endpoint whose segment is uid (JR timestamps
+ * negotiated after a connection opened): cached, the registry is looked at
+ * only when its generation moved from *gen (start with 1: odd, never
+ * seen). */
+uint32_t reg_live_flags(struct rt *rt, uint64_t uid, uint32_t *gen, uint32_t cached);
 /* Doorbell waiters for registry events: add (bell id; returns the entry
  * or -1 when the table is full), arm (rung by the next event), remove. */
 int reg_waiter_add(struct rt *rt, uint64_t bell);
@@ -242,6 +247,8 @@ const struct conf_sec *conf_next(const struct conf *c, const char *type, size_t 
 int conf_error(midi_error *e, const char *path, int line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 int conf_path(char *buf, size_t n);
+/* A yes/no value (yes, true, 1 / no, false, 0): 1, 0, or -1. */
+int conf_bool(const char *v);
 /* Parse a file; ENOENT gives an empty configuration. */
 int conf_parse_file(const char *path, struct conf *c, midi_error *e);
 int conf_parse_text(const char *path, const char *text, size_t len, struct conf *c,

@@ -357,6 +357,15 @@ static uint32_t set_props(const struct conf *c, struct reg_slot *s)
 	return mask;
 }
 
+int conf_bool(const char *v)
+{
+	if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
+		return 1;
+	if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+		return 0;
+	return -1;
+}
+
 void conf_props_for(const struct conf *c, struct reg_slot *s)
 {
 	set_props(c, s);

@@ -27,6 +27,7 @@
 #include "broker/clientev.h"
 #include "broker/sched.h"
 #include "broker/shmguard.h"
+#include "jr/jr.h"
 #include "transport/transport.h"
 
 #include <errno.h>
@@ -118,6 +119,14 @@ struct midi_conn {
 	uint64_t full_look_ns;   /* fd_rearm's last look at every source */
 	uint64_t tlost0;         /* the segment's transport_lost when attached */
 	uint64_t tlost;          /* transport losses of earlier incarnations */
+	/* JR timestamps (jr.h): generated toward an endpoint that receives
+	 * them, consumed and applied from one that sends them */
+	struct jr_tx jrt;
+	struct jr_rx jrr;
+	uint64_t jr_uid;         /* segment the cached flags belong to */
+	uint32_t jr_gen, jr_flags;
+	midi_packet *jbuf;       /* a send with its JR messages */
+	size_t jcap;
 };
 
 static int64_t spin_setting(void)
@@ -591,6 +600,7 @@ void midi_close(midi_conn *c)
 		free(c->sc);
 	}
 	free(c->sbuf);
+	free(c->jbuf);
 	rt_put(c->rt);
 	free(c);
 }
@@ -866,6 +876,24 @@ static int wb_flush_hold(struct wbatch *b, struct hold *h, uint64_t due, midi_er
 	return r;
 }
 
+/* The endpoint's flags now (JR negotiated after the connection opened). */
+static uint32_t live_flags(struct midi_conn *c)
+{
+	if (c->detached)
+		return 0;
+	if (c->jr_uid != c->slot.uid) {
+		c->jr_uid = c->slot.uid;
+		c->jr_gen = 1;
+		c->jr_flags = c->slot.info.flags;
+		memset(&c->jrr, 0, sizeof c->jrr);
+	}
+	c->jr_flags = reg_live_flags(c->rt, c->slot.uid, &c->jr_gen, c->jr_flags);
+	return c->jr_flags;
+}
+
+static int send_packets(midi_conn *c, const midi_packet *p, size_t n, uint64_t now,
+			midi_error *e);
+
 int midi_send(midi_conn *c, const midi_packet *p, size_t n, midi_error *e)
 {
 	if (!c)
@@ -874,6 +902,30 @@ int midi_send(midi_conn *c, const midi_packet *p, size_t n, midi_error *e)
 	int r = validate(p, n, now, e);
 	if (r < 0)
 		return r;
+	if (n == 0 || !(live_flags(c) & MIDI_EPF_JR_RX) || c->jrt.app)
+		return send_packets(c, p, n, now, e);
+	/* The endpoint receives JR timestamps: they go before the messages. */
+	if (n > SIZE_MAX / 3 / sizeof *p)
+		return midi_error_set(e, MIDI_ERR_INPUT, "too many packets in one send");
+	if (c->jcap < 3 * n) {
+		midi_packet *nb = realloc(c->jbuf, 3 * n * sizeof *nb);
+		if (!nb)
+			return midi_error_set(e, MIDI_ERR_RUNTIME, "out of memory");
+		c->jbuf = nb;
+		c->jcap = 3 * n;
+	}
+	struct jr_tx keep = c->jrt;
+	size_t m = jr_tx_expand(&c->jrt, p, n, now, c->jbuf);
+	r = send_packets(c, c->jbuf, m, now, e);
+	if (r < 0)
+		c->jrt = keep; /* nothing went: the next send says it again */
+	return r;
+}
+
+static int send_packets(midi_conn *c, const midi_packet *p, size_t n, uint64_t now,
+			midi_error *e)
+{
+	int r;
 	check_host(c, now);
 	if (is_closed(c)) {
 		int st;
@@ -1126,6 +1178,15 @@ static void fd_rearm(struct midi_conn *c)
 		bell_self(c->bellfd);
 }
 
+/* Received from an endpoint that sends JR timestamps: they are consumed
+ * and set the arrival times (not with MIDI_OPEN_JR_RAW). */
+static size_t rx_jr(struct midi_conn *c, midi_packet *out, size_t n)
+{
+	if ((c->flags & MIDI_OPEN_JR_RAW) || !(live_flags(c) & MIDI_EPF_JR_TX))
+		return n;
+	return jr_rx_filter(&c->jrr, out, n);
+}
+
 int midi_recv(midi_conn *c, midi_packet *out, size_t max, int timeout_ms, midi_error *e)
 {
 	if (!c)
@@ -1165,6 +1226,8 @@ int midi_recv(midi_conn *c, midi_packet *out, size_t max, int timeout_ms, midi_e
 					 : &dummy_flag;
 		size_t n = ring_read(c->rx, &c->cur, out, NULL, max, c->conn_id);
 		seg_flow_publish(&c->own, c->client_idx, c->cur.pos);
+		if (n && !(n = rx_jr(c, out, n)))
+			continue; /* only JR messages: look again */
 		if (n) {
 			fd_rearm(c);
 			c->data_ns = broker_now_ns();
@@ -1179,6 +1242,8 @@ int midi_recv(midi_conn *c, midi_packet *out, size_t max, int timeout_ms, midi_e
 		if (seg_closed(&c->own, NULL, 0)) {
 			/* Whatever was published before the close is read first. */
 			n = ring_read(c->rx, &c->cur, out, NULL, max, c->conn_id);
+			if (n && !(n = rx_jr(c, out, n)))
+				continue;
 			if (n) {
 				fd_rearm(c);
 				return (int)n;

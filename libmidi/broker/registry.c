@@ -244,6 +244,29 @@ void reg_wait(struct rt *rt, uint64_t seq, int64_t timeout_ns)
 	syscall(SYS_futex, &rt->reg->ev_futex, FUTEX_WAIT, f, &ts, NULL, 0);
 }
 
+/* The flags of the endpoint whose segment is uid, read without the lock;
+ * looked up only when the registry's generation moved from *gen. */
+uint32_t reg_live_flags(struct rt *rt, uint64_t uid, uint32_t *gen, uint32_t cached)
+{
+	uint32_t g1 = __atomic_load_n(&rt->reg->gen, __ATOMIC_ACQUIRE);
+	if (g1 == *gen || (g1 & 1))
+		return cached;
+	uint32_t flags = cached;
+	for (unsigned k = 0; k < REG_SLOTS; k++) {
+		struct shm_slot *s = &rt->reg->slots[k];
+		if (__atomic_load_n(&s->state, __ATOMIC_RELAXED) == 1 &&
+		    __atomic_load_n(&s->uid, __ATOMIC_RELAXED) == uid) {
+			flags = __atomic_load_n(&s->info.flags, __ATOMIC_RELAXED);
+			break;
+		}
+	}
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&rt->reg->gen, __ATOMIC_RELAXED) != g1)
+		return cached;
+	*gen = g1;
+	return flags;
+}
+
 /* ---- writers (lock held) ---- */
 
 void reg_write_begin(struct rt *rt)

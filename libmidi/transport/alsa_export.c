@@ -171,15 +171,6 @@ static void state_load(struct alsa_export *a)
 
 /* ---- which endpoints, under which names ---- */
 
-static int conf_bool(const char *v)
-{
-	if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
-		return 1;
-	if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
-		return 0;
-	return -1;
-}
-
 int alsa_export_conf_check(const struct conf *c, const struct conf_sec *sec, const char *path,
 			   midi_error *e)
 {

@@ -32,6 +32,8 @@ static int bad_name(const char *name, midi_error *e)
 			      "'_' or '-'", name);
 }
 
+static uint32_t loop_jr_flags(const struct conf *c, const char *id);
+
 /* Add the pair (registry lock held). */
 static int loop_add_locked(struct rt *rt, const char *name, int persistent, const struct conf *conf,
 		    midi_error *e)
@@ -55,6 +57,11 @@ static int loop_add_locked(struct rt *rt, const char *name, int persistent, cons
 			s.info.flags |= MIDI_EPF_PERSISTENT;
 		if (conf)
 			conf_props_for(conf, &s);
+		if (persistent && conf) {
+			s.info.flags |= loop_jr_flags(conf, id[k]);
+			if (s.info.flags & MIDI_EPF_JR_TX)
+				s.info.jr_caps = 3;
+		}
 		int r = reg_add_locked(rt, &s, e);
 		if (r < 0) {
 			if (k == 1)
@@ -178,17 +185,23 @@ int loop_conf_check(const struct conf *c, const struct conf_sec *sec, const char
 		return conf_error(e, path, sec->line,
 				  "invalid loopback name \"%.60s\" (use 1 to 40 letters, digits, '.', "
 				  "'_' or '-')", sec->arg);
-	if (sec->nkv)
-		return conf_error(e, path, sec->kv[0].line,
-				  "unknown key \"%.40s\" ([loop] sections take no keys)",
-				  sec->kv[0].key);
+	for (size_t k = 0; k < sec->nkv; k++) {
+		const struct conf_kv *kv = &sec->kv[k];
+		if (strcmp(kv->key, "jr") != 0)
+			return conf_error(e, path, kv->line,
+					  "unknown key \"%.40s\" ([loop] sections take jr = yes or no)",
+					  kv->key);
+		if (conf_bool(kv->val) < 0)
+			return conf_error(e, path, kv->line, "jr = \"%.40s\": use yes or no",
+					  kv->val);
+	}
 	for (const struct conf_sec *o = c->secs; o < sec; o++)
 		if (strcmp(o->type, "loop") == 0 && strcmp(o->arg, sec->arg) == 0)
 			return conf_error(e, path, sec->line, "loop %s declared twice", sec->arg);
 	return 0;
 }
 
-static int loop_declared(const struct conf *c, const char *id)
+static const struct conf_sec *loop_declared(const struct conf *c, const char *id)
 {
 	size_t k = 0;
 	const struct conf_sec *sec;
@@ -197,9 +210,21 @@ static int loop_declared(const struct conf *c, const char *id)
 		snprintf(a, sizeof a, "loop:%.40s-a", sec->arg);
 		snprintf(b, sizeof b, "loop:%.40s-b", sec->arg);
 		if (strcmp(a, id) == 0 || strcmp(b, id) == 0)
-			return 1;
+			return sec;
 	}
-	return 0;
+	return NULL;
+}
+
+/* The JR flags a loop endpoint has by the configuration: with jr = yes
+ * both ends send and receive JR timestamps (as if negotiated). */
+static uint32_t loop_jr_flags(const struct conf *c, const char *id)
+{
+	const struct conf_sec *sec = c ? loop_declared(c, id) : NULL;
+	int jr = 0;
+	for (size_t k = 0; sec && k < sec->nkv; k++)
+		if (strcmp(sec->kv[k].key, "jr") == 0)
+			jr = conf_bool(sec->kv[k].val) > 0;
+	return jr ? MIDI_EPF_JR_RX | MIDI_EPF_JR_TX : 0;
 }
 
 int loop_conf_apply_locked(struct rt *rt, const struct conf *c, midi_error *e)
@@ -227,20 +252,28 @@ int loop_conf_apply_locked(struct rt *rt, const struct conf *c, midi_error *e)
 				r = rr;
 			continue;
 		}
-		/* A transient pair of that name becomes persistent. */
+		/* A transient pair of that name becomes persistent; jr follows
+		 * the section. */
 		int idx[2] = {ia, ib};
 		for (int j = 0; j < 2; j++) {
 			struct reg_slot v;
 			if (idx[j] < 0)
 				continue;
 			reg_get_locked(rt, idx[j], &v);
-			if (v.info.flags & MIDI_EPF_PERSISTENT)
+			const uint32_t jrf = MIDI_EPF_JR_RX | MIDI_EPF_JR_TX;
+			uint32_t want = loop_jr_flags(c, v.info.id), mask = 0;
+			if (!(v.info.flags & MIDI_EPF_PERSISTENT))
+				mask |= MIDI_PROP_PERSISTENT;
+			if ((v.info.flags & jrf) != want)
+				mask |= MIDI_PROP_PROTOCOL | MIDI_PROP_INFO;
+			if (!mask)
 				continue;
 			reg_write_begin(rt);
-			v.info.flags |= MIDI_EPF_PERSISTENT;
+			v.info.flags = (v.info.flags & ~jrf) | want | MIDI_EPF_PERSISTENT;
+			v.info.jr_caps = want ? 3 : 0;
 			v.info.generation++;
 			reg_put_locked(rt, idx[j], &v);
-			reg_event_locked(rt, REG_EV_UPDATED, MIDI_PROP_PERSISTENT, &v);
+			reg_event_locked(rt, REG_EV_UPDATED, mask, &v);
 			reg_write_end(rt);
 		}
 	}

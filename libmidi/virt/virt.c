@@ -21,6 +21,7 @@
  * registry is updated at once ("updated" event). */
 #include "broker/broker.h"
 #include "discovery/discovery_priv.h"
+#include "jr/jr.h"
 #include "midi/virt.h"
 #include "transport/transport.h"
 
@@ -61,6 +62,12 @@ struct midi_virt {
 	/* midi_virt_fd: the host's doorbell of the `in` ring */
 	int bellfd;
 	uint64_t bell;
+	/* JR timestamps, while the declaration has them on: sent before what
+	 * the host sends, consumed and applied from what clients send */
+	struct jr_tx jrt;
+	struct jr_rx jrr;
+	midi_packet *jbuf;
+	size_t jcap;
 };
 
 const char *midi_virt_id(const midi_virt *v)
@@ -238,7 +245,25 @@ int midi_virt_send(midi_virt *v, const midi_packet *p, size_t n, midi_error *e)
 	char reason[160];
 	if (seg_closed(&v->seg, reason, sizeof reason))
 		return midi_error_set(e, MIDI_ERR_CLOSED, "endpoint %s %s", v->id, reason);
-	int r = out_write(v, p, NULL, n, e);
+	int r;
+	if (v->decl.jr_tx_on && n && !v->jrt.app) {
+		if (n > SIZE_MAX / 3 / sizeof *p)
+			return midi_error_set(e, MIDI_ERR_INPUT, "too many packets in one send");
+		if (v->jcap < 3 * n) {
+			midi_packet *nb = realloc(v->jbuf, 3 * n * sizeof *nb);
+			if (!nb)
+				return midi_error_set(e, MIDI_ERR_RUNTIME, "out of memory");
+			v->jbuf = nb;
+			v->jcap = 3 * n;
+		}
+		struct jr_tx keep = v->jrt;
+		size_t m = jr_tx_expand(&v->jrt, p, n, broker_now_ns(), v->jbuf);
+		r = out_write(v, v->jbuf, NULL, m, e);
+		if (r < 0)
+			v->jrt = keep;
+	} else {
+		r = out_write(v, p, NULL, n, e);
+	}
 	if (r == 0)
 		monitor_feed(v, p, n);
 	return r;
@@ -327,6 +352,8 @@ int midi_virt_recv(midi_virt *v, midi_packet *out, size_t max, int timeout_ms, m
 			else if (!identity_answered(v, &out[k], tags[k]))
 				out[m++] = out[k];
 		}
+		if (v->decl.jr_rx_on)
+			m = jr_rx_filter(&v->jrr, out, m);
 		if (v->nreply)
 			out_write(v, v->reply, v->reply_tag, v->nreply, NULL);
 		v->nreply = 0;
@@ -426,5 +453,6 @@ void midi_virt_close(midi_virt *v)
 	if (v->hostfd >= 0)
 		close(v->hostfd);
 	rt_put(v->rt);
+	free(v->jbuf);
 	free(v);
 }

@@ -1,7 +1,8 @@
 /* test_virt.c: virtual devices (midi/virt.h): what the host declares
  * (names at their byte limits, function blocks, identity, product instance
  * id) is what midi_list shows after discovery; a silent device's discovery
- * times out and leaves it usable; data both ways with several clients,
+ * times out and leaves it usable; JR timestamps a device has on are kept
+ * and carried both ways; data both ways with several clients,
  * discovery requests answered to the asker only and not returned to the
  * host; one host per id; midi_virt_close and SIGKILL of the host remove
  * the endpoint and close connections with the reason; midi_virt_update
@@ -148,7 +149,12 @@ static void test_declared_properties_exact(void **state)
 	midi_virt_close(v);
 }
 
-static void test_jr_turned_off_by_negotiation(void **state)
+/* A device with JR timestamps on keeps them (discovery leaves the
+ * device's setting); the library then sends a JR Clock and a JR Timestamp
+ * before a client's messages and consumes them on the device side, and the
+ * device's own sends reach clients with their JR messages consumed (or
+ * shown, with MIDI_OPEN_JR_RAW). */
+static void test_jr_kept_and_used(void **state)
 {
 	(void)state;
 	midi_error e;
@@ -161,8 +167,57 @@ static void test_jr_turned_off_by_negotiation(void **state)
 	midi_endpoint_info got = serve_until_discovered(v, "virt:jr");
 	assert_int_equal(got.discovery, MIDI_DISCOVERY_DONE);
 	assert_int_equal(got.jr_caps, 3);
-	/* The broker does not generate JR timestamps: it asked for none. */
+	assert_int_equal(got.flags & (MIDI_EPF_JR_RX | MIDI_EPF_JR_TX),
+			 MIDI_EPF_JR_RX | MIDI_EPF_JR_TX);
+	midi_conn *c = midi_open("virt:jr", 0, &e);
+	midi_conn *raw = midi_open("virt:jr", MIDI_OPEN_JR_RAW, &e);
+	assert_non_null(c);
+	assert_non_null(raw);
+	midi_packet two[2] = {pk(midi_ump_make(0x20903C64, 0, 0, 0)),
+			      pk(midi_ump_make(0x20803C00, 0, 0, 0))};
+	assert_int_equal(midi_send(c, two, 2, &e), 0);
+	midi_packet buf[8];
+	assert_int_equal(midi_virt_recv(v, buf, 8, 2000, &e), 2); /* no JR messages */
+	assert_int_equal(buf[0].ump.w[0], 0x20903C64);
+	assert_int_equal(buf[1].ump.w[0], 0x20803C00);
+	assert_true(buf[1].time_ns == buf[0].time_ns); /* one timestamp for both */
+	midi_packet p = pk(midi_ump_make(0x20B00102, 0, 0, 0));
+	assert_int_equal(midi_virt_send(v, &p, 1, &e), 0);
+	assert_int_equal(midi_recv(c, buf, 8, 2000, &e), 1);
+	assert_int_equal(buf[0].ump.w[0], 0x20B00102);
+	int n = midi_recv(raw, buf, 8, 2000, &e);
+	assert_int_equal(n, 3);
+	assert_int_equal(buf[0].ump.w[0] >> 16, 0x0010); /* JR Clock */
+	assert_int_equal(buf[1].ump.w[0] >> 16, 0x0020); /* JR Timestamp */
+	assert_int_equal(buf[0].ump.w[0] & 0xFFFF, buf[1].ump.w[0] & 0xFFFF);
+	assert_int_equal(buf[2].ump.w[0], 0x20B00102);
+	midi_close(raw);
+	midi_close(c);
+	midi_virt_close(v);
+}
+
+/* Supported but not in use: discovery does not turn them on, and nothing
+ * but the messages travels. */
+static void test_jr_supported_off_stays_off(void **state)
+{
+	(void)state;
+	midi_error e;
+	midi_device_decl d;
+	midi_device_decl_init(&d, "Untimed");
+	d.jr_rx = d.jr_tx = 1;
+	midi_virt *v = midi_virt_open("nojr", &d, &e);
+	assert_non_null(v);
+	midi_endpoint_info got = serve_until_discovered(v, "virt:nojr");
+	assert_int_equal(got.jr_caps, 3);
 	assert_int_equal(got.flags & (MIDI_EPF_JR_RX | MIDI_EPF_JR_TX), 0);
+	midi_conn *raw = midi_open("virt:nojr", MIDI_OPEN_JR_RAW, &e);
+	assert_non_null(raw);
+	midi_packet p = pk(midi_ump_make(0x20903C64, 0, 0, 0)), buf[8];
+	assert_int_equal(midi_send(raw, &p, 1, &e), 0);
+	assert_int_equal(midi_virt_recv(v, buf, 8, 2000, &e), 1);
+	assert_int_equal(midi_virt_send(v, &p, 1, &e), 0);
+	assert_int_equal(midi_recv(raw, buf, 8, 2000, &e), 1);
+	midi_close(raw);
 	midi_virt_close(v);
 }
 
@@ -455,7 +510,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_declared_properties_exact, fresh_runtime),
-		cmocka_unit_test_setup(test_jr_turned_off_by_negotiation, fresh_runtime),
+		cmocka_unit_test_setup(test_jr_kept_and_used, fresh_runtime),
+		cmocka_unit_test_setup(test_jr_supported_off_stays_off, fresh_runtime),
 		cmocka_unit_test_setup(test_silent_times_out_usable, fresh_runtime),
 		cmocka_unit_test_setup(test_data_both_ways_several_clients, fresh_runtime),
 		cmocka_unit_test_setup(test_one_host_per_id_and_names, fresh_runtime),

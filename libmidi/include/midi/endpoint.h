@@ -121,6 +121,7 @@ typedef struct midi_conn midi_conn;
  * back (call it again). midi_conn_reconnects tells it happened. */
 #define MIDI_OPEN_RECONNECT 0x1
 #define MIDI_OPEN_SEND_ONLY 0x2 /* do not receive (no cursor, no wake-ups) */
+#define MIDI_OPEN_JR_RAW 0x4   /* JR Clock/Timestamp received as messages, times uncorrected */
 
 midi_conn *midi_open(const char *spec, unsigned flags, midi_error *e);
 void midi_close(midi_conn *c);

@@ -75,6 +75,7 @@ complete -c midi-mon -l sense -d 'Show active sensing'
 complete -c midi-mon -s c -l count -x -d 'Stop after N messages'
 complete -c midi-mon -s t -l timeout -x -d 'Stop after SECONDS'
 complete -c midi-mon -l reconnect -d 'Wait for the endpoint to come back when it goes away'
+complete -c midi-mon -l jr-raw -d 'Show JR Clock/Timestamp messages, times uncorrected'
 complete -c midi-mon -l no-tui -d 'Line mode even on a terminal'
 
 # midi-sysex
@@ -136,6 +137,7 @@ complete -c midi-loop -n $__midi_virt -l identity -x -d 'Device identity MMMMMM:
 complete -c midi-loop -n $__midi_virt -l protocol -x -a 'midi1 midi2' -d 'The only protocol it speaks'
 complete -c midi-loop -n $__midi_virt -l silent -d 'Never answer discovery'
 complete -c midi-loop -n $__midi_virt -l exit-on-eof -d 'Stop at the end of standard input'
+complete -c midi-loop -n $__midi_virt -l jr -d 'JR timestamps both ways'
 complete -c midi-loop -n '__fish_seen_subcommand_from ping' -s c -l count -x -d 'Pings to send'
 complete -c midi-loop -n '__fish_seen_subcommand_from ping' -s i -l interval -x -d 'Milliseconds between pings'
 complete -c midi-loop -n '__fish_seen_subcommand_from ping' -s W -l wait -x -d 'Milliseconds to wait for each reply'

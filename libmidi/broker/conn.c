@@ -905,18 +905,11 @@ int midi_send(midi_conn *c, const midi_packet *p, size_t n, midi_error *e)
 	if (n == 0 || !(live_flags(c) & MIDI_EPF_JR_RX) || c->jrt.app)
 		return send_packets(c, p, n, now, e);
 	/* The endpoint receives JR timestamps: they go before the messages. */
-	if (n > SIZE_MAX / 3 / sizeof *p)
-		return midi_error_set(e, MIDI_ERR_INPUT, "too many packets in one send");
-	if (c->jcap < 3 * n) {
-		midi_packet *nb = realloc(c->jbuf, 3 * n * sizeof *nb);
-		if (!nb)
-			return midi_error_set(e, MIDI_ERR_RUNTIME, "out of memory");
-		c->jbuf = nb;
-		c->jcap = 3 * n;
-	}
 	struct jr_tx keep = c->jrt;
-	size_t m = jr_tx_expand(&c->jrt, p, n, now, c->jbuf);
-	r = send_packets(c, c->jbuf, m, now, e);
+	long m = jr_tx_prepare(&c->jrt, &c->jbuf, &c->jcap, p, n, now, e);
+	if (m < 0)
+		return (int)m;
+	r = send_packets(c, c->jbuf, (size_t)m, now, e);
 	if (r < 0)
 		c->jrt = keep; /* nothing went: the next send says it again */
 	return r;

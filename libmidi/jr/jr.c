@@ -2,6 +2,9 @@
  * correction for receivers (see jr.h for the rules). */
 #include "jr/jr.h"
 
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "midi/msg.h"
@@ -56,6 +59,21 @@ size_t jr_tx_expand(struct jr_tx *t, const midi_packet *p, size_t n, uint64_t no
 		out[k++] = p[i];
 	}
 	return k;
+}
+
+long jr_tx_prepare(struct jr_tx *t, midi_packet **buf, size_t *cap, const midi_packet *p,
+		   size_t n, uint64_t now, midi_error *e)
+{
+	if (n > SIZE_MAX / 3 / sizeof *p || n > LONG_MAX / 3)
+		return midi_error_set(e, MIDI_ERR_INPUT, "too many packets in one send");
+	if (*cap < 3 * n) {
+		midi_packet *nb = realloc(*buf, 3 * n * sizeof *nb);
+		if (!nb)
+			return midi_error_set(e, MIDI_ERR_RUNTIME, "out of memory");
+		*buf = nb;
+		*cap = 3 * n;
+	}
+	return (long)jr_tx_expand(t, p, n, now, *buf);
 }
 
 /* The sender's time (ns, on our time line minus off) of a 16-bit value

@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "midi/error.h"
 #include "midi/ump.h"
 
 #define JR_TICK_NS 32000ull               /* 1/31250 s */
@@ -60,6 +61,11 @@ int jr_is_jr(const midi_ump *u);
  * application sends JR messages itself). */
 size_t jr_tx_expand(struct jr_tx *t, const midi_packet *p, size_t n, uint64_t now,
 		    midi_packet *out);
+
+/* jr_tx_expand into *buf, grown as needed (*cap packets): how many
+ * packets of *buf to send, or a negative status (e set). */
+long jr_tx_prepare(struct jr_tx *t, midi_packet **buf, size_t *cap, const midi_packet *p,
+		   size_t n, uint64_t now, midi_error *e);
 
 /* Consume the JR messages among p[0..n) (arrival times in time_ns),
  * correct the others' times; returns how many remain (compacted). */

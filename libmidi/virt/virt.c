@@ -247,18 +247,11 @@ int midi_virt_send(midi_virt *v, const midi_packet *p, size_t n, midi_error *e)
 		return midi_error_set(e, MIDI_ERR_CLOSED, "endpoint %s %s", v->id, reason);
 	int r;
 	if (v->decl.jr_tx_on && n && !v->jrt.app) {
-		if (n > SIZE_MAX / 3 / sizeof *p)
-			return midi_error_set(e, MIDI_ERR_INPUT, "too many packets in one send");
-		if (v->jcap < 3 * n) {
-			midi_packet *nb = realloc(v->jbuf, 3 * n * sizeof *nb);
-			if (!nb)
-				return midi_error_set(e, MIDI_ERR_RUNTIME, "out of memory");
-			v->jbuf = nb;
-			v->jcap = 3 * n;
-		}
 		struct jr_tx keep = v->jrt;
-		size_t m = jr_tx_expand(&v->jrt, p, n, broker_now_ns(), v->jbuf);
-		r = out_write(v, v->jbuf, NULL, m, e);
+		long m = jr_tx_prepare(&v->jrt, &v->jbuf, &v->jcap, p, n, broker_now_ns(), e);
+		if (m < 0)
+			return (int)m;
+		r = out_write(v, v->jbuf, NULL, (size_t)m, e);
 		if (r < 0)
 			v->jrt = keep;
 	} else {

@@ -65,6 +65,7 @@ struct sender {
 	int failed;
 	int reconnect;         /* --reconnect */
 	int schedule;          /* timing by scheduled sends (not --no-schedule) */
+	int sched_up;          /* the scheduler was seen running */
 	midi_notes *notes;     /* what was handed over (real send) */
 	uint64_t last_due;     /* latest due time handed over */
 };
@@ -181,6 +182,25 @@ static int continues_message(const midi_ump *u)
 	return (mt == MIDI_MT_DATA64 || mt == MIDI_MT_DATA128) && (st == 2 || st == 3);
 }
 
+/* Before the first message is scheduled: the scheduler starts on demand,
+ * which on a slow machine took 0.4 s, and the first notes of a song then
+ * all arrived at once when it came up. So wait for it, and move the time
+ * origin later by the wait: what was handed over already keeps its time,
+ * what follows keeps its spacing. */
+static int scheduler_up(struct sender *s)
+{
+	uint64_t t0 = cli_now_ns();
+	if (midi_schedule_ready(s->conn, 10000, &s->err) < 0) {
+		s->failed = 1;
+		return -1;
+	}
+	s->sched_up = 1;
+	uint64_t waited = cli_now_ns() - t0;
+	s->start_ns += waited;
+	s->next_ns += waited;
+	return 0;
+}
+
 /* Final stage: print (dry run) or queue for sending at its time. */
 static int emit(void *ctx, const midi_ump *u)
 {
@@ -192,6 +212,8 @@ static int emit(void *ctx, const midi_ump *u)
 		s->start_ns = s->next_ns = cli_now_ns();
 		s->started = 1;
 	}
+	if (!s->dry_run && s->timed && s->schedule && !s->sched_up && scheduler_up(s) < 0)
+		return -1;
 	uint64_t due = s->start_ns + s->offset;
 	if (s->interval_ns && !continues_message(u)) {
 		if (due < s->next_ns)
@@ -553,6 +575,12 @@ int main(int argc, char **argv)
 		sigaction(SIGTERM, &sa, NULL);
 		if (wait_end < 0)
 			wait_end = isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
+		/* Input read as it comes may have times: start the scheduler
+		 * now, without waiting, so it is up by the first of them. */
+		if (nargs == 0 && s.schedule && clk.bpm <= 0) {
+			midi_error ignored;
+			midi_schedule_ready(s.conn, 0, &ignored);
+		}
 	}
 
 	if (clk.bpm > 0 && !s.dry_run) {

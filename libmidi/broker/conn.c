@@ -773,6 +773,34 @@ static uint64_t due_of(const struct midi_conn *c, uint64_t t, uint64_t now)
 	return 0;
 }
 
+/* The connection's scheduler client, made on first use. */
+static int conn_sched(struct midi_conn *c, midi_error *e)
+{
+	if (c->sc)
+		return 0;
+	c->sc = calloc(1, sizeof *c->sc);
+	if (!c->sc)
+		return midi_error_set(e, MIDI_ERR_RUNTIME, "out of memory");
+	int r = sched_client_open(c->rt, c->sc, e);
+	if (r < 0) {
+		free(c->sc);
+		c->sc = NULL;
+	}
+	return r;
+}
+
+int midi_schedule_ready(midi_conn *c, int timeout_ms, midi_error *e)
+{
+	if (!c)
+		return midi_error_set(e, MIDI_ERR_INPUT, "no connection");
+	int r = conn_sched(c, e);
+	if (r < 0)
+		return r;
+	uint64_t now = broker_now_ns();
+	uint64_t end = timeout_ms < 0 ? UINT64_MAX : now + (uint64_t)timeout_ms * 1000000ull;
+	return sched_ready(c->rt, c->sc, end, e);
+}
+
 static int sched_push(struct midi_conn *c, const midi_ump *u, uint64_t due, midi_error *e)
 {
 	if (c->sn == c->scap) {
@@ -828,17 +856,9 @@ static int sched_room(struct midi_conn *c, const midi_packet *p, size_t n, uint6
 	if (!need)
 		return 0;
 	need += held; /* a SysEx this call ends goes with its first packet's due time */
-	if (!c->sc) {
-		c->sc = calloc(1, sizeof *c->sc);
-		if (!c->sc)
-			return midi_error_set(e, MIDI_ERR_RUNTIME, "out of memory");
-		int r = sched_client_open(c->rt, c->sc, e);
-		if (r < 0) {
-			free(c->sc);
-			c->sc = NULL;
-			return r;
-		}
-	}
+	int r = conn_sched(c, e);
+	if (r < 0)
+		return r;
 	uint64_t queued = sched_queued(c->sc), cap = c->sc->m.mask + 1;
 	if (queued + need > cap)
 		return midi_error_set(e, MIDI_ERR_RUNTIME,

@@ -514,6 +514,30 @@ int sched_ensure(struct rt *rt, int *lockfd, midi_error *e)
 	return 0;
 }
 
+int sched_ready(struct rt *rt, struct sched_client *sc, uint64_t end, midi_error *e)
+{
+	long sleep_ns = 20000;
+	uint64_t ensured = 0;
+	for (;;) {
+		uint64_t now = broker_now_ns();
+		if (now - ensured >= SCHED_CHECK_NS) {
+			ensured = now;
+			int r = sched_ensure(rt, &sc->lockfd, e);
+			if (r < 0)
+				return r;
+		}
+		uint64_t key = __atomic_load_n(&sc->m.hdr->key, __ATOMIC_ACQUIRE);
+		if (key && proc_key_alive(key))
+			return 0;
+		if (now >= end)
+			return midi_error_set(e, MIDI_ERR_TIMEOUT, "the scheduler did not start in time");
+		struct timespec ts = {0, sleep_ns};
+		nanosleep(&ts, NULL);
+		if (sleep_ns < 1000000)
+			sleep_ns *= 2;
+	}
+}
+
 /* The waiter's client, made when the segment exists; 0 if there is none
  * (nothing was ever scheduled here). */
 static int watch_client(struct rt *rt, struct sched_client **scp, midi_error *e)

@@ -189,6 +189,9 @@ int sched_wait_taken(struct rt *rt, struct sched_client *sc, uint64_t end, midi_
 /* If sched.lock is free, spawn a detached scheduler holding it. *lockfd
  * may be replaced by a fresh descriptor. */
 int sched_ensure(struct rt *rt, int *lockfd, midi_error *e);
+/* sched_ensure, then wait until a live scheduler has announced itself in
+ * the header (its key), at most until end. */
+int sched_ready(struct rt *rt, struct sched_client *sc, uint64_t end, midi_error *e);
 
 /* For processes that wait (midi_recv). *scp is made on first use when the
  * segment exists; the caller frees it with sched_client_close and free.

@@ -120,3 +120,36 @@ elapsed_below() {
 	wait $mon_pid
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/mon")" -eq 500 ]
 }
+
+# slow_scheduler: MIDI_HELPER through a wrapper that starts the scheduler
+# 0.5 s late (as on a slow machine), every other role at once.
+slow_scheduler() {
+	local real=$MIDI_HELPER w=$BATS_TEST_TMPDIR/slow-helper
+	printf '#!/bin/sh\n[ "$1" = sched ] && sleep 0.5\nexec "%s" "$@"\n' "$real" >"$w"
+	chmod +x "$w"
+	export MIDI_HELPER=$w
+}
+
+@test "timed messages keep their spacing while the scheduler has to start (arguments and standard input)" {
+	slow_scheduler
+	T=$BATS_TEST_TMPDIR
+	for how in args stdin; do
+		start_mon "$T/mon-$how" -e diag:loopback-b -T -c 6
+		notes=('on C3 100' '+50' 'on D3 100' '+50' 'on E3 100' '+50' 'on F3 100' '+50' 'on G3 100' '+50' 'on A3 100')
+		if [ $how = args ]; then
+			midi-send -e diag:loopback-a "${notes[@]}"
+		else
+			printf '%s\n' "${notes[@]}" | midi-send -e diag:loopback-a
+		fi
+		finish $mon_pid 15
+		assert_equal "$status" 0
+		# 50 ms apart, none bunched with the one before (it took the
+		# scheduler 0.5 s to come up); late by some ms on a busy machine.
+		for k in 1 2 3 4 5; do
+			at_least "$(secs $k "$T/mon-$how")" "$(secs $((k + 1)) "$T/mon-$how")" 0.05 0.02
+		done
+		# the next round in a runtime directory of its own: no scheduler yet
+		MIDI_RUNTIME_DIR=$T/rt2
+		mkdir -m 700 -p "$MIDI_RUNTIME_DIR"
+	done
+}

@@ -150,6 +150,13 @@ int midi_flush(midi_conn *c, int timeout_ms, midi_error *e);
  * or UINT64_MAX when the count could not be read back (a scheduler
  * restarted meanwhile). Returns 0 or a negative status. */
 int midi_cancel(midi_conn *c, uint64_t *cancelled, midi_error *e);
+/* Make sure the scheduler runs, starting it if needed, and wait (at most
+ * timeout_ms, -1 = forever) until it does: call it before the first send
+ * with a future time when that time matters, since the scheduler starts
+ * on demand and its start-up (milliseconds; far more on a slow machine)
+ * would make the first scheduled messages late. Returns 0 or a negative
+ * status (MIDI_ERR_TIMEOUT). */
+int midi_schedule_ready(midi_conn *c, int timeout_ms, midi_error *e);
 
 /* Receive up to max packets, waiting up to timeout_ms (0 = do not wait,
  * -1 = forever). Returns the count (0 on timeout) or a negative status:

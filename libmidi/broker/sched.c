@@ -28,6 +28,7 @@
 
 #define SCHED_LOCK_MS 2000
 #define SCHED_CHECK_NS 100000000ull
+#define SCHED_READY_NS 50000000ull /* announced this long: up, even if never seen asleep */
 #define SCHED_HEAL_NS 200000000ull
 
 _Static_assert(sizeof(struct sched_hdr) <= SCHED_HDR_BYTES, "scheduler header too big");
@@ -517,7 +518,7 @@ int sched_ensure(struct rt *rt, int *lockfd, midi_error *e)
 int sched_ready(struct rt *rt, struct sched_client *sc, uint64_t end, midi_error *e)
 {
 	long sleep_ns = 20000;
-	uint64_t ensured = 0;
+	uint64_t ensured = 0, alive_since = 0;
 	for (;;) {
 		uint64_t now = broker_now_ns();
 		if (now - ensured >= SCHED_CHECK_NS) {
@@ -526,9 +527,18 @@ int sched_ready(struct rt *rt, struct sched_client *sc, uint64_t end, midi_error
 			if (r < 0)
 				return r;
 		}
+		/* Up: announced (its key), and in its loop (asleep on its input),
+		 * or announced a while ago (busy with other senders' work). */
 		uint64_t key = __atomic_load_n(&sc->m.hdr->key, __ATOMIC_ACQUIRE);
-		if (key && proc_key_alive(key))
-			return 0;
+		if (key && proc_key_alive(key)) {
+			if (!alive_since)
+				alive_since = now;
+			if (__atomic_load_n(&sc->m.hdr->sleeping, __ATOMIC_ACQUIRE) ||
+			    now - alive_since >= SCHED_READY_NS)
+				return 0;
+		} else {
+			alive_since = 0;
+		}
 		if (now >= end)
 			return midi_error_set(e, MIDI_ERR_TIMEOUT, "the scheduler did not start in time");
 		struct timespec ts = {0, sleep_ns};

@@ -532,6 +532,9 @@ static void take_input(struct sched *s, uint64_t now)
 				s->full = 1;
 				break;
 			}
+			/* Map its endpoint now, not when it is due: the first
+			 * write to an endpoint would be late by that much. */
+			target_get(s, x.uid, x.kind);
 		} else if (!locked) {
 			/* Not what a sender writes: garbage, or a sender still
 			 * writing below a garbage head. Look again with the

@@ -36,7 +36,10 @@
 #include "midi/notes.h"
 #include "midi/translate.h"
 
-#define BATCH 256
+/* Packets handed over (or printed) at once: large, so that a stream read
+ * in bulk costs few sends, wake-ups and writes (input that comes slowly is
+ * passed on after each read anyway). */
+#define BATCH 4096
 /* Long options of --clock. */
 enum { OPT_CLOCK = 0x500, OPT_DURATION, OPT_CONTINUE, OPT_SPP, OPT_CLOCK_ONLY };
 /* Hand over at most this far ahead (bounds the scheduler queue a long

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # bench_send.sh: CPU time (user+system, best of 5) of the programs' text
 # paths on the corpus of bench/corpus.h (written by build/bench/bench_text
-# --write): `midi-send -n -f F` for F = hex, bin, ump, text (reader, UMP
-# printer, stdout), against the baseline in the same run: bench_text
-# --baseline, a plain C parse of the same hex and print of the bytes as
-# hex lines. Prints one JSON object (bench/run.sh).
+# --write): the readers, `midi-send -n -f F` for F = hex, bin, ump, text
+# (reader, UMP printer, stdout), and the printers, `midi-send -n -f ump
+# -F P` for P = hex, text, json (UMP reader, printer P), against the
+# baseline in the same run: bench_text --baseline, a plain C parse of the
+# same hex and print of the bytes as hex lines. Prints one JSON object
+# (bench/run.sh) with each path's CPU time, time a packet and ratio to the
+# baseline.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 B=${B:-build}
@@ -15,7 +18,7 @@ trap 'rm -rf "$work"' EXIT
 "$bt" --write "$work" || exit 1
 packets=$(wc -l < "$work/corpus.ump")
 
-# cpu CMD...: best CPU seconds of 3 runs, stdin from $in, stdout to /dev/null
+# cpu CMD...: best CPU seconds of 5 runs, stdin from $in, stdout to /dev/null
 cpu() {
 	local best= t
 	for _ in 1 2 3 4 5; do
@@ -32,7 +35,12 @@ res=""
 for f in hex bin ump text; do
 	in=$work/corpus.$f
 	t=$(cpu "$bin/midi-send" -n -f "$f")
-	res="$res $f:$t"
+	res="$res -f_$f:$t"
+done
+in=$work/corpus.ump
+for p in hex text json; do
+	t=$(cpu "$bin/midi-send" -n -f ump -F "$p")
+	res="$res -f_ump_-F_$p:$t"
 done
 awk -v n="$packets" -v base="$base" -v res="$res" 'BEGIN {
 	b = base
@@ -41,7 +49,8 @@ awk -v n="$packets" -v base="$base" -v res="$res" 'BEGIN {
 	k = split(res, r, " ")
 	for (i = 1; i <= k; i++) {
 		split(r[i], kv, ":")
-		printf ",{\"name\":\"midi-send -n -f %s\",\"unit\":\"packets\",\"items\":%d,\"cpu_s\":%.3f,\"ns_per_item\":%.1f,\"ratio_to_baseline\":%.2f}", kv[1], n, kv[2], kv[2] * 1e9 / n, kv[2] / b
+		gsub("_", " ", kv[1])
+		printf ",{\"name\":\"midi-send -n %s\",\"unit\":\"packets\",\"items\":%d,\"cpu_s\":%.3f,\"ns_per_item\":%.1f,\"ratio_to_baseline\":%.2f}", kv[1], n, kv[2], kv[2] * 1e9 / n, kv[2] / b
 	}
 	printf "],\"note\":\"CPU time, best of 5\"}\n"
 }'

@@ -146,6 +146,8 @@ struct midi_printer {
 /* Line building: append to pr->buf (grows; sets pr->oom on failure). */
 void pr_reset(midi_printer *pr);
 void pr_add(midi_printer *pr, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Room for n more bytes (and a NUL) in pr->buf: 0, or -1 with pr->oom set. */
+int pr_reserve(midi_printer *pr, size_t n);
 /* The slow path of pr_addn: grow, then append. */
 void pr_addn_grow(midi_printer *pr, const char *s, size_t n);
 /* Append n bytes. Inline: the json and text printers call it dozens of

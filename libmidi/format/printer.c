@@ -112,6 +112,11 @@ static int pr_grow(midi_printer *pr, size_t need)
 	return 0;
 }
 
+int pr_reserve(midi_printer *pr, size_t n)
+{
+	return pr_grow(pr, pr->len + n + 1);
+}
+
 void pr_addn_grow(midi_printer *pr, const char *s, size_t n)
 {
 	if (pr_grow(pr, pr->len + n + 1) < 0)

@@ -1,0 +1,63 @@
+/* cursor.h: writing text at a char pointer whose room the caller made
+ * sure of beforehand (a bound for what it writes): literals, strings,
+ * decimal and hex numbers, each returning the new end. No checks, no
+ * calls: the printers and midi_ump_describe write their hot lines with
+ * these instead of many small appends or printf-style formatting.
+ * Internal to libmidi. */
+#ifndef MIDI_CURSOR_H
+#define MIDI_CURSOR_H
+
+#include <stdint.h>
+#include <string.h>
+
+/* A string literal (its length known when compiled). */
+#define CUR_LIT(o, lit) (memcpy((o), (lit), sizeof(lit) - 1), (o) + sizeof(lit) - 1)
+
+static inline char *cur_str(char *o, const char *s, size_t n)
+{
+	memcpy(o, s, n);
+	return o + n;
+}
+
+/* v in decimal: at most 20 characters. */
+static inline char *cur_u(char *o, uint64_t v)
+{
+	if (v < 10) {
+		*o = (char)('0' + v);
+		return o + 1;
+	}
+	if (v < 100) {
+		o[0] = (char)('0' + v / 10);
+		o[1] = (char)('0' + v % 10);
+		return o + 2;
+	}
+	char tmp[20], *t = tmp + sizeof tmp;
+	do {
+		*--t = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	size_t n = (size_t)(tmp + sizeof tmp - t);
+	memcpy(o, t, n);
+	return o + n;
+}
+
+/* v in decimal with a '-' when negative: at most 20 characters. */
+static inline char *cur_d(char *o, int64_t v)
+{
+	if (v < 0) {
+		*o++ = '-';
+		return cur_u(o, 0ull - (uint64_t)v);
+	}
+	return cur_u(o, (uint64_t)v);
+}
+
+/* The low `digits` hex digits of w, uppercase (1-8 of them). */
+static inline char *cur_hex(char *o, uint32_t w, int digits)
+{
+	static const char dig[] = "0123456789ABCDEF";
+	for (int i = digits - 1; i >= 0; i--)
+		*o++ = dig[w >> (i * 4) & 15];
+	return o;
+}
+
+#endif

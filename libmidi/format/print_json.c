@@ -357,8 +357,8 @@ int print_json(midi_printer *pr, const midi_packet *p, FILE *out)
 		return pr_flush_line(pr, out);
 	mark = pr->len;
 	o = CUR_LIT(o, ",\"description\":\"");
-	midi_ump_describe(&p->ump, o, sizeof d);
-	size_t dlen = strlen(o);
+	int want = midi_ump_describe(&p->ump, o, sizeof d);
+	size_t dlen = want < 0 ? 0 : (size_t)want < sizeof d ? (size_t)want : sizeof d - 1;
 	if (plain(o, dlen)) {
 		o += dlen;
 		done(pr, CUR_LIT(o, "\"}"));

@@ -113,6 +113,10 @@ int text_init(midi_reader *r);
 void text_free(midi_reader *r);
 int text_line(midi_reader *r, const char *s, size_t n, int lineno, emitter *em, midi_error *e);
 int text_end(midi_reader *r, int lineno, int col, emitter *em, midi_error *e);
+/* read_text_fast.c: a whole "grp G ch C VERB ARGS" line of one MIDI 1.0
+ * channel voice message, as the text printer writes it: 1 with the group
+ * and channel (wire values) and the packet, 0 for any other line. */
+int text_fast_line(const char *s, size_t n, unsigned *group, unsigned *channel, midi_ump *out);
 int smf_end(midi_reader *r, emitter *em, midi_error *e);
 
 /* ---- printing ---- */

@@ -189,6 +189,9 @@ void pr_time(midi_printer *pr, uint64_t time_ns);
  * give "syx"/"syx8" lines; anything without a text form gives
  * "ump WORDS  # description". */
 void text_packet_line(midi_printer *pr, const midi_ump *p);
+/* The same of p decoded as *m, canonical or not (ump/ump_priv.h). */
+struct midi_msg;
+void text_msg_line(midi_printer *pr, const midi_ump *p, const struct midi_msg *m, int canonical);
 void text_ump_line(midi_printer *pr, const midi_ump *p);
 
 int print_ump(midi_printer *pr, const midi_packet *p, FILE *out);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "midi/msg.h"
+#include "ump/ump_priv.h"
 #include "util/cursor.h"
 
 
@@ -30,10 +31,24 @@ static inline void done(midi_printer *pr, char *o)
 	pr->len = (size_t)(o - pr->buf);
 }
 
-/* Whether s goes into a JSON string as it is (printable ASCII but " and \). */
+/* Whether s goes into a JSON string as it is (printable ASCII but " and
+ * \\): 8 bytes at a time (a byte below 0x20, above 0x7E, a quote or a
+ * backslash in any of them), the rest one by one. */
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
 static inline int plain(const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x, q, b;
+		memcpy(&x, s + i, 8);
+		q = x ^ (ONES * '"');
+		b = x ^ (ONES * '\\');
+		if ((((x - ONES * 0x20) & ~x) | ((x + ONES * (127 - 0x7E)) | x) |
+		     ((q - ONES) & ~q) | ((b - ONES) & ~b)) & HIGHS)
+			return 0;
+	}
+	for (; i < n; i++)
 		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7F || s[i] == '"' ||
 		    s[i] == '\\')
 			return 0;
@@ -338,7 +353,7 @@ int print_json(midi_printer *pr, const midi_packet *p, FILE *out)
 	size_t mark = pr->len;
 	pr_addn(pr, ",\"text\":\"", 9);
 	size_t at = pr->len;
-	text_packet_line(pr, &p->ump);
+	text_msg_line(pr, &p->ump, &m, msg_canonical(&p->ump, &m));
 	if (pr->oom)
 		return pr_flush_line(pr, out);
 	size_t tlen = pr->len - at;
@@ -357,7 +372,7 @@ int print_json(midi_printer *pr, const midi_packet *p, FILE *out)
 		return pr_flush_line(pr, out);
 	mark = pr->len;
 	o = CUR_LIT(o, ",\"description\":\"");
-	int want = midi_ump_describe(&p->ump, o, sizeof d);
+	int want = msg_describe(&p->ump, &m, o, sizeof d);
 	size_t dlen = want < 0 ? 0 : (size_t)want < sizeof d ? (size_t)want : sizeof d - 1;
 	if (plain(o, dlen)) {
 		o += dlen;

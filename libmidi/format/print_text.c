@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "midi/msg.h"
+#include "ump/ump_priv.h"
 #include "util/cursor.h"
 
 #define SYX_TEXT_MAX 20000 /* payload bytes printed as one syx line (lines stay < 64 KiB) */
@@ -52,8 +53,7 @@ static void cv_line(midi_printer *pr, const midi_msg *m, const midi_ump *p)
 			o = CUR_LIT(o, "on ");
 		else
 			o = CUR_LIT(o, "off ");
-		midi_note_name(m->u.note.note, nn);
-		o = cur_str(o, nn, strlen(nn));
+		o = cur_note(o, m->u.note.note);
 		*o++ = ' ';
 		o = cur_u(o, m->u.note.velocity);
 		break;
@@ -136,15 +136,21 @@ static void data_line(midi_printer *pr, unsigned group, int kind, unsigned strea
 void text_packet_line(midi_printer *pr, const midi_ump *p)
 {
 	midi_msg m;
+	int canonical = msg_decode_canonical(p, &m);
+	text_msg_line(pr, p, &m, canonical);
+}
+
+void text_msg_line(midi_printer *pr, const midi_ump *p, const midi_msg *mp, int canonical)
+{
+	const midi_msg m = *mp;
 	static const char *const sys[16] = {
 		[0x6] = "tune", [0x8] = "clock", [0xA] = "start", [0xB] = "continue",
 		[0xC] = "stop", [0xE] = "sense", [0xF] = "reset",
 	};
-	if (!midi_msg_is_canonical(p)) {
+	if (!canonical) {
 		text_ump_line(pr, p);
 		return;
 	}
-	midi_msg_decode(p, &m);
 	switch (m.kind) {
 	case MIDI_MSG_MTC_QUARTER:
 		pr_add(pr, "grp %u mtc %u", m.group + 1, (unsigned)m.u.value);

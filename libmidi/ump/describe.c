@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ump/ump_priv.h"
 #include "util/cursor.h"
 #include "util/fastfmt.h"
 
@@ -70,7 +71,7 @@ static void words(out *o, const midi_ump *p)
 
 static void describe_cv(out *o, const midi_msg *m)
 {
-	char nn[8], tmp[CV_DESC_MAX];
+	char tmp[CV_DESC_MAX];
 	int direct = o->len + CV_DESC_MAX < o->n;
 	char *c = direct ? o->buf + o->len : tmp, *b = c;
 	const char *title = midi_msg_kind_title(m->kind);
@@ -87,8 +88,7 @@ static void describe_cv(out *o, const midi_msg *m)
 		c = CUR_LIT(c, " note ");
 		c = cur_u(c, m->u.note.note);
 		c = CUR_LIT(c, " (");
-		midi_note_name(m->u.note.note, nn);
-		c = cur_str(c, nn, strlen(nn));
+		c = cur_note(c, m->u.note.note);
 		c = CUR_LIT(c, ") velocity ");
 		c = cur_u(c, m->u.note.velocity);
 		if (m->u.note.attr_type || m->u.note.attr_data) {
@@ -103,8 +103,7 @@ static void describe_cv(out *o, const midi_msg *m)
 		c = CUR_LIT(c, " note ");
 		c = cur_u(c, m->u.note_value.note);
 		c = CUR_LIT(c, " (");
-		midi_note_name(m->u.note_value.note, nn);
-		c = cur_str(c, nn, strlen(nn));
+		c = cur_note(c, m->u.note_value.note);
 		c = CUR_LIT(c, ") value ");
 		c = cur_u(c, (unsigned)m->u.note_value.value);
 		break;
@@ -134,8 +133,7 @@ static void describe_cv(out *o, const midi_msg *m)
 		c = CUR_LIT(c, " note ");
 		c = cur_u(c, m->u.ctrl.note);
 		c = CUR_LIT(c, " (");
-		midi_note_name(m->u.ctrl.note, nn);
-		c = cur_str(c, nn, strlen(nn));
+		c = cur_note(c, m->u.ctrl.note);
 		c = CUR_LIT(c, ") index ");
 		c = cur_u(c, m->u.ctrl.index);
 		c = CUR_LIT(c, " value ");
@@ -165,8 +163,7 @@ static void describe_cv(out *o, const midi_msg *m)
 		c = CUR_LIT(c, " note ");
 		c = cur_u(c, m->u.pn_mgmt.note);
 		c = CUR_LIT(c, " (");
-		midi_note_name(m->u.pn_mgmt.note, nn);
-		c = cur_str(c, nn, strlen(nn));
+		c = cur_note(c, m->u.pn_mgmt.note);
 		*c++ = ')';
 		if (m->u.pn_mgmt.detach)
 			c = CUR_LIT(c, " detach");
@@ -286,11 +283,17 @@ static void describe_stream(out *o, const midi_msg *m, const midi_ump *p)
 
 int midi_ump_describe(const midi_ump *p, char *buf, size_t n)
 {
-	out o = {buf, n, 0};
 	midi_msg m;
+	midi_msg_decode(p, &m);
+	return msg_describe(p, &m, buf, n);
+}
+
+int msg_describe(const midi_ump *p, const midi_msg *mp, char *buf, size_t n)
+{
+	out o = {buf, n, 0};
+	midi_msg m = *mp;
 	if (n)
 		buf[0] = 0;
-	midi_msg_decode(p, &m);
 	switch (m.mt) {
 	case MIDI_MT_UTILITY:
 		if (m.kind == MIDI_MSG_UNKNOWN) {

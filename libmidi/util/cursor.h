@@ -60,4 +60,23 @@ static inline char *cur_hex(char *o, uint32_t w, int digits)
 	return o;
 }
 
+/* MIDI note n (0-127) by name, C3 = 60: name then octave -2..8, at most
+ * 4 characters ("C#-2"). */
+static inline char *cur_note(char *o, unsigned n)
+{
+	static const char names[12][2] = {"C", "C#", "D", "D#", "E", "F",
+					  "F#", "G", "G#", "A", "A#", "B"};
+	const char *nm = names[n % 12];
+	int oct = (int)(n / 12) - 2;
+	*o++ = nm[0];
+	if (nm[1] == '#')
+		*o++ = '#';
+	if (oct < 0) {
+		*o++ = '-';
+		oct = -oct;
+	}
+	*o++ = (char)('0' + oct);
+	return o;
+}
+
 #endif

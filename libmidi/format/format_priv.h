@@ -148,7 +148,12 @@ struct midi_printer {
 };
 
 /* Line building: append to pr->buf (grows; sets pr->oom on failure). */
-void pr_reset(midi_printer *pr);
+static inline void pr_reset(midi_printer *pr)
+{
+	pr->len = pr->base;
+	if (pr->buf)
+		pr->buf[pr->len] = 0;
+}
 void pr_add(midi_printer *pr, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Room for n more bytes (and a NUL) in pr->buf: 0, or -1 with pr->oom set. */
 int pr_reserve(midi_printer *pr, size_t n);
@@ -179,10 +184,31 @@ typedef void (*fmt_put_fn)(void *ctx, const char *s, size_t n);
 /* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
 size_t fmt_utf8_len(const unsigned char *s, size_t n);
 void fmt_json_string(fmt_put_fn put, void *ctx, const char *s, size_t n);
-/* Write pr->buf plus a newline to out. 0 or a negative status. */
-int pr_flush_line(midi_printer *pr, FILE *out);
+/* Batched lines go out at once when this many bytes wait. */
+#define PR_BATCH_BYTES 8192
+/* Write the batched lines (buf up to base) at once. 0 or a negative status. */
+int pr_batch_out(midi_printer *pr);
+/* The line (pr->buf) and a newline to out, or kept with the batched lines
+ * (midi_printer_put_many). 0 or a negative status (out of memory, write
+ * error). Inline: the common case, a line kept, is a few stores. */
+int pr_flush_line_slow(midi_printer *pr, FILE *out);
+static inline int pr_flush_line(midi_printer *pr, FILE *out)
+{
+	if (pr->batch && !pr->oom && pr->len + 2 <= pr->cap) { /* kept for one write of many lines */
+		pr->buf[pr->len++] = '\n';
+		pr->buf[pr->len] = 0;
+		pr->base = pr->len;
+		return pr->base < PR_BATCH_BYTES ? 0 : pr_batch_out(pr);
+	}
+	return pr_flush_line_slow(pr, out);
+}
 /* "@S.NNNNNNs " when MIDI_PRINT_TIME is set (never less than the last one). */
-void pr_time(midi_printer *pr, uint64_t time_ns);
+void pr_time_put(midi_printer *pr, uint64_t time_ns);
+static inline void pr_time(midi_printer *pr, uint64_t time_ns)
+{
+	if (pr->flags & MIDI_PRINT_TIME)
+		pr_time_put(pr, time_ns);
+}
 
 /* The text-format line for one packet alone (no time prefix, no newline):
  * appended to pr->buf. SysEx7/SysEx8 Complete packets in canonical form

@@ -90,6 +90,21 @@ static void boolean_(midi_printer *pr, const char *kq, size_t kn, int v)
 
 #define str(pr, k, s, n) (pr_addn(pr, ",\"" k "\":", sizeof(",\"" k "\":") - 1), jstr(pr, s, n))
 
+/* A name of the library's own (kinds, forms, protocols): plain ASCII. */
+static void name_(midi_printer *pr, const char *kq, size_t kn, const char *s)
+{
+	size_t n = strlen(s);
+	char *o = room(pr, kn + n + 2);
+	if (!o)
+		return;
+	o = cur_str(o, kq, kn);
+	*o++ = '"';
+	o = cur_str(o, s, n);
+	*o++ = '"';
+	done(pr, o);
+}
+#define name(pr, k, s) name_(pr, ",\"" k "\":", sizeof(",\"" k "\":") - 1, s)
+
 static void bytes_(midi_printer *pr, const char *kq, size_t kn, const uint8_t *b, size_t n)
 {
 	char *o = room(pr, kn + 2 + 4 * n);
@@ -177,7 +192,7 @@ static void cv_fields(midi_printer *pr, const midi_msg *m)
 static void flex_fields(midi_printer *pr, const midi_msg *m)
 {
 	const typeof(m->u.flex) *f = &m->u.flex;
-	str(pr, "form", form_name(f->form), strlen(form_name(f->form)));
+	name(pr, "form", form_name(f->form));
 	num(pr, "address", f->address);
 	num(pr, "status_bank", f->bank);
 	num(pr, "status", f->status);
@@ -248,7 +263,7 @@ static void stream_fields(midi_printer *pr, const midi_msg *m)
 		/* fall through */
 	case MIDI_MSG_EP_NAME:
 	case MIDI_MSG_PRODUCT_INSTANCE_ID:
-		str(pr, "form", form_name(s->form), strlen(form_name(s->form)));
+		name(pr, "form", form_name(s->form));
 		str(pr, "name", s->text, s->len);
 		break;
 	case MIDI_MSG_STREAM_CONFIG_REQUEST:
@@ -293,9 +308,9 @@ int print_json(midi_printer *pr, const midi_packet *p, FILE *out)
 		num(pr, "group", m.group + 1);
 	if (m.protocol || (m.mt == MIDI_MT_FLEX && m.u.flex.address == 0))
 		num(pr, "channel", m.channel + 1);
-	str(pr, "type", midi_msg_kind_name(m.kind), strlen(midi_msg_kind_name(m.kind)));
+	name(pr, "type", midi_msg_kind_name(m.kind));
 	if (m.protocol)
-		str(pr, "protocol", m.protocol == 2 ? "midi2" : "midi1", 5);
+		name(pr, "protocol", m.protocol == 2 ? "midi2" : "midi1");
 	switch (m.kind) {
 	case MIDI_MSG_JR_CLOCK: case MIDI_MSG_JR_TIMESTAMP: case MIDI_MSG_DCTPQ:
 	case MIDI_MSG_DELTA_CLOCKSTAMP: case MIDI_MSG_MTC_QUARTER: case MIDI_MSG_SONG_POSITION:
@@ -303,11 +318,11 @@ int print_json(midi_printer *pr, const midi_packet *p, FILE *out)
 		num(pr, "value", m.u.value);
 		break;
 	case MIDI_MSG_SYSEX7:
-		str(pr, "form", form_name(m.u.sysex7.form), strlen(form_name(m.u.sysex7.form)));
+		name(pr, "form", form_name(m.u.sysex7.form));
 		bytes(pr, "data", m.u.sysex7.data, m.u.sysex7.len);
 		break;
 	case MIDI_MSG_SYSEX8:
-		str(pr, "form", form_name(m.u.sysex8.form), strlen(form_name(m.u.sysex8.form)));
+		name(pr, "form", form_name(m.u.sysex8.form));
 		num(pr, "stream", m.u.sysex8.stream_id);
 		bytes(pr, "data", m.u.sysex8.data, m.u.sysex8.len);
 		break;

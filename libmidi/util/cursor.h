@@ -60,6 +60,19 @@ static inline char *cur_hex(char *o, uint32_t w, int digits)
 	return o;
 }
 
+/* Byte b as 2 uppercase hex digits. */
+static inline char *cur_hexbyte(char *o, uint8_t b)
+{
+	static const char pair[513] =
+#define CUR_HP(h) h "0" h "1" h "2" h "3" h "4" h "5" h "6" h "7" h "8" h "9" h "A" h "B" h "C" h "D" h "E" h "F"
+		CUR_HP("0") CUR_HP("1") CUR_HP("2") CUR_HP("3") CUR_HP("4") CUR_HP("5") CUR_HP("6")
+		CUR_HP("7") CUR_HP("8") CUR_HP("9") CUR_HP("A") CUR_HP("B") CUR_HP("C") CUR_HP("D")
+		CUR_HP("E") CUR_HP("F");
+#undef CUR_HP
+	memcpy(o, pair + 2 * b, 2);
+	return o + 2;
+}
+
 /* MIDI note n (0-127) by name, C3 = 60: name then octave -2..8, at most
  * 4 characters ("C#-2"). */
 static inline char *cur_note(char *o, unsigned n)

@@ -94,6 +94,17 @@ static uint32_t classify(const midi_ump *u)
 	return key | (mt == 2 ? EV_ON2 : EV_ON4);
 }
 
+/* The array p of *cap elements of size elem with twice the room (first
+ * when empty), *cap updated; NULL when out of memory (p left as it was). */
+static void *grow(void *p, size_t *cap, size_t elem, size_t first)
+{
+	size_t c = *cap ? *cap * 2 : first;
+	void *np = realloc(p, c * elem);
+	if (np)
+		*cap = c;
+	return np;
+}
+
 /* Room for one more run and one more code (moving down or growing). */
 static int make_room(midi_notes *n, int new_run)
 {
@@ -102,12 +113,10 @@ static int make_room(midi_notes *n, int new_run)
 			memmove(n->run, n->run + n->head, n->nrun * sizeof *n->run);
 			n->head = 0;
 		} else {
-			size_t cap = n->rcap ? n->rcap * 2 : 64;
-			struct run *nr = realloc(n->run, cap * sizeof *nr);
+			struct run *nr = grow(n->run, &n->rcap, sizeof *n->run, 64);
 			if (!nr)
 				return -1;
 			n->run = nr;
-			n->rcap = cap;
 		}
 	}
 	if (n->cend == n->ccap) {
@@ -118,12 +127,10 @@ static int make_room(midi_notes *n, int new_run)
 			n->cend -= n->chead;
 			n->chead = 0;
 		} else {
-			size_t cap = n->ccap ? n->ccap * 2 : 1024;
-			uint32_t *nc = realloc(n->code, cap * sizeof *nc);
+			uint32_t *nc = grow(n->code, &n->ccap, sizeof *n->code, 1024);
 			if (!nc)
 				return -1;
 			n->code = nc;
-			n->ccap = cap;
 		}
 	}
 	return 0;

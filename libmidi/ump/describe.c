@@ -69,6 +69,17 @@ static void words(out *o, const midi_ump *p)
  * a local one, then appended as put would). */
 #define CV_DESC_MAX 192
 
+/* " note N (NAME)" */
+static char *note_of(char *c, unsigned note)
+{
+	c = CUR_LIT(c, " note ");
+	c = cur_u(c, note);
+	c = CUR_LIT(c, " (");
+	c = cur_note(c, note);
+	*c++ = ')';
+	return c;
+}
+
 static void describe_cv(out *o, const midi_msg *m)
 {
 	char tmp[CV_DESC_MAX];
@@ -85,11 +96,7 @@ static void describe_cv(out *o, const midi_msg *m)
 	switch (m->kind) {
 	case MIDI_MSG_NOTE_OFF:
 	case MIDI_MSG_NOTE_ON:
-		c = CUR_LIT(c, " note ");
-		c = cur_u(c, m->u.note.note);
-		c = CUR_LIT(c, " (");
-		c = cur_note(c, m->u.note.note);
-		c = CUR_LIT(c, ") velocity ");
+		c = CUR_LIT(note_of(c, m->u.note.note), " velocity ");
 		c = cur_u(c, m->u.note.velocity);
 		if (m->u.note.attr_type || m->u.note.attr_data) {
 			c = CUR_LIT(c, " attribute type ");
@@ -100,11 +107,7 @@ static void describe_cv(out *o, const midi_msg *m)
 		break;
 	case MIDI_MSG_POLY_PRESSURE:
 	case MIDI_MSG_PN_PITCH_BEND:
-		c = CUR_LIT(c, " note ");
-		c = cur_u(c, m->u.note_value.note);
-		c = CUR_LIT(c, " (");
-		c = cur_note(c, m->u.note_value.note);
-		c = CUR_LIT(c, ") value ");
+		c = CUR_LIT(note_of(c, m->u.note_value.note), " value ");
 		c = cur_u(c, (unsigned)m->u.note_value.value);
 		break;
 	case MIDI_MSG_CONTROL_CHANGE:
@@ -130,11 +133,7 @@ static void describe_cv(out *o, const midi_msg *m)
 		break;
 	case MIDI_MSG_PN_REGISTERED:
 	case MIDI_MSG_PN_ASSIGNABLE:
-		c = CUR_LIT(c, " note ");
-		c = cur_u(c, m->u.ctrl.note);
-		c = CUR_LIT(c, " (");
-		c = cur_note(c, m->u.ctrl.note);
-		c = CUR_LIT(c, ") index ");
+		c = CUR_LIT(note_of(c, m->u.ctrl.note), " index ");
 		c = cur_u(c, m->u.ctrl.index);
 		c = CUR_LIT(c, " value ");
 		c = cur_u(c, (unsigned)m->u.ctrl.value);
@@ -160,11 +159,7 @@ static void describe_cv(out *o, const midi_msg *m)
 		}
 		break;
 	case MIDI_MSG_PN_MANAGEMENT:
-		c = CUR_LIT(c, " note ");
-		c = cur_u(c, m->u.pn_mgmt.note);
-		c = CUR_LIT(c, " (");
-		c = cur_note(c, m->u.pn_mgmt.note);
-		*c++ = ')';
+		c = note_of(c, m->u.pn_mgmt.note);
 		if (m->u.pn_mgmt.detach)
 			c = CUR_LIT(c, " detach");
 		if (m->u.pn_mgmt.reset)

@@ -5,7 +5,7 @@
 # same run. FILE is N packets (default 1,000,000) taken from the real .mid
 # corpus (openttd-openmsx) repeated. Checks the monitor's output equals the
 # input (no loss, no reordering) in every round; the best time of
-# PIPELINE_ROUNDS rounds (default 3) of each is kept. Prints one JSON
+# PIPELINE_ROUNDS rounds (default 5) of each is kept. Prints one JSON
 # object (bench/run.sh).
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -33,8 +33,8 @@ bytes=$(stat -c %s "$work/input.ump")
 
 # One round: the baseline (the same bytes through two pipes), then the
 # pipeline, each timed. The machine may be busy with other work: ROUNDS
-# rounds (default 3), the best time of each kept.
-ROUNDS=${PIPELINE_ROUNDS:-3}
+# rounds (default 5), the best time of each kept.
+ROUNDS=${PIPELINE_ROUNDS:-5}
 base_ns= pipe_ns= send_ns=
 same=true got=0 lost=0 send_rc=0 mon_rc=0
 for round in $(seq "$ROUNDS"); do

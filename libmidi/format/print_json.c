@@ -358,7 +358,7 @@ int print_json(midi_printer *pr, const midi_packet *p, FILE *out)
 		if (i)
 			*o++ = ',';
 		*o++ = '"';
-		o = cur_hex(o, p->ump.w[i], 8);
+		o = cur_hex32(o, p->ump.w[i]);
 		*o++ = '"';
 	}
 	*o++ = ']';

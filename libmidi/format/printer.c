@@ -156,7 +156,7 @@ void pr_hex32(midi_printer *pr, char sep, uint32_t w)
 	char *o = pr->buf + pr->len;
 	if (sep)
 		*o++ = sep;
-	o = cur_hex(o, w, 8);
+	o = cur_hex32(o, w);
 	*o = 0;
 	pr->len = (size_t)(o - pr->buf);
 }
@@ -289,8 +289,7 @@ static char *fmt_ump_line(char *o, const midi_ump *u)
 	unsigned n = midi_ump_words(u);
 	for (unsigned i = 0; i < n; i++) {
 		uint32_t w = u->w[i];
-		for (int k = 24; k >= 0; k -= 8)
-			o = cur_hexbyte(o, (uint8_t)(w >> k));
+		o = cur_hex32(o, w);
 		*o++ = i + 1 < n ? ' ' : '\n';
 	}
 	return o;

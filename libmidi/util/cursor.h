@@ -60,6 +60,23 @@ static inline char *cur_hex(char *o, uint32_t w, int digits)
 	return o;
 }
 
+/* w as 8 uppercase hex digits, all at once: its nibbles spread one a
+ * byte, turned into digits, the most significant first. */
+static inline char *cur_hex32(char *o, uint32_t w)
+{
+	uint64_t x = w;
+	x = ((x & 0xFFFF0000ull) << 16) | (x & 0xFFFFull);
+	x = ((x & 0x0000FF000000FF00ull) << 8) | (x & 0x000000FF000000FFull);
+	x = ((x & 0x00F000F000F000F0ull) << 4) | (x & 0x000F000F000F000Full);
+	/* byte k is nibble k (the least significant first): 0-9 -> '0'-'9',
+	 * 10-15 -> 'A'-'F' */
+	uint64_t above9 = ((x + 0x0606060606060606ull) >> 4) & 0x0101010101010101ull;
+	x += 0x3030303030303030ull + 7 * above9;
+	x = __builtin_bswap64(x);
+	memcpy(o, &x, 8);
+	return o + 8;
+}
+
 /* Byte b as 2 uppercase hex digits. */
 static inline char *cur_hexbyte(char *o, uint8_t b)
 {

@@ -237,6 +237,14 @@ static int on_packet(void *ctx, const midi_packet *p)
 	s->offset = p->time_ns;
 	if (p->time_ns)
 		s->timed = 1;
+	if (s->dry_run && !s->protocol && !s->interval_ns) {
+		/* printed as read, with its time from the start of the input
+		 * (what emit gives it when nothing moves it) */
+		if (stop_sig)
+			return STOPPED;
+		s->batch[s->nbatch++] = *p;
+		return s->nbatch == BATCH ? flush_batch(s) : 0;
+	}
 	switch (s->protocol) {
 	case 1:
 		return midi_down_put(&s->down, &p->ump, emit, s);

@@ -46,6 +46,31 @@ static inline uint64_t bench_measure(void (*fn)(void *ctx), void *ctx, int reps)
 	return t[reps / 2] ? t[reps / 2] : 1;
 }
 
+/* CPU time of this process (user + system), ns. */
+static inline uint64_t bench_cpu_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Like bench_measure, in CPU time, the best run kept: for CPU-bound cases
+ * on a machine that other work shares (its wall time and median measure
+ * the neighbours). */
+static inline uint64_t bench_measure_cpu(void (*fn)(void *ctx), void *ctx, int reps)
+{
+	uint64_t best = UINT64_MAX;
+	fn(ctx);
+	for (int i = 0; i < (reps < 1 ? 1 : reps); i++) {
+		uint64_t t0 = bench_cpu_ns();
+		fn(ctx);
+		uint64_t t = bench_cpu_ns() - t0;
+		if (t < best)
+			best = t;
+	}
+	return best ? best : 1;
+}
+
 /* Keeps the compiler from optimising a result away. */
 static volatile uint64_t bench_sink;
 
@@ -58,6 +83,10 @@ static inline void bench_begin(const char *bench)
 	bench_nresults = 0;
 }
 
+/* The key of a result's time: what bench_measure gives, or "best_cpu_ns"
+ * for bench_measure_cpu. */
+static const char *bench_time_key = "median_ns";
+
 /* One result; ratio_key names the ratio to baseline_ns_per_item (none
  * when that is 0). */
 static inline void bench_result_as(const char *name, const char *unit, uint64_t items,
@@ -65,9 +94,9 @@ static inline void bench_result_as(const char *name, const char *unit, uint64_t 
 				   const char *ratio_key)
 {
 	double ns_per = (double)median_ns / (double)(items ? items : 1);
-	printf("%s{\"name\":\"%s\",\"unit\":\"%s\",\"items\":%llu,\"median_ns\":%llu,"
+	printf("%s{\"name\":\"%s\",\"unit\":\"%s\",\"items\":%llu,\"%s\":%llu,"
 	       "\"per_sec\":%.0f,\"ns_per_item\":%.3f",
-	       bench_nresults++ ? "," : "", name, unit, (unsigned long long)items,
+	       bench_nresults++ ? "," : "", name, unit, (unsigned long long)items, bench_time_key,
 	       (unsigned long long)median_ns, 1e9 / ns_per, ns_per);
 	if (baseline_ns_per_item > 0)
 		printf(",\"%s\":%.2f", ratio_key, ns_per / baseline_ns_per_item);

@@ -24,7 +24,8 @@
 #include "midi/filter.h"
 #include "midi/format.h"
 
-#define BATCH 256
+/* Packets taken from the endpoint and printed at once. */
+#define BATCH 4096
 
 static volatile sig_atomic_t stop_signal;
 
@@ -127,7 +128,7 @@ static int check_lost(struct monitor *m)
  * once the count is reached. */
 static int show(struct monitor *m, const midi_packet *p, int n)
 {
-	midi_packet sel[BATCH]; /* what passes, printed at once */
+	static midi_packet sel[BATCH]; /* what passes, printed at once */
 	int k = 0, done = 0;
 	for (int i = 0; i < n && !done; i++) {
 		if (!midi_filter_match(&m->filter, &p[i].ump))
@@ -264,7 +265,7 @@ static int run_lines(struct monitor *m, int fd, uint64_t deadline, const sigset_
 		     int *timed_out)
 {
 	midi_error e = {0};
-	midi_packet buf[BATCH];
+	static midi_packet buf[BATCH];
 	int status = 0, done = 0;
 	while (!done && !stop_signal) {
 		/* With --reconnect, the library waits for the endpoint to come

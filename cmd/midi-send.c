@@ -36,7 +36,10 @@
 #include "midi/notes.h"
 #include "midi/translate.h"
 
-#define BATCH 256
+/* Packets handed over (or printed) at once: large, so that a stream read
+ * in bulk costs few sends, wake-ups and writes (input that comes slowly is
+ * passed on after each read anyway). */
+#define BATCH 4096
 /* Long options of --clock. */
 enum { OPT_CLOCK = 0x500, OPT_DURATION, OPT_CONTINUE, OPT_SPP, OPT_CLOCK_ONLY };
 /* Hand over at most this far ahead (bounds the scheduler queue a long
@@ -256,6 +259,14 @@ static int on_packet(void *ctx, const midi_packet *p)
 	s->offset = p->time_ns;
 	if (p->time_ns)
 		s->timed = 1;
+	if (s->dry_run && !s->protocol && !s->interval_ns) {
+		/* printed as read, with its time from the start of the input
+		 * (what emit gives it when nothing moves it) */
+		if (stop_sig)
+			return STOPPED;
+		s->batch[s->nbatch++] = *p;
+		return s->nbatch == BATCH ? flush_batch(s) : 0;
+	}
 	switch (s->protocol) {
 	case 1:
 		return midi_down_put(&s->down, &p->ump, emit, s);

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <linux/futex.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,6 +31,19 @@ void ring_attach(struct ring *r, void *base, uint64_t slots)
 	r->sh = base;
 	r->slot = (struct ring_slot *)((char *)base + RING_HDR_BYTES);
 	r->mask = slots - 1;
+}
+
+void ring_populate(struct ring *r)
+{
+#ifdef MADV_POPULATE_WRITE
+	long page = sysconf(_SC_PAGESIZE);
+	uintptr_t a = (uintptr_t)r->sh & ~(uintptr_t)(page - 1);
+	uintptr_t end = (uintptr_t)r->sh + ring_bytes(r->mask + 1);
+	/* advice only: an older kernel, or a file cut short, just says no */
+	madvise((void *)a, end - a, MADV_POPULATE_WRITE);
+#else
+	(void)r;
+#endif
 }
 
 static void futex_wake(uint32_t *w)

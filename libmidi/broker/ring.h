@@ -78,6 +78,9 @@ static inline void ring_put(struct ring *r, uint64_t pos, const midi_ump *u, uin
 	__atomic_store_n(&s->tag, tag, __ATOMIC_RELAXED);
 	__atomic_store_n(&s->seq, pos + 1, __ATOMIC_RELEASE);
 }
+/* Map every page of the ring writable now, one system call instead of a
+ * page fault a page as the writer comes to them (for bulk writers). */
+void ring_populate(struct ring *r);
 /* Publish everything up to pos and wake sleepers if any. */
 void ring_publish(struct ring *r, uint64_t pos);
 /* Wake every sleeper (used when an endpoint closes). */

@@ -2,7 +2,8 @@
  * (wlock.c: no system call when free),
  * flow control for `out` (readers that keep reading) and back-pressure for
  * `in` (the host's cursor), chunked publishing of batches larger than half
- * the ring, futex and doorbell wake-ups. Client sends (conn.c), hosts
+ * the ring, futex and doorbell wake-ups, the ring's pages mapped at once
+ * for a bulk writer. Client sends (conn.c), hosts
  * (host.c), virtual devices (virt.c) and the scheduler (schedhost.c) all
  * write through it. */
 #include "broker/broker.h"
@@ -77,6 +78,12 @@ static int in_room(struct ring_writer *w, uint64_t need, midi_error *e)
 int rw_room(struct ring_writer *w, uint64_t need, midi_error *e)
 {
 	uint64_t half = (w->ring->mask + 1) / 2;
+	/* A bulk writer (half a ring so far) maps the whole ring at once. */
+	w->asked += need;
+	if (!w->populated && w->asked >= half) {
+		w->populated = 1;
+		ring_populate(w->ring);
+	}
 	if (need > half)
 		need = half;
 	if (!w->in) {

@@ -113,6 +113,10 @@ int text_init(midi_reader *r);
 void text_free(midi_reader *r);
 int text_line(midi_reader *r, const char *s, size_t n, int lineno, emitter *em, midi_error *e);
 int text_end(midi_reader *r, int lineno, int col, emitter *em, midi_error *e);
+/* read_text_fast.c: a whole "grp G ch C VERB ARGS" line of one MIDI 1.0
+ * channel voice message, as the text printer writes it: 1 with the group
+ * and channel (wire values) and the packet, 0 for any other line. */
+int text_fast_line(const char *s, size_t n, unsigned *group, unsigned *channel, midi_ump *out);
 int smf_end(midi_reader *r, emitter *em, midi_error *e);
 
 /* ---- printing ---- */
@@ -144,8 +148,15 @@ struct midi_printer {
 };
 
 /* Line building: append to pr->buf (grows; sets pr->oom on failure). */
-void pr_reset(midi_printer *pr);
+static inline void pr_reset(midi_printer *pr)
+{
+	pr->len = pr->base;
+	if (pr->buf)
+		pr->buf[pr->len] = 0;
+}
 void pr_add(midi_printer *pr, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Room for n more bytes (and a NUL) in pr->buf: 0, or -1 with pr->oom set. */
+int pr_reserve(midi_printer *pr, size_t n);
 /* The slow path of pr_addn: grow, then append. */
 void pr_addn_grow(midi_printer *pr, const char *s, size_t n);
 /* Append n bytes. Inline: the json and text printers call it dozens of
@@ -173,16 +184,40 @@ typedef void (*fmt_put_fn)(void *ctx, const char *s, size_t n);
 /* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
 size_t fmt_utf8_len(const unsigned char *s, size_t n);
 void fmt_json_string(fmt_put_fn put, void *ctx, const char *s, size_t n);
-/* Write pr->buf plus a newline to out. 0 or a negative status. */
-int pr_flush_line(midi_printer *pr, FILE *out);
+/* Batched lines go out at once when this many bytes wait. */
+#define PR_BATCH_BYTES 8192
+/* Write the batched lines (buf up to base) at once. 0 or a negative status. */
+int pr_batch_out(midi_printer *pr);
+/* The line (pr->buf) and a newline to out, or kept with the batched lines
+ * (midi_printer_put_many). 0 or a negative status (out of memory, write
+ * error). Inline: the common case, a line kept, is a few stores. */
+int pr_flush_line_slow(midi_printer *pr, FILE *out);
+static inline int pr_flush_line(midi_printer *pr, FILE *out)
+{
+	if (pr->batch && !pr->oom && pr->len + 2 <= pr->cap) { /* kept for one write of many lines */
+		pr->buf[pr->len++] = '\n';
+		pr->buf[pr->len] = 0;
+		pr->base = pr->len;
+		return pr->base < PR_BATCH_BYTES ? 0 : pr_batch_out(pr);
+	}
+	return pr_flush_line_slow(pr, out);
+}
 /* "@S.NNNNNNs " when MIDI_PRINT_TIME is set (never less than the last one). */
-void pr_time(midi_printer *pr, uint64_t time_ns);
+void pr_time_put(midi_printer *pr, uint64_t time_ns);
+static inline void pr_time(midi_printer *pr, uint64_t time_ns)
+{
+	if (pr->flags & MIDI_PRINT_TIME)
+		pr_time_put(pr, time_ns);
+}
 
 /* The text-format line for one packet alone (no time prefix, no newline):
  * appended to pr->buf. SysEx7/SysEx8 Complete packets in canonical form
  * give "syx"/"syx8" lines; anything without a text form gives
  * "ump WORDS  # description". */
 void text_packet_line(midi_printer *pr, const midi_ump *p);
+/* The same of p decoded as *m, canonical or not (ump/ump_priv.h). */
+struct midi_msg;
+void text_msg_line(midi_printer *pr, const midi_ump *p, const struct midi_msg *m, int canonical);
 void text_ump_line(midi_printer *pr, const midi_ump *p);
 
 int print_ump(midi_printer *pr, const midi_packet *p, FILE *out);

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "midi/msg.h"
+#include "ump/ump_priv.h"
+#include "util/cursor.h"
 
 
 static void put_pr(void *ctx, const char *s, size_t n)
@@ -14,50 +16,111 @@ static void put_pr(void *ctx, const char *s, size_t n)
 	pr_addn(ctx, s, n);
 }
 
+/* Room for n more bytes: where to write them, or NULL (out of memory,
+ * noted in pr->oom). Then pr_done(pr, end). */
+static inline char *room(midi_printer *pr, size_t n)
+{
+	if (pr->len + n + 1 > pr->cap && pr_reserve(pr, n) < 0)
+		return NULL;
+	return pr->buf + pr->len;
+}
+
+static inline void done(midi_printer *pr, char *o)
+{
+	*o = 0;
+	pr->len = (size_t)(o - pr->buf);
+}
+
+/* Whether s goes into a JSON string as it is (printable ASCII but " and
+ * \\): 8 bytes at a time (a byte below 0x20, above 0x7E, a quote or a
+ * backslash in any of them), the rest one by one. */
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+static inline int plain(const char *s, size_t n)
+{
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x, q, b;
+		memcpy(&x, s + i, 8);
+		q = x ^ (ONES * '"');
+		b = x ^ (ONES * '\\');
+		if ((((x - ONES * 0x20) & ~x) | ((x + ONES * (127 - 0x7E)) | x) |
+		     ((q - ONES) & ~q) | ((b - ONES) & ~b)) & HIGHS)
+			return 0;
+	}
+	for (; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7F || s[i] == '"' ||
+		    s[i] == '\\')
+			return 0;
+	return 1;
+}
+
 static void jstr(midi_printer *pr, const char *s, size_t n)
 {
+	char *o;
+	if (plain(s, n) && (o = room(pr, n + 2)) != NULL) {
+		*o++ = '"';
+		o = cur_str(o, s, n);
+		*o++ = '"';
+		done(pr, o);
+		return;
+	}
 	fmt_json_string(put_pr, pr, s, n);
 }
 
-/* ,"k": (keys are plain ASCII) */
-static void key(midi_printer *pr, const char *k)
+/* ,"k": with k a string literal (plain ASCII): its length known when compiled */
+#define KEY(o, k) CUR_LIT(o, ",\"" k "\":")
+#define KEY_MAX 40
+
+#define num(pr, k, v) num_(pr, ",\"" k "\":", sizeof(",\"" k "\":") - 1, v)
+__attribute__((always_inline)) static inline void num_(midi_printer *pr, const char *kq,
+							size_t kn, long long v)
 {
-	pr_addn(pr, ",\"", 2);
-	pr_addn(pr, k, strlen(k));
-	pr_addn(pr, "\":", 2);
+	char *o = room(pr, kn + 21);
+	if (o)
+		done(pr, cur_d(cur_str(o, kq, kn), v));
 }
 
-static void num(midi_printer *pr, const char *k, long long v)
+static void boolean_(midi_printer *pr, const char *kq, size_t kn, int v)
 {
-	key(pr, k);
-	if (v < 0) {
-		pr_addn(pr, "-", 1);
-		pr_u(pr, 0, 0ull - (unsigned long long)v);
-	} else {
-		pr_u(pr, 0, (unsigned long long)v);
-	}
-}
-
-static void boolean(midi_printer *pr, const char *k, int v)
-{
-	key(pr, k);
+	pr_addn(pr, kq, kn);
 	pr_addn(pr, v ? "true" : "false", v ? 4 : 5);
 }
+#define boolean(pr, k, v) boolean_(pr, ",\"" k "\":", sizeof(",\"" k "\":") - 1, v)
 
-static void str(midi_printer *pr, const char *k, const char *s, size_t n)
-{
-	key(pr, k);
-	jstr(pr, s, n);
-}
+#define str(pr, k, s, n) (pr_addn(pr, ",\"" k "\":", sizeof(",\"" k "\":") - 1), jstr(pr, s, n))
 
-static void bytes(midi_printer *pr, const char *k, const uint8_t *b, size_t n)
+/* A name of the library's own (kinds, forms, protocols): plain ASCII. */
+static void name_(midi_printer *pr, const char *kq, size_t kn, const char *s)
 {
-	key(pr, k);
-	pr_addn(pr, "[", 1);
-	for (size_t i = 0; i < n; i++)
-		pr_u(pr, i ? ',' : 0, b[i]);
-	pr_addn(pr, "]", 1);
+	size_t n = strlen(s);
+	char *o = room(pr, kn + n + 2);
+	if (!o)
+		return;
+	o = cur_str(o, kq, kn);
+	*o++ = '"';
+	o = cur_str(o, s, n);
+	*o++ = '"';
+	done(pr, o);
 }
+#define name(pr, k, s) name_(pr, ",\"" k "\":", sizeof(",\"" k "\":") - 1, s)
+
+static void bytes_(midi_printer *pr, const char *kq, size_t kn, const uint8_t *b, size_t n)
+{
+	char *o = room(pr, kn + 2 + 4 * n);
+	if (!o)
+		return;
+	o = cur_str(o, kq, kn);
+	*o++ = '[';
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			*o++ = ',';
+		o = cur_u(o, b[i]);
+	}
+	*o++ = ']';
+	done(pr, o);
+}
+#define bytes(pr, k, b, n) bytes_(pr, ",\"" k "\":", sizeof(",\"" k "\":") - 1, b, n)
 
 static const char *form_name(unsigned f)
 {
@@ -129,7 +192,7 @@ static void cv_fields(midi_printer *pr, const midi_msg *m)
 static void flex_fields(midi_printer *pr, const midi_msg *m)
 {
 	const typeof(m->u.flex) *f = &m->u.flex;
-	str(pr, "form", form_name(f->form), strlen(form_name(f->form)));
+	name(pr, "form", form_name(f->form));
 	num(pr, "address", f->address);
 	num(pr, "status_bank", f->bank);
 	num(pr, "status", f->status);
@@ -200,7 +263,7 @@ static void stream_fields(midi_printer *pr, const midi_msg *m)
 		/* fall through */
 	case MIDI_MSG_EP_NAME:
 	case MIDI_MSG_PRODUCT_INSTANCE_ID:
-		str(pr, "form", form_name(s->form), strlen(form_name(s->form)));
+		name(pr, "form", form_name(s->form));
 		str(pr, "name", s->text, s->len);
 		break;
 	case MIDI_MSG_STREAM_CONFIG_REQUEST:
@@ -238,15 +301,16 @@ int print_json(midi_printer *pr, const midi_packet *p, FILE *out)
 		t = t > pr->base_ns ? t - pr->base_ns : 0;
 	midi_msg_decode(&p->ump, &m);
 	pr_reset(pr);
-	pr_addn(pr, "{\"time\":", 8);
-	pr_u(pr, 0, t);
+	char *o = room(pr, 8 + 20);
+	if (o)
+		done(pr, cur_u(CUR_LIT(o, "{\"time\":"), t));
 	if (midi_ump_has_group(&p->ump))
 		num(pr, "group", m.group + 1);
 	if (m.protocol || (m.mt == MIDI_MT_FLEX && m.u.flex.address == 0))
 		num(pr, "channel", m.channel + 1);
-	str(pr, "type", midi_msg_kind_name(m.kind), strlen(midi_msg_kind_name(m.kind)));
+	name(pr, "type", midi_msg_kind_name(m.kind));
 	if (m.protocol)
-		str(pr, "protocol", m.protocol == 2 ? "midi2" : "midi1", 5);
+		name(pr, "protocol", m.protocol == 2 ? "midi2" : "midi1");
 	switch (m.kind) {
 	case MIDI_MSG_JR_CLOCK: case MIDI_MSG_JR_TIMESTAMP: case MIDI_MSG_DCTPQ:
 	case MIDI_MSG_DELTA_CLOCKSTAMP: case MIDI_MSG_MTC_QUARTER: case MIDI_MSG_SONG_POSITION:
@@ -254,11 +318,11 @@ int print_json(midi_printer *pr, const midi_packet *p, FILE *out)
 		num(pr, "value", m.u.value);
 		break;
 	case MIDI_MSG_SYSEX7:
-		str(pr, "form", form_name(m.u.sysex7.form), strlen(form_name(m.u.sysex7.form)));
+		name(pr, "form", form_name(m.u.sysex7.form));
 		bytes(pr, "data", m.u.sysex7.data, m.u.sysex7.len);
 		break;
 	case MIDI_MSG_SYSEX8:
-		str(pr, "form", form_name(m.u.sysex8.form), strlen(form_name(m.u.sysex8.form)));
+		name(pr, "form", form_name(m.u.sysex8.form));
 		num(pr, "stream", m.u.sysex8.stream_id);
 		bytes(pr, "data", m.u.sysex8.data, m.u.sysex8.len);
 		break;
@@ -285,31 +349,54 @@ int print_json(midi_printer *pr, const midi_packet *p, FILE *out)
 			stream_fields(pr, &m);
 		break;
 	}
-	key(pr, "words");
 	unsigned n = midi_ump_words(&p->ump);
+	o = room(pr, 10 + 11 * n);
+	if (!o)
+		return pr_flush_line(pr, out); /* out of memory: reported */
+	o = CUR_LIT(o, ",\"words\":[");
 	for (unsigned i = 0; i < n; i++) {
-		pr_addn(pr, i ? ",\"" : "[\"", 2);
-		pr_hex32(pr, 0, p->ump.w[i]);
-		pr_addn(pr, "\"", 1);
+		if (i)
+			*o++ = ',';
+		*o++ = '"';
+		o = cur_hex32(o, p->ump.w[i]);
+		*o++ = '"';
 	}
-	pr_addn(pr, "]", 1);
-	/* the text line: built after the fields, in the same buffer */
+	*o++ = ']';
+	done(pr, o);
+	/* the text line: built after its key, in the same buffer; escaped
+	 * (through d) when it is not plain, left out when it is that long */
 	size_t mark = pr->len;
-	text_packet_line(pr, &p->ump);
-	size_t tlen = pr->len - mark;
-	char *tcopy = tlen < sizeof d ? d : NULL;
-	if (tcopy) {
-		memcpy(tcopy, pr->buf + mark, tlen);
-		pr->len = mark;
-		pr->buf[mark] = 0;
-		str(pr, "text", tcopy, tlen);
+	pr_addn(pr, ",\"text\":\"", 9);
+	size_t at = pr->len;
+	text_msg_line(pr, &p->ump, &m, msg_canonical(&p->ump, &m));
+	if (pr->oom)
+		return pr_flush_line(pr, out);
+	size_t tlen = pr->len - at;
+	if (tlen < sizeof d && plain(pr->buf + at, tlen)) {
+		pr_addn(pr, "\"", 1);
 	} else {
-		pr->len = mark;
-		if (pr->buf)
-			pr->buf[mark] = 0;
+		if (tlen < sizeof d)
+			memcpy(d, pr->buf + at, tlen);
+		done(pr, pr->buf + mark);
+		if (tlen < sizeof d)
+			str(pr, "text", d, tlen);
 	}
-	midi_ump_describe(&p->ump, d, sizeof d);
-	str(pr, "description", d, strlen(d));
-	pr_addn(pr, "}", 1);
+	/* the description: written in place, as into d, escaped likewise */
+	o = room(pr, 17 + sizeof d + 2);
+	if (!o)
+		return pr_flush_line(pr, out);
+	mark = pr->len;
+	o = CUR_LIT(o, ",\"description\":\"");
+	int want = msg_describe(&p->ump, &m, o, sizeof d);
+	size_t dlen = want < 0 ? 0 : (size_t)want < sizeof d ? (size_t)want : sizeof d - 1;
+	if (plain(o, dlen)) {
+		o += dlen;
+		done(pr, CUR_LIT(o, "\"}"));
+	} else {
+		memcpy(d, o, dlen + 1);
+		done(pr, pr->buf + mark);
+		str(pr, "description", d, dlen);
+		pr_addn(pr, "}", 1);
+	}
 	return pr_flush_line(pr, out);
 }

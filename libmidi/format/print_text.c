@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "midi/msg.h"
+#include "ump/ump_priv.h"
+#include "util/cursor.h"
 
 #define SYX_TEXT_MAX 20000 /* payload bytes printed as one syx line (lines stay < 64 KiB) */
 
@@ -23,6 +25,9 @@ void text_ump_line(midi_printer *pr, const midi_ump *p)
 	pr_add(pr, "  # %s", d);
 }
 
+/* The longest channel voice line but the "attr" part. */
+#define CV_LINE_MAX 64
+
 static void cv_line(midi_printer *pr, const midi_msg *m, const midi_ump *p)
 {
 	char nn[8];
@@ -32,22 +37,53 @@ static void cv_line(midi_printer *pr, const midi_msg *m, const midi_ump *p)
 		text_ump_line(pr, p); /* a bank without its valid flag has no text form */
 		return;
 	}
+	if (pr_reserve(pr, CV_LINE_MAX) < 0)
+		return;
+	char *o = pr->buf + pr->len;
 	/* "grp G ch C [m2 ]" */
-	pr_addn(pr, "grp", 3);
-	pr_u(pr, ' ', m->group + 1u);
-	pr_addn(pr, " ch", 3);
-	pr_u(pr, ' ', m->channel + 1u);
-	pr_addn(pr, m2 ? " m2 " : " ", m2 ? 4 : 1);
+	o = CUR_LIT(o, "grp ");
+	o = cur_u(o, m->group + 1u);
+	o = CUR_LIT(o, " ch ");
+	o = cur_u(o, m->channel + 1u);
+	o = m2 ? CUR_LIT(o, " m2 ") : CUR_LIT(o, " ");
 	switch (m->kind) {
 	case MIDI_MSG_NOTE_ON:
 	case MIDI_MSG_NOTE_OFF:
 		if (m->kind == MIDI_MSG_NOTE_ON)
-			pr_addn(pr, "on ", 3);
+			o = CUR_LIT(o, "on ");
 		else
-			pr_addn(pr, "off ", 4);
-		midi_note_name(m->u.note.note, nn);
-		pr_addn(pr, nn, strlen(nn));
-		pr_u(pr, ' ', m->u.note.velocity);
+			o = CUR_LIT(o, "off ");
+		o = cur_note(o, m->u.note.note);
+		*o++ = ' ';
+		o = cur_u(o, m->u.note.velocity);
+		break;
+	case MIDI_MSG_CONTROL_CHANGE:
+		o = CUR_LIT(o, "cc ");
+		o = cur_u(o, m->u.ctrl.index);
+		*o++ = ' ';
+		o = cur_u(o, (unsigned)m->u.ctrl.value);
+		break;
+	case MIDI_MSG_PROGRAM_CHANGE:
+		o = CUR_LIT(o, "pc ");
+		o = cur_u(o, m->u.program.program);
+		break;
+	case MIDI_MSG_CHANNEL_PRESSURE:
+		o = CUR_LIT(o, "cp ");
+		o = cur_u(o, (unsigned)m->u.value);
+		break;
+	case MIDI_MSG_PITCH_BEND:
+		o = CUR_LIT(o, "pb ");
+		o = cur_u(o, (unsigned)m->u.value);
+		break;
+	default:
+		break;
+	}
+	*o = 0;
+	pr->len = (size_t)(o - pr->buf);
+	/* the rarer ones and the tails */
+	switch (m->kind) {
+	case MIDI_MSG_NOTE_ON:
+	case MIDI_MSG_NOTE_OFF:
 		if (m2 && (m->u.note.attr_type || m->u.note.attr_data))
 			pr_add(pr, " attr %u %u", m->u.note.attr_type, m->u.note.attr_data);
 		break;
@@ -55,24 +91,9 @@ static void cv_line(midi_printer *pr, const midi_msg *m, const midi_ump *p)
 		pr_add(pr, "pp %s %u", midi_note_name(m->u.note_value.note, nn),
 		       (unsigned)m->u.note_value.value);
 		break;
-	case MIDI_MSG_CONTROL_CHANGE:
-		pr_addn(pr, "cc", 2);
-		pr_u(pr, ' ', m->u.ctrl.index);
-		pr_u(pr, ' ', (unsigned)m->u.ctrl.value);
-		break;
 	case MIDI_MSG_PROGRAM_CHANGE:
-		pr_addn(pr, "pc", 2);
-		pr_u(pr, ' ', m->u.program.program);
 		if (m->u.program.bank_valid)
 			pr_add(pr, " bank %u %u", m->u.program.bank_msb, m->u.program.bank_lsb);
-		break;
-	case MIDI_MSG_CHANNEL_PRESSURE:
-		pr_addn(pr, "cp", 2);
-		pr_u(pr, ' ', (unsigned)m->u.value);
-		break;
-	case MIDI_MSG_PITCH_BEND:
-		pr_addn(pr, "pb", 2);
-		pr_u(pr, ' ', (unsigned)m->u.value);
 		break;
 	case MIDI_MSG_REGISTERED:
 	case MIDI_MSG_ASSIGNABLE:
@@ -115,15 +136,21 @@ static void data_line(midi_printer *pr, unsigned group, int kind, unsigned strea
 void text_packet_line(midi_printer *pr, const midi_ump *p)
 {
 	midi_msg m;
+	int canonical = msg_decode_canonical(p, &m);
+	text_msg_line(pr, p, &m, canonical);
+}
+
+void text_msg_line(midi_printer *pr, const midi_ump *p, const midi_msg *mp, int canonical)
+{
+	const midi_msg m = *mp;
 	static const char *const sys[16] = {
 		[0x6] = "tune", [0x8] = "clock", [0xA] = "start", [0xB] = "continue",
 		[0xC] = "stop", [0xE] = "sense", [0xF] = "reset",
 	};
-	if (!midi_msg_is_canonical(p)) {
+	if (!canonical) {
 		text_ump_line(pr, p);
 		return;
 	}
-	midi_msg_decode(p, &m);
 	switch (m.kind) {
 	case MIDI_MSG_MTC_QUARTER:
 		pr_add(pr, "grp %u mtc %u", m.group + 1, (unsigned)m.u.value);

@@ -2,6 +2,7 @@
  * buffer, timestamps and the per-group SysEx holding area used by the
  * text, hex and bin printers. The smf printer is print_smf.c. */
 #include "format_priv.h"
+#include "util/cursor.h"
 #include "util/fastfmt.h"
 
 #include <errno.h>
@@ -75,17 +76,7 @@ int midi_printer_end(midi_printer *pr, FILE *out)
 	return rc;
 }
 
-void pr_reset(midi_printer *pr)
-{
-	pr->len = pr->base;
-	if (pr->buf)
-		pr->buf[pr->len] = 0;
-}
-
-#define PR_BATCH_BYTES 8192
-
-/* Write the batched lines (buf up to base) at once. */
-static int pr_batch_out(midi_printer *pr)
+int pr_batch_out(midi_printer *pr)
 {
 	size_t n = pr->base;
 	int bad = n && fwrite_unlocked(pr->buf, 1, n, pr->batch) != n;
@@ -110,6 +101,11 @@ static int pr_grow(midi_printer *pr, size_t need)
 	pr->buf = b;
 	pr->cap = cap;
 	return 0;
+}
+
+int pr_reserve(midi_printer *pr, size_t n)
+{
+	return pr_grow(pr, pr->len + n + 1);
 }
 
 void pr_addn_grow(midi_printer *pr, const char *s, size_t n)
@@ -153,8 +149,6 @@ void pr_add(midi_printer *pr, const char *fmt, ...)
 	pr->len += (size_t)k;
 }
 
-static const char hexdig[] = "0123456789ABCDEF";
-
 void pr_hex32(midi_printer *pr, char sep, uint32_t w)
 {
 	if (pr_grow(pr, pr->len + 11) < 0)
@@ -162,22 +156,20 @@ void pr_hex32(midi_printer *pr, char sep, uint32_t w)
 	char *o = pr->buf + pr->len;
 	if (sep)
 		*o++ = sep;
-	for (int i = 7; i >= 0; i--)
-		*o++ = hexdig[w >> (i * 4) & 15];
+	o = cur_hex32(o, w);
 	*o = 0;
 	pr->len = (size_t)(o - pr->buf);
 }
 
 void pr_hexbytes(midi_printer *pr, const uint8_t *b, size_t n, int lead)
 {
-	if (pr_grow(pr, pr->len + n * 3 + 1) < 0)
+	if (pr->len + n * 3 + 1 > pr->cap && pr_grow(pr, pr->len + n * 3 + 1) < 0)
 		return;
 	char *o = pr->buf + pr->len;
 	for (size_t i = 0; i < n; i++) {
 		if (i || lead)
 			*o++ = ' ';
-		*o++ = hexdig[b[i] >> 4];
-		*o++ = hexdig[b[i] & 15];
+		o = cur_hexbyte(o, b[i]);
 	}
 	*o = 0;
 	pr->len = (size_t)(o - pr->buf);
@@ -195,7 +187,7 @@ void pr_u(midi_printer *pr, char sep, unsigned long long v)
 	pr_addn(pr, o, (size_t)(tmp + sizeof tmp - o));
 }
 
-int pr_flush_line(midi_printer *pr, FILE *out)
+int pr_flush_line_slow(midi_printer *pr, FILE *out)
 {
 	if (pr->oom) {
 		pr->oom = 0;
@@ -214,10 +206,8 @@ int pr_flush_line(midi_printer *pr, FILE *out)
 	return bad ? -MIDI_ERR_RUNTIME : 0;
 }
 
-void pr_time(midi_printer *pr, uint64_t t)
+void pr_time_put(midi_printer *pr, uint64_t t)
 {
-	if (!(pr->flags & MIDI_PRINT_TIME))
-		return;
 	if ((pr->flags & MIDI_PRINT_FROM_FIRST) && !pr->based) {
 		pr->base_ns = t;
 		pr->based = 1;
@@ -293,23 +283,13 @@ int sx_hold_add_bytes(sx_hold *h, const uint8_t *b, size_t n)
 	return 0;
 }
 
-/* "0123456789ABCDEF" pairs: hexpair[2 * b], hexpair[2 * b + 1] for byte b */
-static const char hexpair[513] =
-#define HP(h) h "0" h "1" h "2" h "3" h "4" h "5" h "6" h "7" h "8" h "9" h "A" h "B" h "C" h "D" h "E" h "F"
-	HP("0") HP("1") HP("2") HP("3") HP("4") HP("5") HP("6") HP("7")
-	HP("8") HP("9") HP("A") HP("B") HP("C") HP("D") HP("E") HP("F");
-#undef HP
-
 /* One packet's words as a UMP line ("20903C7F\n") at o; returns its end. */
 static char *fmt_ump_line(char *o, const midi_ump *u)
 {
 	unsigned n = midi_ump_words(u);
 	for (unsigned i = 0; i < n; i++) {
 		uint32_t w = u->w[i];
-		for (int k = 24; k >= 0; k -= 8) {
-			memcpy(o, hexpair + 2 * (w >> k & 0xFF), 2);
-			o += 2;
-		}
+		o = cur_hex32(o, w);
 		*o++ = i + 1 < n ? ' ' : '\n';
 	}
 	return o;

@@ -46,6 +46,16 @@ int hex_line(midi_reader *r, const char *s, size_t n, int lineno, emitter *em, m
 {
 	size_t i = 0;
 	for (;;) {
+		/* the usual run: pairs ("3C") one blank apart, taken at once */
+		while (i + 1 < n) {
+			int hi = fmt_cclass[(unsigned char)s[i]], lo = fmt_cclass[(unsigned char)s[i + 1]];
+			if ((hi | lo) >= 16 || (i + 2 < n && s[i + 2] != ' '))
+				break;
+			int rc = feed_byte(r, (uint8_t)(hi << 4 | lo), lineno, (int)i + 1, 0, em);
+			if (rc)
+				return rc;
+			i += i + 2 < n ? 3 : 2;
+		}
 		while (i < n && fmt_is_sep(s[i]))
 			i++;
 		if (i >= n || s[i] == '#')

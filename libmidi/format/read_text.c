@@ -574,6 +574,16 @@ int text_line(midi_reader *r, const char *s, size_t n, int lineno, emitter *em, 
 {
 	struct text_state *st = r->text;
 	size_t i = 0;
+	if (st->verb == V_NONE && !st->next_proto && n && s[0] == 'g') {
+		/* the usual line, one channel voice message: read_text_fast.c */
+		unsigned g, c;
+		midi_ump p;
+		if (text_fast_line(s, n, &g, &c, &p)) {
+			st->group = g;
+			st->channel = c;
+			return emit_packet(r, em, &p);
+		}
+	}
 	for (;;) {
 		while (i < n && blank[(unsigned char)s[i]])
 			i++;

@@ -7,6 +7,29 @@
 #include <string.h>
 
 
+/* 8 hex digits at s (any case) as a word, 8 bytes at a time: 1, or 0 if
+ * one of them is no hex digit. */
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+static inline int hex8(const char *s, uint32_t *w)
+{
+	uint64_t x, l;
+	memcpy(&x, s, 8);
+	l = x | ONES * 0x20; /* A-F as a-f */
+	/* per byte (all below 0x80): >= lo is bit 7 of b + 0x80 - lo, <= hi
+	 * is bit 7 of ~(b + 0x7F - hi) */
+	uint64_t digit = (x + ONES * (0x80 - '0')) & ~(x + ONES * (0x7F - '9'));
+	uint64_t alpha = (l + ONES * (0x80 - 'a')) & ~(l + ONES * (0x7F - 'f'));
+	if ((x & HIGHS) || ((digit | alpha) & HIGHS) != HIGHS)
+		return 0;
+	/* digits: the low nibble; letters: the low nibble + 9 */
+	uint64_t v = (x & ONES * 0x0F) + 9 * ((x >> 6) & ONES);
+	uint64_t t = ((v & ONES * 0x0F) << 4) | ((v >> 8) & ONES * 0x0F);
+	*w = (uint32_t)(t & 0xFF) << 24 | (uint32_t)(t >> 16 & 0xFF) << 16 |
+	     (uint32_t)(t >> 32 & 0xFF) << 8 | (uint32_t)(t >> 48 & 0xFF);
+	return 1;
+}
+
 int ump_line(midi_reader *r, const char *s, size_t n, int lineno, emitter *em, midi_error *e)
 {
 	midi_ump p = {{0}};
@@ -24,12 +47,7 @@ int ump_line(midi_reader *r, const char *s, size_t n, int lineno, emitter *em, m
 		int bad = 1;
 		/* the usual token, 8 digits, taken at once */
 		if (n - i >= 8 && (n - i == 8 || fmt_is_sep(s[i + 8]) || s[i + 8] == '#')) {
-			bad = 0;
-			for (int k = 0; k < 8; k++) {
-				int d = fmt_cclass[(unsigned char)s[i + k]];
-				bad |= d >> 4; /* 16 and up: not a digit */
-				w = w << 4 | (uint32_t)(d & 15);
-			}
+			bad = !hex8(s + i, &w);
 			if (!bad)
 				i += 8;
 		}

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ump/ump_priv.h"
+#include "util/cursor.h"
 #include "util/fastfmt.h"
 
 typedef struct out {
@@ -62,59 +64,115 @@ static void words(out *o, const midi_ump *p)
 	put(o, "]");
 }
 
+/* Channel voice, the messages of nearly every stream: written straight
+ * into the buffer when it has room for the longest such line (else into
+ * a local one, then appended as put would). */
+#define CV_DESC_MAX 192
+
+/* " note N (NAME)" */
+static char *note_of(char *c, unsigned note)
+{
+	c = CUR_LIT(c, " note ");
+	c = cur_u(c, note);
+	c = CUR_LIT(c, " (");
+	c = cur_note(c, note);
+	*c++ = ')';
+	return c;
+}
+
 static void describe_cv(out *o, const midi_msg *m)
 {
-	char nn[8];
-	unsigned m2 = m->protocol == 2;
-	put(o, "%s%s group %u channel %u", m2 ? "MIDI 2.0 " : "", midi_msg_kind_title(m->kind),
-	    m->group + 1, m->channel + 1);
+	char tmp[CV_DESC_MAX];
+	int direct = o->len + CV_DESC_MAX < o->n;
+	char *c = direct ? o->buf + o->len : tmp, *b = c;
+	const char *title = midi_msg_kind_title(m->kind);
+	if (m->protocol == 2)
+		c = CUR_LIT(c, "MIDI 2.0 ");
+	c = cur_str(c, title, strlen(title));
+	c = CUR_LIT(c, " group ");
+	c = cur_u(c, m->group + 1u);
+	c = CUR_LIT(c, " channel ");
+	c = cur_u(c, m->channel + 1u);
 	switch (m->kind) {
 	case MIDI_MSG_NOTE_OFF:
 	case MIDI_MSG_NOTE_ON:
-		put(o, " note %u (%s) velocity %u", m->u.note.note, midi_note_name(m->u.note.note, nn),
-		    m->u.note.velocity);
-		if (m->u.note.attr_type || m->u.note.attr_data)
-			put(o, " attribute type %u data 0x%04X", m->u.note.attr_type, m->u.note.attr_data);
+		c = CUR_LIT(note_of(c, m->u.note.note), " velocity ");
+		c = cur_u(c, m->u.note.velocity);
+		if (m->u.note.attr_type || m->u.note.attr_data) {
+			c = CUR_LIT(c, " attribute type ");
+			c = cur_u(c, m->u.note.attr_type);
+			c = CUR_LIT(c, " data 0x");
+			c = cur_hex(c, m->u.note.attr_data, 4);
+		}
 		break;
 	case MIDI_MSG_POLY_PRESSURE:
 	case MIDI_MSG_PN_PITCH_BEND:
-		put(o, " note %u (%s) value %u", m->u.note_value.note,
-		    midi_note_name(m->u.note_value.note, nn), (unsigned)m->u.note_value.value);
+		c = CUR_LIT(note_of(c, m->u.note_value.note), " value ");
+		c = cur_u(c, (unsigned)m->u.note_value.value);
 		break;
 	case MIDI_MSG_CONTROL_CHANGE:
-		put(o, " controller %u value %u", m->u.ctrl.index, (unsigned)m->u.ctrl.value);
+		c = CUR_LIT(c, " controller ");
+		c = cur_u(c, m->u.ctrl.index);
+		c = CUR_LIT(c, " value ");
+		c = cur_u(c, (unsigned)m->u.ctrl.value);
 		break;
 	case MIDI_MSG_PROGRAM_CHANGE:
-		put(o, " program %u", m->u.program.program);
-		if (m->u.program.bank_valid)
-			put(o, " bank %u:%u", m->u.program.bank_msb, m->u.program.bank_lsb);
+		c = CUR_LIT(c, " program ");
+		c = cur_u(c, m->u.program.program);
+		if (m->u.program.bank_valid) {
+			c = CUR_LIT(c, " bank ");
+			c = cur_u(c, m->u.program.bank_msb);
+			*c++ = ':';
+			c = cur_u(c, m->u.program.bank_lsb);
+		}
 		break;
 	case MIDI_MSG_CHANNEL_PRESSURE:
 	case MIDI_MSG_PITCH_BEND:
-		put(o, " value %u", (unsigned)m->u.value);
+		c = CUR_LIT(c, " value ");
+		c = cur_u(c, (unsigned)m->u.value);
 		break;
 	case MIDI_MSG_PN_REGISTERED:
 	case MIDI_MSG_PN_ASSIGNABLE:
-		put(o, " note %u (%s) index %u value %u", m->u.ctrl.note,
-		    midi_note_name(m->u.ctrl.note, nn), m->u.ctrl.index, (unsigned)m->u.ctrl.value);
+		c = CUR_LIT(note_of(c, m->u.ctrl.note), " index ");
+		c = cur_u(c, m->u.ctrl.index);
+		c = CUR_LIT(c, " value ");
+		c = cur_u(c, (unsigned)m->u.ctrl.value);
 		break;
 	case MIDI_MSG_REGISTERED:
 	case MIDI_MSG_ASSIGNABLE:
-		put(o, " bank %u index %u (parameter %u) value %u", m->u.ctrl.bank, m->u.ctrl.index,
-		    m->u.ctrl.bank * 128u + m->u.ctrl.index, (unsigned)m->u.ctrl.value);
-		break;
 	case MIDI_MSG_REL_REGISTERED:
 	case MIDI_MSG_REL_ASSIGNABLE:
-		put(o, " bank %u index %u (parameter %u) change %+d", m->u.ctrl.bank, m->u.ctrl.index,
-		    m->u.ctrl.bank * 128u + m->u.ctrl.index, (int32_t)m->u.ctrl.value);
+		c = CUR_LIT(c, " bank ");
+		c = cur_u(c, m->u.ctrl.bank);
+		c = CUR_LIT(c, " index ");
+		c = cur_u(c, m->u.ctrl.index);
+		c = CUR_LIT(c, " (parameter ");
+		c = cur_u(c, m->u.ctrl.bank * 128u + m->u.ctrl.index);
+		if (m->kind == MIDI_MSG_REGISTERED || m->kind == MIDI_MSG_ASSIGNABLE) {
+			c = CUR_LIT(c, ") value ");
+			c = cur_u(c, (unsigned)m->u.ctrl.value);
+		} else {
+			c = CUR_LIT(c, ") change ");
+			if ((int32_t)m->u.ctrl.value >= 0)
+				*c++ = '+';
+			c = cur_d(c, (int32_t)m->u.ctrl.value);
+		}
 		break;
 	case MIDI_MSG_PN_MANAGEMENT:
-		put(o, " note %u (%s)%s%s", m->u.pn_mgmt.note, midi_note_name(m->u.pn_mgmt.note, nn),
-		    m->u.pn_mgmt.detach ? " detach" : "", m->u.pn_mgmt.reset ? " reset" : "");
+		c = note_of(c, m->u.pn_mgmt.note);
+		if (m->u.pn_mgmt.detach)
+			c = CUR_LIT(c, " detach");
+		if (m->u.pn_mgmt.reset)
+			c = CUR_LIT(c, " reset");
 		break;
 	default:
 		break;
 	}
+	*c = 0;
+	if (direct)
+		o->len += (size_t)(c - b);
+	else
+		put(o, "%s", tmp);
 }
 
 static void describe_flex(out *o, const midi_msg *m)
@@ -220,11 +278,17 @@ static void describe_stream(out *o, const midi_msg *m, const midi_ump *p)
 
 int midi_ump_describe(const midi_ump *p, char *buf, size_t n)
 {
-	out o = {buf, n, 0};
 	midi_msg m;
+	midi_msg_decode(p, &m);
+	return msg_describe(p, &m, buf, n);
+}
+
+int msg_describe(const midi_ump *p, const midi_msg *mp, char *buf, size_t n)
+{
+	out o = {buf, n, 0};
+	midi_msg m = *mp;
 	if (n)
 		buf[0] = 0;
-	midi_msg_decode(p, &m);
 	switch (m.mt) {
 	case MIDI_MT_UTILITY:
 		if (m.kind == MIDI_MSG_UNKNOWN) {

@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "ump/ump_priv.h"
+
 #define CHECK(cond) do { if (!(cond)) return -MIDI_ERR_INPUT; } while (0)
 
 static uint32_t pbyte_word(const uint8_t *b, unsigned n, unsigned first, unsigned word)
@@ -295,12 +297,22 @@ int midi_msg_encode(const midi_msg *m, midi_ump *out)
 	return 0;
 }
 
+int msg_canonical(const midi_ump *p, const midi_msg *m)
+{
+	midi_ump q;
+	if (midi_msg_encode(m, &q) < 0)
+		return 0;
+	return memcmp(p->w, q.w, sizeof q.w) == 0;
+}
+
+int msg_decode_canonical(const midi_ump *p, midi_msg *m)
+{
+	midi_msg_decode(p, m);
+	return msg_canonical(p, m);
+}
+
 int midi_msg_is_canonical(const midi_ump *p)
 {
 	midi_msg m;
-	midi_ump q;
-	midi_msg_decode(p, &m);
-	if (midi_msg_encode(&m, &q) < 0)
-		return 0;
-	return memcmp(p->w, q.w, sizeof q.w) == 0;
+	return msg_decode_canonical(p, &m);
 }

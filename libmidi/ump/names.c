@@ -3,6 +3,8 @@
 
 #include <stdio.h>
 
+#include "util/cursor.h"
+
 static const struct {
 	const char *name, *title;
 } kinds[MIDI_MSG_KIND_COUNT] = {
@@ -74,22 +76,7 @@ const char *midi_msg_kind_title(unsigned kind)
 
 const char *midi_note_name(unsigned note, char *buf)
 {
-	static const char *const names[12] = {"C", "C#", "D", "D#", "E", "F",
-					      "F#", "G", "G#", "A", "A#", "B"};
-	note &= 0x7F;
-	/* name then octave -2..8: at most 4 characters ("C#-2") */
-	const char *n = names[note % 12];
-	int oct = (int)(note / 12) - 2;
-	char *o = buf;
-	*o++ = n[0];
-	if (n[1])
-		*o++ = n[1];
-	if (oct < 0) {
-		*o++ = '-';
-		oct = -oct;
-	}
-	*o++ = (char)('0' + oct);
-	*o = 0;
+	*cur_note(buf, note & 0x7F) = 0;
 	return buf;
 }
 

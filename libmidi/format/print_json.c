@@ -17,7 +17,7 @@ static void put_pr(void *ctx, const char *s, size_t n)
 }
 
 /* Room for n more bytes: where to write them, or NULL (out of memory,
- * noted in pr->oom). Then pr_done(pr, end). */
+ * noted in pr->oom). Then done(pr, end). */
 static inline char *room(midi_printer *pr, size_t n)
 {
 	if (pr->len + n + 1 > pr->cap && pr_reserve(pr, n) < 0)
@@ -68,11 +68,11 @@ static void jstr(midi_printer *pr, const char *s, size_t n)
 	fmt_json_string(put_pr, pr, s, n);
 }
 
-/* ,"k": with k a string literal (plain ASCII): its length known when compiled */
-#define KEY(o, k) CUR_LIT(o, ",\"" k "\":")
-#define KEY_MAX 40
+/* The fields: num(pr, "key", v) and the like, the key a string literal
+ * (plain ASCII) passed on as ,"key": and its length, known when compiled. */
+#define KQ(k) ",\"" k "\":", sizeof(",\"" k "\":") - 1
 
-#define num(pr, k, v) num_(pr, ",\"" k "\":", sizeof(",\"" k "\":") - 1, v)
+#define num(pr, k, v) num_(pr, KQ(k), v)
 __attribute__((always_inline)) static inline void num_(midi_printer *pr, const char *kq,
 							size_t kn, long long v)
 {
@@ -86,9 +86,9 @@ static void boolean_(midi_printer *pr, const char *kq, size_t kn, int v)
 	pr_addn(pr, kq, kn);
 	pr_addn(pr, v ? "true" : "false", v ? 4 : 5);
 }
-#define boolean(pr, k, v) boolean_(pr, ",\"" k "\":", sizeof(",\"" k "\":") - 1, v)
+#define boolean(pr, k, v) boolean_(pr, KQ(k), v)
 
-#define str(pr, k, s, n) (pr_addn(pr, ",\"" k "\":", sizeof(",\"" k "\":") - 1), jstr(pr, s, n))
+#define str(pr, k, s, n) (pr_addn(pr, KQ(k)), jstr(pr, s, n))
 
 /* A name of the library's own (kinds, forms, protocols): plain ASCII. */
 static void name_(midi_printer *pr, const char *kq, size_t kn, const char *s)
@@ -103,7 +103,7 @@ static void name_(midi_printer *pr, const char *kq, size_t kn, const char *s)
 	*o++ = '"';
 	done(pr, o);
 }
-#define name(pr, k, s) name_(pr, ",\"" k "\":", sizeof(",\"" k "\":") - 1, s)
+#define name(pr, k, s) name_(pr, KQ(k), s)
 
 static void bytes_(midi_printer *pr, const char *kq, size_t kn, const uint8_t *b, size_t n)
 {
@@ -120,7 +120,7 @@ static void bytes_(midi_printer *pr, const char *kq, size_t kn, const uint8_t *b
 	*o++ = ']';
 	done(pr, o);
 }
-#define bytes(pr, k, b, n) bytes_(pr, ",\"" k "\":", sizeof(",\"" k "\":") - 1, b, n)
+#define bytes(pr, k, b, n) bytes_(pr, KQ(k), b, n)
 
 static const char *form_name(unsigned f)
 {

@@ -38,6 +38,9 @@ LIMIT=${VM_WAIT:-60}                  # seconds for any one thing to happen
 T=$(mktemp -d /tmp/midi-vm.XXXXXX)    # the guest's /tmp lives in RAM
 export PATH=$CHECKOUT/bin:$PATH MIDI_HELPER=$CHECKOUT/libexec/midi-helper
 export MIDI_RUNTIME_DIR=$T/rt XDG_CONFIG_HOME=$T/config
+# UMP discovery gives a device 1 s to answer; under TCG on a busy host the
+# gadget's answers took longer (the device then stays "timeout").
+export MIDI_DISCOVERY_TIMEOUT_MS=10000
 mkdir -m 700 "$MIDI_RUNTIME_DIR"
 mkdir -p "$XDG_CONFIG_HOME/midi"
 # shellcheck source=tests/wait.sh

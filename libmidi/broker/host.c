@@ -309,6 +309,8 @@ static void scan(struct host *h)
 	for (size_t k = h->neps; k-- > 0;)
 		if (!h->eps[k]->seen || seg_closed(&h->eps[k]->seg, NULL, 0))
 			ep_detach(h, k);
+	if (h->tp->host_registry && h->neps)
+		h->tp->host_registry(h);
 }
 
 /* Offer ep's input to the transport. Returns 1 if anything was taken. */

@@ -307,6 +307,7 @@ const struct midi_transport transport_alsa = {
 	.host_attach = alsa_host_attach,
 	.host_detach = alsa_host_detach,
 	.host_input = alsa_host_input,
+	.host_registry = alsa_host_registry,
 	.agent_wanted = alsa_wanted,
 	.agent_open = alsa_agent_open,
 	.agent_close = alsa_agent_close,

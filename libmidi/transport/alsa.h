@@ -78,6 +78,7 @@ int alsa_host_open(struct host *h, midi_error *e);
 void alsa_host_close(struct host *h);
 int alsa_host_attach(struct host *h, struct host_ep *ep);
 void alsa_host_detach(struct host *h, struct host_ep *ep);
+void alsa_host_registry(struct host *h);
 size_t alsa_host_input(struct host *h, struct host_ep *ep, const midi_packet *p,
 		       const uint32_t *tags, size_t n);
 

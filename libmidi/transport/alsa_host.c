@@ -69,6 +69,8 @@ struct ahost {
 	int timer;
 	int queue;      /* stamps arrivals (real time), -1 none */
 	int64_t qoff;   /* CLOCK_MONOTONIC ns - queue real time ns */
+	uint64_t qwin;  /* the window qoff was measured in (0: never) */
+	uint64_t qat;   /* when */
 	uint64_t cur_t; /* arrival time of the event being translated */
 };
 
@@ -78,12 +80,17 @@ static uint64_t ev_ns(const snd_seq_real_time_t *t)
 }
 
 /* The queue's offset to CLOCK_MONOTONIC: of three looks, the one taken in
- * the shortest time. */
+ * the shortest time; kept while it is the best measured (both clocks are
+ * the kernel's, so the offset does not drift), so that one look slowed
+ * down (a busy machine, an emulated one) does not move every arrival time
+ * after it; a kept one is measured afresh after QUEUE_REMEASURE_NS. */
+#define QUEUE_REMEASURE_NS 10000000000ull
 static void measure_queue(struct ahost *a)
 {
 	snd_seq_queue_status_t *st;
 	snd_seq_queue_status_alloca(&st);
 	uint64_t best = UINT64_MAX;
+	int64_t off = 0;
 	for (int k = 0; a->queue >= 0 && k < 3; k++) {
 		uint64_t t0 = broker_now_ns();
 		if (snd_seq_get_queue_status(a->seq, a->queue, st) < 0)
@@ -91,9 +98,17 @@ static void measure_queue(struct ahost *a)
 		uint64_t t1 = broker_now_ns();
 		if (t1 - t0 < best) {
 			best = t1 - t0;
-			a->qoff = (int64_t)(t0 + (t1 - t0) / 2) -
-				  (int64_t)ev_ns(snd_seq_queue_status_get_real_time(st));
+			off = (int64_t)(t0 + (t1 - t0) / 2) -
+			      (int64_t)ev_ns(snd_seq_queue_status_get_real_time(st));
 		}
+	}
+	uint64_t now = broker_now_ns();
+	if (best == UINT64_MAX)
+		return;
+	if (!a->qwin || best <= a->qwin || now - a->qat >= QUEUE_REMEASURE_NS) {
+		a->qoff = off;
+		a->qwin = best ? best : 1;
+		a->qat = now;
 	}
 }
 
@@ -127,6 +142,15 @@ static void sync_subs(struct ahost *a)
 			e->subscribed = 0;
 		}
 	}
+}
+
+/* A client came or went: subscribe (or not) at once, before the first
+ * message it sends is offered, so the reply to it is not missed. */
+void alsa_host_registry(struct host *h)
+{
+	struct ahost *a = host_priv(h);
+	if (a)
+		sync_subs(a);
 }
 
 static void on_timer(struct host *h, void *arg)

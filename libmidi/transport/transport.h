@@ -30,6 +30,9 @@
  *                ring's back-pressure (rwriter.c), never losing anything.
  *                The host offers them again after host_ready, or after any
  *                of the transport's descriptors or timers fired.
+ *   host_registry  the registry changed: clients came or went (a transport
+ *                that listens only while its endpoints have clients starts
+ *                at once, before their first message is offered).
  *   host_close   at exit.
  * host_emit sends to an endpoint's clients (tag 0 = every client, else the
  * connection with that id: replies).
@@ -69,6 +72,9 @@ struct midi_transport {
 	void (*host_detach)(struct host *h, struct host_ep *ep);
 	size_t (*host_input)(struct host *h, struct host_ep *ep, const midi_packet *p,
 			     const uint32_t *tags, size_t n);
+	/* The registry changed (after attach/detach): an endpoint's
+	 * properties or its clients (a connection opened or closed). */
+	void (*host_registry)(struct host *h);
 
 	/* ---- enumeration and hotplug (see above); NULL: no agent ---- */
 	/* Whether an agent should run for this runtime directory (NULL: yes). */

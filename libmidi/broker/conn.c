@@ -123,8 +123,11 @@ struct midi_conn {
 	 * them, consumed and applied from one that sends them */
 	struct jr_tx jrt;
 	struct jr_rx jrr;
-	uint64_t jr_uid;         /* segment the cached flags belong to */
-	uint32_t jr_gen, jr_flags;
+	struct jr_cache {        /* the endpoint's flags, one cache for sends and
+				  * one for receives (threads may do each) */
+		uint64_t uid;    /* segment the flags belong to */
+		uint32_t gen, flags;
+	} jr_send, jr_recv;
 	midi_packet *jbuf;       /* a send with its JR messages */
 	size_t jcap;
 };
@@ -896,19 +899,20 @@ static int wb_flush_hold(struct wbatch *b, struct hold *h, uint64_t due, midi_er
 	return r;
 }
 
-/* The endpoint's flags now (JR negotiated after the connection opened). */
-static uint32_t live_flags(struct midi_conn *c)
+/* The endpoint's flags now (JR negotiated after the connection opened);
+ * *fresh set when they are of another incarnation than last time. */
+static uint32_t live_flags(struct midi_conn *c, struct jr_cache *k, int *fresh)
 {
 	if (c->detached)
 		return 0;
-	if (c->jr_uid != c->slot.uid) {
-		c->jr_uid = c->slot.uid;
-		c->jr_gen = 1;
-		c->jr_flags = c->slot.info.flags;
-		memset(&c->jrr, 0, sizeof c->jrr);
+	if (k->uid != c->slot.uid) {
+		k->uid = c->slot.uid;
+		k->gen = 1;
+		k->flags = c->slot.info.flags;
+		*fresh = 1;
 	}
-	c->jr_flags = reg_live_flags(c->rt, c->slot.uid, &c->jr_gen, c->jr_flags);
-	return c->jr_flags;
+	k->flags = reg_live_flags(c->rt, c->slot.uid, &k->gen, k->flags);
+	return k->flags;
 }
 
 static int send_packets(midi_conn *c, const midi_packet *p, size_t n, uint64_t now,
@@ -922,7 +926,8 @@ int midi_send(midi_conn *c, const midi_packet *p, size_t n, midi_error *e)
 	int r = validate(p, n, now, e);
 	if (r < 0)
 		return r;
-	if (n == 0 || !(live_flags(c) & MIDI_EPF_JR_RX) || c->jrt.app)
+	int fresh = 0;
+	if (n == 0 || !(live_flags(c, &c->jr_send, &fresh) & MIDI_EPF_JR_RX) || c->jrt.app)
 		return send_packets(c, p, n, now, e);
 	/* The endpoint receives JR timestamps: they go before the messages. */
 	struct jr_tx keep = c->jrt;
@@ -1195,7 +1200,13 @@ static void fd_rearm(struct midi_conn *c)
  * and set the arrival times (not with MIDI_OPEN_JR_RAW). */
 static size_t rx_jr(struct midi_conn *c, midi_packet *out, size_t n)
 {
-	if ((c->flags & MIDI_OPEN_JR_RAW) || !(live_flags(c) & MIDI_EPF_JR_TX))
+	int fresh = 0;
+	if (c->flags & MIDI_OPEN_JR_RAW)
+		return n;
+	uint32_t f = live_flags(c, &c->jr_recv, &fresh);
+	if (fresh) /* another incarnation: another sender's clock */
+		memset(&c->jrr, 0, sizeof c->jrr);
+	if (!(f & MIDI_EPF_JR_TX))
 		return n;
 	return jr_rx_filter(&c->jrr, out, n);
 }

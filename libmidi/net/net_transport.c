@@ -274,19 +274,8 @@ static void cb_deliver(void *arg, const uint32_t *w, size_t nw)
 {
 	struct nclient *n = arg;
 	midi_packet p[NC_BATCH];
-	size_t np = 0;
-	for (size_t k = 0; k < nw;) {
-		midi_ump u = {{0, 0, 0, 0}};
-		unsigned len = midi_mt_words(w[k] >> 28);
-		for (unsigned j = 0; j < len && k + j < nw; j++)
-			u.w[j] = w[k + j];
-		k += len;
-		p[np++] = (midi_packet){0, u};
-		if (np == NC_BATCH || k >= nw) {
-			host_emit(n->h, n->ep, p, NULL, np);
-			np = 0;
-		}
-	}
+	for (size_t k = 0, np; (np = netsess_packets(w, nw, &k, p, NC_BATCH)) > 0;)
+		host_emit(n->h, n->ep, p, NULL, np);
 }
 
 /* UMP Data commands lost for good: a command carries at least one

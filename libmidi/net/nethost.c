@@ -120,19 +120,8 @@ static void cb_deliver(void *arg, const uint32_t *w, size_t n)
 {
 	struct hsess *hs = arg;
 	midi_packet p[NH_BATCH];
-	size_t np = 0;
-	for (size_t k = 0; k < n;) {
-		midi_ump u = {{0, 0, 0, 0}};
-		unsigned len = midi_mt_words(w[k] >> 28);
-		for (unsigned j = 0; j < len && k + j < n; j++)
-			u.w[j] = w[k + j];
-		k += len;
-		p[np++] = (midi_packet){0, u};
-		if (np == NH_BATCH || k >= n) {
-			midi_send(hs->h->c, p, np, NULL);
-			np = 0;
-		}
-	}
+	for (size_t k = 0, np; (np = netsess_packets(w, n, &k, p, NH_BATCH)) > 0;)
+		midi_send(hs->h->c, p, np, NULL);
 }
 
 static void cb_lost(void *arg, uint32_t commands)

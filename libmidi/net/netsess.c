@@ -443,3 +443,17 @@ const char *netsess_why(const struct netsess *s) { return s->st == NETSESS_CLOSE
 int netsess_bye_reason(const struct netsess *s) { return s->bye_reason; }
 int netsess_closed_by_peer(const struct netsess *s) { return s->by_peer; }
 const struct netsess_stats *netsess_stats(const struct netsess *s) { return &s->stats; }
+
+size_t netsess_packets(const uint32_t *w, size_t nw, size_t *k, midi_packet *p, size_t max)
+{
+	size_t np = 0;
+	while (np < max && *k < nw) {
+		midi_ump u = {{0, 0, 0, 0}};
+		unsigned len = midi_mt_words(w[*k] >> 28);
+		for (unsigned j = 0; j < len && *k + j < nw; j++)
+			u.w[j] = w[*k + j];
+		*k += len;
+		p[np++] = (midi_packet){0, u};
+	}
+	return np;
+}

@@ -53,6 +53,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "midi/ump.h"
 #include "net/netauth.h"
 #include "net/netpkt.h"
 
@@ -133,6 +134,10 @@ struct netsess_config {
 };
 #define NETSESS_NO_FEC 0xFFFFu
 #define NETSESS_NO_RTX 0xFFFFu
+
+/* Delivered words from w[*k] as whole packets into p (at most max, time
+ * 0), *k moved past them: a deliver callback's batches. Returns how many. */
+size_t netsess_packets(const uint32_t *w, size_t nw, size_t *k, midi_packet *p, size_t max);
 
 struct netsess_ops {
 	/* A datagram for the peer (required). */

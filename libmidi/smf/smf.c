@@ -69,11 +69,11 @@ static int oom(struct smf *s)
 	return midi_error_set(s->e, MIDI_ERR_RUNTIME, "out of memory reading MIDI file");
 }
 
-static int grow(void **arr, size_t *cap, size_t need, size_t elem)
+int smf_grow(void **arr, size_t *cap, size_t need, size_t elem, size_t first)
 {
 	if (need <= *cap)
 		return 0;
-	size_t nc = *cap ? *cap * 2 : 256;
+	size_t nc = *cap ? *cap * 2 : first;
 	while (nc < need)
 		nc *= 2;
 	void *p = realloc(*arr, nc * elem);
@@ -91,7 +91,7 @@ static int push_ev(struct smf *s, uint64_t tick, unsigned track, uint8_t prefix,
 	do {
 		size_t room = MAX_EVENT_LEN - (prefix ? 1 : 0);
 		size_t take = len > room ? room : len;
-		if (grow((void **)&s->ev, &s->cap, s->nev + 1, sizeof *s->ev) < 0)
+		if (smf_grow((void **)&s->ev, &s->cap, s->nev + 1, sizeof *s->ev, 256) < 0)
 			return oom(s);
 		s->ev[s->nev++] = (struct smf_ev){.tick = tick, .off = off, .len = (uint32_t)take,
 						  .seq = s->seq++, .track = track, .prefix = prefix};
@@ -164,7 +164,7 @@ static int parse_track(struct smf *s, size_t pos, size_t end, unsigned track, ui
 						      "track %u: meta event at byte offset %zu: %u bytes of data run past the end of its track chunk",
 						      track + 1, at, len);
 			if (type == 0x51 && len >= 3) {
-				if (grow((void **)&s->tempo, &s->tcap, s->ntempo + 1, sizeof *s->tempo) < 0)
+				if (smf_grow((void **)&s->tempo, &s->tcap, s->ntempo + 1, sizeof *s->tempo, 256) < 0)
 					return oom(s);
 				const uint8_t *d = s->buf + pos;
 				uint32_t us = (uint32_t)d[0] << 16 | (uint32_t)d[1] << 8 | d[2];
@@ -292,7 +292,7 @@ static int parse_chunks(struct smf *s)
 			if (track == 0xFFFF)
 				return midi_error_set(s->e, MIDI_ERR_INPUT,
 						      "too many tracks (chunk at byte offset %zu)", pos);
-			if (grow((void **)&s->run, &s->rcap, s->nrun + 1, sizeof *s->run) < 0)
+			if (smf_grow((void **)&s->run, &s->rcap, s->nrun + 1, sizeof *s->run, 256) < 0)
 				return oom(s);
 			s->run[s->nrun++] = s->nev;
 			rc = parse_track(s, pos + 8, pos + 8 + len, track, base, &end_tick);
@@ -326,7 +326,7 @@ static int merge_tracks(struct smf *s)
 	struct smf_ev *src = s->ev, *dst = tmp;
 	size_t nrun = s->nrun;
 	size_t *bound = s->run; /* run i is [bound[i], bound[i+1]) */
-	if (grow((void **)&s->run, &s->rcap, s->nrun + 1, sizeof *s->run) < 0) {
+	if (smf_grow((void **)&s->run, &s->rcap, s->nrun + 1, sizeof *s->run, 256) < 0) {
 		free(tmp);
 		return oom(s);
 	}

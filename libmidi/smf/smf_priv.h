@@ -9,6 +9,10 @@
 #include "midi/smf.h"
 #include "midi/translate.h"
 
+/* Grow *arr (*cap elements of elem bytes) to hold need, doubling from
+ * first: 0, or -1 when out of memory (*arr untouched). */
+int smf_grow(void **arr, size_t *cap, size_t need, size_t elem, size_t first);
+
 #define SMFW_MAX_TRACKS 256
 #define SMFW_DIVISION 960u
 #define SMFW_TEMPO_US 500000u

@@ -71,20 +71,6 @@ void midi_smf_writer_free(midi_smf_writer *w)
 	free(w);
 }
 
-static int grow(void **arr, size_t *cap, size_t need, size_t elem)
-{
-	if (need <= *cap)
-		return 0;
-	size_t nc = *cap ? *cap * 2 : 64;
-	while (nc < need)
-		nc *= 2;
-	void *p = realloc(*arr, nc * elem);
-	if (!p)
-		return -1;
-	*arr = p;
-	*cap = nc;
-	return 0;
-}
 
 int smfw_add(midi_smf_writer *w, unsigned track, uint64_t tick, uint8_t meta,
 	     const uint8_t *data, size_t len)
@@ -99,8 +85,8 @@ int smfw_add(midi_smf_writer *w, unsigned track, uint64_t tick, uint8_t meta,
 	}
 	struct smfw_track *t = &w->tr[track];
 	if (len > UINT32_MAX || t->len + len > UINT32_MAX ||
-	    grow((void **)&t->ev, &t->cap, t->nev + 1, sizeof *t->ev) < 0 ||
-	    grow((void **)&t->data, &t->dcap, t->len + len, 1) < 0)
+	    smf_grow((void **)&t->ev, &t->cap, t->nev + 1, sizeof *t->ev, 64) < 0 ||
+	    smf_grow((void **)&t->data, &t->dcap, t->len + len, 1, 64) < 0)
 		return -1;
 	if (tick < t->last)
 		tick = t->last;
@@ -194,7 +180,7 @@ struct out {
 
 static void put(struct out *o, const void *p, size_t n)
 {
-	if (o->oom || grow((void **)&o->b, &o->cap, o->n + n, 1) < 0) {
+	if (o->oom || smf_grow((void **)&o->b, &o->cap, o->n + n, 1, 64) < 0) {
 		o->oom = 1;
 		return;
 	}

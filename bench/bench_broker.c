@@ -136,19 +136,81 @@ static size_t ping_rtt(uint64_t *v)
 	return NSAMPLES;
 }
 
-static void pipe_gap(uint64_t *v, size_t n, int gap_us);
+/* A pipe ping-pong partner: a child process that answers every 16-byte
+ * message. With `poll_first` it waits in poll(2) before each read, as a
+ * program's main loop does; otherwise it blocks in read(2). */
+struct pipe_pp {
+	int to, from;
+	pid_t pid;
+};
 
-/* Back to back (no gap). */
+static void pipe_pp_start(struct pipe_pp *pp, int poll_first)
+{
+	int a[2], b[2];
+	if (pipe(a) || pipe(b))
+		die("pipe", NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		die("fork", NULL);
+	if (pid == 0) {
+		char m[16];
+		close(a[1]);
+		close(b[0]);
+		for (;;) {
+			struct pollfd pf = {.fd = a[0], .events = POLLIN};
+			if (poll_first)
+				poll(&pf, 1, -1);
+			if (read(a[0], m, 16) != 16 || write(b[1], m, 16) != 16)
+				break;
+		}
+		_exit(0);
+	}
+	close(a[0]);
+	close(b[1]);
+	pp->to = a[1];
+	pp->from = b[0];
+	pp->pid = pid;
+}
+
+/* One round trip; with `poll_first` the reply is awaited in poll(2). */
+static uint64_t pipe_pp_ping(struct pipe_pp *pp, int poll_first)
+{
+	char m[16] = {0};
+	uint64_t t0 = bench_now_ns();
+	struct pollfd pf = {.fd = pp->from, .events = POLLIN};
+	if (write(pp->to, m, 16) != 16 || (poll_first && poll(&pf, 1, 2000) != 1) ||
+	    read(pp->from, m, 16) != 16)
+		die("pipe ping", NULL);
+	return bench_now_ns() - t0;
+}
+
+static void pipe_pp_stop(struct pipe_pp *pp)
+{
+	close(pp->to);
+	waitpid(pp->pid, NULL, 0);
+	close(pp->from);
+}
+
+/* Back to back (no gap), both ends blocking in read(2). */
 static size_t pipe_rtt(uint64_t *v)
 {
-	pipe_gap(v, NSAMPLES, 0);
+	struct pipe_pp pp;
+	pipe_pp_start(&pp, 0);
+	for (int i = -1000; i < NSAMPLES; i++) {
+		uint64_t t = pipe_pp_ping(&pp, 0);
+		if (i >= 0)
+			v[i] = t;
+	}
+	pipe_pp_stop(&pp);
 	return NSAMPLES;
 }
 
 /* Sporadic round trips through the pollable descriptor: one ping every
  * gap_us, the reply awaited in poll(2) on midi_conn_fd (as a program with
  * a main loop does), against a pipe ping-pong at the same gap whose both
- * ends wait in poll(2). */
+ * ends wait in poll(2). The two alternate sample by sample (fd ping, gap,
+ * pipe ping, gap, ...) so that both see the same machine. Either array
+ * may be NULL to run one side alone. */
 static void sleep_us(int us)
 {
 	if (us <= 0)
@@ -157,73 +219,59 @@ static void sleep_us(int us)
 	nanosleep(&ts, NULL);
 }
 
-static void ping_fd_gap(uint64_t *v, size_t n, int gap_us)
+static uint64_t fd_ping(midi_conn *c, int fd)
 {
 	midi_error e;
-	midi_conn *c = midi_open("diag:ping", 0, &e);
-	if (!c)
-		die("open diag:ping", &e);
-	int fd = midi_conn_fd(c, &e);
-	if (fd < 0)
-		die("midi_conn_fd", &e);
 	midi_packet p = {0, midi_ump_make(0x20903c7f, 0, 0, 0)}, r[4];
-	for (int i = -20; i < (int)n; i++) {
-		sleep_us(gap_us);
-		uint64_t t0 = bench_now_ns();
-		if (midi_send(c, &p, 1, &e) < 0)
-			die("ping", &e);
-		int got = 0;
-		while (!got) {
-			struct pollfd pf = {.fd = fd, .events = POLLIN};
-			if (poll(&pf, 1, 2000) != 1)
-				die("ping reply did not wake the descriptor", NULL);
-			got = midi_recv(c, r, 4, 0, &e);
-			if (got < 0)
-				die("ping recv", &e);
-		}
-		if (i >= 0)
-			v[i] = bench_now_ns() - t0;
+	uint64_t t0 = bench_now_ns();
+	if (midi_send(c, &p, 1, &e) < 0)
+		die("ping", &e);
+	int got = 0;
+	while (!got) {
+		struct pollfd pf = {.fd = fd, .events = POLLIN};
+		if (poll(&pf, 1, 2000) != 1)
+			die("ping reply did not wake the descriptor", NULL);
+		got = midi_recv(c, r, 4, 0, &e);
+		if (got < 0)
+			die("ping recv", &e);
 	}
-	midi_close(c);
+	return bench_now_ns() - t0;
 }
 
-/* Pipe ping-pong, one every gap_us; with a gap both ends wait in poll(2)
- * as a program's main loop does, back to back they block in read(2). */
-static void pipe_gap(uint64_t *v, size_t n, int gap_us)
+static void gap_pair(uint64_t *v, uint64_t *b, size_t n, int gap_us)
 {
-	int a[2], b[2];
-	if (pipe(a) || pipe(b))
-		die("pipe", NULL);
-	pid_t pid = fork();
-	if (pid == 0) {
-		char m[16];
-		close(a[1]);
-		close(b[0]);
-		for (;;) {
-			struct pollfd pf = {.fd = a[0], .events = POLLIN};
-			if (gap_us)
-				poll(&pf, 1, -1); /* waits like a program's main loop */
-			if (read(a[0], m, 16) != 16 || write(b[1], m, 16) != 16)
-				break;
+	midi_error e;
+	midi_conn *c = NULL;
+	int fd = -1;
+	struct pipe_pp pp;
+	if (v) {
+		c = midi_open("diag:ping", 0, &e);
+		if (!c)
+			die("open diag:ping", &e);
+		fd = midi_conn_fd(c, &e);
+		if (fd < 0)
+			die("midi_conn_fd", &e);
+	}
+	if (b)
+		pipe_pp_start(&pp, 1);
+	for (int i = -20; i < (int)n; i++) {
+		if (v) {
+			sleep_us(gap_us);
+			uint64_t t = fd_ping(c, fd);
+			if (i >= 0)
+				v[i] = t;
 		}
-		_exit(0);
+		if (b) {
+			sleep_us(gap_us);
+			uint64_t t = pipe_pp_ping(&pp, 1);
+			if (i >= 0)
+				b[i] = t;
+		}
 	}
-	close(a[0]);
-	close(b[1]);
-	char m[16] = {0};
-	for (int i = gap_us ? -20 : -1000; i < (int)n; i++) {
-		sleep_us(gap_us);
-		uint64_t t0 = bench_now_ns();
-		struct pollfd pf = {.fd = b[0], .events = POLLIN};
-		if (write(a[1], m, 16) != 16 || (gap_us && poll(&pf, 1, 2000) != 1) ||
-		    read(b[0], m, 16) != 16)
-			die("pipe ping", NULL);
-		if (i >= 0)
-			v[i] = bench_now_ns() - t0;
-	}
-	close(a[1]);
-	waitpid(pid, NULL, 0);
-	close(b[0]);
+	if (b)
+		pipe_pp_stop(&pp);
+	if (c)
+		midi_close(c);
 }
 
 /* ---- one-way latency ---- */
@@ -508,23 +556,35 @@ static void memory(const char *dir)
 }
 
 /* `bench_broker pipe-gap MS N`: only the pipe baseline of a sporadic
- * round trip (bench_ping.sh compares midi-loop ping with it). Prints
- * "p50 p99" in microseconds. */
-static int pipe_gap_only(int ms, int n)
+ * round trip (bench_ping.sh compares midi-loop ping with it); `fd-gap MS
+ * N` only the round trip through midi_conn_fd; `both-gap MS N` the two
+ * alternating. Prints "p50 p99" in microseconds for each. */
+static int gap_only(int which, int ms, int n)
 {
-	static uint64_t b[NSAMPLES];
+	static uint64_t v[NSAMPLES], b[NSAMPLES];
 	if (n < 1 || n > NSAMPLES || ms < 0)
 		return 2;
-	pipe_gap(b, (size_t)n, ms * 1000);
-	qsort(b, (size_t)n, sizeof *b, bench_cmp_u64);
-	printf("%.2f %.2f\n", b[n / 2] / 1e3, b[n * 99 / 100] / 1e3);
+	gap_pair(which ? v : NULL, which != 1 ? b : NULL, (size_t)n, ms * 1000);
+	if (which) {
+		qsort(v, (size_t)n, sizeof *v, bench_cmp_u64);
+		printf("%.2f %.2f%s", v[n / 2] / 1e3, v[n * 99 / 100] / 1e3, which == 2 ? " " : "");
+	}
+	if (which != 1) {
+		qsort(b, (size_t)n, sizeof *b, bench_cmp_u64);
+		printf("%.2f %.2f", b[n / 2] / 1e3, b[n * 99 / 100] / 1e3);
+	}
+	printf("\n");
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	if (argc == 4 && strcmp(argv[1], "pipe-gap") == 0)
-		return pipe_gap_only(atoi(argv[2]), atoi(argv[3]));
+		return gap_only(0, atoi(argv[2]), atoi(argv[3]));
+	if (argc == 4 && strcmp(argv[1], "fd-gap") == 0)
+		return gap_only(1, atoi(argv[2]), atoi(argv[3]));
+	if (argc == 4 && strcmp(argv[1], "both-gap") == 0)
+		return gap_only(2, atoi(argv[2]), atoi(argv[3]));
 	char dir[256];
 	const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
 	snprintf(dir, sizeof dir, "%s/midi-bench.XXXXXX", base);
@@ -544,15 +604,9 @@ int main(int argc, char **argv)
 	emit_lat("ping_rtt", v, n, "pipe_pingpong", b, bn);
 	/* Sporadic: interleaved runs so both see the same machine state. */
 	enum { GAP1_N = 2000, GAP10_N = 400 };
-	for (int half = 0; half < 2; half++) {
-		ping_fd_gap(v + half * GAP1_N / 2, GAP1_N / 2, 1000);
-		pipe_gap(b + half * GAP1_N / 2, GAP1_N / 2, 1000);
-	}
+	gap_pair(v, b, GAP1_N, 1000);
 	emit_lat("ping_rtt_fd_1ms_gap", v, GAP1_N, "pipe_pingpong_poll_1ms_gap", b, GAP1_N);
-	for (int half = 0; half < 2; half++) {
-		ping_fd_gap(v + half * GAP10_N / 2, GAP10_N / 2, 10000);
-		pipe_gap(b + half * GAP10_N / 2, GAP10_N / 2, 10000);
-	}
+	gap_pair(v, b, GAP10_N, 10000);
 	emit_lat("ping_rtt_fd_10ms_gap", v, GAP10_N, "pipe_pingpong_poll_10ms_gap", b, GAP10_N);
 
 	oneway_midi(ONEWAY_N, 1000, 0, v);

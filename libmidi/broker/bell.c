@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #define BELL_CACHE 32
@@ -83,6 +84,21 @@ int bell_drain(int fd)
 	return any || n > 0;
 }
 
+int bell_edge_ok(void)
+{
+	static int ok = -1;
+	int v = __atomic_load_n(&ok, __ATOMIC_RELAXED);
+	if (v >= 0)
+		return v;
+	struct utsname u;
+	unsigned maj = 0, min = 0;
+	v = 0;
+	if (uname(&u) == 0 && sscanf(u.release, "%u.%u", &maj, &min) == 2)
+		v = maj > 5 || (maj == 5 && (min >= 15 || min < 5));
+	__atomic_store_n(&ok, v, __ATOMIC_RELAXED);
+	return v;
+}
+
 void bell_self(int fd)
 {
 	char one = 1;
@@ -105,8 +121,11 @@ void bell_ring(struct rt *rt, uint64_t id)
 		return;
 	unsigned long gen = rt_fork_gen();
 	pthread_mutex_lock(&cache_mu);
+	static int last;
 	int slot = -1, lru = 0;
-	for (int k = 0; k < BELL_CACHE; k++) {
+	if (cache[last].id == id && cache[last].gen == gen)
+		slot = last; /* the same bell as last time: the usual case */
+	for (int k = 0; k < BELL_CACHE && slot < 0; k++) {
 		if (cache[k].id == id && cache[k].gen == gen) {
 			slot = k;
 			break;
@@ -135,6 +154,7 @@ void bell_ring(struct rt *rt, uint64_t id)
 		slot = lru;
 	}
 	cache[slot].used = ++cache_tick;
+	last = slot;
 	char one = 1;
 	(void)!write(cache[slot].fd, &one, 1);
 	pthread_mutex_unlock(&cache_mu);

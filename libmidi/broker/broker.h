@@ -392,6 +392,10 @@ void bell_ring(struct rt *rt, uint64_t id);
 /* Empty a bell; 1 if it had rung. */
 int bell_drain(int fd);
 void bell_self(int fd);
+/* 1 if this kernel wakes an edge-triggered epoll waiter at every write
+ * into a FIFO, also one not emptied (Linux >= 5.15, and before 5.5): a
+ * host then empties its bell only now and then instead of at each wake. */
+int bell_edge_ok(void);
 
 /* ---- the one ring writer (rwriter.c) ---- */
 

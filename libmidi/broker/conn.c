@@ -98,6 +98,7 @@ struct midi_conn {
 	int64_t spin_ns;
 	uint64_t data_ns;        /* when midi_recv last returned packets */
 	struct hold hold[2][16]; /* [SysEx7, SysEx8][group] */
+	uint32_t held;           /* bit kind * 16 + group: that hold is not empty */
 	/* scheduled sends (sched.c): made on first use */
 	struct sched_client *sc;
 	struct sched_in *sbuf;   /* this call's entries, handed over at its end */
@@ -117,6 +118,7 @@ struct midi_conn {
 	int inofd;               /* inotify of the segment file: truncated by someone */
 	uint32_t sched_gen;      /* own segment's sched_gen last seen */
 	uint64_t full_look_ns;   /* fd_rearm's last look at every source */
+	unsigned bell_hits;      /* fd_rearm found the bell rung since that look */
 	uint64_t tlost0;         /* the segment's transport_lost when attached */
 	uint64_t tlost;          /* transport losses of earlier incarnations */
 	/* JR timestamps (jr.h): generated toward an endpoint that receives
@@ -575,6 +577,7 @@ static int try_attach(struct midi_conn *c)
 	for (int t = 0; t < 2; t++)
 		for (int g = 0; g < 16; g++)
 			c->hold[t][g].n = 0; /* a half-sent SysEx is not finished on a new device */
+	c->held = 0;
 	fd_attach(c);
 	return 1;
 }
@@ -850,12 +853,12 @@ static int sched_room(struct midi_conn *c, const midi_packet *p, size_t n, uint6
 	uint64_t need = 0, held = 0;
 	for (size_t i = 0; i < n; i++)
 		need += due_of(c, p[i].time_ns, now) != 0;
-	for (unsigned k = 0; k < 2; k++)
-		for (unsigned g = 0; g < 16; g++) {
-			struct hold *h = &c->hold[k][g];
-			held += h->n;
-			need += h->n && due_of(c, h->p[0].time_ns, now);
-		}
+	for (uint32_t m = c->held; m; m &= m - 1) {
+		unsigned b = (unsigned)__builtin_ctz(m);
+		struct hold *h = &c->hold[b >> 4][b & 15];
+		held += h->n;
+		need += h->n && due_of(c, h->p[0].time_ns, now);
+	}
 	if (!need)
 		return 0;
 	need += held; /* a SysEx this call ends goes with its first packet's due time */
@@ -871,8 +874,10 @@ static int sched_room(struct midi_conn *c, const midi_packet *p, size_t n, uint6
 	return 0;
 }
 
-static int hold_push(struct hold *h, const midi_packet *p, unsigned group, midi_error *e)
+static int hold_push(struct midi_conn *c, unsigned kind, const midi_packet *p, unsigned group,
+		     midi_error *e)
 {
+	struct hold *h = &c->hold[kind][group];
 	if (h->n == h->cap) {
 		if (h->cap >= HOLD_MAX)
 			return midi_error_set(e, MIDI_ERR_INPUT,
@@ -886,16 +891,20 @@ static int hold_push(struct hold *h, const midi_packet *p, unsigned group, midi_
 		h->cap = cap;
 	}
 	h->p[h->n++] = *p;
+	c->held |= 1u << (kind * 16 + group);
 	return 0;
 }
 
 /* A SysEx leaves whole at the due time of its first packet. */
-static int wb_flush_hold(struct wbatch *b, struct hold *h, uint64_t due, midi_error *e)
+static int wb_flush_hold(struct wbatch *b, unsigned kind, unsigned group, uint64_t due,
+			 midi_error *e)
 {
+	struct hold *h = &b->c->hold[kind][group];
 	int r = 0;
 	for (size_t k = 0; k < h->n && r == 0; k++)
 		r = put_pkt(b, &h->p[k].ump, due, e);
 	h->n = 0;
+	b->c->held &= ~(1u << (kind * 16 + group));
 	return r;
 }
 
@@ -956,9 +965,10 @@ static int send_packets(midi_conn *c, const midi_packet *p, size_t n, uint64_t n
 	/* Room for this call and any SysEx it may complete (flow control
 	 * toward readers, back-pressure from a host). */
 	uint64_t need = n;
-	for (unsigned k = 0; k < 2; k++)
-		for (unsigned g = 0; g < 16; g++)
-			need += c->hold[k][g].n;
+	for (uint32_t m = c->held; m; m &= m - 1) {
+		unsigned b = (unsigned)__builtin_ctz(m);
+		need += c->hold[b >> 4][b & 15].n;
+	}
 	r = rw_room(&c->tw, need, e);
 	if (r < 0)
 		return r;
@@ -976,17 +986,17 @@ static int send_packets(midi_conn *c, const midi_packet *p, size_t n, uint64_t n
 		switch (st) {
 		case 0: /* complete in one packet */
 		case 3: /* end */
-			r = wb_flush_hold(&b, h, due, e);
+			r = wb_flush_hold(&b, (unsigned)kind, g, due, e);
 			if (r == 0)
 				r = put_pkt(&b, &p[i].ump, due, e);
 			break;
 		case 1: /* start: an unfinished earlier SysEx goes out as it is */
-			r = wb_flush_hold(&b, h, due, e);
+			r = wb_flush_hold(&b, (unsigned)kind, g, due, e);
 			if (r == 0)
-				r = hold_push(h, &p[i], g, e);
+				r = hold_push(c, (unsigned)kind, &p[i], g, e);
 			break;
 		default: /* continue */
-			r = hold_push(h, &p[i], g, e);
+			r = hold_push(c, (unsigned)kind, &p[i], g, e);
 			break;
 		}
 	}
@@ -1071,6 +1081,7 @@ int midi_cancel(midi_conn *c, uint64_t *cancelled, midi_error *e)
 	for (int t = 0; t < 2; t++)
 		for (int g = 0; g < 16; g++)
 			c->hold[t][g].n = 0;
+	c->held = 0;
 	uint64_t n = 0;
 	if (c->sc && c->sc->last_pos && c->owner) {
 		int r = sched_cancel(c->rt, c->sc, c->owner, broker_now_ns() + 10000000000ull, &n, e);
@@ -1138,6 +1149,7 @@ static void fd_sched(struct midi_conn *c, int pid_ready)
  * bell, let writers ring it again, and ring it ourselves if something
  * that would make midi_recv return is already there. */
 #define FD_LOOK_NS 20000000ull
+#define FD_LOOK_HITS 64
 #define RECV_SPIN_AFTER_NS 1000000ull
 
 static void fd_rearm(struct midi_conn *c)
@@ -1150,16 +1162,20 @@ static void fd_rearm(struct midi_conn *c)
 	/* Woken by the bell, as nearly always: emptying it is the one system
 	 * call. The other sources are level-triggered, so one that is ready
 	 * keeps the descriptor readable and gets its look when the bell is
-	 * quiet, or at the latest FD_LOOK_NS later under steady traffic. */
-	if (!c->detached && gen == c->sched_gen && now - c->full_look_ns < FD_LOOK_NS &&
+	 * quiet; under traffic that rings it before every look, after
+	 * FD_LOOK_HITS wake-ups and FD_LOOK_NS at the latest. */
+	if (!c->detached && gen == c->sched_gen &&
+	    (c->bell_hits < FD_LOOK_HITS || now - c->full_look_ns < FD_LOOK_NS) &&
 	    bell_drain(c->bellfd)) {
 		bell = 1;
+		c->bell_hits++;
 	} else {
 		/* One look at what is ready (the bell, a pidfd, the timer,
 		 * inotify) instead of a system call for each. */
 		struct epoll_event evs[8];
 		int nev = epoll_wait(c->epfd, evs, 8, 0);
 		c->full_look_ns = now;
+		c->bell_hits = 0;
 		for (int k = 0; k < nev; k++) {
 			int fd = evs[k].data.fd;
 			bell |= fd == c->bellfd;

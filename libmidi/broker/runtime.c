@@ -375,19 +375,34 @@ static int proc_stat(pid_t pid, char *state, unsigned long long *start)
 	return 0;
 }
 
+/* The key is computed once per process: getpid(2) is a real system call
+ * (glibc does not cache it), and a send takes the key twice. A forked
+ * child forgets its parent's key (pthread_atfork). */
+static uint64_t self_key;
+
+static void self_key_forget(void)
+{
+	__atomic_store_n(&self_key, 0, __ATOMIC_RELAXED);
+}
+
+static void self_key_once(void)
+{
+	pthread_atfork(NULL, NULL, self_key_forget);
+}
+
 uint64_t proc_key_self(void)
 {
-	static pid_t cached_pid;
-	static uint64_t cached_key;
+	uint64_t key = __atomic_load_n(&self_key, __ATOMIC_ACQUIRE);
+	if (key)
+		return key;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, self_key_once);
 	pid_t pid = getpid();
-	if (pid == __atomic_load_n(&cached_pid, __ATOMIC_ACQUIRE) && cached_key)
-		return cached_key;
 	char st;
 	unsigned long long start = 0;
 	proc_stat(pid, &st, &start);
-	uint64_t key = ((uint64_t)(start & 0x7fffffff) << 32) | (uint32_t)pid;
-	cached_key = key;
-	__atomic_store_n(&cached_pid, pid, __ATOMIC_RELEASE);
+	key = ((uint64_t)(start & 0x7fffffff) << 32) | (uint32_t)pid;
+	__atomic_store_n(&self_key, key, __ATOMIC_RELEASE);
 	return key;
 }
 

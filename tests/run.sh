@@ -56,7 +56,11 @@ run_unit() { # $1 = dir with test binaries, $2 = label, $3 = helper program
 			timeout 600 "$t" >"$out" 2>"$out.err"
 		local rc=$?
 		count_suite "$name" "$out" $rc || true
-		[ $rc -eq 0 ] || tail -20 "$out.err"
+		if [ $rc -ne 0 ]; then
+			# the assertion (cmocka's TAP comment lines), then stderr
+			grep -E '^(not ok|#)' "$out" | head -20
+			tail -20 "$out.err"
+		fi
 	done
 }
 

@@ -320,16 +320,23 @@ static void test_agent_killed_while_sending(void **state)
 	kill(ag, SIGKILL);
 	assert_int_equal(receive_all(c, N), 0);
 	test_wait_ok(pid, "sender");
-	/* The next listing starts a new agent; hotplug works again. */
-	midi_endpoint_info *v;
-	size_t n;
-	assert_int_equal(midi_list(&v, &n, 0, &e), 0);
-	free(v);
-	/* (started, not yet exec'd as midi-agent on a busy machine: wait) */
-	pid_t ag2 = 0;
+	/* The next listing starts a new agent; hotplug works again. kill(2)
+	 * returns before the killed agent is gone, and while it is dying it
+	 * still holds its lock (a listing then sees an agent alive): on a busy
+	 * machine, list again until the new one runs. */
 	uint64_t end = test_now_ns() + 10000000000ull;
-	while (((ag2 = agent_pid()) <= 0 || ag2 == ag) && test_now_ns() < end)
+	while (!test_proc_gone(ag) && test_now_ns() < end)
+		sleep_ms(10);
+	pid_t ag2 = 0;
+	end = test_now_ns() + 10000000000ull;
+	do {
+		midi_endpoint_info *v;
+		size_t n;
+		assert_int_equal(midi_list(&v, &n, 0, &e), 0);
+		free(v);
+		/* (started, not yet exec'd as midi-agent: wait) */
 		sleep_ms(20);
+	} while (((ag2 = agent_pid()) <= 0 || ag2 == ag) && test_now_ns() < end);
 	assert_true(ag2 > 0 && ag2 != ag);
 	plug("b", "ports=1 rate=0\n");
 	wait_listed("test:b-1", 1);

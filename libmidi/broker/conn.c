@@ -650,7 +650,7 @@ static int closed_error(struct midi_conn *c, const struct seg *s, midi_error *e)
 			      reason[0] ? reason : "was removed");
 }
 
-static void check_host(struct midi_conn *c, uint64_t now)
+MIDI_HOT static void check_host(struct midi_conn *c, uint64_t now)
 {
 	if (!c->slot.hosted || c->detached)
 		return;
@@ -695,7 +695,7 @@ static int endpoint_gone(struct midi_conn *c, midi_error *e, int *status)
 	return try_attach(c);
 }
 
-static int is_closed(struct midi_conn *c)
+MIDI_HOT static int is_closed(struct midi_conn *c)
 {
 	return c->detached || seg_closed(&c->own, NULL, 0) ||
 	       (c->txseg && c->txseg != &c->own && seg_closed(c->txseg, NULL, 0));
@@ -713,7 +713,7 @@ static int sysex_kind(const midi_ump *u, unsigned *st)
 	return -1;
 }
 
-static int validate(const midi_packet *p, size_t n, uint64_t now, midi_error *e)
+MIDI_HOT static int validate(const midi_packet *p, size_t n, uint64_t now, midi_error *e)
 {
 	for (size_t i = 0; i < n; i++) {
 		uint64_t t = p[i].time_ns;
@@ -745,7 +745,7 @@ struct wbatch {
 	int opened;
 };
 
-static int wb_lock(struct wbatch *b, midi_error *e)
+MIDI_HOT static int wb_lock(struct wbatch *b, midi_error *e)
 {
 	struct midi_conn *c = b->c;
 	if (c->fork_gen != rt_fork_gen()) {
@@ -759,7 +759,7 @@ static int wb_lock(struct wbatch *b, midi_error *e)
 	return r;
 }
 
-static void wb_end(struct wbatch *b)
+MIDI_HOT static void wb_end(struct wbatch *b)
 {
 	if (b->opened)
 		b->c->last_wpos = rw_end(&b->c->tw);
@@ -770,7 +770,7 @@ static void wb_end(struct wbatch *b)
  * scheduler with that due time. A "now" packet still goes through the
  * scheduler while the connection's scheduled messages may be on their way,
  * so that ties and near-ties keep the order in which it sent them. */
-static uint64_t due_of(const struct midi_conn *c, uint64_t t, uint64_t now)
+MIDI_HOT static uint64_t due_of(const struct midi_conn *c, uint64_t t, uint64_t now)
 {
 	if (t > now)
 		return t;
@@ -835,7 +835,7 @@ static int sched_push(struct midi_conn *c, const midi_ump *u, uint64_t due, midi
 }
 
 /* Write one packet now (due 0) or queue it for the scheduler. */
-static int put_pkt(struct wbatch *b, const midi_ump *u, uint64_t due, midi_error *e)
+MIDI_HOT static int put_pkt(struct wbatch *b, const midi_ump *u, uint64_t due, midi_error *e)
 {
 	if (due)
 		return sched_push(b->c, u, due, e);
@@ -847,7 +847,7 @@ static int put_pkt(struct wbatch *b, const midi_ump *u, uint64_t due, midi_error
 
 /* Before anything of a call is written: the scheduler must have room for
  * every packet of it that may be scheduled (checked again when written). */
-static int sched_room(struct midi_conn *c, const midi_packet *p, size_t n, uint64_t now,
+MIDI_HOT static int sched_room(struct midi_conn *c, const midi_packet *p, size_t n, uint64_t now,
 		      midi_error *e)
 {
 	uint64_t need = 0, held = 0;
@@ -910,7 +910,7 @@ static int wb_flush_hold(struct wbatch *b, unsigned kind, unsigned group, uint64
 
 /* The endpoint's flags now (JR negotiated after the connection opened);
  * *fresh set when they are of another incarnation than last time. */
-static uint32_t live_flags(struct midi_conn *c, struct jr_cache *k, int *fresh)
+MIDI_HOT static uint32_t live_flags(struct midi_conn *c, struct jr_cache *k, int *fresh)
 {
 	if (c->detached)
 		return 0;
@@ -927,7 +927,7 @@ static uint32_t live_flags(struct midi_conn *c, struct jr_cache *k, int *fresh)
 static int send_packets(midi_conn *c, const midi_packet *p, size_t n, uint64_t now,
 			midi_error *e);
 
-int midi_send(midi_conn *c, const midi_packet *p, size_t n, midi_error *e)
+MIDI_HOT int midi_send(midi_conn *c, const midi_packet *p, size_t n, midi_error *e)
 {
 	if (!c)
 		return midi_error_set(e, MIDI_ERR_INPUT, "no connection");
@@ -949,7 +949,7 @@ int midi_send(midi_conn *c, const midi_packet *p, size_t n, midi_error *e)
 	return r;
 }
 
-static int send_packets(midi_conn *c, const midi_packet *p, size_t n, uint64_t now,
+MIDI_HOT static int send_packets(midi_conn *c, const midi_packet *p, size_t n, uint64_t now,
 			midi_error *e)
 {
 	int r;
@@ -1152,7 +1152,7 @@ static void fd_sched(struct midi_conn *c, int pid_ready)
 #define FD_LOOK_HITS 64
 #define RECV_SPIN_AFTER_NS 1000000ull
 
-static void fd_rearm(struct midi_conn *c)
+MIDI_HOT static void fd_rearm(struct midi_conn *c)
 {
 	if (c->epfd < 0)
 		return;
@@ -1214,7 +1214,7 @@ static void fd_rearm(struct midi_conn *c)
 
 /* Received from an endpoint that sends JR timestamps: they are consumed
  * and set the arrival times (not with MIDI_OPEN_JR_RAW). */
-static size_t rx_jr(struct midi_conn *c, midi_packet *out, size_t n)
+MIDI_HOT static size_t rx_jr(struct midi_conn *c, midi_packet *out, size_t n)
 {
 	int fresh = 0;
 	if (c->flags & MIDI_OPEN_JR_RAW)
@@ -1227,7 +1227,7 @@ static size_t rx_jr(struct midi_conn *c, midi_packet *out, size_t n)
 	return jr_rx_filter(&c->jrr, out, n);
 }
 
-int midi_recv(midi_conn *c, midi_packet *out, size_t max, int timeout_ms, midi_error *e)
+MIDI_HOT int midi_recv(midi_conn *c, midi_packet *out, size_t max, int timeout_ms, midi_error *e)
 {
 	if (!c)
 		return midi_error_set(e, MIDI_ERR_INPUT, "no connection");

@@ -181,7 +181,7 @@ size_t host_eps(struct host *h, struct host_ep **out, size_t max)
 	return n;
 }
 
-int host_emit(struct host *h, struct host_ep *ep, const midi_packet *p, const uint32_t *tags,
+MIDI_HOT int host_emit(struct host *h, struct host_ep *ep, const midi_packet *p, const uint32_t *tags,
 	      size_t n)
 {
 	(void)h;
@@ -316,7 +316,7 @@ static void scan(struct host *h)
 }
 
 /* Offer ep's input to the transport. Returns 1 if anything was taken. */
-static int serve(struct host *h, struct host_ep *ep)
+MIDI_HOT static int serve(struct host *h, struct host_ep *ep)
 {
 	if (ep->blocked)
 		return 0;
@@ -351,7 +351,7 @@ static int64_t spin_ns(void)
 }
 
 /* Anything to read in an `in` ring (not blocked), or registry news. */
-static int pending(struct host *h)
+MIDI_HOT static int pending(struct host *h)
 {
 	if (reg_event_seq(h->rt) != h->seen_seq)
 		return 1;
@@ -363,7 +363,7 @@ static int pending(struct host *h)
 	return 0;
 }
 
-static void spin(struct host *h, int64_t ns)
+MIDI_HOT static void spin(struct host *h, int64_t ns)
 {
 	if (ns <= 0 || !h->neps)
 		return;
@@ -406,7 +406,7 @@ static int in_use(struct host *h)
 }
 
 /* Run due timers; the ms until the next one (or until the next use check). */
-static int timers(struct host *h, uint64_t now)
+MIDI_HOT static int timers(struct host *h, uint64_t now)
 {
 	uint64_t next = h->last_check + HOST_CHECK_NS;
 	for (int k = 0; k < HOST_TIMERS; k++) {
@@ -436,7 +436,7 @@ static int timers(struct host *h, uint64_t now)
  * less per wake-up. */
 #define HOST_DRAIN_WAITS 32
 
-static void wait_events(struct host *h, int timeout_ms)
+MIDI_HOT static void wait_events(struct host *h, int timeout_ms)
 {
 	if (!h->bell_edge || ++h->undrained >= HOST_DRAIN_WAITS) {
 		bell_drain(h->bellfd);
@@ -470,7 +470,7 @@ static uint64_t idle_ns(const struct host *h)
 	return ms >= 0 && ms <= 3600000 ? (uint64_t)ms * 1000000ull : AGENT_IDLE_NS;
 }
 
-static void loop(struct host *h)
+MIDI_HOT static void loop(struct host *h)
 {
 	int64_t spin_for = h->agent ? 0 : spin_ns();
 	uint64_t idle = idle_ns(h);

@@ -19,6 +19,11 @@
 
 #include "midi/ump.h"
 
+/* The functions every message passes through (send, host, receive) are
+ * placed together (.text.hot): after a pause the path is cold, and the
+ * fewer code pages it spans, the fewer misses it pays. */
+#define MIDI_HOT __attribute__((hot))
+
 struct ring_slot {
 	uint64_t seq;     /* 0 = being written, else position + 1 */
 	uint64_t time_ns; /* CLOCK_MONOTONIC when written */

@@ -37,7 +37,7 @@ static void atfork_setup(void)
 	pthread_atfork(NULL, NULL, on_fork_child);
 }
 
-unsigned long rt_fork_gen(void)
+MIDI_HOT unsigned long rt_fork_gen(void)
 {
 	pthread_once(&atfork_once, atfork_setup);
 	return __atomic_load_n(&fork_gen, __ATOMIC_RELAXED);
@@ -390,7 +390,7 @@ static void self_key_once(void)
 	pthread_atfork(NULL, NULL, self_key_forget);
 }
 
-uint64_t proc_key_self(void)
+MIDI_HOT uint64_t proc_key_self(void)
 {
 	uint64_t key = __atomic_load_n(&self_key, __ATOMIC_ACQUIRE);
 	if (key)

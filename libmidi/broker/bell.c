@@ -74,7 +74,8 @@ void bell_unlink(struct rt *rt, uint64_t id)
 	unlinkat(rt->dirfd, name, 0);
 }
 
-MIDI_HOT int bell_drain(int fd)
+MIDI_HOT
+int bell_drain(int fd)
 {
 	/* A read that does not fill the buffer took everything there was. */
 	char buf[256];
@@ -115,7 +116,8 @@ static struct {
 static uint64_t cache_tick;
 static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
 
-MIDI_HOT void bell_ring(struct rt *rt, uint64_t id)
+MIDI_HOT
+void bell_ring(struct rt *rt, uint64_t id)
 {
 	if (!id)
 		return;

@@ -556,6 +556,16 @@ static void detach(struct midi_conn *c)
 
 /* Detached: attach to a new incarnation if the registry shows one.
  * Returns 1 attached, 0 not yet. */
+/* Forget every SysEx held until its end (keeping the buffers). */
+static void holds_drop(struct midi_conn *c)
+{
+	for (uint32_t m = c->held; m; m &= m - 1) {
+		unsigned b = (unsigned)__builtin_ctz(m);
+		c->hold[b >> 4][b & 15].n = 0;
+	}
+	c->held = 0;
+}
+
 static int try_attach(struct midi_conn *c)
 {
 	uint64_t seq = reg_event_seq(c->rt), now = broker_now_ns();
@@ -574,10 +584,7 @@ static int try_attach(struct midi_conn *c)
 	c->detached = 0;
 	c->gone_why[0] = '\0';
 	c->reconnects++;
-	for (int t = 0; t < 2; t++)
-		for (int g = 0; g < 16; g++)
-			c->hold[t][g].n = 0; /* a half-sent SysEx is not finished on a new device */
-	c->held = 0;
+	holds_drop(c); /* a half-sent SysEx is not finished on a new device */
 	fd_attach(c);
 	return 1;
 }
@@ -650,7 +657,8 @@ static int closed_error(struct midi_conn *c, const struct seg *s, midi_error *e)
 			      reason[0] ? reason : "was removed");
 }
 
-MIDI_HOT static void check_host(struct midi_conn *c, uint64_t now)
+MIDI_HOT
+static void check_host(struct midi_conn *c, uint64_t now)
 {
 	if (!c->slot.hosted || c->detached)
 		return;
@@ -695,7 +703,8 @@ static int endpoint_gone(struct midi_conn *c, midi_error *e, int *status)
 	return try_attach(c);
 }
 
-MIDI_HOT static int is_closed(struct midi_conn *c)
+MIDI_HOT
+static int is_closed(struct midi_conn *c)
 {
 	return c->detached || seg_closed(&c->own, NULL, 0) ||
 	       (c->txseg && c->txseg != &c->own && seg_closed(c->txseg, NULL, 0));
@@ -713,7 +722,8 @@ static int sysex_kind(const midi_ump *u, unsigned *st)
 	return -1;
 }
 
-MIDI_HOT static int validate(const midi_packet *p, size_t n, uint64_t now, midi_error *e)
+MIDI_HOT
+static int validate(const midi_packet *p, size_t n, uint64_t now, midi_error *e)
 {
 	for (size_t i = 0; i < n; i++) {
 		uint64_t t = p[i].time_ns;
@@ -745,7 +755,8 @@ struct wbatch {
 	int opened;
 };
 
-MIDI_HOT static int wb_lock(struct wbatch *b, midi_error *e)
+MIDI_HOT
+static int wb_lock(struct wbatch *b, midi_error *e)
 {
 	struct midi_conn *c = b->c;
 	if (c->fork_gen != rt_fork_gen()) {
@@ -759,7 +770,8 @@ MIDI_HOT static int wb_lock(struct wbatch *b, midi_error *e)
 	return r;
 }
 
-MIDI_HOT static void wb_end(struct wbatch *b)
+MIDI_HOT
+static void wb_end(struct wbatch *b)
 {
 	if (b->opened)
 		b->c->last_wpos = rw_end(&b->c->tw);
@@ -770,7 +782,8 @@ MIDI_HOT static void wb_end(struct wbatch *b)
  * scheduler with that due time. A "now" packet still goes through the
  * scheduler while the connection's scheduled messages may be on their way,
  * so that ties and near-ties keep the order in which it sent them. */
-MIDI_HOT static uint64_t due_of(const struct midi_conn *c, uint64_t t, uint64_t now)
+MIDI_HOT
+static uint64_t due_of(const struct midi_conn *c, uint64_t t, uint64_t now)
 {
 	if (t > now)
 		return t;
@@ -835,7 +848,8 @@ static int sched_push(struct midi_conn *c, const midi_ump *u, uint64_t due, midi
 }
 
 /* Write one packet now (due 0) or queue it for the scheduler. */
-MIDI_HOT static int put_pkt(struct wbatch *b, const midi_ump *u, uint64_t due, midi_error *e)
+MIDI_HOT
+static int put_pkt(struct wbatch *b, const midi_ump *u, uint64_t due, midi_error *e)
 {
 	if (due)
 		return sched_push(b->c, u, due, e);
@@ -847,7 +861,8 @@ MIDI_HOT static int put_pkt(struct wbatch *b, const midi_ump *u, uint64_t due, m
 
 /* Before anything of a call is written: the scheduler must have room for
  * every packet of it that may be scheduled (checked again when written). */
-MIDI_HOT static int sched_room(struct midi_conn *c, const midi_packet *p, size_t n, uint64_t now,
+MIDI_HOT
+static int sched_room(struct midi_conn *c, const midi_packet *p, size_t n, uint64_t now,
 		      midi_error *e)
 {
 	uint64_t need = 0, held = 0;
@@ -910,7 +925,8 @@ static int wb_flush_hold(struct wbatch *b, unsigned kind, unsigned group, uint64
 
 /* The endpoint's flags now (JR negotiated after the connection opened);
  * *fresh set when they are of another incarnation than last time. */
-MIDI_HOT static uint32_t live_flags(struct midi_conn *c, struct jr_cache *k, int *fresh)
+MIDI_HOT
+static uint32_t live_flags(struct midi_conn *c, struct jr_cache *k, int *fresh)
 {
 	if (c->detached)
 		return 0;
@@ -927,7 +943,8 @@ MIDI_HOT static uint32_t live_flags(struct midi_conn *c, struct jr_cache *k, int
 static int send_packets(midi_conn *c, const midi_packet *p, size_t n, uint64_t now,
 			midi_error *e);
 
-MIDI_HOT int midi_send(midi_conn *c, const midi_packet *p, size_t n, midi_error *e)
+MIDI_HOT
+int midi_send(midi_conn *c, const midi_packet *p, size_t n, midi_error *e)
 {
 	if (!c)
 		return midi_error_set(e, MIDI_ERR_INPUT, "no connection");
@@ -949,7 +966,8 @@ MIDI_HOT int midi_send(midi_conn *c, const midi_packet *p, size_t n, midi_error 
 	return r;
 }
 
-MIDI_HOT static int send_packets(midi_conn *c, const midi_packet *p, size_t n, uint64_t now,
+MIDI_HOT
+static int send_packets(midi_conn *c, const midi_packet *p, size_t n, uint64_t now,
 			midi_error *e)
 {
 	int r;
@@ -1077,11 +1095,7 @@ int midi_cancel(midi_conn *c, uint64_t *cancelled, midi_error *e)
 		*cancelled = 0;
 	if (!c)
 		return midi_error_set(e, MIDI_ERR_INPUT, "no connection");
-	/* A SysEx held until its end was never sent: it goes too. */
-	for (int t = 0; t < 2; t++)
-		for (int g = 0; g < 16; g++)
-			c->hold[t][g].n = 0;
-	c->held = 0;
+	holds_drop(c); /* a SysEx held until its end was never sent: it goes too */
 	uint64_t n = 0;
 	if (c->sc && c->sc->last_pos && c->owner) {
 		int r = sched_cancel(c->rt, c->sc, c->owner, broker_now_ns() + 10000000000ull, &n, e);
@@ -1152,7 +1166,8 @@ static void fd_sched(struct midi_conn *c, int pid_ready)
 #define FD_LOOK_HITS 64
 #define RECV_SPIN_AFTER_NS 1000000ull
 
-MIDI_HOT static void fd_rearm(struct midi_conn *c)
+MIDI_HOT
+static void fd_rearm(struct midi_conn *c)
 {
 	if (c->epfd < 0)
 		return;
@@ -1214,7 +1229,8 @@ MIDI_HOT static void fd_rearm(struct midi_conn *c)
 
 /* Received from an endpoint that sends JR timestamps: they are consumed
  * and set the arrival times (not with MIDI_OPEN_JR_RAW). */
-MIDI_HOT static size_t rx_jr(struct midi_conn *c, midi_packet *out, size_t n)
+MIDI_HOT
+static size_t rx_jr(struct midi_conn *c, midi_packet *out, size_t n)
 {
 	int fresh = 0;
 	if (c->flags & MIDI_OPEN_JR_RAW)
@@ -1227,7 +1243,8 @@ MIDI_HOT static size_t rx_jr(struct midi_conn *c, midi_packet *out, size_t n)
 	return jr_rx_filter(&c->jrr, out, n);
 }
 
-MIDI_HOT int midi_recv(midi_conn *c, midi_packet *out, size_t max, int timeout_ms, midi_error *e)
+MIDI_HOT
+int midi_recv(midi_conn *c, midi_packet *out, size_t max, int timeout_ms, midi_error *e)
 {
 	if (!c)
 		return midi_error_set(e, MIDI_ERR_INPUT, "no connection");

@@ -92,7 +92,6 @@ struct host {
 	int fired;                    /* a descriptor or timer fired: offer again */
 	uint64_t last_use, last_check;
 	uint64_t slept_ns;            /* length of the latest sleep */
-	int bell_edge;                /* the bell is edge-triggered (bell_edge_ok) */
 	unsigned undrained;           /* waits since the bell was last emptied */
 };
 
@@ -181,7 +180,8 @@ size_t host_eps(struct host *h, struct host_ep **out, size_t max)
 	return n;
 }
 
-MIDI_HOT int host_emit(struct host *h, struct host_ep *ep, const midi_packet *p, const uint32_t *tags,
+MIDI_HOT
+int host_emit(struct host *h, struct host_ep *ep, const midi_packet *p, const uint32_t *tags,
 	      size_t n)
 {
 	(void)h;
@@ -316,7 +316,8 @@ static void scan(struct host *h)
 }
 
 /* Offer ep's input to the transport. Returns 1 if anything was taken. */
-MIDI_HOT static int serve(struct host *h, struct host_ep *ep)
+MIDI_HOT
+static int serve(struct host *h, struct host_ep *ep)
 {
 	if (ep->blocked)
 		return 0;
@@ -351,7 +352,8 @@ static int64_t spin_ns(void)
 }
 
 /* Anything to read in an `in` ring (not blocked), or registry news. */
-MIDI_HOT static int pending(struct host *h)
+MIDI_HOT
+static int pending(struct host *h)
 {
 	if (reg_event_seq(h->rt) != h->seen_seq)
 		return 1;
@@ -363,7 +365,8 @@ MIDI_HOT static int pending(struct host *h)
 	return 0;
 }
 
-MIDI_HOT static void spin(struct host *h, int64_t ns)
+MIDI_HOT
+static void spin(struct host *h, int64_t ns)
 {
 	if (ns <= 0 || !h->neps)
 		return;
@@ -406,7 +409,8 @@ static int in_use(struct host *h)
 }
 
 /* Run due timers; the ms until the next one (or until the next use check). */
-MIDI_HOT static int timers(struct host *h, uint64_t now)
+MIDI_HOT
+static int timers(struct host *h, uint64_t now)
 {
 	uint64_t next = h->last_check + HOST_CHECK_NS;
 	for (int k = 0; k < HOST_TIMERS; k++) {
@@ -436,9 +440,10 @@ MIDI_HOT static int timers(struct host *h, uint64_t now)
  * less per wake-up. */
 #define HOST_DRAIN_WAITS 32
 
-MIDI_HOT static void wait_events(struct host *h, int timeout_ms)
+MIDI_HOT
+static void wait_events(struct host *h, int timeout_ms)
 {
-	if (!h->bell_edge || ++h->undrained >= HOST_DRAIN_WAITS) {
+	if (!bell_edge_ok() || ++h->undrained >= HOST_DRAIN_WAITS) {
 		bell_drain(h->bellfd);
 		h->undrained = 0;
 	}
@@ -470,7 +475,8 @@ static uint64_t idle_ns(const struct host *h)
 	return ms >= 0 && ms <= 3600000 ? (uint64_t)ms * 1000000ull : AGENT_IDLE_NS;
 }
 
-MIDI_HOT static void loop(struct host *h)
+MIDI_HOT
+static void loop(struct host *h)
 {
 	int64_t spin_for = h->agent ? 0 : spin_ns();
 	uint64_t idle = idle_ns(h);
@@ -532,9 +538,8 @@ static int loop_open(struct host *h, midi_error *e)
 	if (fd < 0)
 		return fd;
 	h->bellfd = fd;
-	h->bell_edge = bell_edge_ok();
 	h->epfd = epoll_create1(EPOLL_CLOEXEC);
-	struct epoll_event ev = {.events = EPOLLIN | (h->bell_edge ? EPOLLET : 0u), .data.u32 = 0};
+	struct epoll_event ev = {.events = EPOLLIN | (bell_edge_ok() ? EPOLLET : 0u), .data.u32 = 0};
 	if (h->epfd < 0 || epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->bellfd, &ev) < 0)
 		return midi_error_sys(e, errno, "epoll");
 	h->waiter = reg_waiter_add(h->rt, h->bell);

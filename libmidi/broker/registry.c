@@ -246,7 +246,8 @@ void reg_wait(struct rt *rt, uint64_t seq, int64_t timeout_ns)
 
 /* The flags of the endpoint whose segment is uid, read without the lock;
  * looked up only when the registry's generation moved from *gen. */
-MIDI_HOT uint32_t reg_live_flags(struct rt *rt, uint64_t uid, uint32_t *gen, uint32_t cached)
+MIDI_HOT
+uint32_t reg_live_flags(struct rt *rt, uint64_t uid, uint32_t *gen, uint32_t cached)
 {
 	uint32_t g1 = __atomic_load_n(&rt->reg->gen, __ATOMIC_ACQUIRE);
 	if (g1 == *gen || (g1 & 1))
@@ -326,7 +327,8 @@ int reg_waiter_add(struct rt *rt, uint64_t bell)
 	return -1;
 }
 
-MIDI_HOT void reg_waiter_arm(struct rt *rt, int idx)
+MIDI_HOT
+void reg_waiter_arm(struct rt *rt, int idx)
 {
 	if (idx >= 0 && (unsigned)idx < REG_WAITERS)
 		__atomic_store_n(&rt->reg->waiters[idx].armed, 1, __ATOMIC_SEQ_CST);

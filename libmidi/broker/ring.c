@@ -11,7 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-MIDI_HOT uint64_t broker_now_ns(void)
+MIDI_HOT
+uint64_t broker_now_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -51,7 +52,8 @@ static void futex_wake(uint32_t *w)
 	syscall(SYS_futex, w, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
-MIDI_HOT void ring_publish(struct ring *r, uint64_t pos)
+MIDI_HOT
+void ring_publish(struct ring *r, uint64_t pos)
 {
 	__atomic_store_n(&r->sh->head, pos, __ATOMIC_SEQ_CST);
 	/* Pairs with the sleeper's increment of sleepers and re-check of head. */
@@ -85,7 +87,8 @@ static uint64_t skip_target(const struct ring *r, uint64_t pos)
  * at the head without counting them as lost. */
 #define RING_JUMP_MAX (1ull << 40)
 
-MIDI_HOT int ring_any_for(const struct ring *r, uint64_t from, uint64_t to, uint32_t filter)
+MIDI_HOT
+int ring_any_for(const struct ring *r, uint64_t from, uint64_t to, uint32_t filter)
 {
 	if (filter == RING_ALL || from == to)
 		return from != to;
@@ -102,7 +105,8 @@ MIDI_HOT int ring_any_for(const struct ring *r, uint64_t from, uint64_t to, uint
 	return 0;
 }
 
-MIDI_HOT size_t ring_read(struct ring *r, struct ring_cursor *c, midi_packet *out, uint32_t *tags_out,
+MIDI_HOT
+size_t ring_read(struct ring *r, struct ring_cursor *c, midi_packet *out, uint32_t *tags_out,
 		 size_t max, uint32_t filter)
 {
 	uint64_t size = r->mask + 1;
@@ -163,7 +167,8 @@ static inline void cpu_relax(void)
 #endif
 }
 
-MIDI_HOT int ring_spin(const struct ring *r, uint64_t pos, int64_t spin_ns)
+MIDI_HOT
+int ring_spin(const struct ring *r, uint64_t pos, int64_t spin_ns)
 {
 	if (spin_ns <= 0)
 		return ring_head(r) != pos;

@@ -24,9 +24,12 @@ static struct rt *rt_cur;
 static unsigned long fork_gen;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
+static uint64_t self_key; /* proc_key_self's, once per process */
+
 static void on_fork_child(void)
 {
 	fork_gen++;
+	__atomic_store_n(&self_key, 0, __ATOMIC_RELAXED); /* the parent's */
 	/* The mutex may have been held by another thread at fork time. */
 	pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
 	rt_mu = fresh;
@@ -37,7 +40,8 @@ static void atfork_setup(void)
 	pthread_atfork(NULL, NULL, on_fork_child);
 }
 
-MIDI_HOT unsigned long rt_fork_gen(void)
+MIDI_HOT
+unsigned long rt_fork_gen(void)
 {
 	pthread_once(&atfork_once, atfork_setup);
 	return __atomic_load_n(&fork_gen, __ATOMIC_RELAXED);
@@ -377,26 +381,14 @@ static int proc_stat(pid_t pid, char *state, unsigned long long *start)
 
 /* The key is computed once per process: getpid(2) is a real system call
  * (glibc does not cache it), and a send takes the key twice. A forked
- * child forgets its parent's key (pthread_atfork). */
-static uint64_t self_key;
-
-static void self_key_forget(void)
-{
-	__atomic_store_n(&self_key, 0, __ATOMIC_RELAXED);
-}
-
-static void self_key_once(void)
-{
-	pthread_atfork(NULL, NULL, self_key_forget);
-}
-
-MIDI_HOT uint64_t proc_key_self(void)
+ * child forgets its parent's key (on_fork_child). */
+MIDI_HOT
+uint64_t proc_key_self(void)
 {
 	uint64_t key = __atomic_load_n(&self_key, __ATOMIC_ACQUIRE);
 	if (key)
 		return key;
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	pthread_once(&once, self_key_once);
+	pthread_once(&atfork_once, atfork_setup);
 	pid_t pid = getpid();
 	char st;
 	unsigned long long start = 0;

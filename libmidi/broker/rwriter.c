@@ -37,7 +37,8 @@ void rw_fini(struct ring_writer *w)
 }
 
 /* Back-pressure into `in`: wait while the host has not taken enough. */
-MIDI_HOT static int in_room(struct ring_writer *w, uint64_t need, midi_error *e)
+MIDI_HOT
+static int in_room(struct ring_writer *w, uint64_t need, midi_error *e)
 {
 	struct ring *r = w->ring;
 	uint64_t slots = r->mask + 1;
@@ -75,7 +76,8 @@ MIDI_HOT static int in_room(struct ring_writer *w, uint64_t need, midi_error *e)
 	}
 }
 
-MIDI_HOT int rw_room(struct ring_writer *w, uint64_t need, midi_error *e)
+MIDI_HOT
+int rw_room(struct ring_writer *w, uint64_t need, midi_error *e)
 {
 	uint64_t half = (w->ring->mask + 1) / 2;
 	/* A bulk writer (half a ring so far) maps the whole ring at once. */
@@ -93,7 +95,8 @@ MIDI_HOT int rw_room(struct ring_writer *w, uint64_t need, midi_error *e)
 	return in_room(w, need, e);
 }
 
-MIDI_HOT int rw_begin(struct ring_writer *w, midi_error *e)
+MIDI_HOT
+int rw_begin(struct ring_writer *w, midi_error *e)
 {
 	/* Open already by this thread (another thread's batch: wait for it). */
 	if (__atomic_load_n(&w->locked, __ATOMIC_ACQUIRE) && pthread_equal(w->owner, pthread_self()))
@@ -122,7 +125,8 @@ static void wake(struct ring_writer *w)
 		seg_ring_bells(w->rt, w->seg, w->tag);
 }
 
-MIDI_HOT void rw_put(struct ring_writer *w, const midi_ump *in, uint64_t t, uint32_t tag)
+MIDI_HOT
+void rw_put(struct ring_writer *w, const midi_ump *in, uint64_t t, uint32_t tag)
 {
 	midi_ump u = *in;
 	for (unsigned k = midi_ump_words(&u); k < 4; k++)
@@ -149,7 +153,8 @@ MIDI_HOT void rw_put(struct ring_writer *w, const midi_ump *in, uint64_t t, uint
 	}
 }
 
-MIDI_HOT uint64_t rw_end(struct ring_writer *w)
+MIDI_HOT
+uint64_t rw_end(struct ring_writer *w)
 {
 	if (!w->locked)
 		return 0;
@@ -168,7 +173,8 @@ MIDI_HOT uint64_t rw_end(struct ring_writer *w)
 	return pos;
 }
 
-MIDI_HOT int rw_write(struct ring_writer *w, const midi_packet *p, const uint32_t *tags, uint32_t tag,
+MIDI_HOT
+int rw_write(struct ring_writer *w, const midi_packet *p, const uint32_t *tags, uint32_t tag,
 	     size_t n, uint64_t t, midi_error *e)
 {
 	int r = rw_room(w, n, e);

@@ -223,7 +223,8 @@ static void armed_release(struct seg *s)
 		;
 }
 
-MIDI_HOT unsigned seg_clients_hw(const struct seg *s)
+MIDI_HOT
+unsigned seg_clients_hw(const struct seg *s)
 {
 	uint32_t hw = __atomic_load_n(&s->hdr->clients_hw, __ATOMIC_ACQUIRE);
 	return hw > SEG_CLIENTS ? SEG_CLIENTS : hw;
@@ -248,7 +249,8 @@ void seg_client_set_bell(struct seg *s, int idx, uint64_t id)
 	__atomic_store_n(&c->bell, id, __ATOMIC_RELEASE);
 }
 
-MIDI_HOT void seg_client_arm(struct seg *s, int idx)
+MIDI_HOT
+void seg_client_arm(struct seg *s, int idx)
 {
 	if (idx < 0 || (unsigned)idx >= SEG_CLIENTS)
 		return;
@@ -263,7 +265,8 @@ MIDI_HOT void seg_client_arm(struct seg *s, int idx)
 		armed_release(s);
 }
 
-MIDI_HOT void seg_ring_bells(struct rt *rt, struct seg *s, uint32_t tag)
+MIDI_HOT
+void seg_ring_bells(struct rt *rt, struct seg *s, uint32_t tag)
 {
 	struct seg_hdr *h = s->hdr;
 	if (!__atomic_load_n(&h->bells_armed, __ATOMIC_SEQ_CST))
@@ -282,7 +285,8 @@ MIDI_HOT void seg_ring_bells(struct rt *rt, struct seg *s, uint32_t tag)
 	}
 }
 
-MIDI_HOT void seg_ring_host_bell(struct rt *rt, struct seg *s)
+MIDI_HOT
+void seg_ring_host_bell(struct rt *rt, struct seg *s)
 {
 	if (__atomic_exchange_n(&s->hdr->host_bell_armed, 0, __ATOMIC_SEQ_CST))
 		bell_ring(rt, __atomic_load_n(&s->hdr->host_bell, __ATOMIC_ACQUIRE));
@@ -348,7 +352,8 @@ int seg_client_add(struct seg *s, uint32_t *conn_id)
 	return -1; /* table full: the connection works but is not counted */
 }
 
-MIDI_HOT void seg_flow_publish(struct seg *s, int idx, uint64_t pos)
+MIDI_HOT
+void seg_flow_publish(struct seg *s, int idx, uint64_t pos)
 {
 	if (idx < 0 || (unsigned)idx >= SEG_CLIENTS)
 		return;
@@ -458,7 +463,8 @@ void seg_close(struct seg *s, const char *reason)
 		bell_ring(s->rt, __atomic_load_n(&h->host_bell, __ATOMIC_ACQUIRE));
 }
 
-MIDI_HOT int seg_state(const struct seg *s, char *reason, size_t n)
+MIDI_HOT
+int seg_state(const struct seg *s, char *reason, size_t n)
 {
 	if (reason && n)
 		reason[0] = '\0';
@@ -494,7 +500,8 @@ MIDI_HOT int seg_state(const struct seg *s, char *reason, size_t n)
 	return SEG_ST_CLOSED;
 }
 
-MIDI_HOT int seg_closed(const struct seg *s, char *reason, size_t n)
+MIDI_HOT
+int seg_closed(const struct seg *s, char *reason, size_t n)
 {
 	return seg_state(s, reason, n) != SEG_ST_OPEN;
 }

@@ -238,7 +238,8 @@ int reg_lost_error(const struct rt *rt, midi_error *e)
 			      rt->path, how_lost(rt, "registry", rt->reg_size));
 }
 
-MIDI_HOT int seg_lost(const struct seg *s)
+MIDI_HOT
+int seg_lost(const struct seg *s)
 {
 	return s && shmguard_lost(s->base);
 }

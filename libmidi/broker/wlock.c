@@ -47,7 +47,8 @@ static int taken(struct seg_wlock *l, uint32_t *expect, uint32_t me, int over)
 	return over;
 }
 
-MIDI_HOT int wlock_take(struct seg_wlock *l, int timeout_ms)
+MIDI_HOT
+int wlock_take(struct seg_wlock *l, int timeout_ms)
 {
 	uint32_t me = self_pid();
 	uint32_t w = 0;
@@ -89,7 +90,8 @@ MIDI_HOT int wlock_take(struct seg_wlock *l, int timeout_ms)
 	}
 }
 
-MIDI_HOT void wlock_give(struct seg_wlock *l)
+MIDI_HOT
+void wlock_give(struct seg_wlock *l)
 {
 	uint32_t old = __atomic_exchange_n(&l->word, 0, __ATOMIC_RELEASE);
 	if (old & WLOCK_WAITERS)

@@ -37,7 +37,8 @@ static int diag_route(const struct reg_slot *ep, char *peer_id, size_t n, midi_e
 }
 
 /* diag:ping: echo each packet to its sender only; it takes them all. */
-MIDI_HOT static size_t diag_host_input(struct host *h, struct host_ep *ep, const midi_packet *p,
+MIDI_HOT
+static size_t diag_host_input(struct host *h, struct host_ep *ep, const midi_packet *p,
 			      const uint32_t *tags, size_t n)
 {
 	host_emit(h, ep, p, tags, n);

@@ -25,13 +25,13 @@ typedef struct midi_error {
 /* Fill *e (if not NULL) and return -code (a negative value), so callers can
  * write `return midi_error_set(e, MIDI_ERR_INPUT, "...")`. */
 int midi_error_set(midi_error *e, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4), cold));
 /* Same, with a line and column: the message is prefixed "line L, column C: ". */
 int midi_error_at(midi_error *e, int code, int line, int col, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+	__attribute__((format(printf, 5, 6), cold));
 /* Same, appending ": strerror(errno_value)". */
 int midi_error_sys(midi_error *e, int errno_value, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4), cold));
 void midi_error_clear(midi_error *e);
 
 #endif

@@ -32,8 +32,7 @@ else
 CPPFLAGS  += -DMIDI_HAVE_LIBUSB
 endif
 # midi.pc's Requires.private: what the archive was built with.
-PC_REQUIRES := $(if $(USBLIBS),libusb-1.0) $(if $(ALSALIBS),alsa) $(if $(NETLIBS),nettle) \
-	       $(if $(NETLIBS),$(if $(AVAHILIBS),avahi-client))
+PC_REQUIRES := $(if $(USBLIBS),libusb-1.0) $(if $(ALSALIBS),alsa) $(if $(NETLIBS),nettle)
 # The alsa transport is built only where alsa-lib is found.
 ifeq ($(ALSALIBS),)
 LIB_SRC   := $(filter-out libmidi/transport/alsa%.c,$(LIB_SRC))
@@ -52,13 +51,15 @@ USBLIBS   += $(NETLIBS)
 USBCFLAGS += $(NETCFLAGS)
 endif
 # DNS-SD for it (advertising hosts, browsing for them: avahi) only where
-# avahi-client is found too.
-LIB_AVAHI := libmidi/net/netavahi.c libmidi/net/netadvert.c libmidi/net/netbrowse.c
+# avahi-client is found too. It is not linked: the library loads it when
+# DNS-SD is first used (net/netavahi_lib.c), so a program that does none
+# never loads it and the D-Bus libraries under it.
+LIB_AVAHI := libmidi/net/netavahi.c libmidi/net/netavahi_lib.c libmidi/net/netadvert.c \
+	     libmidi/net/netbrowse.c
 ifeq ($(NETLIBS)$(AVAHILIBS),$(NETLIBS))
 LIB_SRC   := $(filter-out $(LIB_AVAHI),$(LIB_SRC))
 else ifneq ($(NETLIBS),)
 CPPFLAGS  += -DMIDI_HAVE_AVAHI
-USBLIBS   += $(AVAHILIBS)
 USBCFLAGS += $(AVAHICFLAGS)
 endif
 # cmd/midi-X.c is a program; cmd/*.c others are linked into every program;

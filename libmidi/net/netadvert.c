@@ -10,11 +10,7 @@
 #include "net/netavahi.h"
 #include "net/netdnssd.h"
 
-#include <avahi-client/client.h>
-#include <avahi-client/publish.h>
-#include <avahi-common/alternative.h>
-#include <avahi-common/error.h>
-#include <avahi-common/malloc.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,10 +42,10 @@ static void add_service(struct netadvert *a, AvahiClient *c);
 
 static void rename_instance(struct netadvert *a)
 {
-	char *alt = avahi_alternative_service_name(a->instance);
+	char *alt = av.alternative_service_name(a->instance);
 	if (!alt)
 		return;
-	avahi_free(a->instance);
+	av.free(a->instance);
 	a->instance = alt;
 	a->told = 0;
 	say(a, "mDNS: the service name is taken on the network: advertising as \"%s\"",
@@ -68,12 +64,12 @@ static void group_cb(AvahiEntryGroup *g, AvahiEntryGroupState st, void *arg)
 		break;
 	case AVAHI_ENTRY_GROUP_COLLISION:
 		rename_instance(a);
-		avahi_entry_group_reset(g);
-		add_service(a, avahi_entry_group_get_client(g));
+		av.entry_group_reset(g);
+		add_service(a, av.entry_group_get_client(g));
 		break;
 	case AVAHI_ENTRY_GROUP_FAILURE:
 		say(a, "mDNS: advertising failed: %s",
-		    avahi_strerror(avahi_client_errno(avahi_entry_group_get_client(g))));
+		    av.strerror(av.client_errno(av.entry_group_get_client(g))));
 		break;
 	default:
 		break;
@@ -82,26 +78,26 @@ static void group_cb(AvahiEntryGroup *g, AvahiEntryGroupState st, void *arg)
 
 static void add_service(struct netadvert *a, AvahiClient *c)
 {
-	if (!a->group && !(a->group = avahi_entry_group_new(c, group_cb, a))) {
-		say(a, "mDNS: cannot make an entry group: %s", avahi_strerror(avahi_client_errno(c)));
+	if (!a->group && !(a->group = av.entry_group_new(c, group_cb, a))) {
+		say(a, "mDNS: cannot make an entry group: %s", av.strerror(av.client_errno(c)));
 		return;
 	}
-	if (!avahi_entry_group_is_empty(a->group))
+	if (!av.entry_group_is_empty(a->group))
 		return;
 	for (int tries = 0; tries < 16; tries++) {
-		int r = avahi_entry_group_add_service(
+		int r = av.entry_group_add_service(
 			a->group, AVAHI_IF_UNSPEC, a->ipv4_only ? AVAHI_PROTO_INET : AVAHI_PROTO_UNSPEC,
 			0, a->instance, NETDNSSD_TYPE, NULL, NULL, (uint16_t)a->port, a->txt_name,
 			a->txt_piid, NULL);
 		if (r == AVAHI_ERR_COLLISION) { /* a service of ours has the name */
 			rename_instance(a);
-			avahi_entry_group_reset(a->group);
+			av.entry_group_reset(a->group);
 			continue;
 		}
 		if (r == 0)
-			r = avahi_entry_group_commit(a->group);
+			r = av.entry_group_commit(a->group);
 		if (r < 0)
-			say(a, "mDNS: cannot advertise: %s", avahi_strerror(r));
+			say(a, "mDNS: cannot advertise: %s", av.strerror(r));
 		return;
 	}
 }
@@ -116,16 +112,16 @@ static void client_cb(AvahiClient *c, AvahiClientState st, void *arg)
 	case AVAHI_CLIENT_S_COLLISION:
 	case AVAHI_CLIENT_S_REGISTERING:
 		if (a->group)
-			avahi_entry_group_reset(a->group);
+			av.entry_group_reset(a->group);
 		break;
 	case AVAHI_CLIENT_FAILURE:
-		if (avahi_client_errno(c) == AVAHI_ERR_DISCONNECTED) {
+		if (av.client_errno(c) == AVAHI_ERR_DISCONNECTED) {
 			if (!a->reconnect)
 				say(a, "mDNS: avahi-daemon went away: advertised again when it is back%s",
 				    "");
 			a->reconnect = 1;
 		} else {
-			say(a, "mDNS: %s: not advertised any more", avahi_strerror(avahi_client_errno(c)));
+			say(a, "mDNS: %s: not advertised any more", av.strerror(av.client_errno(c)));
 		}
 		break;
 	default:
@@ -146,18 +142,21 @@ struct netadvert *netadvert_open(const char *name, const char *piid, unsigned po
 	char inst[NETDNSSD_INSTANCE_MAX + 1];
 	netdnssd_instance(name, inst, sizeof inst);
 	netdnssd_txt(name, piid, a->txt_name, a->txt_piid, sizeof a->txt_name);
-	a->instance = avahi_strdup(inst);
-	a->poll = netavahi_new();
+	a->poll = netavahi_new(); /* loads avahi-client */
+	if (a->poll)
+		a->instance = av.strdup(inst);
 	int err = 0;
-	if (a->instance && a->poll)
-		a->client = avahi_client_new(netavahi_api(a->poll), 0, client_cb, a, &err);
+	if (a->instance)
+		a->client = av.client_new(netavahi_api(a->poll), 0, client_cb, a, &err);
 	if (!a->client) {
-		if (!a->instance || !a->poll)
+		if (!a->poll && errno == ENOENT)
+			say(a, "no mDNS (%s): not advertised", netavahi_load_error());
+		else if (!a->instance)
 			say(a, "no mDNS (%s): not advertised", "out of memory");
 		else if (err == AVAHI_ERR_NO_DAEMON || err == AVAHI_ERR_DBUS_ERROR)
 			say(a, "no mDNS (avahi-daemon not running): not advertised%s", "");
 		else
-			say(a, "no mDNS (avahi: %s): not advertised", avahi_strerror(err));
+			say(a, "no mDNS (avahi: %s): not advertised", av.strerror(err));
 		a->log = NULL;
 		netadvert_close(a);
 		return NULL;
@@ -183,11 +182,11 @@ void netadvert_dispatch(struct netadvert *a)
 	a->reconnect = 0;
 	a->group = NULL; /* freed with its client */
 	a->told = 0;
-	avahi_client_free(a->client);
+	av.client_free(a->client);
 	int err = 0;
-	a->client = avahi_client_new(netavahi_api(a->poll), AVAHI_CLIENT_NO_FAIL, client_cb, a, &err);
+	a->client = av.client_new(netavahi_api(a->poll), AVAHI_CLIENT_NO_FAIL, client_cb, a, &err);
 	if (!a->client)
-		say(a, "mDNS: %s: not advertised any more", avahi_strerror(err));
+		say(a, "mDNS: %s: not advertised any more", av.strerror(err));
 }
 
 void netadvert_close(struct netadvert *a)
@@ -195,8 +194,9 @@ void netadvert_close(struct netadvert *a)
 	if (!a)
 		return;
 	if (a->client)
-		avahi_client_free(a->client); /* its entry group with it */
+		av.client_free(a->client); /* its entry group with it */
 	netavahi_free(a->poll);
-	avahi_free(a->instance);
+	if (a->instance)
+		av.free(a->instance);
 	free(a);
 }

@@ -6,6 +6,7 @@
  * freed after the dispatch, which may still hold them. */
 #include "net/netavahi.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -125,6 +126,10 @@ static void t_free(AvahiTimeout *t)
 
 struct netavahi *netavahi_new(void)
 {
+	if (netavahi_load() < 0) {
+		errno = ENOENT;
+		return NULL;
+	}
 	struct netavahi *p = calloc(1, sizeof *p);
 	if (!p)
 		return NULL;

@@ -7,10 +7,52 @@
 #ifndef MIDI_NET_NETAVAHI_H
 #define MIDI_NET_NETAVAHI_H
 
+#include <avahi-client/client.h>
+#include <avahi-client/lookup.h>
+#include <avahi-client/publish.h>
+#include <avahi-common/alternative.h>
+#include <avahi-common/error.h>
+#include <avahi-common/malloc.h>
 #include <avahi-common/watch.h>
+
+/* The avahi functions the net transport calls, through `av` once
+ * netavahi_load has succeeded (netavahi_lib.c): avahi-client is loaded
+ * when DNS-SD is first used, not by every program at start-up. */
+struct netavahi_lib {
+#define AV_FN(f) __typeof__(avahi_##f) *f
+	AV_FN(client_new);
+	AV_FN(client_free);
+	AV_FN(client_errno);
+	AV_FN(client_get_state);
+	AV_FN(entry_group_new);
+	AV_FN(entry_group_reset);
+	AV_FN(entry_group_commit);
+	AV_FN(entry_group_is_empty);
+	AV_FN(entry_group_get_client);
+	AV_FN(entry_group_add_service);
+	AV_FN(service_browser_new);
+	AV_FN(service_browser_free);
+	AV_FN(service_resolver_new);
+	AV_FN(service_resolver_free);
+	AV_FN(strerror);
+	AV_FN(alternative_service_name);
+	AV_FN(strdup);
+	AV_FN(free);
+#undef AV_FN
+};
+extern struct netavahi_lib av;
+
+/* Load avahi-client (once per process; thread-safe): 0, or -1 with the
+ * reason in netavahi_load_error(). netavahi_new does it. _from loads
+ * another file name (tests). */
+int netavahi_load(void);
+int netavahi_load_from(const char *soname);
+const char *netavahi_load_error(void);
 
 struct netavahi;
 
+/* NULL when out of memory or avahi-client cannot be loaded (errno
+ * ENOENT: netavahi_load_error() says why). */
 struct netavahi *netavahi_new(void);
 const AvahiPoll *netavahi_api(struct netavahi *p);
 /* Readable when a watch has events. */

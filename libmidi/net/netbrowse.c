@@ -17,10 +17,8 @@
 #include "net/netavahi.h"
 #include "net/netdnssd.h"
 
-#include <avahi-client/client.h>
-#include <avahi-client/lookup.h>
-#include <avahi-common/error.h>
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,7 +116,7 @@ static void resolver_free(struct svc *v)
 {
 	if (!v->r)
 		return;
-	avahi_service_resolver_free(v->r);
+	av.service_resolver_free(v->r);
 	v->r = NULL;
 	if (!v->answered)
 		v->nb->pending--;
@@ -233,7 +231,7 @@ static void browsed(AvahiServiceBrowser *b, AvahiIfIndex iface, AvahiProtocol pr
 		v->seen++;
 		if (!v->r) {
 			v->answered = 0;
-			v->r = avahi_service_resolver_new(nb->client, iface, proto, name, type, domain,
+			v->r = av.service_resolver_new(nb->client, iface, proto, name, type, domain,
 							  AVAHI_PROTO_UNSPEC, 0, resolved, v);
 			if (v->r)
 				nb->pending++;
@@ -274,7 +272,7 @@ static void client_cb(AvahiClient *c, AvahiClientState st, void *arg)
 	struct nbrowse *nb = arg;
 	if (st == AVAHI_CLIENT_S_RUNNING && !nb->b) {
 		nb->client = c; /* also while avahi_client_new has not returned yet */
-		nb->b = avahi_service_browser_new(c, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC,
+		nb->b = av.service_browser_new(c, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC,
 						  NETDNSSD_TYPE, NULL, 0, browsed, nb);
 		if (!nb->b)
 			nb->reconnect = 1;
@@ -288,7 +286,7 @@ static void connect_client(struct nbrowse *nb)
 {
 	int err = 0;
 	nb->cache_done = nb->all_done = 0;
-	nb->client = avahi_client_new(netavahi_api(nb->poll), AVAHI_CLIENT_NO_FAIL, client_cb, nb,
+	nb->client = av.client_new(netavahi_api(nb->poll), AVAHI_CLIENT_NO_FAIL, client_cb, nb,
 				      &err);
 }
 
@@ -300,10 +298,10 @@ static void dispatch(struct nbrowse *nb)
 		nb->reconnect = 0;
 		forget_all(nb, "is gone: mDNS (avahi-daemon) stopped");
 		if (nb->b)
-			avahi_service_browser_free(nb->b);
+			av.service_browser_free(nb->b);
 		nb->b = NULL;
 		if (nb->client)
-			avahi_client_free(nb->client);
+			av.client_free(nb->client);
 		nb->client = NULL;
 		connect_client(nb);
 	}
@@ -364,7 +362,11 @@ int netbrowse_open(struct host *h, midi_error *e)
 {
 	struct nbrowse *nb = calloc(1, sizeof *nb);
 	if (!nb || !(nb->poll = netavahi_new())) {
+		int gone = nb && errno == ENOENT;
 		free(nb);
+		if (gone)
+			return midi_error_set(e, MIDI_ERR_RUNTIME, "net agent: no DNS-SD: %s",
+					      netavahi_load_error());
 		return midi_error_set(e, MIDI_ERR_RUNTIME, "net agent: out of memory");
 	}
 	nb->h = h;
@@ -377,7 +379,7 @@ int netbrowse_open(struct host *h, midi_error *e)
 	}
 	/* the first browse: what avahi-daemon knows already, resolved */
 	uint64_t end = broker_now_ns() + NB_FIRST_MS * 1000000ull;
-	while (avahi_client_get_state(nb->client) == AVAHI_CLIENT_S_RUNNING &&
+	while (av.client_get_state(nb->client) == AVAHI_CLIENT_S_RUNNING &&
 	       !(nb->cache_done && nb->pending == 0) && !nb->reconnect) {
 		uint64_t now = broker_now_ns();
 		if (now >= end)
@@ -404,9 +406,9 @@ void netbrowse_close(struct host *h)
 		host_timer_del(h, nb->timer);
 	host_fd_del(h, netavahi_fd(nb->poll));
 	if (nb->b)
-		avahi_service_browser_free(nb->b);
+		av.service_browser_free(nb->b);
 	if (nb->client)
-		avahi_client_free(nb->client);
+		av.client_free(nb->client);
 	netavahi_free(nb->poll);
 	free(nb);
 	host_set_priv(h, NULL);

@@ -59,3 +59,13 @@ EOC
 	run "$T/prog"
 	assert_failure 3
 }
+
+@test "no program and not the helper load avahi-client at start (loaded when DNS-SD is used)" {
+	for p in "$MIDI_TOP"/bin/midi-* "$MIDI_TOP/libexec/midi-helper"; do
+		run readelf -d "$p"
+		assert_success
+		assert_output --partial 'Shared library: [libc.so'
+		refute_output --partial 'libavahi'
+		refute_output --partial 'libdbus'
+	done
+}

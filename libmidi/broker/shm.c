@@ -66,9 +66,31 @@ void shm_info_load(midi_endpoint_info *d, const struct shm_info *s)
 	d->discovery = s->discovery <= MIDI_DISCOVERY_TIMEOUT ? s->discovery : MIDI_DISCOVERY_NONE;
 }
 
-void shm_info_store(struct shm_info *d, const midi_endpoint_info *s)
+static void info_fill(struct shm_info *d, const midi_endpoint_info *s)
 {
 	COPY_INFO();
+}
+
+/* Write a record built in private memory over its shared copy, 8 bytes
+ * at a time (readers load it so: registry.c's shm_copy). Never a zeroed
+ * intermediate state in shared memory: a writer killed half-way leaves a
+ * mixture of the old and the new record, and where both name the same
+ * endpoint (every update) the mixture still does; zeroing first, a
+ * writer killed before the id was copied back left a slot with no id,
+ * which the next registry repair deleted as invalid (test_chaos). */
+static void shm_put(void *dst, const void *src, size_t n)
+{
+	uint64_t *d = dst;
+	const uint64_t *s = src;
+	for (size_t k = 0; k < n / 8; k++)
+		__atomic_store_n(&d[k], s[k], __ATOMIC_RELAXED);
+}
+
+void shm_info_store(struct shm_info *d, const midi_endpoint_info *s)
+{
+	struct shm_info t;
+	info_fill(&t, s);
+	shm_put(d, &t, sizeof t);
 }
 
 void slot_load(struct reg_slot *d, const struct shm_slot *s)
@@ -88,13 +110,16 @@ void slot_load(struct reg_slot *d, const struct shm_slot *s)
 
 void slot_store(struct shm_slot *d, const struct reg_slot *s)
 {
-	d->state = s->state;
-	d->hosted = s->hosted;
-	d->uid = s->uid;
-	d->incarnation = s->incarnation;
-	STR(d->seg, s->seg);
-	STR(d->peer, s->peer);
-	STR(d->group, s->group);
-	memcpy(d->tpriv, s->tpriv, sizeof d->tpriv);
-	shm_info_store(&d->info, &s->info);
+	struct shm_slot t;
+	memset(&t, 0, sizeof t);
+	t.state = s->state;
+	t.hosted = s->hosted;
+	t.uid = s->uid;
+	t.incarnation = s->incarnation;
+	STR(t.seg, s->seg);
+	STR(t.peer, s->peer);
+	STR(t.group, s->group);
+	memcpy(t.tpriv, s->tpriv, sizeof t.tpriv);
+	info_fill(&t.info, &s->info);
+	shm_put(d, &t, sizeof t);
 }

@@ -17,27 +17,18 @@
 
 /* The avahi functions the net transport calls, through `av` once
  * netavahi_load has succeeded (netavahi_lib.c): avahi-client is loaded
- * when DNS-SD is first used, not by every program at start-up. */
+ * when DNS-SD is first used, not by every program at start-up. One list
+ * makes both the table and what the loader looks up. */
+#define NETAVAHI_FNS(X)                                                                   \
+	X(client_new) X(client_free) X(client_errno) X(client_get_state) X(entry_group_new) \
+	X(entry_group_reset) X(entry_group_commit) X(entry_group_is_empty)                  \
+	X(entry_group_get_client) X(entry_group_add_service) X(service_browser_new)         \
+	X(service_browser_free) X(service_resolver_new) X(service_resolver_free)            \
+	X(strerror) X(alternative_service_name) X(strdup) X(free)
+
 struct netavahi_lib {
-#define AV_FN(f) __typeof__(avahi_##f) *f
-	AV_FN(client_new);
-	AV_FN(client_free);
-	AV_FN(client_errno);
-	AV_FN(client_get_state);
-	AV_FN(entry_group_new);
-	AV_FN(entry_group_reset);
-	AV_FN(entry_group_commit);
-	AV_FN(entry_group_is_empty);
-	AV_FN(entry_group_get_client);
-	AV_FN(entry_group_add_service);
-	AV_FN(service_browser_new);
-	AV_FN(service_browser_free);
-	AV_FN(service_resolver_new);
-	AV_FN(service_resolver_free);
-	AV_FN(strerror);
-	AV_FN(alternative_service_name);
-	AV_FN(strdup);
-	AV_FN(free);
+#define AV_FN(f) __typeof__(avahi_##f) *f;
+	NETAVAHI_FNS(AV_FN)
 #undef AV_FN
 };
 extern struct netavahi_lib av;

@@ -34,14 +34,8 @@ static int load(const char *soname)
 		const char *name;
 		void **fn;
 	} sym[] = {
-#define SYM(f) {"avahi_" #f, (void **)&av.f}
-		SYM(client_new), SYM(client_free), SYM(client_errno), SYM(client_get_state),
-		SYM(entry_group_new), SYM(entry_group_reset), SYM(entry_group_commit),
-		SYM(entry_group_is_empty), SYM(entry_group_get_client),
-		SYM(entry_group_add_service), SYM(service_browser_new),
-		SYM(service_browser_free), SYM(service_resolver_new),
-		SYM(service_resolver_free), SYM(strerror), SYM(alternative_service_name),
-		SYM(strdup), SYM(free),
+#define SYM(f) {"avahi_" #f, (void **)&av.f},
+		NETAVAHI_FNS(SYM)
 #undef SYM
 	};
 	for (size_t i = 0; i < sizeof sym / sizeof sym[0]; i++) {

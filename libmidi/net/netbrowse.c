@@ -232,7 +232,7 @@ static void browsed(AvahiServiceBrowser *b, AvahiIfIndex iface, AvahiProtocol pr
 		if (!v->r) {
 			v->answered = 0;
 			v->r = av.service_resolver_new(nb->client, iface, proto, name, type, domain,
-							  AVAHI_PROTO_UNSPEC, 0, resolved, v);
+						       AVAHI_PROTO_UNSPEC, 0, resolved, v);
 			if (v->r)
 				nb->pending++;
 		}
@@ -272,8 +272,8 @@ static void client_cb(AvahiClient *c, AvahiClientState st, void *arg)
 	struct nbrowse *nb = arg;
 	if (st == AVAHI_CLIENT_S_RUNNING && !nb->b) {
 		nb->client = c; /* also while avahi_client_new has not returned yet */
-		nb->b = av.service_browser_new(c, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC,
-						  NETDNSSD_TYPE, NULL, 0, browsed, nb);
+		nb->b = av.service_browser_new(c, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, NETDNSSD_TYPE,
+					       NULL, 0, browsed, nb);
 		if (!nb->b)
 			nb->reconnect = 1;
 	} else if (st == AVAHI_CLIENT_FAILURE) {
@@ -287,7 +287,7 @@ static void connect_client(struct nbrowse *nb)
 	int err = 0;
 	nb->cache_done = nb->all_done = 0;
 	nb->client = av.client_new(netavahi_api(nb->poll), AVAHI_CLIENT_NO_FAIL, client_cb, nb,
-				      &err);
+				   &err);
 }
 
 static void dispatch(struct nbrowse *nb)

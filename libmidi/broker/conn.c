@@ -554,18 +554,34 @@ static void detach(struct midi_conn *c)
 	fd_attach(c);
 }
 
-/* Detached: attach to a new incarnation if the registry shows one.
- * Returns 1 attached, 0 not yet. */
+/* The bit of c->held that says hold [kind][group] is not empty. */
+static inline uint32_t hold_bit(unsigned kind, unsigned group)
+{
+	return 1u << (kind * 16 + group);
+}
+
+/* The next hold in use of the bits *m (c->held or a copy), taking its bit
+ * off; NULL when none is left. */
+static inline struct hold *held_next(struct midi_conn *c, uint32_t *m)
+{
+	if (!*m)
+		return NULL;
+	unsigned b = (unsigned)__builtin_ctz(*m);
+	*m &= *m - 1;
+	return &c->hold[b >> 4][b & 15];
+}
+
 /* Forget every SysEx held until its end (keeping the buffers). */
 static void holds_drop(struct midi_conn *c)
 {
-	for (uint32_t m = c->held; m; m &= m - 1) {
-		unsigned b = (unsigned)__builtin_ctz(m);
-		c->hold[b >> 4][b & 15].n = 0;
-	}
+	struct hold *h;
+	for (uint32_t m = c->held; (h = held_next(c, &m));)
+		h->n = 0;
 	c->held = 0;
 }
 
+/* Detached: attach to a new incarnation if the registry shows one.
+ * Returns 1 attached, 0 not yet. */
 static int try_attach(struct midi_conn *c)
 {
 	uint64_t seq = reg_event_seq(c->rt), now = broker_now_ns();
@@ -868,9 +884,8 @@ static int sched_room(struct midi_conn *c, const midi_packet *p, size_t n, uint6
 	uint64_t need = 0, held = 0;
 	for (size_t i = 0; i < n; i++)
 		need += due_of(c, p[i].time_ns, now) != 0;
-	for (uint32_t m = c->held; m; m &= m - 1) {
-		unsigned b = (unsigned)__builtin_ctz(m);
-		struct hold *h = &c->hold[b >> 4][b & 15];
+	struct hold *h;
+	for (uint32_t m = c->held; (h = held_next(c, &m));) {
 		held += h->n;
 		need += h->n && due_of(c, h->p[0].time_ns, now);
 	}
@@ -906,7 +921,7 @@ static int hold_push(struct midi_conn *c, unsigned kind, const midi_packet *p, u
 		h->cap = cap;
 	}
 	h->p[h->n++] = *p;
-	c->held |= 1u << (kind * 16 + group);
+	c->held |= hold_bit(kind, group);
 	return 0;
 }
 
@@ -919,7 +934,7 @@ static int wb_flush_hold(struct wbatch *b, unsigned kind, unsigned group, uint64
 	for (size_t k = 0; k < h->n && r == 0; k++)
 		r = put_pkt(b, &h->p[k].ump, due, e);
 	h->n = 0;
-	b->c->held &= ~(1u << (kind * 16 + group));
+	b->c->held &= ~hold_bit(kind, group);
 	return r;
 }
 
@@ -983,10 +998,9 @@ static int send_packets(midi_conn *c, const midi_packet *p, size_t n, uint64_t n
 	/* Room for this call and any SysEx it may complete (flow control
 	 * toward readers, back-pressure from a host). */
 	uint64_t need = n;
-	for (uint32_t m = c->held; m; m &= m - 1) {
-		unsigned b = (unsigned)__builtin_ctz(m);
-		need += c->hold[b >> 4][b & 15].n;
-	}
+	struct hold *hd;
+	for (uint32_t m = c->held; (hd = held_next(c, &m));)
+		need += hd->n;
 	r = rw_room(&c->tw, need, e);
 	if (r < 0)
 		return r;

@@ -328,21 +328,40 @@ static void assert_no_virt_left(void)
 
 #define POOL 6
 
-static void test_chaos_kills(void **state)
+/* A child that runs fn(ready) and exits with what it returns (60 s at
+ * most); returned once fn wrote a byte into ready. */
+static pid_t fork_ready(int (*fn)(int ready))
 {
-	(void)state;
 	int pp[2];
 	assert_int_equal(pipe(pp), 0);
-	pid_t rcv = fork();
-	if (rcv == 0) {
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
 		alarm(60);
 		close(pp[0]);
-		_exit(survivor_receiver(pp[1]));
+		_exit(fn(pp[1]));
 	}
 	close(pp[1]);
 	char ch;
 	assert_int_equal(read(pp[0], &ch, 1), 1);
 	close(pp[0]);
+	return pid;
+}
+
+/* List once: the registry and the built-in endpoints exist. */
+static void registry_made(void)
+{
+	midi_error e;
+	midi_endpoint_info *v;
+	size_t n;
+	assert_int_equal(midi_list(&v, &n, MIDI_LIST_ALL, &e), 0);
+	free(v);
+}
+
+static void test_chaos_kills(void **state)
+{
+	(void)state;
+	pid_t rcv = fork_ready(survivor_receiver);
 	pid_t snd = fork();
 	if (snd == 0) {
 		alarm(60);
@@ -540,8 +559,7 @@ static void test_hostile_garbage(void **state)
 	midi_error e;
 	midi_endpoint_info *v;
 	size_t n;
-	assert_int_equal(midi_list(&v, &n, MIDI_LIST_ALL, &e), 0);
-	free(v);
+	registry_made();
 	pid_t pids[6];
 	for (int k = 0; k < 6; k++) {
 		pids[k] = fork();
@@ -589,15 +607,15 @@ static void test_hostile_garbage(void **state)
 /* Rewrites the properties of diag:loopback-b under the registry lock, as
  * discovery and the configuration do, without end: the lock is never
  * given back, so the SIGKILL lands inside or between updates. */
-static _Noreturn void rewriting_writer(int ready)
+static int rewriting_writer(int ready)
 {
 	midi_error e;
 	struct rt *rt = rt_get(&e);
 	if (!rt || reg_lock(rt, &e) != 0)
-		_exit(2);
+		return 2;
 	int idx = reg_find_locked(rt, "diag:loopback-b");
 	if (idx < 0)
-		_exit(3);
+		return 3;
 	struct reg_slot v;
 	reg_get_locked(rt, idx, &v);
 	(void)!write(ready, "r", 1);
@@ -617,24 +635,10 @@ static void test_killed_registry_writer(void **state)
 {
 	(void)state;
 	midi_error e;
-	midi_endpoint_info *v;
-	size_t n;
-	assert_int_equal(midi_list(&v, &n, MIDI_LIST_ALL, &e), 0);
-	free(v);
+	registry_made();
 	srand((unsigned)getpid());
 	for (int i = 0; i < 150; i++) {
-		int pp[2];
-		assert_int_equal(pipe(pp), 0);
-		pid_t pid = fork();
-		assert_true(pid >= 0);
-		if (pid == 0) {
-			close(pp[0]);
-			rewriting_writer(pp[1]);
-		}
-		close(pp[1]);
-		char ch;
-		assert_int_equal(read(pp[0], &ch, 1), 1);
-		close(pp[0]);
+		pid_t pid = fork_ready(rewriting_writer);
 		usleep((useconds_t)(rand() % 300));
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);

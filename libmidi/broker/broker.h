@@ -487,4 +487,15 @@ void agents_ensure(struct rt *rt);
 _Noreturn void host_main(const char *transport, const char *key, int lockfd);
 _Noreturn void tagent_main(const char *transport, int lockfd);
 
+/* ---- real-time scheduling for the hosts of devices (rtprio.c) ---- */
+
+/* The priority $MIDI_RT_PRIORITY asks for (0: none; unset or not 0-99:
+ * the default). */
+int broker_rt_priority(void);
+/* For the calling thread, best effort: SCHED_FIFO at broker_rt_priority()
+ * (within RLIMIT_RTPRIO when not privileged), else a lower nice value
+ * (within RLIMIT_NICE), else nothing. Returns what it got. */
+enum { BROKER_RT_NONE, BROKER_RT_FIFO, BROKER_RT_NICE };
+int broker_realtime(void);
+
 #endif

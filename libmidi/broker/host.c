@@ -569,6 +569,8 @@ _Noreturn void host_main(const char *transport, const char *key, int lockfd)
 	snprintf(h.key, sizeof h.key, "%s", key);
 	if (!h.tp || loop_open(&h, NULL) < 0)
 		_exit(1);
+	if (h.tp->realtime)
+		broker_realtime();
 	if (h.tp->host_open && h.tp->host_open(&h, NULL) < 0)
 		_exit(1);
 	scan(&h);

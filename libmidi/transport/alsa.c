@@ -314,6 +314,7 @@ const struct midi_transport transport_alsa = {
 	.agent_registry = alsa_agent_registry,
 	.agent_busy = alsa_agent_busy,
 	.discoverable = 0,
+	.realtime = 1,
 	.conf_section = "alsa-export",
 	.conf_check = alsa_export_conf_check,
 };

@@ -34,6 +34,9 @@ struct alsaev_in {
 };
 int alsaev_in_init(struct alsaev_in *in);
 void alsaev_in_free(struct alsaev_in *in);
+/* Events were lost: forget the message or SysEx in progress (no packet for
+ * it goes out; what follows it without a status is dropped). */
+void alsaev_in_reset(struct alsaev_in *in);
 /* The UMP packets (MIDI 1.0 protocol, group 0) of one event, to cb. A
  * SysEx split over several events comes whole: the byte-stream state is
  * kept between events. Events with no MIDI byte form are ignored.

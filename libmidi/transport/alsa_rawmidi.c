@@ -473,6 +473,7 @@ int rawmidi_claimed(int card, int client, int port)
 
 const struct midi_transport transport_rawmidi = {
 	.name = "rawmidi",
+	.realtime = 1,
 	.host_open = rawmidi_host_open,
 	.host_close = rawmidi_host_close,
 	.host_attach = rawmidi_host_attach,

@@ -32,6 +32,12 @@ int alsaev_in_init(struct alsaev_in *in)
 	return 0;
 }
 
+void alsaev_in_reset(struct alsaev_in *in)
+{
+	snd_midi_event_reset_decode(in->dec);
+	midi_b2u_init(&in->b2u, 0);
+}
+
 void alsaev_in_free(struct alsaev_in *in)
 {
 	if (in->dec)

@@ -94,6 +94,10 @@ struct midi_transport {
 	/* The endpoint answers UMP discovery: a discovery agent runs when it
 	 * appears (never for loopbacks: it would inject stream messages). */
 	int discoverable;
+	/* Its hosts serve devices whose input does not wait for them (kernel
+	 * buffers that drop or overrun): they ask for real-time scheduling
+	 * (rtprio.c) before host_open. */
+	int realtime;
 	/* Configuration: sections [TYPE ARG] of midi.conf belong to this
 	 * transport, TYPE one of the blank-separated words of conf_section
 	 * ("net net-discovery"). conf_check validates one when the file is

@@ -583,6 +583,7 @@ const struct midi_transport transport_usb = {
 	.agent_open = usb_agent_open,
 	.agent_close = usb_agent_close,
 	.discoverable = 1,
+	.realtime = 1,
 	.conf_section = "usb",
 	.conf_check = usb_conf_check,
 };

@@ -17,6 +17,7 @@
 # SysEx8) goes both ways as little-endian words, MIDI 2.0 notes to a block
 # of the MIDI 1.0 protocol as MIDI 1.0 ones; midi1 = yes forces its
 # MIDI 1.0 setting; a kernel driver holding it is detached by default.
+# The device's host runs SCHED_FIFO where permitted (MIDI_RT_PRIORITY).
 
 load helpers
 
@@ -133,6 +134,39 @@ for i in range(3000):
 	assert_success
 	run diff "$BATS_TEST_TMPDIR/notes" "$BATS_TEST_TMPDIR/mon"
 	assert_success
+}
+
+# host_sched_with RT_PRIORITY: the usb host's "CLASS PRIO" while a monitor
+# has it serve, MIDI_RT_PRIORITY=RT_PRIORITY (unset: "") in the
+# environment of every program (whichever starts the host: the monitor,
+# the discovery agent), in a runtime directory of its own (a new host).
+host_sched_with() {
+	export MIDI_RUNTIME_DIR="$BATS_TEST_TMPDIR/rt-$1" MIDI_RT_PRIORITY="$1"
+	mkdir -m 700 "$MIDI_RUNTIME_DIR"
+	in_fake -- bash -c '. "$USBHELP"
+		wait_for 10 listed || exit 1
+		midi-mon -e '"$ID"' -t 20 > /dev/null &
+		wait_for 10 has_client || exit 1
+		host_sched; r=$?
+		kill %1
+		exit $r'
+}
+
+@test "usb: the device's host runs SCHED_FIFO where permitted (MIDI_RT_PRIORITY)" {
+	need_umockdev
+	host_sched_with ""
+	assert_success
+	if chrt -f 1 true 2>/dev/null; then
+		assert_output --regexp '^ *FF +10$'
+	else
+		assert_output --regexp '^ *TS +-$'
+	fi
+	host_sched_with 3
+	assert_success
+	chrt -f 1 true 2>/dev/null && assert_output --regexp '^ *FF +3$'
+	host_sched_with 0
+	assert_success
+	assert_output --regexp '^ *TS +-$'
 }
 
 @test "usb: hotplug: midi-watch sees the device added, then removed" {

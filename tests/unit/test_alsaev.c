@@ -4,7 +4,8 @@
  * to events (types and values), SysEx as F0..F7 chunks of at most
  * ALSAEV_SYSEX_CHUNK bytes whose concatenation is the message; untrusted
  * events (bad length flags, NULL data, unknown types) ignored; round trips;
- * the port address kept in a slot. */
+ * the port address kept in a slot; a SysEx whose middle was lost (reset)
+ * not spliced. */
 #include "testutil.h"
 
 #include "transport/alsa.h"
@@ -153,6 +154,46 @@ static void test_in_sysex_split(void **state)
 		}
 }
 
+/* Events lost in the middle of a SysEx (the kernel's pool overflowed):
+ * after alsaev_in_reset the rest of it gives no packet (no spliced SysEx
+ * goes out); what comes next is whole. */
+static void test_in_reset(void **state)
+{
+	static uint8_t msg[1000], got[64];
+	sysex_msg(msg, sizeof msg);
+	struct alsaev_in in;
+	static struct cap c;
+	c.n = 0;
+	assert_int_equal(alsaev_in_init(&in), 0);
+	snd_seq_event_t ev;
+	snd_seq_ev_clear(&ev);
+	snd_seq_ev_set_sysex(&ev, 256, msg);
+	assert_int_equal(alsaev_in_put(&in, &ev, cap_cb, &c), 0);
+	size_t before = c.n;
+	assert_true(before > 0);
+	alsaev_in_reset(&in);
+	for (size_t at = 512; at < sizeof msg; at += 256) { /* 256..511 lost */
+		size_t len = sizeof msg - at < 256 ? sizeof msg - at : 256;
+		snd_seq_ev_clear(&ev);
+		snd_seq_ev_set_sysex(&ev, (unsigned)len, msg + at);
+		assert_int_equal(alsaev_in_put(&in, &ev, cap_cb, &c), 0);
+	}
+	assert_int_equal(c.n, before); /* the end of it (F7 included) dropped */
+	snd_seq_ev_clear(&ev);
+	snd_seq_ev_set_noteon(&ev, 0, 60, 100);
+	assert_int_equal(alsaev_in_put(&in, &ev, cap_cb, &c), 0);
+	assert_int_equal(c.n, before + 1);
+	assert_int_equal(c.p[before].w[0], 0x20903C64);
+	sysex_msg(msg, 20);
+	snd_seq_ev_clear(&ev);
+	snd_seq_ev_set_sysex(&ev, 20, msg);
+	c.n = 0;
+	assert_int_equal(alsaev_in_put(&in, &ev, cap_cb, &c), 0);
+	assert_int_equal(bytes_of(&c, got, sizeof got), 20);
+	assert_memory_equal(got, msg, 20);
+	alsaev_in_free(&in);
+}
+
 struct evcap {
 	snd_seq_event_t ev[64];
 	uint8_t sx[16384];
@@ -273,6 +314,7 @@ int main(void)
 		cmocka_unit_test(test_in_system),
 		cmocka_unit_test(test_in_ignored),
 		cmocka_unit_test(test_in_sysex_split),
+		cmocka_unit_test(test_in_reset),
 		cmocka_unit_test(test_out_channel),
 		cmocka_unit_test(test_sysex_roundtrip),
 		cmocka_unit_test(test_addr),

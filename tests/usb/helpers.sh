@@ -29,3 +29,14 @@ discovery_timed_out() {
 unlisted() {
 	! listed
 }
+
+# host_sched: the scheduling class and real-time priority (ps cls, rtprio:
+# "FF 10", "TS -") of the usb host serving this runtime directory.
+host_sched() {
+	local p
+	for p in $(pgrep -f '^midi-host host usb '); do
+		tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null | grep -qxF "MIDI_RUNTIME_DIR=$MIDI_RUNTIME_DIR" &&
+			ps -o cls=,rtprio= -p "$p" && return 0
+	done
+	return 1
+}

@@ -100,12 +100,18 @@ alsa_sysex_to_raw() {
 	cmp "$T/asx.syx" "$T/vsx.syx"
 }
 
+# The sequencer drops what does not fit the host's input pool (about 46 KB
+# of SysEx) and snd-virmidi then stops: the host, SCHED_FIFO (root may),
+# reads as it comes even with other processes wanting the CPUs.
 alsa_sysex_from_raw() {
 	need AV || return 1
 	sysex_hex 65534 5 | hex2bin > "$T/asx.syx"
 	spawn midi-sysex capture -e "$AV" -c 1 -t 120 -o "$T/acap.syx"
 	wait_for "$LIMIT" has_client "$AV" || return 1
 	wait_for "$LIMIT" host_reads "VirMIDI $VC-0" || return 1
+	local hp
+	hp=$(pgrep -f '^midi-host host alsa ') && chrt -p "$hp" | tee "$T/achrt" || return 1
+	grep -q 'policy: SCHED_FIFO' "$T/achrt" && grep -q 'priority: 10' "$T/achrt" || return 1
 	amidi -p "hw:$VC,0" -s "$T/asx.syx" || return 1
 	wait_for "$LIMIT" not_running "${BG[-1]}"
 	cmp "$T/asx.syx" "$T/acap.syx"

@@ -296,7 +296,7 @@ check "ALSA: midi-send to the virmidi port comes out of its raw MIDI device" als
 check "ALSA: aseqdump on Midi Through gets the note midi-send sends there" alsa_to_aseqdump
 check "ALSA: a note amidi writes to the raw MIDI device arrives in midi-mon" alsa_from_raw
 check "ALSA: 64 KiB SysEx midi-sysex send -> virmidi -> amidi -r intact (the host paces)" alsa_sysex_to_raw
-check "ALSA: 64 KiB SysEx amidi -s -> virmidi -> midi-sysex capture intact" alsa_sysex_from_raw
+check "ALSA: 64 KiB SysEx amidi -s -> virmidi -> midi-sysex capture intact (its host SCHED_FIFO)" alsa_sysex_from_raw
 check "ALSA: an application's port (aseqdump) goes and comes back; midi-mon --reconnect follows" alsa_app_port
 check "ALSA: rmmod and insmod snd-virmidi seen by midi-watch (removed, added)" alsa_reload
 cleanup_bg

@@ -25,6 +25,7 @@ struct rt {
 	int dirfd;              /* O_DIRECTORY|O_NOFOLLOW */
 	int lockfd;             /* registry.lock (reopened after fork) */
 	int locked;             /* this process holds the registry lock */
+	int wdepth;             /* nested reg_write_begin (lock held) */
 	pthread_mutex_t mu;     /* threads of this process take the registry lock in turn */
 	struct reg_hdr *reg;    /* registry mapping */
 	size_t reg_size;
@@ -176,7 +177,9 @@ void reg_wait(struct rt *rt, uint64_t seq, int64_t timeout_ns);
  * repairing a half-done change. */
 int reg_lock(struct rt *rt, midi_error *e);
 void reg_unlock(struct rt *rt);
-/* Under the lock: change bracket (generation odd/even). */
+/* Under the lock: change bracket (generation odd/even). Brackets nest: only
+ * the outermost moves the generation, so a change of several slots (both
+ * endpoints of a pair) is one change, repaired as one if its writer dies. */
 void reg_write_begin(struct rt *rt);
 void reg_write_end(struct rt *rt);
 /* Under the lock. */

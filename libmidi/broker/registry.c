@@ -272,12 +272,14 @@ uint32_t reg_live_flags(struct rt *rt, uint64_t uid, uint32_t *gen, uint32_t cac
 
 void reg_write_begin(struct rt *rt)
 {
-	__atomic_add_fetch(&rt->reg->gen, 1, __ATOMIC_SEQ_CST);
+	if (rt->wdepth++ == 0)
+		__atomic_add_fetch(&rt->reg->gen, 1, __ATOMIC_SEQ_CST);
 }
 
 void reg_write_end(struct rt *rt)
 {
-	__atomic_add_fetch(&rt->reg->gen, 1, __ATOMIC_SEQ_CST);
+	if (rt->wdepth > 0 && --rt->wdepth == 0)
+		__atomic_add_fetch(&rt->reg->gen, 1, __ATOMIC_SEQ_CST);
 }
 
 void reg_event_locked(struct rt *rt, uint32_t kind, uint32_t mask, const struct reg_slot *s)
@@ -521,6 +523,22 @@ static int rebuild_locked(struct rt *rt, midi_error *e)
 	return 0;
 }
 
+/* After a repair: an endpoint whose peer is not in the table (a pair
+ * half made or half removed by a process that died) cannot be opened:
+ * removed, so that the pair can be made again. */
+static void drop_orphans_locked(struct rt *rt)
+{
+	for (unsigned k = 0; k < REG_SLOTS; k++) {
+		if (rt->reg->slots[k].state == 0)
+			continue;
+		struct reg_slot v;
+		reg_get_locked(rt, (int)k, &v);
+		if (v.peer[0] && reg_find_locked(rt, v.peer) < 0)
+			reg_remove_locked(rt, (int)k,
+					  "its peer is missing (a process died while changing the pair)");
+	}
+}
+
 static void repair_locked(struct rt *rt)
 {
 	struct reg_hdr *h = rt->reg;
@@ -574,12 +592,17 @@ int reg_lock(struct rt *rt, midi_error *e)
 		}
 	} else if (rt->reg->gen & 1) {
 		repair_locked(rt);
+		drop_orphans_locked(rt);
 	}
 	return 0;
 }
 
 void reg_unlock(struct rt *rt)
 {
+	if (rt->wdepth) { /* a bracket left open: never leave the generation odd */
+		rt->wdepth = 1;
+		reg_write_end(rt);
+	}
 	rt->locked = 0;
 	unlock_fd(rt->lockfd);
 	pthread_mutex_unlock(&rt->mu);

@@ -49,6 +49,9 @@ static int loop_add_locked(struct rt *rt, const char *name, int persistent, cons
 		return midi_error_set(e, MIDI_ERR_RUNTIME,
 				      "cannot create loopback %s: endpoint table full (%u endpoints)",
 				      name, REG_SLOTS);
+	/* One change: a process killed between the two leaves the generation
+	 * odd, and the repair removes the half made (registry.c). */
+	reg_write_begin(rt);
 	for (int k = 0; k < 2; k++) {
 		struct reg_slot s;
 		transport_fill_slot(&s, "loop", id[k], tname[k], MIDI_PURPOSE_NORMAL);
@@ -66,9 +69,11 @@ static int loop_add_locked(struct rt *rt, const char *name, int persistent, cons
 		if (r < 0) {
 			if (k == 1)
 				reg_remove_locked(rt, reg_find_locked(rt, id[0]), "was removed");
+			reg_write_end(rt);
 			return r;
 		}
 	}
+	reg_write_end(rt);
 	return 0;
 }
 
@@ -125,9 +130,11 @@ int midi_loop_remove(const char *name, midi_error *e)
 				   "loopback %s is persistent: remove its [loop %s] section from %s",
 				   name, name, path);
 	} else {
+		reg_write_begin(rt); /* one change, as in loop_add_locked */
 		for (int k = 0; k < 2; k++)
 			if (idx[k] >= 0)
 				reg_remove_locked(rt, idx[k], "was removed");
+		reg_write_end(rt);
 	}
 	reg_unlock(rt);
 out:

@@ -14,7 +14,10 @@
  *   the registry is rebuilt and endpoints work again.
  * - a registry writer killed in the middle of updating an endpoint's
  *   properties, 150 times: the endpoint is never lost (repair deletes
- *   only what is invalid, and a half-written update must not be). */
+ *   only what is invalid, and a half-written update must not be).
+ * - a process making and removing a loopback pair killed at random, 150
+ *   times: the pair is whole or absent, never half (one change, repaired
+ *   as one). */
 #include "testutil.h"
 
 #include <dirent.h>
@@ -650,12 +653,79 @@ static void test_killed_registry_writer(void **state)
 	assert_endpoints_work();
 }
 
+/* ---- a pair maker killed between the two endpoints ---- */
+
+/* Makes and removes loopback pair "half" without end. */
+static int pair_churner(int ready)
+{
+	midi_error e;
+	(void)!write(ready, "r", 1);
+	for (;;) {
+		midi_loop_create("half", &e);
+		midi_loop_remove("half", &e);
+	}
+	return 0;
+}
+
+/* How many of loop:half-a and loop:half-b are listed (the listing
+ * repairs a change left half done). */
+static int half_listed(void)
+{
+	midi_error e;
+	midi_endpoint_info *v;
+	size_t n;
+	if (midi_list(&v, &n, MIDI_LIST_ALL, &e) != 0)
+		fail_msg("list: %s", e.msg);
+	int found = 0;
+	for (size_t k = 0; k < n; k++)
+		found += strcmp(v[k].id, "loop:half-a") == 0 || strcmp(v[k].id, "loop:half-b") == 0;
+	free(v);
+	return found;
+}
+
+/* The churner killed at random instants, 150 times: the pair is there
+ * whole or not at all, never one endpoint whose peer is missing; it can
+ * be made again and works. */
+static void test_killed_pair_maker(void **state)
+{
+	(void)state;
+	midi_error e;
+	registry_made();
+	srand((unsigned)getpid());
+	for (int i = 0; i < 150; i++) {
+		pid_t pid = fork_ready(pair_churner);
+		usleep((useconds_t)(rand() % 3000));
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		int found = half_listed();
+		if (found == 1)
+			fail_msg("after kill %d of the pair maker: one endpoint of loopback half "
+				 "without its peer", i + 1);
+		if (found == 2)
+			assert_int_equal(midi_loop_remove("half", &e), 0);
+	}
+	assert_int_equal(midi_loop_create("half", &e), 0);
+	midi_conn *a = midi_open("loop:half-a", 0, &e);
+	midi_conn *b = midi_open("loop:half-b", 0, &e);
+	assert_non_null(a);
+	assert_non_null(b);
+	midi_ump u = {{0x20903C64}};
+	assert_int_equal(midi_send_ump(a, &u, &e), 0);
+	midi_packet p;
+	assert_int_equal(midi_recv(b, &p, 1, 2000, &e), 1);
+	assert_int_equal(p.ump.w[0], 0x20903C64);
+	midi_close(a);
+	midi_close(b);
+	assert_int_equal(midi_loop_remove("half", &e), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_chaos_kills, fresh_runtime),
 		cmocka_unit_test_setup(test_hostile_garbage, fresh_runtime),
 		cmocka_unit_test_setup(test_killed_registry_writer, fresh_runtime),
+		cmocka_unit_test_setup(test_killed_pair_maker, fresh_runtime),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

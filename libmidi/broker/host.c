@@ -689,6 +689,8 @@ _Noreturn void tagent_main(const char *transport, int lockfd)
 	int idx = transport_index(h.tp);
 	if (!h.tp || !h.tp->agent_open || idx < 0 || idx >= REG_AGENTS || loop_open(&h, NULL) < 0)
 		_exit(1);
+	if (h.tp->realtime) /* the alsa agent carries the export's data */
+		broker_realtime();
 	int r = h.tp->agent_open(&h, NULL);
 	/* The first enumeration is done (or failed): programs waiting go on. */
 	__atomic_add_fetch(&h.rt->reg->agent_ready[idx], 1, __ATOMIC_SEQ_CST);

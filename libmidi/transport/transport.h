@@ -95,8 +95,9 @@ struct midi_transport {
 	 * appears (never for loopbacks: it would inject stream messages). */
 	int discoverable;
 	/* Its hosts serve devices whose input does not wait for them (kernel
-	 * buffers that drop or overrun): they ask for real-time scheduling
-	 * (rtprio.c) before host_open. */
+	 * buffers that drop or overrun): they and its agent (the alsa agent
+	 * carries the export's data) ask for real-time scheduling (rtprio.c)
+	 * before host_open / agent_open. */
 	int realtime;
 	/* Configuration: sections [TYPE ARG] of midi.conf belong to this
 	 * transport, TYPE one of the blank-separated words of conf_section

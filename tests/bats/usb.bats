@@ -17,7 +17,8 @@
 # SysEx8) goes both ways as little-endian words, MIDI 2.0 notes to a block
 # of the MIDI 1.0 protocol as MIDI 1.0 ones; midi1 = yes forces its
 # MIDI 1.0 setting; a kernel driver holding it is detached by default.
-# The device's host runs SCHED_FIFO where permitted (MIDI_RT_PRIORITY).
+# The device's host and the agent run SCHED_FIFO where permitted
+# (MIDI_RT_PRIORITY).
 
 load helpers
 
@@ -136,7 +137,8 @@ for i in range(3000):
 	assert_success
 }
 
-# host_sched_with RT_PRIORITY: the usb host's "CLASS PRIO" while a monitor
+# host_sched_with RT_PRIORITY: the usb host's and agent's "CLASS PRIO" (a
+# line each) while a monitor
 # has it serve, MIDI_RT_PRIORITY=RT_PRIORITY (unset: "") in the
 # environment of every program (whichever starts the host: the monitor,
 # the discovery agent), in a runtime directory of its own (a new host).
@@ -147,26 +149,30 @@ host_sched_with() {
 		wait_for 10 listed || exit 1
 		midi-mon -e '"$ID"' -t 20 > /dev/null &
 		wait_for 10 has_client || exit 1
-		host_sched; r=$?
+		helper_sched "midi-host host usb" && helper_sched "midi-agent agent usb"; r=$?
 		kill %1
 		exit $r'
 }
 
-@test "usb: the device's host runs SCHED_FIFO where permitted (MIDI_RT_PRIORITY)" {
+@test "usb: the device's host and agent run SCHED_FIFO where permitted (MIDI_RT_PRIORITY)" {
 	need_umockdev
+	local ff=1
+	chrt -f 1 true 2>/dev/null || ff=0
 	host_sched_with ""
 	assert_success
-	if chrt -f 1 true 2>/dev/null; then
-		assert_output --regexp '^ *FF +10$'
+	if [ $ff = 1 ]; then
+		assert_line --index 0 --regexp '^ *FF +10$'
+		assert_line --index 1 --regexp '^ *FF +10$'
 	else
-		assert_output --regexp '^ *TS +-$'
+		assert_line --index 0 --regexp '^ *TS +-$'
 	fi
 	host_sched_with 3
 	assert_success
-	chrt -f 1 true 2>/dev/null && assert_output --regexp '^ *FF +3$'
+	[ $ff = 0 ] || assert_line --index 0 --regexp '^ *FF +3$'
 	host_sched_with 0
 	assert_success
-	assert_output --regexp '^ *TS +-$'
+	assert_line --index 0 --regexp '^ *TS +-$'
+	assert_line --index 1 --regexp '^ *TS +-$'
 }
 
 @test "usb: hotplug: midi-watch sees the device added, then removed" {

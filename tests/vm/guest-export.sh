@@ -49,6 +49,9 @@ export_listed() {
 	aconnect -l
 	aconnect -l | grep -q "'Diagnostic loopback A'" && aconnect -l | grep -q "'Loopback B (toolkit)'" &&
 		! aconnect -l | grep -q "'Diagnostic ping'" || return 1
+	# the agent carries the data: SCHED_FIFO (root may)
+	chrt -p "$(pgrep -f '^midi-agent agent alsa ')" | tee "$T/xchrt"
+	grep -q 'policy: SCHED_FIFO' "$T/xchrt" || return 1
 	# an application's virtual device comes and goes with its program
 	midi-loop virtual xsynth > /dev/null 2>&1 & local v=$!
 	wait_for "$LIMIT" export_port xsynth || { kill $v; aconnect -l; return 1; }

@@ -308,7 +308,7 @@ check "rawmidi: 64 KiB SysEx amidi -> far side -> raw device -> midi-sysex captu
 check "rawmidi: named on the command line: added, used, gone when idle; bad id and absent device exit 3" rawmidi_command_line
 check "rawmidi: the section removed: endpoint gone, the sequencer port is imported again" rawmidi_unconfigured
 cleanup_bg
-check "ALSA export: the toolkit's endpoints are ports of client 'midi toolkit' (aconnect -l), as [alsa-export] says; a virtual device's comes and goes" export_listed
+check "ALSA export: the toolkit's endpoints are ports of client 'midi toolkit' (aconnect -l), as [alsa-export] says, its agent SCHED_FIFO; a virtual device's comes and goes" export_listed
 check "ALSA export: aseqdump on an exported port gets what midi-send sends" export_to_aseqdump
 check "ALSA export: aplaymidi plays a real .mid into an exported port; midi-mon gets every event in order" export_aplaymidi
 check "ALSA export: the agent killed, the next program starts another; aseqdump's connection comes back" export_replaced

@@ -37,12 +37,18 @@ static size_t bytes_of(const struct cap *c, uint8_t *out, size_t cap)
 	return n;
 }
 
+/* A fresh translator and capture. */
+static void in_start(struct alsaev_in *in, struct cap *c)
+{
+	c->n = 0;
+	assert_int_equal(alsaev_in_init(in), 0);
+}
+
 static void in1(const snd_seq_event_t *ev, uint32_t want)
 {
 	struct alsaev_in in;
 	static struct cap c;
-	c.n = 0;
-	assert_int_equal(alsaev_in_init(&in), 0);
+	in_start(&in, &c);
 	assert_int_equal(alsaev_in_put(&in, ev, cap_cb, &c), 0);
 	alsaev_in_free(&in);
 	assert_int_equal(c.n, 1);
@@ -86,8 +92,7 @@ static void test_in_ignored(void **state)
 {
 	struct alsaev_in in;
 	static struct cap c;
-	c.n = 0;
-	assert_int_equal(alsaev_in_init(&in), 0);
+	in_start(&in, &c);
 	snd_seq_event_t ev;
 	snd_seq_ev_clear(&ev);
 	ev.type = SND_SEQ_EVENT_PORT_START; /* no byte form */
@@ -127,8 +132,7 @@ static void test_in_sysex_split(void **state)
 			sysex_msg(msg, n);
 			struct alsaev_in in;
 			static struct cap c;
-			c.n = 0;
-			assert_int_equal(alsaev_in_init(&in), 0);
+			in_start(&in, &c);
 			for (size_t at = 0; at < n; at += splits[j]) {
 				size_t len = n - at < splits[j] ? n - at : splits[j];
 				snd_seq_event_t ev;
@@ -163,8 +167,7 @@ static void test_in_reset(void **state)
 	sysex_msg(msg, sizeof msg);
 	struct alsaev_in in;
 	static struct cap c;
-	c.n = 0;
-	assert_int_equal(alsaev_in_init(&in), 0);
+	in_start(&in, &c);
 	snd_seq_event_t ev;
 	snd_seq_ev_clear(&ev);
 	snd_seq_ev_set_sysex(&ev, 256, msg);

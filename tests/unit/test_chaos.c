@@ -351,6 +351,16 @@ static pid_t fork_ready(int (*fn)(int ready))
 	return pid;
 }
 
+/* fn started in a child (fork_ready), SIGKILLed within max_us of its
+ * ready byte, reaped. */
+static void kill_at_random(int (*fn)(int ready), int max_us)
+{
+	pid_t pid = fork_ready(fn);
+	usleep((useconds_t)(rand() % max_us));
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
 /* List once: the registry and the built-in endpoints exist. */
 static void registry_made(void)
 {
@@ -641,10 +651,7 @@ static void test_killed_registry_writer(void **state)
 	registry_made();
 	srand((unsigned)getpid());
 	for (int i = 0; i < 150; i++) {
-		pid_t pid = fork_ready(rewriting_writer);
-		usleep((useconds_t)(rand() % 300));
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
+		kill_at_random(rewriting_writer, 300);
 		midi_conn *b = midi_open("diag:loopback-b", 0, &e);
 		if (!b)
 			fail_msg("after kill %d of the registry writer: %s", i + 1, e.msg);
@@ -693,10 +700,7 @@ static void test_killed_pair_maker(void **state)
 	registry_made();
 	srand((unsigned)getpid());
 	for (int i = 0; i < 150; i++) {
-		pid_t pid = fork_ready(pair_churner);
-		usleep((useconds_t)(rand() % 3000));
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
+		kill_at_random(pair_churner, 3000);
 		int found = half_listed();
 		if (found == 1)
 			fail_msg("after kill %d of the pair maker: one endpoint of loopback half "

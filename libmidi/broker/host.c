@@ -191,6 +191,9 @@ int host_emit(struct host *h, struct host_ep *ep, const midi_packet *p, const ui
 void host_ep_lost(struct host_ep *ep, uint64_t n)
 {
 	__atomic_add_fetch(&ep->seg.hdr->transport_lost, n, __ATOMIC_RELEASE);
+	/* Readers asleep are told now, not with the next message (which may
+	 * never come: the end of a SysEx that was lost). */
+	seg_ring_bells(ep->ow.rt, &ep->seg, 0);
 }
 
 unsigned host_ep_clients(struct host_ep *ep)

@@ -5,7 +5,10 @@
  * A device is a file NAME (1-26 letters, digits, '.', '_', '-') in the
  * runtime directory's test-devices/ folder
  * holding "ports=N rate=R" (N 1-16 ports, R packets per second it accepts,
- * 0 = as fast as it comes). The transport is active only while that folder
+ * 0 = as fast as it comes), optionally followed by " lose=K": every K-th
+ * message a port takes is lost on the way back (a link without recovery:
+ * host_ep_lost counts it for the clients, as the net transport does for a
+ * gap never filled). The transport is active only while that folder
  * exists (agent_wanted).
  *   Agent: enumerates the folder, then watches it with inotify (a
  *   descriptor in the host loop): a file written is a device plugged in
@@ -39,7 +42,7 @@
 
 struct tdev {
 	char name[41];
-	unsigned ports, rate;
+	unsigned ports, rate, lose;
 };
 
 /* Read device file `name` (in the folder dirfd). 0 or -1. */
@@ -58,7 +61,7 @@ static int read_dev(int dirfd, const char *name, struct tdev *d)
 	buf[n] = '\0';
 	memset(d, 0, sizeof *d);
 	snprintf(d->name, sizeof d->name, "%s", name);
-	if (sscanf(buf, "ports=%u rate=%u", &d->ports, &d->rate) != 2 || d->ports < 1 ||
+	if (sscanf(buf, "ports=%u rate=%u lose=%u", &d->ports, &d->rate, &d->lose) < 2 || d->ports < 1 ||
 	    d->ports > MAX_PORTS || d->rate > 1000000)
 		return -1;
 	return 0;
@@ -194,6 +197,7 @@ struct tport {
 	struct host *h;
 	struct host_ep *ep;
 	uint32_t tag;
+	unsigned taken; /* messages taken, for lose=K */
 };
 
 static void on_tick(struct host *h, int fd, uint32_t revents, void *arg)
@@ -305,6 +309,10 @@ static size_t test_input(struct host *h, struct host_ep *ep, const midi_packet *
 		if (midi_ump_mt(&in[k].ump) == MIDI_MT_STREAM) {
 			p->tag = tags[k]; /* replies to the asker only */
 			midi_responder_put(&p->decl, &in[k].ump, collect, p);
+			continue;
+		}
+		if (t->dev.lose && ++p->taken % t->dev.lose == 0) {
+			host_ep_lost(ep, 1);
 			continue;
 		}
 		p->tag = 0; /* the thru: every client */

@@ -152,8 +152,10 @@ void host_ready(struct host *h, struct host_ep *ep);
 const struct reg_slot *host_ep_slot(const struct host_ep *ep);
 void host_ep_set_priv(struct host_ep *ep, void *priv);
 void *host_ep_priv(const struct host_ep *ep);
-/* Messages lost for good on their way to ep's clients (a network gap):
- * every client's midi_conn_lost counts them. */
+/* Messages lost for good on their way to ep's clients (a network gap, an
+ * overflow of the kernel's buffer): every client's midi_conn_lost counts
+ * them, and clients waiting are woken (midi_recv returns, midi_conn_fd
+ * becomes readable) to see it. */
 void host_ep_lost(struct host_ep *ep, uint64_t n);
 /* Live clients of ep now (its segment is mapped already: cheap). */
 unsigned host_ep_clients(struct host_ep *ep);

@@ -11,7 +11,9 @@
  *   - SIGKILL of a device's host while a client sends: a new host takes
  *     over and nothing is lost (at least once);
  *   - SIGKILL of the agent while a client sends: the client goes on, the
- *     next program that lists endpoints starts a new agent, hotplug works.
+ *     next program that lists endpoints starts a new agent, hotplug works;
+ *   - a message the device loses (host_ep_lost) wakes clients asleep on
+ *     their poll descriptor, which count it lost.
  * Each test uses a fresh MIDI_RUNTIME_DIR. */
 #include "testutil.h"
 
@@ -363,6 +365,40 @@ static void test_agent_idle_exit(void **state)
 	unsetenv("MIDI_AGENT_IDLE_MS");
 }
 
+/* A message the device loses on the way back (lose=1: every one): a
+ * client asleep on its poll descriptor is woken at once and counts it
+ * lost; the sender gets nothing back either. */
+static void test_loss_wakes_clients(void **state)
+{
+	(void)state;
+	midi_error e;
+	plug("lossy", "ports=1 rate=0 lose=1\n");
+	wait_listed("test:lossy-1", 1);
+	midi_conn *c = midi_open("test:lossy-1", 0, &e);
+	midi_conn *s = midi_open("test:lossy-1", 0, &e);
+	assert_non_null(c);
+	assert_non_null(s);
+	int fd = midi_conn_fd(c, &e);
+	assert_true(fd >= 0);
+	midi_packet r[4];
+	while (midi_recv(c, r, 4, 0, &e) > 0) /* discovery's replies, if any */
+		;
+	assert_int_equal(midi_conn_lost(c), 0);
+	midi_ump u = {{0x20903C64}};
+	assert_int_equal(midi_send_ump(s, &u, &e), 0);
+	uint64_t t0 = test_now_ns();
+	while (midi_conn_lost(c) == 0 && test_now_ns() - t0 < 5000000000ull) {
+		struct pollfd pfd = {fd, POLLIN, 0};
+		int n = poll(&pfd, 1, 5000);
+		assert_int_equal(n, 1); /* woken, not timed out */
+		assert_true(midi_recv(c, r, 4, 0, &e) >= 0);
+	}
+	assert_int_equal(midi_conn_lost(c), 1);
+	assert_int_equal(midi_conn_lost(s), 1);
+	midi_close(c);
+	midi_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -371,6 +407,7 @@ int main(void)
 		cmocka_unit_test_setup(test_host_killed_while_sending, fresh_runtime),
 		cmocka_unit_test_setup(test_agent_killed_while_sending, fresh_runtime),
 		cmocka_unit_test_setup(test_agent_idle_exit, fresh_runtime),
+		cmocka_unit_test_setup(test_loss_wakes_clients, fresh_runtime),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,6 +29,13 @@ teardown() {
 }
 
 tm() { tmux -L "$TSOCK" "$@"; }
+# next_terminal: end this terminal's tmux server and use another (a new
+# socket: a server being killed may still accept on the old one, and a
+# session started there fails with "server exited unexpectedly").
+next_terminal() {
+	tm kill-server
+	TSOCK="$TSOCK-n"
+}
 
 # start_tui COMMAND: run COMMAND (a shell command line) in a detached
 # 100x30 terminal; its exit status goes to $BATS_TEST_TMPDIR/rc, and the
@@ -248,7 +255,7 @@ start_mon() {
 		[ "$rc" -eq 0 ]
 		[ "$(alternate_screen)" = 0 ]
 		wait_clients diag:loopback-b 0
-		tm kill-server
+		next_terminal
 	done
 }
 
@@ -294,6 +301,6 @@ _listed() { midi-list | grep -q "$1"; }
 		shows 'grp 1 ch 1 on C3 100'
 		exit_status
 		[ "$rc" -eq 0 ]
-		tm kill-server
+		next_terminal
 	done
 }

@@ -50,6 +50,8 @@ lines() { [ "$(wc -l < "$1")" -ge "$2" ]; }
 	inB midi-mon -e "net:127.0.0.1:$PORT" -f text -c 1 -t 20 > "$BATS_TEST_TMPDIR/b.mon" &
 	local mon=$!
 	wait_for 10 grep -q 'established' "$BATS_TEST_TMPDIR/host.err"
+	# (the session may be established since midi-send: wait for the monitor)
+	wait_for 10 has_clients_in "$B" "net:127.0.0.1:$PORT"
 	run inB midi-list
 	assert_line --regexp "^net:127\.0\.0\.1:$PORT +Diagnostic loopback A +net +midi2 +1$"
 	until_arrives() { inA midi-send -e diag:loopback-b cc 7 99; grep -q 'cc 7 99' "$BATS_TEST_TMPDIR/b.mon"; }

@@ -65,7 +65,6 @@ struct ahost {
 	struct aep *emep; /* the endpoint whose packets em holds */
 	midi_packet em[AH_EMIT];
 	size_t nem;
-	uint64_t dropped;
 	int timer;
 	int queue;      /* stamps arrivals (real time), -1 none */
 	int64_t qoff;   /* CLOCK_MONOTONIC ns - queue real time ns */
@@ -198,7 +197,6 @@ static struct aep *by_addr(struct ahost *a, int client, int port)
  * follows it without a status is dropped. */
 static void overflowed(struct ahost *a)
 {
-	a->dropped++;
 	flush(a);
 	for (size_t k = 0; k < a->neps; k++) {
 		struct aep *e = a->eps[k];
@@ -414,8 +412,7 @@ static int send_cb(void *ctx, snd_seq_event_t *ev)
 		if (nf > 0)
 			poll(pfd, (nfds_t)nf, AH_OUT_WAIT_MS);
 	}
-	c->a->dropped++; /* the port is gone or refuses: the agent removes it */
-	return 0;
+	return 0; /* dropped: the port is gone or refuses (the agent removes it) */
 }
 
 static void on_pace(struct host *h, void *arg)

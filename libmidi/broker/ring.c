@@ -32,19 +32,53 @@ void ring_attach(struct ring *r, void *base, uint64_t slots)
 	r->sh = base;
 	r->slot = (struct ring_slot *)((char *)base + RING_HDR_BYTES);
 	r->mask = slots - 1;
+	r->ahead = r->mapped = 0;
+}
+
+/* Map [a, end) writable in this process now. Advice only: an older
+ * kernel, or a file cut short (EFAULT, never SIGBUS), just says no. */
+static void populate(uintptr_t a, uintptr_t end)
+{
+#ifdef MADV_POPULATE_WRITE
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	a &= ~(page - 1);
+	if (end > a)
+		madvise((void *)a, end - a, MADV_POPULATE_WRITE);
+#else
+	(void)a;
+	(void)end;
+#endif
 }
 
 void ring_populate(struct ring *r)
 {
-#ifdef MADV_POPULATE_WRITE
-	long page = sysconf(_SC_PAGESIZE);
-	uintptr_t a = (uintptr_t)r->sh & ~(uintptr_t)(page - 1);
-	uintptr_t end = (uintptr_t)r->sh + ring_bytes(r->mask + 1);
-	/* advice only: an older kernel, or a file cut short, just says no */
-	madvise((void *)a, end - a, MADV_POPULATE_WRITE);
-#else
-	(void)r;
-#endif
+	populate((uintptr_t)r->sh, (uintptr_t)r->sh + ring_bytes(r->mask + 1));
+	__atomic_store_n(&r->mapped, r->mask + 1, __ATOMIC_RELAXED);
+}
+
+void ring_ahead_map(struct ring *r, uint64_t pos)
+{
+	uint64_t size = r->mask + 1;
+	uint64_t win = RING_AHEAD_BYTES / sizeof(struct ring_slot);
+	if (win >= size / 2) {
+		ring_populate(r); /* a small ring: all of it at once */
+		return;
+	}
+	/* Go on from where the last window ended, unless the cursor is
+	 * elsewhere (a first call, a reader that skipped, garbage). */
+	uint64_t from = pos, ahead = __atomic_load_n(&r->ahead, __ATOMIC_RELAXED);
+	if ((int64_t)(ahead - pos) > 0 && ahead - pos < win)
+		from = ahead;
+	uint64_t to = pos + win, i = from & r->mask, n = to - from;
+	uintptr_t base = (uintptr_t)r->slot;
+	if (i + n > size) { /* the window wraps round the end of the ring */
+		populate(base, base + (uintptr_t)(i + n - size) * sizeof(struct ring_slot));
+		n = size - i;
+	}
+	populate(base + (uintptr_t)i * sizeof(struct ring_slot),
+		 base + (uintptr_t)(i + n) * sizeof(struct ring_slot));
+	__atomic_store_n(&r->ahead, to, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&r->mapped, to - from, __ATOMIC_RELAXED);
 }
 
 static void futex_wake(uint32_t *w)
@@ -155,6 +189,7 @@ lapped:;
 			tags_out[n] = tag;
 		n++;
 	}
+	ring_ahead(r, c->pos);
 	return n;
 }
 

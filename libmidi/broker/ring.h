@@ -48,7 +48,10 @@ struct ring_shared {
 struct ring {
 	struct ring_shared *sh;
 	struct ring_slot *slot;
-	uint64_t mask; /* slots - 1, from the mapping (trusted) */
+	uint64_t mask;   /* slots - 1, from the mapping (trusted) */
+	/* this process's page tables (ring_ahead): slots up to `ahead` are
+	 * mapped; `mapped` counts slots mapped so far (>= slots: all) */
+	uint64_t ahead, mapped;
 };
 
 struct ring_cursor {
@@ -86,6 +89,25 @@ static inline void ring_put(struct ring *r, uint64_t pos, const midi_ump *u, uin
 /* Map every page of the ring writable now, one system call instead of a
  * page fault a page as the writer comes to them (for bulk writers). */
 void ring_populate(struct ring *r);
+/* Keep the pages ahead of a cursor at pos mapped in this process, a
+ * window of RING_AHEAD_BYTES at a time (one system call), so that a
+ * sporadic message does not meet a page fault (~10 us in a VM) each time
+ * it enters a page of the ring, which it does once per 102 slots. Called
+ * by the writer after it published and rang, by the reader after it read;
+ * costs a comparison until the window is half used. */
+#define RING_AHEAD_BYTES (128u * 1024u)
+void ring_ahead_map(struct ring *r, uint64_t pos);
+static inline void ring_ahead(struct ring *r, uint64_t pos)
+{
+	/* relaxed: threads of one process may race here, at worst mapping
+	 * a window twice */
+	uint64_t ahead = __atomic_load_n(&r->ahead, __ATOMIC_RELAXED);
+	if (__builtin_expect((int64_t)(ahead - pos) <
+				     (int64_t)(RING_AHEAD_BYTES / sizeof(struct ring_slot) / 2) &&
+			     __atomic_load_n(&r->mapped, __ATOMIC_RELAXED) <= r->mask,
+			     0))
+		ring_ahead_map(r, pos);
+}
 /* Publish everything up to pos and wake sleepers if any. */
 void ring_publish(struct ring *r, uint64_t pos);
 /* Wake every sleeper (used when an endpoint closes). */

@@ -170,6 +170,8 @@ uint64_t rw_end(struct ring_writer *w)
 		else
 			seg_ring_bells(w->rt, w->seg, tag);
 	}
+	/* after the wake-ups: off the path of what was just sent */
+	ring_ahead(w->ring, pos);
 	return pos;
 }
 

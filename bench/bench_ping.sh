@@ -2,11 +2,13 @@
 # bench_ping.sh: `midi-loop ping -i 10` (sporadic round trips through
 # diag:ping, one every 10 ms, as a user runs it) against a pipe ping-pong
 # at the same gap, both ends waiting in poll(2) (bench_broker pipe-gap), in
-# the same run, interleaved in two halves. Prints one JSON object with p50
-# and p99 of each and their ratios (bench/run.sh).
+# the same run, interleaved in two halves. Each side's first 20 round trips
+# are not counted (midi-loop ping --warm-up 20; bench_broker's pairs do the
+# same). Prints one JSON object with p50 and p99 of each and their ratios
+# (bench/run.sh).
 set -u
 cd "$(dirname "$0")/.." || exit 1
-N=${PING_COUNT:-300}
+N=${PING_COUNT:-1000}
 bin=$PWD/bin
 bb=$PWD/${B:-build}/bench/bench_broker
 # The runtime directory on tmpfs, as $XDG_RUNTIME_DIR is (bench_broker does
@@ -22,7 +24,7 @@ half=$((N / 2))
 : > "$work/ping"
 : > "$work/pipe"
 for _ in 1 2; do
-	"$bin/midi-loop" ping -c "$half" -i 10 >> "$work/ping" || exit 1
+	"$bin/midi-loop" ping -c "$half" -i 10 --warm-up 20 >> "$work/ping" || exit 1
 	"$bb" pipe-gap 10 "$half" >> "$work/pipe" || exit 1
 done
 python3 - "$work/ping" "$work/pipe" <<'PY'

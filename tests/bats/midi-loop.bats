@@ -108,10 +108,26 @@ load helpers
 	wait_clients diag:ping 0
 }
 
+@test "ping --warm-up: round trips first at the interval, not counted" {
+	# 1 counted + 3 not: four sends 200 ms apart take at least 600 ms.
+	start=$(date +%s%N)
+	run midi-loop ping -c 1 -i 200 --warm-up 3
+	elapsed=$((($(date +%s%N) - start) / 1000000))
+	assert_success
+	assert_line --index 0 'diag:ping: 1 sent, 1 received, 0 lost'
+	[ "$elapsed" -ge 600 ] || fail "took $elapsed ms, not >= 600"
+	run midi-loop ping -c 2 -i 1 --warm-up 0
+	assert_success
+	assert_line --index 0 'diag:ping: 2 sent, 2 received, 0 lost'
+}
+
 @test "ping usage errors" {
 	run midi-loop ping -c 0
 	assert_failure 2
 	assert_output --partial 'count'
+	run midi-loop ping --warm-up x
+	assert_failure 2
+	assert_output --partial 'warm-up'
 	run midi-loop ping -i x
 	assert_failure 2
 	run midi-loop ping extra

@@ -4,7 +4,10 @@
  * a kernel driver that holds it unless midi.conf says take = yes (then the
  * driver is detached, from the Audio Control interfaces too, since
  * snd-usb-audio holds its card by them, while the device is open, and
- * reattached when it is released), claims the MIDIStreaming interface,
+ * reattached when it is released; the Audio Control interfaces are taken
+ * even when no driver holds them yet, as while the kernel probes a device
+ * just plugged in, and offered to the kernel's drivers when released),
+ * claims the MIDIStreaming interface,
  * and then:
  * - reads: USB_NREAD transfers always waiting on every IN endpoint; what
  *   comes in is decoded (usbmidi.c) and goes to every client;
@@ -522,20 +525,25 @@ static int open_device(struct uhost *u, const struct reg_slot *s, char *why, siz
 			 u->node);
 		return -1;
 	}
-	if (libusb_kernel_driver_active(u->hd, u->f.number) == 1) {
-		if (!u->v2 && !usb_conf_take(w.vid, w.pid, s->info.usb_serial)) {
-			snprintf(why, n,
-				 "USB device %s is held by a kernel driver (take = yes in a [usb "
-				 "%04x:%04x] section of midi.conf takes it)", u->node, w.vid, w.pid);
-			return -1;
-		}
+	int take = u->v2 || usb_conf_take(w.vid, w.pid, s->info.usb_serial);
+	if (!take && libusb_kernel_driver_active(u->hd, u->f.number) == 1) {
+		snprintf(why, n,
+			 "USB device %s is held by a kernel driver (take = yes in a [usb "
+			 "%04x:%04x] section of midi.conf takes it)", u->node, w.vid, w.pid);
+		return -1;
+	}
+	if (take) {
 		libusb_set_auto_detach_kernel_driver(u->hd, 1);
 		/* snd-usb-audio holds its card (and with it the MIDI endpoints)
-		 * by the Audio Control interface: taken too, while open */
+		 * by the Audio Control interface: taken too, while open, whether
+		 * its driver is bound or not yet: the kernel may be probing the
+		 * device (just plugged in, or just given back by the host
+		 * before this one), and would bind it and reach for the
+		 * MIDIStreaming interface while this host uses it. Released,
+		 * each is offered to the kernel's drivers (auto-detach:
+		 * USBDEVFS_CONNECT), bound before or not. */
 		for (size_t k = 0; k < c.nac; k++)
-			if (c.ac[k] != u->f.number &&
-			    libusb_kernel_driver_active(u->hd, c.ac[k]) == 1 &&
-			    libusb_claim_interface(u->hd, c.ac[k]) == 0)
+			if (c.ac[k] != u->f.number && libusb_claim_interface(u->hd, c.ac[k]) == 0)
 				u->ac[u->nac++] = c.ac[k];
 	}
 	r = libusb_claim_interface(u->hd, u->f.number);

@@ -292,6 +292,29 @@ B0 01 02"
 	assert_line --index 3 "reattached 0"
 }
 
+@test "usb: take = yes while the kernel driver is still probing: every interface taken, offered back after" {
+	need_umockdev
+	mkdir -p "$XDG_CONFIG_HOME/midi"
+	printf '[usb 1209:4d4a:TC0001]\ntake = yes\n' >"$XDG_CONFIG_HOME/midi/midi.conf"
+	local ev="$BATS_TEST_TMPDIR/events"
+	# The driver holds nothing yet and binds the Audio Control interface
+	# (its card) as soon as it is free while another is claimed: the host
+	# must claim it first, and give it to the driver when it lets go.
+	in_fake --driver-probing --events "$ev" -- bash -c '. "$USBHELP"
+		wait_for 10 discovered || exit 1
+		midi-mon -e '"$ID"' -f hex -c 1 -t 10 &
+		wait_for 10 has_client || exit 1
+		midi-send -e '"$ID"' on C3 100
+		wait || exit 1
+		wait_for 10 grep -sqx "reattached 0" "$BATS_TEST_TMPDIR/events"'
+	assert_success
+	assert_output "90 3C 64"
+	# no "probed 0": the driver never got its card while the host held the
+	# device; both interfaces offered to it after
+	run cat "$ev"
+	assert_output $'reattached 1\nreattached 0'
+}
+
 ID2=usb:1209-4d4b-TM0002
 
 @test "usb: a MIDI 2.0 device: its Group Terminal Blocks are its function blocks" {

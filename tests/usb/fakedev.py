@@ -45,6 +45,12 @@ usage: fakedev.py [options] -- PROGRAM [ARGS...]
                      GETDRIVER); detaching it (DISCONNECT_CLAIM) and giving
                      it back (CONNECT) are written to --events FILE as
                      "detached N" / "reattached N" (N the interface)
+  --driver-probing   the kernel driver is probing the device (just plugged
+                     in, or given back): it holds nothing yet, and binds the
+                     Audio Control interface (and the MIDIStreaming one if
+                     free) as soon as a program claims another interface
+                     while the Audio Control one is free ("probed 0" in
+                     --events); CONNECT binds as with --kernel-driver
   --timeout SECONDS  kill PROGRAM after this long (default 60)
 The exit status is PROGRAM's. FAKEDEV_DEBUG=1 logs every request.
 Needs (Debian): umockdev gir1.2-umockdev-1.0 python3-gi. Our own code.
@@ -239,6 +245,8 @@ class Device:
         self.midi2, self.discovery, self.alt = midi2, discovery, 0
         self.strings = STRINGS2 if midi2 else STRINGS
         self.driver = {0, 1} if driver else set()   # interfaces a kernel driver holds
+        self.claimed = set()      # interfaces programs claimed
+        self.probing = False      # --driver-probing
         self.stall = 0            # IN transfers still to stall
         self.stall_armed = 0      # ... once an OUT transfer came
         self.events = events
@@ -326,6 +334,15 @@ class Device:
             ifno, = struct.unpack('<I', bytes(arg.resolve(0, 4).retrieve()))
             if ifno in self.driver:
                 return -1, EBUSY                        # the driver has it
+            self.claimed.add(ifno)
+            if self.probing and ifno != 0 and 0 not in self.claimed | self.driver:
+                # the driver's probe binds its interface in the meantime
+                self.driver |= {0, 1} - self.claimed
+                self.event('probed 0')
+            return 0, 0
+        if req == RELEASE:
+            ifno, = struct.unpack('<I', bytes(arg.resolve(0, 4).retrieve()))
+            self.claimed.discard(ifno)
             return 0, 0
         if req == DISCONNECT_CLAIM:                     # detach the driver, claim
             raw = bytes(arg.resolve(0, 264).retrieve())   # usbdevfs_disconnect_claim
@@ -333,6 +350,7 @@ class Device:
             if ifno in self.driver:
                 self.driver.discard(ifno)
                 self.event('detached %d' % ifno)
+            self.claimed.add(ifno)
             return 0, 0
         if req == USBIOCTL:                             # CONNECT: give it back
             raw = bytes(arg.resolve(0, 16).retrieve())
@@ -355,7 +373,7 @@ class Device:
                 self.alt = alt
                 self.event('alt %d' % alt)
             return 0, 0
-        if req in (RELEASE, CLEAR_HALT, RESET):
+        if req in (CLEAR_HALT, RESET):
             return 0, 0
         if req == CONNECTINFO:                          # devnum 2, not low speed
             arg.resolve(0, 8).update(0, struct.pack('<IB3x', 2, 0))
@@ -440,6 +458,7 @@ def main():
     ap.add_argument('--out')
     ap.add_argument('--slow', type=float, default=0)
     ap.add_argument('--kernel-driver', action='store_true')
+    ap.add_argument('--driver-probing', action='store_true')
     ap.add_argument('--midi2', action='store_true')
     ap.add_argument('--replug-after', type=float, default=-1)
     ap.add_argument('--stuck', action='store_true')
@@ -464,7 +483,8 @@ def main():
                  [('PRODUCT', '1209/%s/100' % pid)])
     device = Device(desc, opt.out, opt.slow, opt.kernel_driver, opt.events, opt.midi2,
                     opt.discovery)
-    device.had_driver = opt.kernel_driver
+    device.had_driver = opt.kernel_driver or opt.driver_probing
+    device.probing = opt.driver_probing
     device.stuck, device.quirks = opt.stuck, opt.quirks
     if opt.stall_after_out:
         device.stall_armed = opt.stall

@@ -62,19 +62,26 @@ cards_m1() {
 	log "gadget-side card $GC (f_midi), host-side card $HC (snd-usb-audio)"
 }
 
-# ms_driver: the kernel driver bound to the MIDI 1.0 gadget's MIDIStreaming
-# interface (1.1), as seen from the host side: snd-usb-audio, or usbfs
-# while the project holds it.
-ms_driver() {
+# m1_dev: the host side's name of the MIDI 1.0 gadget in /sys/bus/usb/devices.
+m1_dev() {
 	local d
 	for d in /sys/bus/usb/devices/*; do
 		[ "$(cat "$d/idVendor" 2>/dev/null):$(cat "$d/idProduct" 2>/dev/null)" = "$V1" ] || continue
-		d=$d/$(basename "$d"):1.1/driver
-		[ -e "$d" ] && basename "$(readlink "$d")" || echo none
+		basename "$d"
 		return 0
 	done
-	echo gone
+	return 1
 }
+# if_driver N: the kernel driver bound to interface N of the MIDI 1.0 gadget
+# (0 Audio Control, 1 MIDIStreaming), as seen from the host side:
+# snd-usb-audio, usbfs while the project holds it, none, or gone.
+if_driver() {
+	local d
+	d=$(m1_dev) || { echo gone; return 0; }
+	d=/sys/bus/usb/devices/$d/$d:1.$1/driver
+	[ -e "$d" ] && basename "$(readlink "$d")" || echo none
+}
+ms_driver() { if_driver 1; }
 driver_is() { [ "$(ms_driver)" = "$1" ]; }
 pgrep_none() { ! pgrep -x "$1" > /dev/null; }
 

@@ -11,7 +11,8 @@
 #     from snd-usb-audio by midi.conf take = yes: listed; a note each way;
 #     a 1200-byte SysEx each way; unplug and replug seen by midi-watch while
 #     a midi-mon --reconnect keeps running and gets a message sent after;
-#     the kernel's ALSA card back once the project let it go;
+#     the kernel's ALSA card back once the project let it go; taken while
+#     snd-usb-audio holds none of it (as while it probes), then given back;
 #   - round trip and throughput through it (midi-loop test; the gadget side
 #     echoes), against the same through the kernel's raw MIDI (rawping);
 #   - a USB MIDI 2.0 device (gfsmidi on gadgetfs, taken by default): listed
@@ -33,7 +34,7 @@ set -u
 CHECKOUT=$1 TOOLS=$2 UDEVD=$3
 RES=$PWD
 TAP=$RES/guest.tap
-PLAN=43
+PLAN=44
 LIMIT=${VM_WAIT:-60}                  # seconds for any one thing to happen
 T=$(mktemp -d /tmp/midi-vm.XXXXXX)    # the guest's /tmp lives in RAM
 export PATH=$CHECKOUT/bin:$PATH MIDI_HELPER=$CHECKOUT/libexec/midi-helper
@@ -217,6 +218,34 @@ bench_raw() {
 	return "$rc"
 }
 
+# The device taken while snd-usb-audio holds none of it (unbound by hand:
+# the moment when the kernel probes a device just plugged in or given
+# back): the host takes the Audio Control interface too, so the driver
+# cannot make its card meanwhile; released, the kernel gets it back.
+m1_unbound_take() {
+	need HC || return 1
+	cleanup_bg
+	wait_for "$LIMIT" pgrep_none midi-host || return 1
+	local dev; dev=$(m1_dev) || return 1
+	echo "$dev:1.0" > /sys/bus/usb/drivers/snd-usb-audio/unbind || return 1
+	wait_for "$LIMIT" no_card_host || { cat /proc/asound/cards; return 1; }
+	log "with snd-usb-audio unbound: interface 0 $(if_driver 0), 1 $(if_driver 1)"
+	spawn midi-mon -e "$ID1" -t 120 > /dev/null
+	wait_for "$LIMIT" has_client "$ID1" || return 1
+	wait_for "$LIMIT" driver_is usbfs || { echo "MIDIStreaming: $(ms_driver)"; return 1; }
+	local ac; ac=$(if_driver 0)
+	log "the Audio Control interface while the project holds the device: $ac"
+	[ "$ac" = usbfs ] || return 1
+	cleanup_bg
+	if ! wait_for "$LIMIT" pgrep_none midi-host || ! wait_for "$LIMIT" card_host; then
+		echo "interface 0 $(if_driver 0), 1 $(if_driver 1)"
+		cat /proc/asound/cards
+		dmesg | tail -n 15
+		return 1
+	fi
+	log "released: interface 0 $(if_driver 0), 1 $(if_driver 1)"
+}
+
 # --- the USB MIDI 2.0 device (gfsmidi) ------------------------------------
 
 m2_listed() {
@@ -289,6 +318,7 @@ check "MIDI 1.0 bench: round trip through the project (midi-loop test, 10 ms gap
 check "MIDI 1.0 bench: throughput through the project (midi-loop test, window 8)" bench_tp
 check "MIDI 1.0: the kernel's ALSA card is gone while the project holds the device, back after; amidi reaches it" m1_released
 check "MIDI 1.0 bench: the same through ALSA raw MIDI (baseline)" bench_raw
+check "MIDI 1.0: taken while snd-usb-audio holds none of it (as while it probes): the host holds the Audio Control interface too; the card comes back after" m1_unbound_take
 check "MIDI 2.0 device (gfsmidi on gadgetfs): listed as usb, protocol midi2" m2_listed
 check "MIDI 2.0: UMP discovery fills in endpoint name and function blocks Synth, Keys" m2_discovery
 check "MIDI 2.0: a MIDI 2.0 note (-f ump, -P midi2) comes back in midi-mon -f ump" m2_note

@@ -268,39 +268,13 @@ B0 01 02"
 	refute_output --partial usb:
 }
 
-@test "usb: take = yes detaches the kernel driver (card and MIDI) while open, gives it back after" {
-	need_umockdev
+# take_note_and_release FAKEDEV-OPTION: with take = yes for the device, a
+# note through it, then wait until the host has given it back (2 s after its
+# last client); the device's events in $BATS_TEST_TMPDIR/events.
+take_note_and_release() {
 	mkdir -p "$XDG_CONFIG_HOME/midi"
 	printf '[usb 1209:4d4a:TC0001]\ntake = yes\n' >"$XDG_CONFIG_HOME/midi/midi.conf"
-	local ev="$BATS_TEST_TMPDIR/events"
-	in_fake --kernel-driver --events "$ev" -- bash -c '. "$USBHELP"
-		wait_for 10 discovered || exit 1
-		midi-mon -e '"$ID"' -f hex -c 1 -t 10 &
-		wait_for 10 has_client || exit 1
-		midi-send -e '"$ID"' on C3 100
-		wait || exit 1
-		# the host gives the device back 2 s after its last client
-		wait_for 10 grep -qx "reattached 0" "$BATS_TEST_TMPDIR/events"'
-	assert_success
-	assert_output "90 3C 64"
-	# the Audio Control interface too (the driver holds its card by it),
-	# given back last so that the card takes the MIDI interface again
-	run cat "$ev"
-	assert_line --index 0 "detached 0"
-	assert_line --index 1 "detached 1"
-	assert_line --index 2 "reattached 1"
-	assert_line --index 3 "reattached 0"
-}
-
-@test "usb: take = yes while the kernel driver is still probing: every interface taken, offered back after" {
-	need_umockdev
-	mkdir -p "$XDG_CONFIG_HOME/midi"
-	printf '[usb 1209:4d4a:TC0001]\ntake = yes\n' >"$XDG_CONFIG_HOME/midi/midi.conf"
-	local ev="$BATS_TEST_TMPDIR/events"
-	# The driver holds nothing yet and binds the Audio Control interface
-	# (its card) as soon as it is free while another is claimed: the host
-	# must claim it first, and give it to the driver when it lets go.
-	in_fake --driver-probing --events "$ev" -- bash -c '. "$USBHELP"
+	in_fake "$1" --events "$BATS_TEST_TMPDIR/events" -- bash -c '. "$USBHELP"
 		wait_for 10 discovered || exit 1
 		midi-mon -e '"$ID"' -f hex -c 1 -t 10 &
 		wait_for 10 has_client || exit 1
@@ -309,9 +283,29 @@ B0 01 02"
 		wait_for 10 grep -sqx "reattached 0" "$BATS_TEST_TMPDIR/events"'
 	assert_success
 	assert_output "90 3C 64"
+}
+
+@test "usb: take = yes detaches the kernel driver (card and MIDI) while open, gives it back after" {
+	need_umockdev
+	take_note_and_release --kernel-driver
+	# the Audio Control interface too (the driver holds its card by it),
+	# given back last so that the card takes the MIDI interface again
+	run cat "$BATS_TEST_TMPDIR/events"
+	assert_line --index 0 "detached 0"
+	assert_line --index 1 "detached 1"
+	assert_line --index 2 "reattached 1"
+	assert_line --index 3 "reattached 0"
+}
+
+@test "usb: take = yes while the kernel driver is still probing: every interface taken, offered back after" {
+	need_umockdev
+	# The driver holds nothing yet and binds the Audio Control interface
+	# (its card) as soon as it is free while another is claimed: the host
+	# must claim it first, and give it to the driver when it lets go.
+	take_note_and_release --driver-probing
 	# no "probed 0": the driver never got its card while the host held the
 	# device; both interfaces offered to it after
-	run cat "$ev"
+	run cat "$BATS_TEST_TMPDIR/events"
 	assert_output $'reattached 1\nreattached 0'
 }
 

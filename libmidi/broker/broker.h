@@ -422,7 +422,6 @@ struct ring_writer {
 	int in;                  /* 1: the `in` ring */
 	uint64_t flow_limit;
 	uint64_t asked;          /* packets room was asked for so far */
-	int populated;           /* the ring was populated (ring_populate) */
 	/* while a batch is open (by thread `owner`) */
 	int locked;
 	pthread_t owner;

@@ -97,14 +97,19 @@ void ring_populate(struct ring *r);
  * costs a comparison until the window is half used. */
 #define RING_AHEAD_BYTES (128u * 1024u)
 void ring_ahead_map(struct ring *r, uint64_t pos);
+/* 1 once every page of the ring has been mapped in this process (by
+ * ring_populate or the windows of ring_ahead). Relaxed: threads of one
+ * process may race on it, at worst mapping a window twice. */
+static inline int ring_all_mapped(const struct ring *r)
+{
+	return __atomic_load_n(&r->mapped, __ATOMIC_RELAXED) > r->mask;
+}
 static inline void ring_ahead(struct ring *r, uint64_t pos)
 {
-	/* relaxed: threads of one process may race here, at worst mapping
-	 * a window twice */
 	uint64_t ahead = __atomic_load_n(&r->ahead, __ATOMIC_RELAXED);
 	if (__builtin_expect((int64_t)(ahead - pos) <
 				     (int64_t)(RING_AHEAD_BYTES / sizeof(struct ring_slot) / 2) &&
-			     __atomic_load_n(&r->mapped, __ATOMIC_RELAXED) <= r->mask,
+			     !ring_all_mapped(r),
 			     0))
 		ring_ahead_map(r, pos);
 }

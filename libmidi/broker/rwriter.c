@@ -82,10 +82,8 @@ int rw_room(struct ring_writer *w, uint64_t need, midi_error *e)
 	uint64_t half = (w->ring->mask + 1) / 2;
 	/* A bulk writer (half a ring so far) maps the whole ring at once. */
 	w->asked += need;
-	if (!w->populated && w->asked >= half) {
-		w->populated = 1;
+	if (w->asked >= half && !ring_all_mapped(w->ring))
 		ring_populate(w->ring);
-	}
 	if (need > half)
 		need = half;
 	if (!w->in) {

@@ -386,8 +386,11 @@ unsigned seg_count_clients(struct rt *rt, const struct reg_slot *slot);
 /* ---- doorbells (bell.c) ---- */
 
 /* Make a bell: returns its descriptor (O_NONBLOCK, readable once rung),
- * *id its name; negative status on error. */
+ * *id its name; negative status on error. A pipe bell where others of
+ * this user can open it through /proc, else a FIFO bell (bell_create_fifo,
+ * which tests also call). */
 int bell_create(struct rt *rt, uint64_t *id, midi_error *e);
+int bell_create_fifo(struct rt *rt, uint64_t *id, midi_error *e);
 void bell_unlink(struct rt *rt, uint64_t id);
 /* Ring bell id (cached descriptors; a missing bell is ignored). */
 void bell_ring(struct rt *rt, uint64_t id);
@@ -396,7 +399,7 @@ void bell_ring(struct rt *rt, uint64_t id);
 int bell_drain(int fd);
 void bell_self(int fd);
 /* 1 if this kernel wakes an edge-triggered epoll waiter at every write
- * into a FIFO, also one not emptied (Linux >= 5.15, and before 5.5): a
+ * into a pipe or FIFO, also one not emptied (Linux >= 5.15, and before 5.5): a
  * host then empties its bell only now and then instead of at each wake. */
 int bell_edge_ok(void);
 

@@ -3,11 +3,23 @@
  * - an edge-triggered bell that is not emptied still wakes at every ring
  *   (the host loop empties it only every few waits where bell_edge_ok)
  * - a level-triggered bell is readable until drained, and drains
+ *   (both for the two kinds: a pipe bell, a FIFO bell)
+ * - a pipe bell is a link to its owner's /proc/PID/fd that another process
+ *   rings; a link whose inode does not match the ID (left by an owner that
+ *   died, its pid and descriptor reused) is never written into
+ * - a process others may not open through /proc (not dumpable) makes
+ *   FIFO bells, which other processes ring
  * - proc_key_self is computed once per process, yet a forked child gets
  *   its own key (its pid), not its parent's cached one. */
 #include "testutil.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "broker/broker.h"
 
@@ -34,16 +46,21 @@ struct bellset {
 	int fd, ep;
 };
 
-static void bellset_open(struct bellset *b, uint32_t events_mask)
+static void bellset_open_kind(struct bellset *b, uint32_t events_mask, int fifo)
 {
 	midi_error e;
 	b->rt = rt_get(&e);
 	assert_non_null(b->rt);
-	b->fd = bell_create(b->rt, &b->id, &e);
+	b->fd = fifo ? bell_create_fifo(b->rt, &b->id, &e) : bell_create(b->rt, &b->id, &e);
 	assert_true(b->fd >= 0);
 	b->ep = epoll_create1(EPOLL_CLOEXEC);
 	struct epoll_event ev = {.events = events_mask};
 	assert_int_equal(epoll_ctl(b->ep, EPOLL_CTL_ADD, b->fd, &ev), 0);
+}
+
+static void bellset_open(struct bellset *b, uint32_t events_mask)
+{
+	bellset_open_kind(b, events_mask, 0);
 }
 
 static void bellset_close(struct bellset *b)
@@ -76,11 +93,11 @@ static void test_edge_bell_wakes_at_every_ring(void **state)
 	bellset_close(&b);
 }
 
-static void test_level_bell_until_drained(void **state)
+static void level_bell_until_drained(int fifo)
 {
-	(void)state;
 	struct bellset b;
-	bellset_open(&b, EPOLLIN);
+	bellset_open_kind(&b, EPOLLIN, fifo);
+	assert_int_equal(!(b.id >> 63), fifo); /* the kind asked for */
 	bell_ring(b.rt, b.id);
 	bell_ring(b.rt, b.id);
 	assert_int_equal(events(b.ep), 1);
@@ -88,6 +105,129 @@ static void test_level_bell_until_drained(void **state)
 	assert_true(bell_drain(b.fd));
 	assert_int_equal(events(b.ep), 0);
 	bellset_close(&b);
+}
+
+static void test_level_bell_until_drained(void **state)
+{
+	(void)state;
+	level_bell_until_drained(0);
+	level_bell_until_drained(1);
+}
+
+/* Rings bell id from a child process; its exit status. */
+static int ring_from_child(struct rt *rt, uint64_t id)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		bell_ring(rt, id);
+		_exit(0);
+	}
+	int st = 0;
+	waitpid(pid, &st, 0);
+	return st;
+}
+
+static void bell_path(char *buf, size_t n, uint64_t id)
+{
+	snprintf(buf, n, "%s/bell-%016llx", dir, (unsigned long long)id);
+}
+
+static void test_pipe_bell_rung_by_another_process(void **state)
+{
+	(void)state;
+	struct bellset b;
+	bellset_open(&b, EPOLLIN);
+	assert_true(b.id >> 63);
+	char path[320], target[64], want[64];
+	bell_path(path, sizeof path, b.id);
+	ssize_t n = readlink(path, target, sizeof target - 1);
+	assert_true(n > 0);
+	target[n] = '\0';
+	snprintf(want, sizeof want, "/proc/%d/fd/%d", (int)getpid(), b.fd);
+	assert_string_equal(target, want);
+	struct stat st;
+	assert_int_equal(fstat(b.fd, &st), 0);
+	assert_int_equal((uint32_t)st.st_ino, (uint32_t)b.id);
+	assert_int_equal(ring_from_child(b.rt, b.id), 0);
+	assert_int_equal(events(b.ep), 1);
+	assert_true(bell_drain(b.fd));
+	bellset_close(&b);
+	assert_int_equal(access(path, F_OK), -1); /* unlinked */
+}
+
+static void test_stale_pipe_bell_never_rings_another_pipe(void **state)
+{
+	(void)state;
+	midi_error e;
+	struct rt *rt = rt_get(&e);
+	assert_non_null(rt);
+	/* Someone else's pipe at the place a dead owner's link points to. */
+	int p[2];
+	assert_int_equal(pipe2(p, O_NONBLOCK), 0);
+	struct stat st;
+	assert_int_equal(fstat(p[0], &st), 0);
+	uint64_t id = (1ull << 63) | 0x1234567800000000ull | (uint32_t)(st.st_ino + 1);
+	char path[320], target[64];
+	bell_path(path, sizeof path, id);
+	snprintf(target, sizeof target, "/proc/%d/fd/%d", (int)getpid(), p[1]);
+	assert_int_equal(symlink(target, path), 0);
+	assert_int_equal(ring_from_child(rt, id), 0);
+	bell_ring(rt, id);
+	char c;
+	assert_int_equal(read(p[0], &c, 1), -1); /* nothing was written */
+	assert_int_equal(errno, EAGAIN);
+	/* With the right inode it is that pipe's bell. */
+	uint64_t id2 = (1ull << 63) | 0x1234567800000000ull | (uint32_t)st.st_ino;
+	char path2[320];
+	bell_path(path2, sizeof path2, id2);
+	assert_int_equal(symlink(target, path2), 0);
+	bell_ring(rt, id2);
+	assert_int_equal(read(p[0], &c, 1), 1);
+	bell_unlink(rt, id);
+	bell_unlink(rt, id2);
+	close(p[0]);
+	close(p[1]);
+	rt_put(rt);
+}
+
+static void test_undumpable_process_makes_fifo_bells(void **state)
+{
+	(void)state;
+	int res[2];
+	assert_int_equal(pipe(res), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* The owner: not dumpable, so others cannot open its /proc/PID/fd. */
+		midi_error e;
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+		struct rt *rt = rt_get(&e);
+		uint64_t id = 0;
+		int fd = rt ? bell_create(rt, &id, &e) : -1;
+		struct stat st;
+		char path[320];
+		bell_path(path, sizeof path, id);
+		int ok = fd >= 0 && !(id >> 63) && lstat(path, &st) == 0 && S_ISFIFO(st.st_mode);
+		(void)!write(res[1], &id, sizeof id);
+		struct pollfd pf = {.fd = fd, .events = POLLIN};
+		ok = ok && poll(&pf, 1, 5000) == 1; /* rung by the parent */
+		bell_unlink(rt, id);
+		_exit(ok ? 0 : 1);
+	}
+	close(res[1]);
+	uint64_t id = 0;
+	assert_int_equal(read(res[0], &id, sizeof id), (ssize_t)sizeof id);
+	close(res[0]);
+	midi_error e;
+	struct rt *rt = rt_get(&e);
+	assert_non_null(rt);
+	bell_ring(rt, id);
+	int st = 0;
+	waitpid(pid, &st, 0);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	rt_put(rt);
 }
 
 static void test_proc_key_per_process(void **state)
@@ -120,6 +260,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_edge_bell_wakes_at_every_ring, fresh),
 		cmocka_unit_test_setup(test_level_bell_until_drained, fresh),
+		cmocka_unit_test_setup(test_pipe_bell_rung_by_another_process, fresh),
+		cmocka_unit_test_setup(test_stale_pipe_bell_never_rings_another_pipe, fresh),
+		cmocka_unit_test_setup(test_undumpable_process_makes_fifo_bells, fresh),
 		cmocka_unit_test(test_proc_key_per_process),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -73,16 +73,12 @@ struct hold {
 struct midi_conn {
 	struct rt *rt;
 	unsigned flags;
-	char id[MIDI_ID_MAX];    /* exact id (reconnect) */
 	int detached;            /* reconnecting: nothing mapped */
-	char gone_why[sizeof ((midi_error *)0)->msg]; /* detached: why the endpoint went */
 	uint64_t old_uid;        /* segment of the incarnation that went away */
 	uint64_t look_seq, look_ns; /* detached: registry last looked at */
 	uint64_t reconnects;
 	uint32_t host_gone;      /* set by the descriptor thread: host lock found free */
 	unsigned long fork_gen;
-	struct reg_slot slot;
-	midi_endpoint_info info;
 	struct seg own, peer;
 	struct ring *rx;
 	struct seg *txseg;       /* the segment sends go to (own or the peer's) */
@@ -97,7 +93,6 @@ struct midi_conn {
 	uint64_t last_wpos;
 	int64_t spin_ns;
 	uint64_t data_ns;        /* when midi_recv last returned packets */
-	struct hold hold[2][16]; /* [SysEx7, SysEx8][group] */
 	uint32_t held;           /* bit kind * 16 + group: that hold is not empty */
 	/* scheduled sends (sched.c): made on first use */
 	struct sched_client *sc;
@@ -132,6 +127,15 @@ struct midi_conn {
 	} jr_send, jr_recv;
 	midi_packet *jbuf;       /* a send with its JR messages */
 	size_t jcap;
+	/* The large and seldom used parts last: what every send and receive
+	 * touches above stays within a page or two (a sporadic message finds
+	 * the TLB and caches cold). slot.uid is read at each send, next to the
+	 * end of the hot part. */
+	struct reg_slot slot;
+	struct hold hold[2][16]; /* [SysEx7, SysEx8][group] */
+	midi_endpoint_info info;
+	char id[MIDI_ID_MAX];    /* exact id (reconnect) */
+	char gone_why[sizeof ((midi_error *)0)->msg]; /* detached: why the endpoint went */
 };
 
 static int64_t spin_setting(void)

@@ -51,17 +51,19 @@
 #define HOST_TIMERS 32
 #define SPIN_AFTER_SLEEP_NS 1000000ull /* spin only after sleeps shorter than this */
 
+/* What each message touches first, the large and seldom used slot last
+ * (a sporadic message finds the TLB and caches cold). */
 struct host_ep {
-	struct reg_slot slot;
 	struct seg seg;
 	struct ring_writer ow;
 	struct ring_cursor cur;
-	midi_packet pend[HOST_BATCH]; /* read from `in`, not taken yet */
-	uint32_t ptag[HOST_BATCH];
 	size_t off, npend;
 	int blocked;                  /* the transport took fewer: wait */
 	int seen;                     /* in the latest registry scan */
 	void *priv;
+	uint32_t ptag[HOST_BATCH];
+	midi_packet pend[HOST_BATCH]; /* read from `in`, not taken yet */
+	struct reg_slot slot;
 };
 
 struct hfd {

@@ -331,6 +331,10 @@ struct seg_hdr {
 	 * while holding one leaves it to the next, whose batch starts again
 	 * at the published head */
 	struct seg_wlock wlock[2];
+	/* the rings' headers, out [0] and in [1] (their slots start at
+	 * out_off and in_off): on the first page with the fields above, which
+	 * every message touches too */
+	struct ring_shared rings[2] __attribute__((aligned(64)));
 	struct seg_client clients[SEG_CLIENTS];
 };
 

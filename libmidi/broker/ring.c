@@ -27,12 +27,17 @@ void ring_init_shared(void *base, uint64_t slots)
 	/* Slots are zero (seq 0 = invalid) because the file was just created. */
 }
 
+void ring_attach_at(struct ring *r, struct ring_shared *hdr, void *slots, uint64_t nslots)
+{
+	r->sh = hdr;
+	r->slot = slots;
+	r->mask = nslots - 1;
+	r->ahead = r->mapped = 0;
+}
+
 void ring_attach(struct ring *r, void *base, uint64_t slots)
 {
-	r->sh = base;
-	r->slot = (struct ring_slot *)((char *)base + RING_HDR_BYTES);
-	r->mask = slots - 1;
-	r->ahead = r->mapped = 0;
+	ring_attach_at(r, base, (char *)base + RING_HDR_BYTES, slots);
 }
 
 /* Map [a, end) writable in this process now. Advice only: an older

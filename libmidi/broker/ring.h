@@ -66,6 +66,10 @@ static inline size_t ring_bytes(uint64_t slots)
 
 void ring_init_shared(void *base, uint64_t slots);
 void ring_attach(struct ring *r, void *base, uint64_t slots);
+/* The same with the header apart from the slots (a segment keeps its
+ * rings' headers on its first page, next to the fields every message
+ * touches there anyway: fewer pages for a message to touch). */
+void ring_attach_at(struct ring *r, struct ring_shared *hdr, void *slots, uint64_t nslots);
 
 /* Writer side; the caller holds the ring's writer lock. */
 static inline uint64_t ring_wpos(const struct ring *r)

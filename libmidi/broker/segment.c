@@ -1,8 +1,10 @@
 /* segment.c: one endpoint's shared segment (file ep-UID): header with the
- * closed flag and reason, the client table (pid + start time, reclaimed by
- * anyone once dead) and the host cursor, then the `out` ring (what the
- * endpoint's clients receive) and, for hosted endpoints, the `in` ring
- * (what clients send, drained by the host). Lock files next to it:
+ * closed flag and reason, the host cursor, the rings' headers (on the
+ * first page, which every message touches anyway) and the client table
+ * (pid + start time, reclaimed by anyone once dead), then the slots of the
+ * `out` ring (what the endpoint's clients receive) and, for hosted
+ * endpoints, of the `in` ring (what clients send, drained by the host).
+ * Lock files next to it:
  * ep-UID.out.lock / ep-UID.in.lock serialise writers of each ring and
  * ep-UID.host.lock is held by the endpoint's host, ep-UID.disc.lock by its
  * discovery agent. Mapping validates every
@@ -24,6 +26,14 @@ _Static_assert(sizeof(struct seg_hdr) <= SEG_HDR_BYTES, "segment header too big"
 _Static_assert(SEG_HDR_BYTES % 4096 == 0 && SEG_HDR_BYTES - sizeof(struct seg_hdr) < 4096,
 	       "segment header: whole pages, no more than needed");
 _Static_assert(sizeof(struct ring_shared) == RING_HDR_BYTES, "ring header size");
+_Static_assert(offsetof(struct seg_hdr, rings) + sizeof(((struct seg_hdr *)0)->rings) <= 4096,
+	       "the rings' headers are on the segment's first page");
+
+/* Bytes of a segment ring's slots (its header is in the segment header). */
+static size_t slot_bytes(uint64_t slots)
+{
+	return (size_t)slots * sizeof(struct ring_slot);
+}
 
 #define OWNER_RECLAIM (1ull << 63)
 
@@ -58,8 +68,8 @@ int seg_create(struct rt *rt, uint64_t uid, int hosted, midi_error *e)
 	if (in_slots > SEG_IN_SLOTS)
 		in_slots = SEG_IN_SLOTS;
 	size_t out_off = SEG_HDR_BYTES;
-	size_t in_off = round_page(out_off + ring_bytes(out_slots));
-	size_t total = in_slots ? round_page(in_off + ring_bytes(in_slots)) : in_off;
+	size_t in_off = round_page(out_off + slot_bytes(out_slots));
+	size_t total = in_slots ? round_page(in_off + slot_bytes(in_slots)) : in_off;
 
 	int fd = rt_open(rt, name, O_RDWR | O_CREAT | O_EXCL, e);
 	if (fd < 0)
@@ -96,9 +106,9 @@ int seg_create(struct rt *rt, uint64_t uid, int hosted, midi_error *e)
 	h->in_off = in_slots ? in_off : 0;
 	h->in_slots = in_slots;
 	h->next_conn_id = 1;
-	ring_init_shared((char *)m + out_off, out_slots);
+	ring_init_shared(&h->rings[0], out_slots);
 	if (in_slots)
-		ring_init_shared((char *)m + in_off, in_slots);
+		ring_init_shared(&h->rings[1], in_slots);
 	__atomic_store_n(&h->magic, SEG_MAGIC, __ATOMIC_RELEASE);
 	int lost = shmguard_lost(m);
 	shmguard_remove(m);
@@ -168,11 +178,11 @@ int seg_map(struct rt *rt, const char *name, uint64_t uid, struct seg *s, int *c
 	else if (total != size)
 		bad = "size does not match its header";
 	else if (out_off != SEG_HDR_BYTES || !pow2(out_slots) || out_slots > (1ull << 24) ||
-		 out_off + ring_bytes(out_slots) > size)
+		 out_off + slot_bytes(out_slots) > size)
 		bad = "bad out ring";
 	else if (in_slots && (!pow2(in_slots) || in_slots > (1ull << 24) ||
-			      in_off < out_off + ring_bytes(out_slots) ||
-			      in_off + ring_bytes(in_slots) > size || (in_off & 7)))
+			      in_off < out_off + slot_bytes(out_slots) ||
+			      in_off + slot_bytes(in_slots) > size || (in_off & 7)))
 		bad = "bad in ring";
 	if (bad) {
 		shmguard_remove(m);
@@ -187,9 +197,9 @@ int seg_map(struct rt *rt, const char *name, uint64_t uid, struct seg *s, int *c
 	s->hdr = h;
 	s->uid = huid;
 	snprintf(s->name, sizeof s->name, "%s", name);
-	ring_attach(&s->out, (char *)m + out_off, out_slots);
+	ring_attach_at(&s->out, &h->rings[0], (char *)m + out_off, out_slots);
 	if (in_slots) {
-		ring_attach(&s->in, (char *)m + in_off, in_slots);
+		ring_attach_at(&s->in, &h->rings[1], (char *)m + in_off, in_slots);
 		s->has_in = 1;
 	}
 	return 0;

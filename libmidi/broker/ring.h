@@ -59,9 +59,15 @@ struct ring_cursor {
 	uint64_t lost;
 };
 
+/* Bytes of a ring's slots, and of a ring with its header in front. */
+static inline size_t ring_slot_bytes(uint64_t slots)
+{
+	return (size_t)slots * sizeof(struct ring_slot);
+}
+
 static inline size_t ring_bytes(uint64_t slots)
 {
-	return RING_HDR_BYTES + (size_t)slots * sizeof(struct ring_slot);
+	return RING_HDR_BYTES + ring_slot_bytes(slots);
 }
 
 void ring_init_shared(void *base, uint64_t slots);

@@ -29,12 +29,6 @@ _Static_assert(sizeof(struct ring_shared) == RING_HDR_BYTES, "ring header size")
 _Static_assert(offsetof(struct seg_hdr, rings) + sizeof(((struct seg_hdr *)0)->rings) <= 4096,
 	       "the rings' headers are on the segment's first page");
 
-/* Bytes of a segment ring's slots (its header is in the segment header). */
-static size_t slot_bytes(uint64_t slots)
-{
-	return (size_t)slots * sizeof(struct ring_slot);
-}
-
 #define OWNER_RECLAIM (1ull << 63)
 
 void seg_file_name(char *buf, size_t n, uint64_t uid, const char *suffix)
@@ -68,8 +62,8 @@ int seg_create(struct rt *rt, uint64_t uid, int hosted, midi_error *e)
 	if (in_slots > SEG_IN_SLOTS)
 		in_slots = SEG_IN_SLOTS;
 	size_t out_off = SEG_HDR_BYTES;
-	size_t in_off = round_page(out_off + slot_bytes(out_slots));
-	size_t total = in_slots ? round_page(in_off + slot_bytes(in_slots)) : in_off;
+	size_t in_off = round_page(out_off + ring_slot_bytes(out_slots));
+	size_t total = in_slots ? round_page(in_off + ring_slot_bytes(in_slots)) : in_off;
 
 	int fd = rt_open(rt, name, O_RDWR | O_CREAT | O_EXCL, e);
 	if (fd < 0)
@@ -178,11 +172,11 @@ int seg_map(struct rt *rt, const char *name, uint64_t uid, struct seg *s, int *c
 	else if (total != size)
 		bad = "size does not match its header";
 	else if (out_off != SEG_HDR_BYTES || !pow2(out_slots) || out_slots > (1ull << 24) ||
-		 out_off + slot_bytes(out_slots) > size)
+		 out_off + ring_slot_bytes(out_slots) > size)
 		bad = "bad out ring";
 	else if (in_slots && (!pow2(in_slots) || in_slots > (1ull << 24) ||
-			      in_off < out_off + slot_bytes(out_slots) ||
-			      in_off + slot_bytes(in_slots) > size || (in_off & 7)))
+			      in_off < out_off + ring_slot_bytes(out_slots) ||
+			      in_off + ring_slot_bytes(in_slots) > size || (in_off & 7)))
 		bad = "bad in ring";
 	if (bad) {
 		shmguard_remove(m);

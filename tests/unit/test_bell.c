@@ -114,8 +114,8 @@ static void test_level_bell_until_drained(void **state)
 	level_bell_until_drained(1);
 }
 
-/* Rings bell id from a child process; its exit status. */
-static int ring_from_child(struct rt *rt, uint64_t id)
+/* Rings bell id from a child process. */
+static void ring_from_child(struct rt *rt, uint64_t id)
 {
 	pid_t pid = fork();
 	assert_true(pid >= 0);
@@ -123,9 +123,7 @@ static int ring_from_child(struct rt *rt, uint64_t id)
 		bell_ring(rt, id);
 		_exit(0);
 	}
-	int st = 0;
-	waitpid(pid, &st, 0);
-	return st;
+	test_wait_ok(pid, "ringer");
 }
 
 static void bell_path(char *buf, size_t n, uint64_t id)
@@ -149,7 +147,7 @@ static void test_pipe_bell_rung_by_another_process(void **state)
 	struct stat st;
 	assert_int_equal(fstat(b.fd, &st), 0);
 	assert_int_equal((uint32_t)st.st_ino, (uint32_t)b.id);
-	assert_int_equal(ring_from_child(b.rt, b.id), 0);
+	ring_from_child(b.rt, b.id);
 	assert_int_equal(events(b.ep), 1);
 	assert_true(bell_drain(b.fd));
 	bellset_close(&b);
@@ -172,7 +170,7 @@ static void test_stale_pipe_bell_never_rings_another_pipe(void **state)
 	bell_path(path, sizeof path, id);
 	snprintf(target, sizeof target, "/proc/%d/fd/%d", (int)getpid(), p[1]);
 	assert_int_equal(symlink(target, path), 0);
-	assert_int_equal(ring_from_child(rt, id), 0);
+	ring_from_child(rt, id);
 	bell_ring(rt, id);
 	char c;
 	assert_int_equal(read(p[0], &c, 1), -1); /* nothing was written */
@@ -209,24 +207,20 @@ static void test_undumpable_process_makes_fifo_bells(void **state)
 		char path[320];
 		bell_path(path, sizeof path, id);
 		int ok = fd >= 0 && !(id >> 63) && lstat(path, &st) == 0 && S_ISFIFO(st.st_mode);
-		(void)!write(res[1], &id, sizeof id);
+		test_put_u64(res[1], id);
 		struct pollfd pf = {.fd = fd, .events = POLLIN};
 		ok = ok && poll(&pf, 1, 5000) == 1; /* rung by the parent */
 		bell_unlink(rt, id);
 		_exit(ok ? 0 : 1);
 	}
 	close(res[1]);
-	uint64_t id = 0;
-	assert_int_equal(read(res[0], &id, sizeof id), (ssize_t)sizeof id);
+	uint64_t id = test_get_u64(res[0]);
 	close(res[0]);
 	midi_error e;
 	struct rt *rt = rt_get(&e);
 	assert_non_null(rt);
 	bell_ring(rt, id);
-	int st = 0;
-	waitpid(pid, &st, 0);
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 0);
+	test_wait_ok(pid, "undumpable bell owner");
 	rt_put(rt);
 }
 

@@ -17,8 +17,10 @@
 #include "bench.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -205,12 +207,121 @@ static size_t pipe_rtt(uint64_t *v)
 	return NSAMPLES;
 }
 
+/* The floor of the broker's shape, without the broker: a 16-byte packet
+ * through a plain shared-memory ring to a child and back through another,
+ * each direction announced by 8 bytes written into a pipe (a "bell"). The
+ * child waits in epoll_wait on its bell, edge-triggered, and does not empty
+ * it at each wake-up (as a host helper does); the parent waits in poll(2)
+ * on an epoll set holding its bell, then empties it (as midi_conn_fd and
+ * midi_recv do). The same system calls per round trip as the pipe
+ * ping-pong, less the child's read, and the data in shared memory instead
+ * of the pipe: what any shared-memory broker with pipe wake-ups costs before
+ * it does any work of its own. */
+struct floor_ring {
+	_Alignas(64) uint64_t head;
+	_Alignas(64) uint64_t slot[64][2];
+};
+
+struct floor_pp {
+	struct floor_ring *r; /* [0] to the child, [1] back */
+	int to_bell, from_bell, epfd;
+	uint64_t seen;
+	pid_t pid;
+};
+
+static void floor_child(struct floor_ring *r, int bell, int reply)
+{
+	int ep = epoll_create1(0);
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLET};
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, bell, &ev) < 0)
+		_exit(1);
+	uint64_t seen = 0;
+	for (unsigned k = 0;; k++) {
+		char d[256];
+		if (k % 32 == 31) /* the edge-triggered bell, emptied now and then */
+			while (read(bell, d, sizeof d) == (ssize_t)sizeof d)
+				;
+		struct epoll_event got;
+		if (epoll_wait(ep, &got, 1, -1) < 0)
+			_exit(1);
+		if (got.events & EPOLLHUP)
+			_exit(0);
+		while (seen < __atomic_load_n(&r[0].head, __ATOMIC_ACQUIRE)) {
+			const uint64_t *in = r[0].slot[seen++ % 64];
+			uint64_t h = r[1].head, one = 1;
+			r[1].slot[h % 64][0] = in[0];
+			r[1].slot[h % 64][1] = in[1];
+			__atomic_store_n(&r[1].head, h + 1, __ATOMIC_RELEASE);
+			if (write(reply, &one, sizeof one) < 0)
+				_exit(0);
+		}
+	}
+}
+
+static void floor_start(struct floor_pp *f)
+{
+	int cb[2], pb[2];
+	f->r = mmap(NULL, 2 * sizeof *f->r, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		    -1, 0);
+	if (f->r == MAP_FAILED || pipe2(cb, O_NONBLOCK) || pipe2(pb, O_NONBLOCK))
+		die("floor ring", NULL);
+	f->pid = fork();
+	if (f->pid < 0)
+		die("fork", NULL);
+	if (f->pid == 0) {
+		close(cb[1]);
+		close(pb[0]);
+		floor_child(f->r, cb[0], pb[1]);
+	}
+	close(cb[0]);
+	close(pb[1]);
+	f->to_bell = cb[1];
+	f->from_bell = pb[0];
+	f->seen = 0;
+	f->epfd = epoll_create1(0);
+	struct epoll_event ev = {.events = EPOLLIN};
+	if (f->epfd < 0 || epoll_ctl(f->epfd, EPOLL_CTL_ADD, f->from_bell, &ev) < 0)
+		die("floor epoll", NULL);
+}
+
+static uint64_t floor_ping(struct floor_pp *f)
+{
+	uint64_t t0 = bench_now_ns(), one = 1;
+	struct floor_ring *r = f->r;
+	uint64_t h = r[0].head;
+	r[0].slot[h % 64][0] = 0x20903c7f;
+	r[0].slot[h % 64][1] = t0;
+	__atomic_store_n(&r[0].head, h + 1, __ATOMIC_RELEASE);
+	if (write(f->to_bell, &one, sizeof one) != (ssize_t)sizeof one)
+		die("floor ping", NULL);
+	while (__atomic_load_n(&r[1].head, __ATOMIC_ACQUIRE) <= f->seen) {
+		struct pollfd pf = {.fd = f->epfd, .events = POLLIN};
+		char d[256];
+		if (poll(&pf, 1, 2000) != 1)
+			die("floor ping: no reply", NULL);
+		while (read(f->from_bell, d, sizeof d) == (ssize_t)sizeof d)
+			;
+	}
+	volatile uint64_t got = r[1].slot[f->seen++ % 64][0];
+	(void)got;
+	return bench_now_ns() - t0;
+}
+
+static void floor_stop(struct floor_pp *f)
+{
+	close(f->to_bell);
+	waitpid(f->pid, NULL, 0);
+	close(f->from_bell);
+	close(f->epfd);
+	munmap(f->r, 2 * sizeof *f->r);
+}
+
 /* Sporadic round trips through the pollable descriptor: one ping every
  * gap_us, the reply awaited in poll(2) on midi_conn_fd (as a program with
  * a main loop does), against a pipe ping-pong at the same gap whose both
  * ends wait in poll(2). The two alternate sample by sample (fd ping, gap,
- * pipe ping, gap, ...) so that both see the same machine. Either array
- * may be NULL to run one side alone. */
+ * pipe ping, gap, floor ping, gap, ...) so that all see the same machine.
+ * Any array may be NULL to leave that side out. */
 static void sleep_us(int us)
 {
 	if (us <= 0)
@@ -238,12 +349,13 @@ static uint64_t fd_ping(midi_conn *c, int fd)
 	return bench_now_ns() - t0;
 }
 
-static void gap_pair(uint64_t *v, uint64_t *b, size_t n, int gap_us)
+static void gap_pair(uint64_t *v, uint64_t *b, uint64_t *fl, size_t n, int gap_us)
 {
 	midi_error e;
 	midi_conn *c = NULL;
 	int fd = -1;
 	struct pipe_pp pp;
+	struct floor_pp fp = {0};
 	if (v) {
 		c = midi_open("diag:ping", 0, &e);
 		if (!c)
@@ -254,6 +366,8 @@ static void gap_pair(uint64_t *v, uint64_t *b, size_t n, int gap_us)
 	}
 	if (b)
 		pipe_pp_start(&pp, 1);
+	if (fl)
+		floor_start(&fp);
 	for (int i = -20; i < (int)n; i++) {
 		if (v) {
 			sleep_us(gap_us);
@@ -267,7 +381,17 @@ static void gap_pair(uint64_t *v, uint64_t *b, size_t n, int gap_us)
 			if (i >= 0)
 				b[i] = t;
 		}
+		if (fl) {
+			sleep_us(gap_us);
+			uint64_t t = floor_ping(&fp);
+			if (i >= 0)
+				fl[i] = t;
+		}
 	}
+	/* The floor's child holds inherited ends of the pipe ping-pong's pipes:
+	 * it goes first. */
+	if (fl)
+		floor_stop(&fp);
 	if (b)
 		pipe_pp_stop(&pp);
 	if (c)
@@ -558,20 +682,25 @@ static void memory(const char *dir)
 /* `bench_broker pipe-gap MS N`: only the pipe baseline of a sporadic
  * round trip (bench_ping.sh compares midi-loop ping with it); `fd-gap MS
  * N` only the round trip through midi_conn_fd; `both-gap MS N` the two
- * alternating. Prints "p50 p99" in microseconds for each. */
+ * alternating; `all-gap MS N` those two and the floor (floor_ping).
+ * Prints "p50 p99" in microseconds for each, in that order. */
+enum { GAP_FD = 1, GAP_PIPE = 2, GAP_FLOOR = 4 };
+
 static int gap_only(int which, int ms, int n)
 {
-	static uint64_t v[NSAMPLES], b[NSAMPLES];
+	static uint64_t v[NSAMPLES], b[NSAMPLES], fl[NSAMPLES];
 	if (n < 1 || n > NSAMPLES || ms < 0)
 		return 2;
-	gap_pair(which ? v : NULL, which != 1 ? b : NULL, (size_t)n, ms * 1000);
-	if (which) {
-		qsort(v, (size_t)n, sizeof *v, bench_cmp_u64);
-		printf("%.2f %.2f%s", v[n / 2] / 1e3, v[n * 99 / 100] / 1e3, which == 2 ? " " : "");
-	}
-	if (which != 1) {
-		qsort(b, (size_t)n, sizeof *b, bench_cmp_u64);
-		printf("%.2f %.2f", b[n / 2] / 1e3, b[n * 99 / 100] / 1e3);
+	gap_pair(which & GAP_FD ? v : NULL, which & GAP_PIPE ? b : NULL,
+		 which & GAP_FLOOR ? fl : NULL, (size_t)n, ms * 1000);
+	uint64_t *arr[3] = {v, b, fl};
+	const char *sep = "";
+	for (int k = 0; k < 3; k++) {
+		if (!(which & (1 << k)))
+			continue;
+		qsort(arr[k], (size_t)n, sizeof *v, bench_cmp_u64);
+		printf("%s%.2f %.2f", sep, arr[k][n / 2] / 1e3, arr[k][n * 99 / 100] / 1e3);
+		sep = " ";
 	}
 	printf("\n");
 	return 0;
@@ -580,11 +709,13 @@ static int gap_only(int which, int ms, int n)
 int main(int argc, char **argv)
 {
 	if (argc == 4 && strcmp(argv[1], "pipe-gap") == 0)
-		return gap_only(0, atoi(argv[2]), atoi(argv[3]));
+		return gap_only(GAP_PIPE, atoi(argv[2]), atoi(argv[3]));
 	if (argc == 4 && strcmp(argv[1], "fd-gap") == 0)
-		return gap_only(1, atoi(argv[2]), atoi(argv[3]));
+		return gap_only(GAP_FD, atoi(argv[2]), atoi(argv[3]));
 	if (argc == 4 && strcmp(argv[1], "both-gap") == 0)
-		return gap_only(2, atoi(argv[2]), atoi(argv[3]));
+		return gap_only(GAP_FD | GAP_PIPE, atoi(argv[2]), atoi(argv[3]));
+	if (argc == 4 && strcmp(argv[1], "all-gap") == 0)
+		return gap_only(GAP_FD | GAP_PIPE | GAP_FLOOR, atoi(argv[2]), atoi(argv[3]));
 	char dir[256];
 	const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
 	snprintf(dir, sizeof dir, "%s/midi-bench.XXXXXX", base);
@@ -596,7 +727,7 @@ int main(int argc, char **argv)
 	setenv("MIDI_CONFIG", conf, 1);
 	signal(SIGPIPE, SIG_IGN);
 
-	static uint64_t v[NSAMPLES], b[NSAMPLES];
+	static uint64_t v[NSAMPLES], b[NSAMPLES], fl[NSAMPLES];
 	printf("{\"bench\":\"broker\",\"results\":[");
 	fflush(stdout);
 	size_t n = ping_rtt(v);
@@ -604,10 +735,20 @@ int main(int argc, char **argv)
 	emit_lat("ping_rtt", v, n, "pipe_pingpong", b, bn);
 	/* Sporadic: interleaved runs so both see the same machine state. */
 	enum { GAP1_N = 2000, GAP10_N = 400 };
-	gap_pair(v, b, GAP1_N, 1000);
+	/* With each, the floor of a shared-memory broker (floor_ping) against
+	 * the same pipe, and the round trip against that floor. */
+	gap_pair(v, b, fl, GAP1_N, 1000);
 	emit_lat("ping_rtt_fd_1ms_gap", v, GAP1_N, "pipe_pingpong_poll_1ms_gap", b, GAP1_N);
-	gap_pair(v, b, GAP10_N, 10000);
+	emit_lat("shm_ring_bell_floor_1ms_gap", fl, GAP1_N, "pipe_pingpong_poll_1ms_gap", b,
+		 GAP1_N);
+	emit_lat("ping_rtt_fd_1ms_gap_over_floor", v, GAP1_N, "shm_ring_bell_floor_1ms_gap", fl,
+		 GAP1_N);
+	gap_pair(v, b, fl, GAP10_N, 10000);
 	emit_lat("ping_rtt_fd_10ms_gap", v, GAP10_N, "pipe_pingpong_poll_10ms_gap", b, GAP10_N);
+	emit_lat("shm_ring_bell_floor_10ms_gap", fl, GAP10_N, "pipe_pingpong_poll_10ms_gap", b,
+		 GAP10_N);
+	emit_lat("ping_rtt_fd_10ms_gap_over_floor", v, GAP10_N, "shm_ring_bell_floor_10ms_gap", fl,
+		 GAP10_N);
 
 	oneway_midi(ONEWAY_N, 1000, 0, v);
 	oneway_pipe(ONEWAY_N, 1000, 0, b);

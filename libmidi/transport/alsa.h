@@ -1,8 +1,9 @@
 /* alsa.h: what the alsa transport's files share (built only where
  * pkg-config finds alsa-lib): alsa.c (the agent: enumeration of sequencer
  * ports, the announce port, ids, properties), alsa_host.c (the host: one
- * sequencer client serving every alsa endpoint) and alsaev.c (the pure
- * translation between sequencer events and UMP, no kernel needed). */
+ * sequencer client serving every alsa endpoint), alsaev.c (the pure
+ * translation between sequencer events and UMP, no kernel needed) and
+ * alsa_qclock.c (the host's queue clock against CLOCK_MONOTONIC). */
 #ifndef MIDI_ALSA_H
 #define MIDI_ALSA_H
 
@@ -26,6 +27,21 @@
 /* A port's address kept in the slot (reg_slot.tpriv[0]). */
 void alsa_addr_store(struct reg_slot *s, int client, int port);
 int alsa_addr_load(const struct reg_slot *s, int *client, int *port);
+
+/* ---- alsa_qclock.c: the queue's real time -> CLOCK_MONOTONIC ---- */
+struct alsa_qclock {
+	int64_t off;  /* CLOCK_MONOTONIC ns - queue real time ns */
+	uint64_t win; /* the window it was measured in, ns (0: never measured) */
+	uint64_t at;  /* when (CLOCK_MONOTONIC ns) */
+};
+/* A kept offset is replaced by a less precise one after this long. */
+#define ALSA_QCLOCK_KEEP_NS 10000000000ull
+/* One measurement: the offset `off`, found within a window of `win` ns,
+ * at `now`. Returns 1 if it replaced the kept offset. */
+int alsa_qclock_update(struct alsa_qclock *q, int64_t off, uint64_t win, uint64_t now);
+/* The CLOCK_MONOTONIC time of a queue time, or 0 (never measured, or the
+ * result is not in (0, now]: then the caller times the event itself). */
+uint64_t alsa_qclock_stamp(const struct alsa_qclock *q, uint64_t queue_ns, uint64_t now);
 
 /* ---- alsaev.c: sequencer events -> UMP (one per source port) ---- */
 struct alsaev_in {

@@ -67,9 +67,7 @@ struct ahost {
 	size_t nem;
 	int timer;
 	int queue;      /* stamps arrivals (real time), -1 none */
-	int64_t qoff;   /* CLOCK_MONOTONIC ns - queue real time ns */
-	uint64_t qwin;  /* the window qoff was measured in (0: never) */
-	uint64_t qat;   /* when */
+	struct alsa_qclock qclock; /* the queue's time to CLOCK_MONOTONIC */
 	uint64_t qtry;  /* when last looked at */
 	uint64_t cur_t; /* arrival time of the event being translated */
 };
@@ -79,13 +77,10 @@ static uint64_t ev_ns(const snd_seq_real_time_t *t)
 	return (uint64_t)t->tv_sec * 1000000000ull + t->tv_nsec;
 }
 
-/* The queue's offset to CLOCK_MONOTONIC: of three looks, the one taken in
- * the shortest time; kept while it is the best measured (both clocks are
- * the kernel's, so the offset does not drift), so that one look slowed
- * down (a busy machine, an emulated one) does not move every arrival time
- * after it; a kept one is measured afresh after QUEUE_REMEASURE_NS. */
-#define QUEUE_REMEASURE_NS 10000000000ull
-/* Looked at when events come, at most every QUEUE_LOOK_NS: three looks
+/* The queue's offset to CLOCK_MONOTONIC (alsa_qclock.c): of three looks,
+ * the one taken in the shortest time, so that one look slowed down (a busy
+ * machine, an emulated one) does not move every arrival time after it.
+ * Looked at when events come, at most every QUEUE_LOOK_NS: three looks
  * are three system calls (0.1 ms under TCG) that a flood of events would
  * otherwise pay at every wake-up. */
 #define QUEUE_LOOK_NS 50000000ull
@@ -107,14 +102,8 @@ static void measure_queue(struct ahost *a)
 			      (int64_t)ev_ns(snd_seq_queue_status_get_real_time(st));
 		}
 	}
-	uint64_t now = broker_now_ns();
-	if (best == UINT64_MAX)
-		return;
-	if (!a->qwin || best <= a->qwin || now - a->qat >= QUEUE_REMEASURE_NS) {
-		a->qoff = off;
-		a->qwin = best ? best : 1;
-		a->qat = now;
-	}
+	if (best != UINT64_MAX)
+		alsa_qclock_update(&a->qclock, off, best, broker_now_ns());
 }
 
 /* When the event reached the sequencer (CLOCK_MONOTONIC), else now (0). */
@@ -123,9 +112,7 @@ static uint64_t arrival(const struct ahost *a, const snd_seq_event_t *ev)
 	if (a->queue < 0 || ev->queue != a->queue ||
 	    (ev->flags & SND_SEQ_TIME_STAMP_MASK) != SND_SEQ_TIME_STAMP_REAL)
 		return 0;
-	int64_t t = a->qoff + (int64_t)ev_ns(&ev->time.time);
-	uint64_t now = broker_now_ns();
-	return t <= 0 || (uint64_t)t > now ? 0 : (uint64_t)t;
+	return alsa_qclock_stamp(&a->qclock, ev_ns(&ev->time.time), broker_now_ns());
 }
 
 /* Subscribe to the readable ports whose endpoints have clients, and only

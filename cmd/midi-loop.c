@@ -83,6 +83,7 @@ static void usage(FILE *f)
 		"    -t, --timeout SECONDS stop sending after SECONDS\n"
 		"        --max-loss N      pass with up to N messages lost (default 0)\n"
 		"        --max-latency-us N  fail (status 1) if a latency exceeds N us\n"
+		"        --warm-up N       messages first, not counted (default 0)\n"
 		"        --json            the report as one line of JSON\n"
 		"  net-host ENDPOINT [OPTIONS]  serve ENDPOINT to Network MIDI 2.0 (UDP)\n"
 		"                          clients while running (they reach it as\n"

@@ -84,7 +84,7 @@ _midi() {
 		;;
 	-g | --group | --channel | -c | --count | -t | --timeout | --interval | -W | --wait | -r | --rate | --idle | \
 		--name | --function-block | --product-instance-id | --identity | \
-		-w | --window | --settle | --max-loss | --max-latency-us | --division | --tempo | \
+		-w | --window | --settle | --max-loss | --max-latency-us | --warm-up | --division | --tempo | \
 		--groups | --channels | --clock | --duration | --spp)
 		return 0
 		;;
@@ -104,7 +104,7 @@ _midi() {
 			-e | --endpoint | -f | --format | -i | --input | -o | --output | -g | --group | -P | --protocol | \
 				--type | --channel | -c | --count | -t | --timeout | --interval | -W | --wait | -r | --rate | --idle | \
 				--input-format | --name | --function-block | --product-instance-id | --identity | \
-				-w | --window | --settle | --max-loss | --max-latency-us | --kind | \
+				-w | --window | --settle | --max-loss | --max-latency-us | --warm-up | --kind | \
 				-F | --output-format | --smf-format | --division | --tempo | \
 				-l | --listen | -p | --port | --secret | --user | --allow | --fec | --max-sessions | \
 				--filter | --groups | --channels | --clock | --duration | --spp)

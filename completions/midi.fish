@@ -153,6 +153,7 @@ complete -c midi-loop -n $__midi_test -l settle -x -d 'Milliseconds a message ma
 complete -c midi-loop -n $__midi_test -s t -l timeout -x -d 'Stop sending after SECONDS'
 complete -c midi-loop -n $__midi_test -l max-loss -x -d 'Pass with up to N messages lost'
 complete -c midi-loop -n $__midi_test -l max-latency-us -x -d 'Fail if a latency exceeds N microseconds'
+complete -c midi-loop -n $__midi_test -l warm-up -x -d 'Messages first, not counted'
 complete -c midi-loop -n $__midi_test -l json -d 'The report as one line of JSON'
 complete -c midi-loop -n __fish_use_subcommand -a net-host -d 'Serve an endpoint to Network MIDI 2.0 clients'
 set -l __midi_nh '__fish_seen_subcommand_from net-host'

@@ -23,7 +23,7 @@
 
 struct test_opts {
 	const char *out_spec, *in_spec;
-	unsigned long count, interval_ms, window, settle_ms, max_loss, max_latency_us;
+	unsigned long count, interval_ms, window, settle_ms, max_loss, max_latency_us, warm_up;
 	double timeout_s;
 	enum midi_looptest_kind kind;
 	unsigned group;
@@ -33,12 +33,13 @@ struct test_opts {
 /* What the loop ended with. */
 struct test_end {
 	int nothing_back; /* no test message came back within the settle time */
+	int in_warm_up;   /* ...and that was during the warm-up */
 	int timed_out;    /* -t reached before all were sent */
 	uint64_t reader_lost;
 	double seconds;
 };
 
-enum { OPT_SETTLE = 256, OPT_KIND, OPT_JSON, OPT_MAX_LOSS, OPT_MAX_LATENCY };
+enum { OPT_SETTLE = 256, OPT_KIND, OPT_JSON, OPT_MAX_LOSS, OPT_MAX_LATENCY, OPT_WARM_UP };
 
 /* 0, a usage status, or -1 after --help. */
 static int test_options(int argc, char **argv, struct test_opts *o, void (*usage)(FILE *))
@@ -54,6 +55,7 @@ static int test_options(int argc, char **argv, struct test_opts *o, void (*usage
 		{"json", no_argument, 0, OPT_JSON},
 		{"max-loss", required_argument, 0, OPT_MAX_LOSS},
 		{"max-latency-us", required_argument, 0, OPT_MAX_LATENCY},
+		{"warm-up", required_argument, 0, OPT_WARM_UP},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
 	};
@@ -108,6 +110,10 @@ static int test_options(int argc, char **argv, struct test_opts *o, void (*usage
 			if (cli_uint(optarg, 1, 3600000000ul, "maximum latency", &o->max_latency_us) < 0)
 				return EXIT_USAGE;
 			o->have_max_latency = 1;
+			break;
+		case OPT_WARM_UP:
+			if (cli_uint(optarg, 0, 10000, "warm-up", &o->warm_up) < 0)
+				return EXIT_USAGE;
 			break;
 		case 'h': usage(stdout); return -1;
 		default: return cli_bad_option(argv, "c:i:w:t:g:h", "test");
@@ -226,6 +232,30 @@ static int run(const struct test_opts *o, midi_conn *out, midi_conn *in, midi_lo
 	return 0;
 }
 
+/* --warm-up: that many messages first, paced as the run is, under a tag of
+ * their own, and awaited as the run awaits its own (no -t), so that what
+ * the first messages of a path pay once (a host started, a device woken)
+ * is not in the figures. They are not counted; if none came back, the run
+ * does not start (end->nothing_back). 0 or a negative status. */
+static int warm_up(const struct test_opts *o, midi_conn *out, midi_conn *in, unsigned tag,
+		   struct test_end *end, midi_error *e)
+{
+	if (!o->warm_up)
+		return 0;
+	struct test_opts w = *o;
+	w.timeout_s = 0;
+	midi_looptest *t = midi_looptest_new(o->kind, o->group, tag % 127 + 1, o->warm_up, e);
+	if (!t)
+		return -MIDI_ERR_RUNTIME;
+	struct test_end we = {0};
+	int st = run(&w, out, in, t, &we, e);
+	midi_looptest_free(t);
+	end->nothing_back = end->in_warm_up = we.nothing_back;
+	if (we.nothing_back)
+		end->seconds = we.seconds;
+	return st;
+}
+
 /* The exit status of a finished run, its one-word result, and why (into
  * why, for standard error; empty when it passed). */
 static int verdict(const struct test_opts *o, const struct test_end *end, const midi_looptest_counts *c,
@@ -234,9 +264,10 @@ static int verdict(const struct test_opts *o, const struct test_end *end, const 
 	why[0] = 0;
 	if (end->nothing_back) {
 		*result = "no-return";
-		snprintf(why, cap, "nothing came back on %s within %lu ms of the first message sent to %s "
+		snprintf(why, cap, "nothing came back on %s within %lu ms of the first %smessage sent to %s "
 			 "(is %s connected to %s?)",
-			 o->in_spec, o->settle_ms, o->out_spec, o->out_spec, o->in_spec);
+			 o->in_spec, o->settle_ms, end->in_warm_up ? "warm-up " : "", o->out_spec,
+			 o->out_spec, o->in_spec);
 		return EXIT_TIMEOUT;
 	}
 	if (c->lost > o->max_loss) {
@@ -296,7 +327,9 @@ int cmd_test(int argc, char **argv, void (*usage)(FILE *))
 
 	struct test_end end = {0};
 	midi_looptest_report r = {0};
-	st = run(&o, out, in, t, &end, &e);
+	st = warm_up(&o, out, in, tag, &end, &e);
+	if (st == 0 && !end.nothing_back)
+		st = run(&o, out, in, t, &end, &e);
 	if (st == 0)
 		st = midi_looptest_latency(t, &r.latency, &e);
 	if (st < 0) {

@@ -4,7 +4,8 @@
 # longer than its numbering), a broken path (status 4), paths through a
 # shell relay (midi-mon | filter | midi-send) that drops, duplicates,
 # reorders or adds foreign traffic, the loss and latency thresholds, the
-# overall timeout, unknown endpoints, usage errors, shell completion.
+# overall timeout, a warm-up through a path whose first message is slow,
+# unknown endpoints, usage errors, shell completion.
 
 load helpers
 
@@ -59,6 +60,18 @@ add_foreign() {
 	local l
 	while IFS= read -r l; do
 		printf '10F80000\n20903C64\n30067D00 00000001\n%s\n' "$l"
+	done
+}
+
+# Holds the first message 2 s (as a host or a device that starts on first
+# use), then passes everything; counts what it relays in $BATS_TEST_TMPDIR.
+hold_first_2s() {
+	local n=0 l
+	while IFS= read -r l; do
+		n=$((n + 1))
+		if ((n == 1)); then sleep 2; fi
+		printf '%s\n' "$l"
+		printf '%s\n' "$l" >> "$BATS_TEST_TMPDIR/relayed"
 	done
 }
 
@@ -192,6 +205,42 @@ assert (r["sent"], r["received"], r["lost"], r["status"], r["result"]) == (100, 
 	assert_line --index 0 'loop:c-a -> loop:d-b: 20 sent, 20 received, 0 lost, 10 reordered, 0 duplicated, 0 foreign'
 }
 
+@test "--warm-up: messages first through the path, neither counted nor timed" {
+	midi-loop create a
+	midi-loop create b
+	midi-loop create c
+	midi-loop create d
+	# Without: the first messages wait for the slow start, and it shows.
+	start_relay loop:a-b loop:b-a hold_first_2s
+	run midi-loop test loop:a-a loop:b-b -c 20 --kind note --settle 5000 --json
+	assert_success
+	python3 -c '
+import json, sys
+r = json.loads(sys.argv[1])
+assert (r["sent"], r["received"], r["lost"]) == (20, 20, 0), r
+assert r["latency_us"]["max"] >= 1900000, r
+' "$output"
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/relayed")" -eq 20 ]
+	# With: 4 messages take the slow start and are left out of the report.
+	start_relay loop:c-b loop:d-a hold_first_2s
+	run midi-loop test loop:c-a loop:d-b -c 20 --kind note --settle 5000 --warm-up 4 --json
+	assert_success
+	python3 -c '
+import json, sys
+r = json.loads(sys.argv[1])
+assert (r["count"], r["sent"], r["received"], r["lost"]) == (20, 20, 20, 0), r
+assert (r["reordered"], r["duplicates"], r["foreign"]) == (0, 0, 0), r
+assert r["latency_us"]["max"] < 1000000, r
+' "$output"
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/relayed")" -eq 44 ]
+	# A warm-up that gets nothing back: the run does not start, status 4.
+	midi-loop create e
+	run midi-loop test loop:e-a loop:a-b -c 100 --settle 300 --warm-up 5
+	assert_failure 4
+	assert_line --index 0 'loop:e-a -> loop:a-b: 0 sent, 0 received, 0 lost, 0 reordered, 0 duplicated, 0 foreign'
+	assert_output --partial 'nothing came back on loop:a-b within 300 ms of the first warm-up message sent to loop:e-a'
+}
+
 @test "--max-latency-us: a latency above it fails with status 1" {
 	midi-loop create a
 	midi-loop create b
@@ -241,7 +290,7 @@ assert r["status"] == 4 and r["result"] == "timeout", r
 	run midi-loop test diag:loopback-a diag:loopback-b --kind cc
 	assert_failure 2
 	assert_output --partial "unknown kind 'cc'"
-	for bad in '-c 0' '-c 1000001' '-g 17' '-g 0' '-i x' '-w 0' '--settle 0' '-t 0' '-t x' '--max-latency-us 0' '--bogus'; do
+	for bad in '-c 0' '-c 1000001' '-g 17' '-g 0' '-i x' '-w 0' '--settle 0' '-t 0' '-t x' '--max-latency-us 0' '--warm-up x' '--warm-up 10001' '--bogus'; do
 		# shellcheck disable=SC2086
 		run midi-loop test diag:loopback-a diag:loopback-b $bad
 		assert_failure 2
@@ -264,6 +313,10 @@ assert r["status"] == 4 and r["result"] == "timeout", r
 	[ "$output" = "sysex note ump" ]
 	complete_line "midi-loop test --max-l"
 	[ "$output" = "--max-latency-us --max-loss" ]
+	complete_line "midi-loop test --warm"
+	[ "$output" = "--warm-up" ]
+	complete_line "midi-loop test --warm-up "
+	[ "$output" = "" ]
 	complete_line "midi-loop test --window "
 	[ "$output" = "" ]
 }

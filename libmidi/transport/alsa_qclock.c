@@ -5,10 +5,9 @@
  * precise one is kept, and a new one replaces it when it is as precise,
  * when the kept one is old, or when the two windows do not overlap: the
  * queue's clock moved against CLOCK_MONOTONIC since (its timer advances by
- * nominal ticks, and where ticks come late, as under an emulated CPU, the
- * queue falls behind; stamps made with the old offset then come out too
- * early, even before the message was sent). No kernel needed: the host
- * does the reads (alsa_host.c). */
+ * nominal ticks; stamps made with a stale offset carry all the drift since
+ * it was measured). No kernel needed: the host does the reads
+ * (alsa_host.c). */
 #include "transport/alsa.h"
 
 int alsa_qclock_update(struct alsa_qclock *q, int64_t off, uint64_t win, uint64_t now)

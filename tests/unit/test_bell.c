@@ -8,7 +8,7 @@
  *   rings; a link whose inode does not match the ID (left by an owner that
  *   died, its pid and descriptor reused) is never written into
  * - a process others may not open through /proc (not dumpable) makes
- *   FIFO bells, which other processes ring
+ *   FIFO bells, which other processes ring; so does MIDI_BELLS=fifo
  * - proc_key_self is computed once per process, yet a forked child gets
  *   its own key (its pid), not its parent's cached one. */
 #include "testutil.h"
@@ -224,6 +224,38 @@ static void test_undumpable_process_makes_fifo_bells(void **state)
 	rt_put(rt);
 }
 
+/* MIDI_BELLS=fifo: FIFO bells, rung as any; another value: the default. */
+static void test_midi_bells_env(void **state)
+{
+	(void)state;
+	midi_error e;
+	struct rt *rt = rt_get(&e);
+	assert_non_null(rt);
+	const char *vals[] = {"fifo", "pipe", "FIFO"};
+	for (int k = 0; k < 3; k++) {
+		assert_int_equal(setenv("MIDI_BELLS", vals[k], 1), 0);
+		uint64_t id = 0;
+		int fd = bell_create(rt, &id, &e);
+		assert_true(fd >= 0);
+		char path[320];
+		struct stat st;
+		bell_path(path, sizeof path, id);
+		assert_int_equal(lstat(path, &st), 0);
+		int fifo = k == 0;
+		assert_int_equal(!(id >> 63), fifo);
+		assert_int_equal(S_ISFIFO(st.st_mode) != 0, fifo);
+		assert_int_equal(S_ISLNK(st.st_mode) != 0, !fifo);
+		bell_ring(rt, id);
+		struct pollfd pf = {.fd = fd, .events = POLLIN};
+		assert_int_equal(poll(&pf, 1, 5000), 1);
+		assert_true(bell_drain(fd));
+		bell_unlink(rt, id);
+		close(fd);
+	}
+	unsetenv("MIDI_BELLS");
+	rt_put(rt);
+}
+
 static void test_proc_key_per_process(void **state)
 {
 	(void)state;
@@ -257,6 +289,7 @@ int main(void)
 		cmocka_unit_test_setup(test_pipe_bell_rung_by_another_process, fresh),
 		cmocka_unit_test_setup(test_stale_pipe_bell_never_rings_another_pipe, fresh),
 		cmocka_unit_test_setup(test_undumpable_process_makes_fifo_bells, fresh),
+		cmocka_unit_test_setup(test_midi_bells_env, fresh),
 		cmocka_unit_test(test_proc_key_per_process),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,6 +9,8 @@
  *   died, its pid and descriptor reused) is never written into
  * - a process others may not open through /proc (not dumpable) makes
  *   FIFO bells, which other processes ring; so does MIDI_BELLS=fifo
+ * - threads ringing at once, through more bells than the descriptor cache
+ *   holds, lose no ring
  * - proc_key_self is computed once per process, yet a forked child gets
  *   its own key (its pid), not its parent's cached one. */
 #include "testutil.h"
@@ -16,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -224,6 +227,60 @@ static void test_undumpable_process_makes_fifo_bells(void **state)
 	rt_put(rt);
 }
 
+/* Threads of one process ringing bells at once, more bells than the
+ * descriptor cache holds (so entries are evicted and closed while others
+ * ring): every ring lands, none in a wrong or closed descriptor. */
+#define RING_BELLS 40
+#define RING_THREADS 4
+#define RINGS_EACH 3000
+
+struct ringer {
+	struct rt *rt;
+	const uint64_t *ids;
+	int k;
+};
+
+static void *ring_many(void *arg)
+{
+	struct ringer *r = arg;
+	for (int n = 0; n < RINGS_EACH; n++)
+		bell_ring(r->rt, r->ids[(r->k * 7 + n * 3) % RING_BELLS]);
+	return NULL;
+}
+
+static void test_threads_ring_at_once(void **state)
+{
+	(void)state;
+	midi_error e;
+	struct rt *rt = rt_get(&e);
+	assert_non_null(rt);
+	uint64_t ids[RING_BELLS];
+	int fds[RING_BELLS];
+	for (int k = 0; k < RING_BELLS; k++) {
+		fds[k] = bell_create(rt, &ids[k], &e);
+		assert_true(fds[k] >= 0);
+	}
+	pthread_t t[RING_THREADS];
+	struct ringer r[RING_THREADS];
+	for (int k = 0; k < RING_THREADS; k++) {
+		r[k] = (struct ringer){rt, ids, k};
+		assert_int_equal(pthread_create(&t[k], NULL, ring_many, &r[k]), 0);
+	}
+	for (int k = 0; k < RING_THREADS; k++)
+		assert_int_equal(pthread_join(t[k], NULL), 0);
+	long total = 0;
+	for (int k = 0; k < RING_BELLS; k++) {
+		char buf[4096];
+		ssize_t n;
+		while ((n = read(fds[k], buf, sizeof buf)) > 0)
+			total += n;
+		bell_unlink(rt, ids[k]);
+		close(fds[k]);
+	}
+	assert_int_equal(total, (long)RING_THREADS * RINGS_EACH);
+	rt_put(rt);
+}
+
 /* MIDI_BELLS=fifo: FIFO bells, rung as any; another value: the default. */
 static void test_midi_bells_env(void **state)
 {
@@ -290,6 +347,7 @@ int main(void)
 		cmocka_unit_test_setup(test_stale_pipe_bell_never_rings_another_pipe, fresh),
 		cmocka_unit_test_setup(test_undumpable_process_makes_fifo_bells, fresh),
 		cmocka_unit_test_setup(test_midi_bells_env, fresh),
+		cmocka_unit_test_setup(test_threads_ring_at_once, fresh),
 		cmocka_unit_test(test_proc_key_per_process),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -139,14 +139,14 @@ BA_IMPORT=null BA_BASE=null BA_EXPORT=null BA_SCHED=null
 
 # Round trip through Midi Through (it sends on what it gets): a plain
 # sequencer client (seqping) against midi-loop test through the import
-# host (two hops through the bridge). A short run first starts the host:
-# the figures are steady state, as seqping's (the first round trips of a
-# cold start include the host's start, 0.2-0.4 s under TCG).
+# host (two hops through the bridge). 20 warm-up messages first start the
+# host: the figures are steady state, as seqping's (the first round trips
+# of a cold start include the host's start, 0.2-0.4 s under TCG).
 bench_alsa_import() {
 	cleanup_bg
 	BA_BASE=$("$TOOLS/seqping" rt "$MT" "$MT" 200 10) && echo "seqping: $BA_BASE" || return 1
-	midi-loop test "$AMT" "$AMT" -c 20 -i 10 > /dev/null || return 1
-	BA_IMPORT=$(midi-loop test "$AMT" "$AMT" -c 200 -i 10 --json) && echo "midi-loop test: $BA_IMPORT"
+	BA_IMPORT=$(midi-loop test "$AMT" "$AMT" -c 200 -i 10 --warm-up 20 --json) &&
+		echo "midi-loop test: $BA_IMPORT"
 }
 
 # Round trip from ALSA through the export: seqping writes to the port of

@@ -252,6 +252,7 @@ class Device:
         self.events = events
         self.slow = slow_ms / 1000.0
         self.busy_until = 0.0     # the slow device's OUT pipe is busy until then
+        self.slow_q = []          # its OUT transfers, in order: (due, st, urb, data, size)
         self.lock = threading.Lock()
         self.clients = {}
         self.out = open(outfile, 'a') if outfile else None
@@ -287,12 +288,22 @@ class Device:
             with open(self.events, 'a') as f:
                 f.write(what + '\n')
 
-    def slow_done(self, st, urb, data, size):
+    def slow_done(self):
+        """Complete the slow OUT transfers that are due, in the order they
+        came: a timer each, but on a busy machine timers may fire out of
+        order (a device's one pipe never reorders)."""
         with self.lock:
-            st.in_data += data
-            finish(urb, 0, size)
-            st.done.append(urb)
-            self.feed(st)
+            n = 0
+            while self.slow_q and self.slow_q[0][0] <= time.monotonic():
+                _, st, urb, data, size = self.slow_q.pop(0)
+                st.in_data += data
+                finish(urb, 0, size)
+                st.done.append(urb)
+                self.feed(st)
+                n += 1
+            if not n and self.slow_q:       # a timer that fired early: look again
+                threading.Timer(max(0.0, self.slow_q[0][0] - time.monotonic()),
+                                self.slow_done).start()
 
     def feed(self, st):
         while st.in_urbs and st.in_data:
@@ -405,8 +416,8 @@ class Device:
                     self.out.flush()
                 if self.slow:                               # taken later
                     self.busy_until = max(self.busy_until, time.monotonic()) + self.slow
-                    delay = self.busy_until - time.monotonic()
-                    threading.Timer(delay, self.slow_done, (st, urb, data, size)).start()
+                    self.slow_q.append((self.busy_until, st, urb, data, size))
+                    threading.Timer(self.busy_until - time.monotonic(), self.slow_done).start()
                     return 0, 0
                 if self.midi2 and self.alt == 1:
                     st.in_data += ump_thru(data, self.discovery)

@@ -107,7 +107,9 @@ struct midi_conn {
 	int bellfd;
 	uint64_t bell;
 	int waiter;              /* registry waiter entry while detached, else -1 */
-	int hostpidfd;
+	int hostpidfd;           /* its host's (an application or a helper): readable once it exits */
+	int helper_hosted;       /* hosted by a helper (set with the descriptor) */
+	int no_pidfd;            /* pidfd_open is refused here: no host watched */
 	int schedpidfd;          /* the scheduler's pidfd while it holds packets */
 	int schedtfd;            /* a timerfd: look again when there is no pidfd yet */
 	int inofd;               /* inotify of the segment file: truncated by someone */
@@ -693,6 +695,12 @@ static void check_host(struct midi_conn *c, uint64_t now)
 		return;
 	c->host_check_ns = now;
 	__atomic_store_n(&c->host_gone, 0, __ATOMIC_RELEASE);
+	if (exited && c->helper_hosted) {
+		/* the successor is watched once it shows (fd_rearm) */
+		epoll_ctl(c->epfd, EPOLL_CTL_DEL, c->hostpidfd, NULL);
+		close(c->hostpidfd);
+		c->hostpidfd = -1;
+	}
 	if (slot_app_hosted(&c->slot))
 		app_host_reap_one(c->rt, &c->slot); /* gone: removed, segment closed */
 	else
@@ -1132,6 +1140,23 @@ int midi_cancel(midi_conn *c, uint64_t *cancelled, midi_error *e)
 /* While the scheduler holds packets, the descriptor also holds its pidfd:
  * when it dies the descriptor is readable, and this (from midi_recv's
  * fd_rearm) starts another at once. */
+/* Make the descriptor readable in a moment (SCHED_WATCH_SLICE_NS), for
+ * another look at a scheduler or a host that does not show yet. */
+static void look_again(struct midi_conn *c)
+{
+	if (c->schedtfd < 0) {
+		c->schedtfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+		struct epoll_event tev = {.events = EPOLLIN, .data.fd = c->schedtfd};
+		if (c->schedtfd >= 0 && epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->schedtfd, &tev) < 0) {
+			close(c->schedtfd);
+			c->schedtfd = -1;
+		}
+	}
+	struct itimerspec its = {{0, 0}, {0, SCHED_WATCH_SLICE_NS}};
+	if (c->schedtfd >= 0)
+		timerfd_settime(c->schedtfd, 0, &its, NULL);
+}
+
 static void fd_sched(struct midi_conn *c, int pid_ready)
 {
 	if (c->schedpidfd >= 0) {
@@ -1152,18 +1177,7 @@ static void fd_sched(struct midi_conn *c, int pid_ready)
 		if (fd < 0) {
 			/* Queued, and the scheduler (just started) does not show
 			 * yet: look again in a moment. */
-			if (c->schedtfd < 0) {
-				c->schedtfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-				struct epoll_event tev = {.events = EPOLLIN, .data.fd = c->schedtfd};
-				if (c->schedtfd >= 0 &&
-				    epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->schedtfd, &tev) < 0) {
-					close(c->schedtfd);
-					c->schedtfd = -1;
-				}
-			}
-			struct itimerspec its = {{0, 0}, {0, SCHED_WATCH_SLICE_NS}};
-			if (c->schedtfd >= 0)
-				timerfd_settime(c->schedtfd, 0, &its, NULL);
+			look_again(c);
 			return;
 		}
 	}
@@ -1176,6 +1190,8 @@ static void fd_sched(struct midi_conn *c, int pid_ready)
 	}
 	c->schedpidfd = fd;
 }
+
+static void watch_helper(struct midi_conn *c);
 
 /* Arm the descriptor for what comes next, after midi_recv: empty the
  * bell, let writers ring it again, and ring it ourselves if something
@@ -1231,6 +1247,8 @@ static void fd_rearm(struct midi_conn *c)
 			bell_self(c->bellfd);
 		return;
 	}
+	if (c->helper_hosted && c->hostpidfd < 0)
+		watch_helper(c);
 	seg_client_arm(&c->own, c->client_idx);
 	/* The segment file was changed as a file (truncated, replaced): the
 	 * next midi_recv touches it and finds out. */
@@ -1375,6 +1393,38 @@ static int app_host_pidfd(struct midi_conn *c)
 	return fd;
 }
 
+/* Watch the helper that hosts the endpoint: a pidfd of it in the epoll
+ * set, readable once it exits (killed, or gone idle just as this
+ * connection came, seeing no client yet), so that a connection that only
+ * receives starts its successor too (midi_recv, check_host): nothing else
+ * would, and a device would go unread. A host that does not show yet (it
+ * is starting) is looked for again in a moment. */
+static void watch_helper(struct midi_conn *c)
+{
+	if (c->no_pidfd)
+		return;
+	uint64_t key = __atomic_load_n(&c->own.hdr->host_key, __ATOMIC_ACQUIRE);
+	pid_t pid = (pid_t)(key & 0xffffffffu);
+	int fd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+	if (fd < 0 && pid > 0 && (errno == ENOSYS || errno == EPERM)) {
+		c->no_pidfd = 1;
+		return;
+	}
+	/* the pid may name another process by now: the start time decides */
+	if (fd >= 0 && proc_key_alive(key) != 1) {
+		close(fd);
+		fd = -1;
+	}
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
+	if (fd >= 0 && epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	c->hostpidfd = fd;
+	if (fd < 0)
+		look_again(c);
+}
+
 /* Register the bell where the events it waits for are published: the
  * endpoint's client table (attached) or the registry (detached). */
 static void fd_sched(struct midi_conn *c, int pid_ready);
@@ -1388,10 +1438,15 @@ static void fd_attach(struct midi_conn *c)
 		c->waiter = reg_waiter_add(c->rt, c->bell);
 	} else {
 		seg_client_set_bell(&c->own, c->client_idx, c->bell);
-		c->hostpidfd = app_host_pidfd(c);
-		if (c->hostpidfd >= 0) {
-			struct epoll_event ev = {.events = EPOLLIN, .data.fd = c->hostpidfd};
-			epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->hostpidfd, &ev);
+		c->helper_hosted = c->slot.hosted && !slot_app_hosted(&c->slot);
+		if (c->helper_hosted) {
+			watch_helper(c);
+		} else {
+			c->hostpidfd = app_host_pidfd(c);
+			if (c->hostpidfd >= 0) {
+				struct epoll_event ev = {.events = EPOLLIN, .data.fd = c->hostpidfd};
+				epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->hostpidfd, &ev);
+			}
 		}
 		/* Writes through the mapping make no inotify events; a
 		 * truncation (or removal) of the file does. Without inotify

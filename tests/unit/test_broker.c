@@ -473,6 +473,45 @@ static void test_ping_takeover(void **state)
 	midi_close(c);
 }
 
+/* A connection that only receives, waiting in poll(2) on midi_conn_fd as
+ * a monitor does: its host (a helper) is SIGKILLed. Nothing is sent, so
+ * no send starts a successor; the descriptor must wake and midi_recv start
+ * one (for a USB device, no host means nobody reads the device). The same
+ * path serves a host that went idle just as the connection came. */
+static void test_fd_waiter_replaces_killed_host(void **state)
+{
+	(void)state;
+	midi_error e;
+	midi_conn *c = midi_open("diag:ping", 0, &e);
+	assert_non_null(c);
+	int fd = midi_conn_fd(c, &e);
+	assert_true(fd >= 0);
+	midi_packet p = pk(0x20903c01, 0), r[4];
+	assert_int_equal(midi_send(c, &p, 1, &e), 0);
+	assert_int_equal(midi_recv(c, r, 4, 3000, &e), 1);
+	pid_t host = ping_host_pid();
+	assert_true(host > 0);
+	/* the descriptor may first wake for what is left of the echo */
+	struct pollfd pf = {.fd = fd, .events = POLLIN};
+	while (poll(&pf, 1, 200) == 1)
+		assert_true(midi_recv(c, r, 4, 0, &e) >= 0);
+	assert_int_equal(kill(host, SIGKILL), 0);
+	pid_t host2 = 0;
+	for (int i = 0; i < 100 && (host2 <= 0 || host2 == host || kill(host2, 0) < 0); i++) {
+		if (poll(&pf, 1, 100) == 1)
+			assert_true(midi_recv(c, r, 4, 0, &e) >= 0);
+		host2 = ping_host_pid();
+	}
+	assert_true(host2 > 0 && host2 != host);
+	assert_int_equal(kill(host2, 0), 0);
+	/* and it serves */
+	p.ump.w[0] = 0x20903c02;
+	assert_int_equal(midi_send(c, &p, 1, &e), 0);
+	assert_int_equal(midi_recv(c, r, 4, 3000, &e), 1);
+	assert_int_equal(r[0].ump.w[0], 0x20903c02);
+	midi_close(c);
+}
+
 /* The pollable descriptor of one ping client stays quiet while another
  * client's echoes pass through the shared out ring (they are not for it),
  * and becomes readable for its own echo. */
@@ -488,6 +527,11 @@ static void test_conn_fd_ignores_others_echoes(void **state)
 	assert_true(fd >= 0);
 	struct pollfd p = {.fd = fd, .events = POLLIN};
 	midi_packet in[16];
+	/* b came while the host a started was starting: one wake-up, a
+	 * moment later, to find that host and watch it */
+	for (int i = 0; i < 3 && poll(&p, 1, 300) == 1; i++)
+		assert_int_equal(midi_recv(b, in, 16, 0, &e), 0);
+	assert_int_equal(poll(&p, 1, 0), 0);
 	for (uint32_t i = 0; i < 20; i++) {
 		midi_ump u = midi_ump_make(0x20903C00u | (i & 0x7F), 0, 0, 0);
 		assert_int_equal(midi_send_ump(a, &u, &e), 0);
@@ -518,6 +562,7 @@ int main(void)
 		cmocka_unit_test_setup(test_config_errors, fresh_runtime),
 		cmocka_unit_test_setup(test_ping_only_own_echo, fresh_runtime),
 		cmocka_unit_test_setup(test_ping_takeover, fresh_runtime),
+		cmocka_unit_test_setup(test_fd_waiter_replaces_killed_host, fresh_runtime),
 		cmocka_unit_test_setup(test_conn_fd_ignores_others_echoes, fresh_runtime),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

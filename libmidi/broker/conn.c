@@ -685,8 +685,10 @@ static void check_host(struct midi_conn *c, uint64_t now)
 	if (!c->slot.hosted || c->detached)
 		return;
 	int exited = 0;
-	if (c->hostpidfd >= 0) {
-		/* Readable once the application host exited. */
+	if (c->hostpidfd >= 0 && !c->helper_hosted) {
+		/* Readable once the application host exited. (A helper's
+		 * pidfd is seen by fd_rearm, which sets host_gone: no system
+		 * call here at every send.) */
 		struct pollfd pf = {.fd = c->hostpidfd, .events = POLLIN};
 		exited = poll(&pf, 1, 0) > 0;
 	}
@@ -695,12 +697,6 @@ static void check_host(struct midi_conn *c, uint64_t now)
 		return;
 	c->host_check_ns = now;
 	__atomic_store_n(&c->host_gone, 0, __ATOMIC_RELEASE);
-	if (exited && c->helper_hosted) {
-		/* the successor is watched once it shows (fd_rearm) */
-		epoll_ctl(c->epfd, EPOLL_CTL_DEL, c->hostpidfd, NULL);
-		close(c->hostpidfd);
-		c->hostpidfd = -1;
-	}
 	if (slot_app_hosted(&c->slot))
 		app_host_reap_one(c->rt, &c->slot); /* gone: removed, segment closed */
 	else
@@ -1205,7 +1201,7 @@ static void fd_rearm(struct midi_conn *c)
 {
 	if (c->epfd < 0)
 		return;
-	int bell = 0, sched_pid = 0, sched_tfd = 0, touched = 0;
+	int bell = 0, sched_pid = 0, sched_tfd = 0, touched = 0, helper_exited = 0;
 	uint32_t gen = c->own.base ? __atomic_load_n(&c->own.hdr->sched_gen, __ATOMIC_ACQUIRE) : 0;
 	uint64_t now = broker_now_ns();
 	/* Woken by the bell, as nearly always: emptying it is the one system
@@ -1231,6 +1227,7 @@ static void fd_rearm(struct midi_conn *c)
 			sched_pid |= fd == c->schedpidfd;
 			sched_tfd |= fd == c->schedtfd;
 			touched |= fd == c->inofd;
+			helper_exited |= fd == c->hostpidfd && c->helper_hosted;
 		}
 		if (bell)
 			bell_drain(c->bellfd);
@@ -1247,8 +1244,16 @@ static void fd_rearm(struct midi_conn *c)
 			bell_self(c->bellfd);
 		return;
 	}
-	if (c->helper_hosted && c->hostpidfd < 0)
+	if (helper_exited) {
+		/* midi_recv (check_host) starts a successor, watched once it
+		 * shows */
+		epoll_ctl(c->epfd, EPOLL_CTL_DEL, c->hostpidfd, NULL);
+		close(c->hostpidfd);
+		c->hostpidfd = -1;
+		__atomic_store_n(&c->host_gone, 1, __ATOMIC_RELEASE);
+	} else if (c->helper_hosted && c->hostpidfd < 0) {
 		watch_helper(c);
+	}
 	seg_client_arm(&c->own, c->client_idx);
 	/* The segment file was changed as a file (truncated, replaced): the
 	 * next midi_recv touches it and finds out. */

@@ -126,6 +126,14 @@ gadget_echo_start() {
 	ECHO=$!
 	wait_for "$LIMIT" input_open
 }
+# What the gadget side's raw MIDI counted (Rx: what f_midi passed up from
+# the host, Tx: what it sent) and the state of its echo: the diagnostics of
+# a round trip that did not come back.
+gadget_state() {
+	cat "/proc/asound/card${GC}/midi0"
+	[ -n "$ECHO" ] && ps -o pid,stat,wchan:32,args -p "$ECHO"
+	pgrep -a midi
+}
 gadget_echo_stop() {
 	[ -n "$ECHO" ] || return 0
 	kill "$ECHO" 2>/dev/null; wait "$ECHO" 2>/dev/null; ECHO=''

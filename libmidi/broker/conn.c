@@ -1133,9 +1133,6 @@ int midi_cancel(midi_conn *c, uint64_t *cancelled, midi_error *e)
 
 /* ---- receive ---- */
 
-/* While the scheduler holds packets, the descriptor also holds its pidfd:
- * when it dies the descriptor is readable, and this (from midi_recv's
- * fd_rearm) starts another at once. */
 /* Make the descriptor readable in a moment (SCHED_WATCH_SLICE_NS), for
  * another look at a scheduler or a host that does not show yet. */
 static void look_again(struct midi_conn *c)
@@ -1153,6 +1150,9 @@ static void look_again(struct midi_conn *c)
 		timerfd_settime(c->schedtfd, 0, &its, NULL);
 }
 
+/* While the scheduler holds packets, the descriptor also holds its pidfd:
+ * when it dies the descriptor is readable, and this (from midi_recv's
+ * fd_rearm) starts another at once. */
 static void fd_sched(struct midi_conn *c, int pid_ready)
 {
 	if (c->schedpidfd >= 0) {

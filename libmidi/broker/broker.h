@@ -69,6 +69,10 @@ void unlock_fd(int fd);
 uint64_t proc_key_self(void);
 /* 1 if the process named by key lives (not a zombie, same start time). */
 int proc_key_alive(uint64_t key);
+/* A pidfd (close-on-exec) of the process named by key, checked after it
+ * is opened (the pid may name another process by now: the start time
+ * decides), or -1 with errno set (ESRCH: no such process). */
+int proc_key_pidfd(uint64_t key);
 /* Whether process pid runs (not a zombie); 1 when it cannot tell. */
 int proc_pid_alive(pid_t pid);
 

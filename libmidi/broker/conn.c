@@ -1387,12 +1387,7 @@ static int app_host_pidfd(struct midi_conn *c)
 		return -1;
 	pid_t pid = (pid_t)c->slot.tpriv[0];
 	uint64_t key = c->slot.tpriv[1];
-	int fd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
-	/* The pid may name another process by now: the start time decides. */
-	if (fd >= 0 && (!key || !proc_key_alive(key) || (key & 0xffffffffu) != (uint64_t)pid)) {
-		close(fd);
-		fd = -1;
-	}
+	int fd = pid > 0 && (key & 0xffffffffu) == (uint64_t)pid ? proc_key_pidfd(key) : -1;
 	if (fd < 0 && !app_host_alive(c->rt, c->own.uid))
 		__atomic_store_n(&c->host_gone, 1, __ATOMIC_RELEASE);
 	return fd;
@@ -1409,16 +1404,10 @@ static void watch_helper(struct midi_conn *c)
 	if (c->no_pidfd)
 		return;
 	uint64_t key = __atomic_load_n(&c->own.hdr->host_key, __ATOMIC_ACQUIRE);
-	pid_t pid = (pid_t)(key & 0xffffffffu);
-	int fd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
-	if (fd < 0 && pid > 0 && (errno == ENOSYS || errno == EPERM)) {
+	int fd = proc_key_pidfd(key);
+	if (fd < 0 && (errno == ENOSYS || errno == EPERM)) {
 		c->no_pidfd = 1;
 		return;
-	}
-	/* the pid may name another process by now: the start time decides */
-	if (fd >= 0 && proc_key_alive(key) != 1) {
-		close(fd);
-		fd = -1;
 	}
 	struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
 	if (fd >= 0 && epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {

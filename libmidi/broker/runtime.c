@@ -16,6 +16,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -426,4 +427,24 @@ int proc_key_alive(uint64_t key)
 	if (r != 1)
 		return r != 0;
 	return (start & 0x7fffffff) == ((key >> 32) & 0x7fffffff);
+}
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
+int proc_key_pidfd(uint64_t key)
+{
+	pid_t pid = (pid_t)(key & 0xffffffffu);
+	if (pid <= 0) {
+		errno = ESRCH;
+		return -1;
+	}
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd >= 0 && !proc_key_alive(key)) {
+		close(fd);
+		fd = -1;
+		errno = ESRCH; /* not the process named */
+	}
+	return fd;
 }

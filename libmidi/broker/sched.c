@@ -22,10 +22,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-
 #define SCHED_LOCK_MS 2000
 #define SCHED_CHECK_NS 100000000ull
 #define SCHED_READY_NS 50000000ull /* announced this long: up, even if never seen asleep */
@@ -635,15 +631,8 @@ int sched_pidfd(struct rt *rt, struct sched_client **scp)
 			return -1;
 		sc->key_ok = key;
 	}
-	int fd = (int)syscall(SYS_pidfd_open, (pid_t)(key & 0xffffffffu), 0);
-	if (fd < 0)
-		return -1;
-	/* The pid may have been reused between the check and the open. */
-	if (!proc_key_alive(key)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
+	/* the pid may have been reused between the check and the open */
+	return proc_key_pidfd(key);
 }
 
 int sched_get_stats(struct sched_stats *st, midi_error *e)

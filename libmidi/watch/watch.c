@@ -285,11 +285,7 @@ static void follow_hosts(midi_watcher *w)
 			continue;
 		pid_t pid = (pid_t)s->tpriv[0];
 		uint64_t key = s->tpriv[1];
-		int fd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
-		if (fd >= 0 && (!proc_key_alive(key) || (key & 0xffffffffu) != (uint64_t)pid)) {
-			close(fd);
-			fd = -1;
-		}
+		int fd = pid > 0 && (key & 0xffffffffu) == (uint64_t)pid ? proc_key_pidfd(key) : -1;
 		w->hosts[free_k].uid = s->uid;
 		w->hosts[free_k].fd = fd;
 		struct epoll_event ev = {.events = EPOLLIN};

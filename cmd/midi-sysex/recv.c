@@ -45,6 +45,7 @@ int sx_recv_open(struct sx_recv *r, const char *spec, uint16_t groups, midi_erro
 		return -e->code;
 	}
 	r->lost = 0;
+	r->cut = 0;
 	return 0;
 }
 
@@ -61,14 +62,21 @@ int sx_next(struct sx_recv *r, uint64_t deadline, unsigned *kind, unsigned *grou
 	for (;;) {
 		while (r->next < r->n) {
 			const midi_ump *u = &r->buf[r->next++].ump;
-			if (!midi_ump_sysex_kind(u) || !(r->groups & 1u << midi_ump_group(u)))
+			unsigned g = midi_ump_group(u);
+			if (!midi_ump_sysex_kind(u) || !(r->groups & 1u << g))
 				continue;
+			if (r->cut & 1u << g) {
+				unsigned st = (u->w[0] >> 20) & 0xF;
+				if (st == 2 || st == 3)
+					continue; /* the rest of the SysEx the loss cut */
+				r->cut &= (uint16_t)~(1u << g);
+			}
 			int k = midi_sysex_asm_put(&r->sx, u, group, kind, data, len);
 			if (k == 1)
 				return 1;
 			if (k < 0)
 				cli_warn("malformed SysEx packet on group %u (%08X %08X): message dropped",
-					 midi_ump_group(u) + 1, u->w[0], u->w[1]);
+					 g + 1, u->w[0], u->w[1]);
 		}
 		if (sx_stopped())
 			return 0;
@@ -82,6 +90,10 @@ int sx_next(struct sx_recv *r, uint64_t deadline, unsigned *kind, unsigned *grou
 			cli_warn("lost %llu messages; any unfinished SysEx is dropped",
 				 (unsigned long long)(lost - r->lost));
 			r->lost = lost;
+			/* Continue or End before the next Start, on any group, is
+			 * the rest of a SysEx the loss cut (its Start may be
+			 * among the lost). */
+			r->cut = 0xFFFF;
 			midi_sysex_asm_free(&r->sx);
 		}
 		r->n = n;

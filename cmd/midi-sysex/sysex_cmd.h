@@ -30,6 +30,9 @@ struct sx_recv {
 	uint16_t groups;           /* bit g: SysEx on group g (0-15) is taken */
 	midi_sysex_asm sx;
 	uint64_t lost;             /* messages the connection lost so far */
+	uint16_t cut;              /* bit g: a loss cut group g's SysEx; its
+	                            * Continue and End packets until the next
+	                            * Start are its rest, dropped quietly */
 	midi_packet buf[SX_BATCH];
 	int n, next;               /* received batch and the next packet in it */
 	sigset_t waitmask;         /* signals let through while waiting */
@@ -46,7 +49,8 @@ void sx_recv_close(struct sx_recv *r);
  * 8), *group, *data and *len (valid until the next call; for SysEx8
  * data[0] is the stream id), 0 when the deadline passed or a stop signal
  * came, or a negative status (e filled). Lost messages are reported on
- * standard error as they are noticed, and drop the unfinished SysEx. */
+ * standard error as they are noticed, and drop the unfinished SysEx with
+ * the rest of it that still comes (one warning, not one per packet). */
 int sx_next(struct sx_recv *r, uint64_t deadline, unsigned *kind, unsigned *group,
 	    const uint8_t **data, size_t *len, midi_error *e);
 

@@ -64,6 +64,7 @@ struct midi_net_host {
 	struct netadvert *adv; /* DNS-SD advertising (NULL: none) */
 #endif
 	uint64_t lost;
+	uint64_t conn_lost; /* the connection's loss already told to the sessions */
 	int64_t budget;
 	uint64_t refill;
 	int cfd_off; /* the endpoint's descriptor is out of the epoll set (paced) */
@@ -286,6 +287,25 @@ static void on_socket(midi_net_host *h)
 	sweep(h);
 }
 
+/* The endpoint's connection fell behind (a writer did not wait for it:
+ * SPEC "a slow client never stalls the others") and lost messages: every
+ * session's peer hears of it as a gap it counts as lost (netsess_skip),
+ * placed before the batch just read (the loss came at or before it). */
+static void tell_loss(midi_net_host *h)
+{
+	uint64_t lost = midi_conn_lost(h->c);
+	if (lost == h->conn_lost)
+		return;
+	uint64_t d = lost - h->conn_lost;
+	h->conn_lost = lost;
+	uint64_t now = now_ns();
+	for (size_t k = 0; k < h->nsess; k++)
+		netsess_skip(h->sess[k]->s, d > UINT32_MAX ? UINT32_MAX : (uint32_t)d, now);
+	char n[32];
+	snprintf(n, sizeof n, "%llu", (unsigned long long)d);
+	say(h, "fell behind the endpoint: %s messages lost%s (told to the sessions)", n, "");
+}
+
 static int on_conn(midi_net_host *h, midi_error *e)
 {
 	midi_packet p[NH_BATCH];
@@ -294,6 +314,7 @@ static int on_conn(midi_net_host *h, midi_error *e)
 		int n = midi_recv(h->c, p, NH_BATCH, 0, e);
 		if (n <= 0)
 			return n;
+		tell_loss(h);
 		size_t nw = 0;
 		for (int k = 0; k < n; k++)
 			for (unsigned j = 0; j < midi_ump_words(&p[k].ump); j++)

@@ -64,13 +64,17 @@ void ns_rx_report(struct netsess *s)
 		s->ops.lost(s->arg, n > UINT32_MAX ? UINT32_MAX : (uint32_t)n);
 }
 
-/* Skip up to seq `to` (exclusive): held commands delivered, the others lost. */
+/* Skip up to seq `to` (exclusive): held commands delivered, the others
+ * lost. A loss is reported before what follows it is delivered, so a
+ * reader knows it before it sees the rest of a cut SysEx (whose End
+ * would otherwise complete a short message). */
 static void skip_to(struct netsess *s, uint16_t to)
 {
 	while (s->rx_next != to) {
 		struct ns_cmd *c = slot(s, s->rx_next);
 		if (c->used && c->seq == s->rx_next) {
 			c->used = 0;
+			ns_rx_report(s);
 			deliver(s, c->w, c->n);
 		} else {
 			s->stats.lost++;
@@ -78,6 +82,7 @@ static void skip_to(struct netsess *s, uint16_t to)
 		}
 		s->rx_next++;
 	}
+	ns_rx_report(s);
 	drain(s);
 }
 

@@ -1,8 +1,10 @@
 /* netsend.c: the send side of a Network MIDI 2.0 session (netsess.h):
  * UMP messages packed into UMP Data commands with sequence numbers, each
  * datagram led by up to `fec` previous commands (forward error
- * correction), keep-alive commands after a burst, and the ring of the
- * last commands sent that answers the peer's Retransmit Requests. */
+ * correction), keep-alive commands after a burst, the ring of the
+ * last commands sent that answers the peer's Retransmit Requests, and
+ * skips: sequence numbers left out for messages lost before they reached
+ * the session, which the peer counts as lost. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -114,6 +116,20 @@ long ns_tx_send(struct netsess *s, const uint32_t *words, size_t n, uint64_t now
 	return (long)n;
 }
 
+/* The kept command with the oldest seq at or after seq q (commands are
+ * kept in seq order; a skip leaves holes between them), or -1 (`back`
+ * counts from the newest as for kept()). */
+static int kept_at_or_after(struct netsess *s, uint16_t q)
+{
+	int found = -1;
+	for (unsigned back = 0; back < s->tx_count; back++) {
+		if ((int16_t)(kept(s, back)->seq - q) < 0)
+			break;
+		found = (int)back;
+	}
+	return found;
+}
+
 void ns_tx_retransmit(struct netsess *s, const struct netpkt_cmd *c)
 {
 	if (s->cfg.rtx_depth == 0) {
@@ -121,24 +137,27 @@ void ns_tx_retransmit(struct netsess *s, const struct netpkt_cmd *c)
 		return;
 	}
 	/* The ring may hold one more than rtx_depth (the FEC source): serve
-	 * what it has. Oldest kept: tx_seq - tx_count. */
-	uint16_t oldest = (uint16_t)(s->tx_seq - s->tx_count);
-	int16_t from_oldest = (int16_t)(c->seq - oldest);
+	 * what it has. Asked for what is gone (before the oldest kept, or in
+	 * a hole a skip left): Retransmit Error naming the next one kept, from
+	 * which on a request may succeed. */
 	int16_t before_next = (int16_t)(s->tx_seq - c->seq);
-	if (s->tx_count == 0 || from_oldest < 0 || before_next <= 0) {
+	int back = before_next > 0 ? kept_at_or_after(s, c->seq) : -1;
+	if (back < 0 || kept(s, (unsigned)back)->seq != c->seq) {
 		OB(s, netpkt_put_retransmit_error(&s->ob, NETPKT_RTX_ERR_NO_DATA,
-						  s->tx_count ? oldest : s->tx_seq));
+						  back >= 0 ? kept(s, (unsigned)back)->seq : s->tx_seq));
 		s->stats.rtx_errors++;
 		return;
 	}
-	unsigned count = (unsigned)before_next;
+	unsigned count = (unsigned)back + 1;
 	if (c->count && c->count < count)
 		count = c->count;
 	ns_flush(s);
 	struct netpkt_writer w;
 	netpkt_writer_init(&w, s->dg, s->cfg.mtu);
 	for (unsigned i = 0; i < count; i++) {
-		struct ns_cmd *k = kept(s, (unsigned)before_next - 1 - i);
+		struct ns_cmd *k = kept(s, (unsigned)back - i);
+		if (k->seq != (uint16_t)(c->seq + i))
+			break; /* a hole: the peer asks again from it and hears why */
 		if (netpkt_put_ump(&w, k->seq, k->w, k->n) < 0) {
 			ns_emit(s, s->dg, w.len);
 			netpkt_writer_init(&w, s->dg, s->cfg.mtu);
@@ -147,6 +166,19 @@ void ns_tx_retransmit(struct netsess *s, const struct netpkt_cmd *c)
 		s->stats.rtx_resent++;
 	}
 	ns_emit(s, s->dg, w.len);
+}
+
+void ns_tx_skip(struct netsess *s, uint32_t n, uint64_t now)
+{
+	if (s->st != NETSESS_ESTABLISHED || n == 0)
+		return;
+	s->tx_seq = (uint16_t)(s->tx_seq + (n < NETSESS_SKIP_MAX ? n : NETSESS_SKIP_MAX));
+	s->stats.skipped += n;
+	/* sent at once, so the gap shows even if nothing follows */
+	ns_flush(s);
+	send_cmd(s, NULL, 0);
+	s->tail_left = s->cfg.fec ? s->cfg.fec : 1;
+	s->tail_due = now + s->cfg.tail_interval;
 }
 
 void ns_tx_timeout(struct netsess *s, uint64_t now)

@@ -327,6 +327,12 @@ long netsess_send(struct netsess *s, const uint32_t *words, size_t n, uint64_t n
 	return r;
 }
 
+void netsess_skip(struct netsess *s, uint32_t n, uint64_t now)
+{
+	ns_tx_skip(s, n, now);
+	ns_flush(s);
+}
+
 void netsess_reset(struct netsess *s, uint64_t now)
 {
 	if (s->st != NETSESS_ESTABLISHED)

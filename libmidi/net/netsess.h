@@ -167,6 +167,7 @@ struct netsess_stats {
 	uint64_t rtx_requests;   /* Retransmit Requests sent */
 	uint64_t rtx_resent;     /* commands sent again for the peer's requests */
 	uint64_t rtx_errors;     /* Retransmit Errors sent */
+	uint64_t skipped;        /* messages lost before the session, told by skips */
 	uint64_t naks_in, naks_out;
 	uint64_t rtt_ns;         /* last Ping round trip (0: none yet) */
 };
@@ -191,6 +192,15 @@ int netsess_input(struct netsess *s, const uint8_t *dgram, size_t n, uint64_t no
  * cannot send now (not established, or a reset pending): keep them and
  * offer them again, -1 if words[] is not whole messages. */
 long netsess_send(struct netsess *s, const uint32_t *words, size_t n, uint64_t now);
+/* n messages were lost before they reached this session (the reading
+ * connection that feeds it fell behind): the peer must hear of it, not
+ * find a SysEx silently short. The next n sequence numbers (at most
+ * NETSESS_SKIP_MAX) are left out and a zero-length UMP Data command
+ * follows at once; the peer finds the gap, its Retransmit Request gets a
+ * Retransmit Error (the commands never existed) and it counts the
+ * skipped numbers as lost. Only in session; nothing to do otherwise. */
+#define NETSESS_SKIP_MAX 16384u
+void netsess_skip(struct netsess *s, uint32_t n, uint64_t now);
 /* Ask the peer to reset sequence numbers (Session Reset). */
 void netsess_reset(struct netsess *s, uint64_t now);
 /* End the session: Bye with reason (NETPKT_BYE_*), then PENDING_BYE until

@@ -110,6 +110,7 @@ void ns_tx_free(struct netsess *s);
 void ns_tx_reset(struct netsess *s);
 long ns_tx_send(struct netsess *s, const uint32_t *words, size_t n, uint64_t now);
 void ns_tx_retransmit(struct netsess *s, const struct netpkt_cmd *c);
+void ns_tx_skip(struct netsess *s, uint32_t n, uint64_t now);
 void ns_tx_timeout(struct netsess *s, uint64_t now);
 /* A zero-length UMP Data command (keep-alive) now, in session. */
 void ns_tx_keepalive(struct netsess *s);

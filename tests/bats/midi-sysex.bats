@@ -312,6 +312,8 @@ sys.stdout.buffer.write(bytes([0xF0]) + bytes(18000) + bytes([0xF7]))' >"$T/big.
 	run cat "$T/got.syx.err"
 	assert_line --index 0 --regexp '^midi-sysex: lost [0-9]+ messages; any unfinished SysEx is dropped$'
 	assert_line 'midi-sysex: captured 1 message, 3 bytes'
+	# the rest of the cut SysEx is dropped with it, not reported packet by packet
+	refute_output --partial malformed
 }
 
 @test "request --identity gets the Identity Reply from a scripted responder, decoded" {

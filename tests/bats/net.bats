@@ -74,6 +74,34 @@ lines() { [ "$(wc -l < "$1")" -ge "$2" ]; }
 	cmp "$BATS_TEST_TMPDIR/big.syx" "$BATS_TEST_TMPDIR/got.syx"
 }
 
+@test "the host stopped while a 1 MiB SysEx floods its endpoint: the client is told of the loss, never given a short SysEx" {
+	host
+	head -c 1048574 /dev/urandom | tr '\200-\377' '\000-\177' > "$BATS_TEST_TMPDIR/body"
+	{ printf '\360'; cat "$BATS_TEST_TMPDIR/body"; printf '\367'; } > "$BATS_TEST_TMPDIR/big.syx"
+	printf '\360\175\001\002\003\367' > "$BATS_TEST_TMPDIR/small.syx"
+	inB midi-sysex capture -e "net:127.0.0.1:$PORT" -c 1 -t 60 -o "$BATS_TEST_TMPDIR/got.syx" \
+		2> "$BATS_TEST_TMPDIR/cap.err" &
+	local cap=$!
+	wait_for 20 grep -q 'established' "$BATS_TEST_TMPDIR/host.err"
+	# more than the endpoint's ring (131072 packets) while the host's
+	# reading connection is stopped: the writer stops waiting for it
+	kill -STOP "$HOST"
+	run inA midi-sysex send -r 0 -i 0 -e diag:loopback-b "$BATS_TEST_TMPDIR/big.syx"
+	kill -CONT "$HOST"
+	assert_success
+	wait_for 30 grep -q 'fell behind the endpoint: [0-9]* messages lost' "$BATS_TEST_TMPDIR/host.err"
+	run inA midi-sysex send -e diag:loopback-b "$BATS_TEST_TMPDIR/small.syx"
+	assert_success
+	local st=0
+	wait $cap || st=$?
+	[ "$st" -eq 5 ] # messages were lost
+	run cat "$BATS_TEST_TMPDIR/cap.err"
+	assert_output --regexp 'lost [0-9]+ messages'
+	refute_output --partial malformed
+	# the cut SysEx is dropped whole; the one after it arrives
+	cmp "$BATS_TEST_TMPDIR/small.syx" "$BATS_TEST_TMPDIR/got.syx"
+}
+
 @test "datagrams dropped and reordered on the way: every message once, in order" {
 	host
 	python3 "$BATS_TEST_DIRNAME/../net/relay.py" "$PORT" --drop 7 --swap 5 \

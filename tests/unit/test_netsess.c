@@ -6,6 +6,8 @@
  * policy (allow list, admit, shared secret, user/password) with the
  * spec's Bye reasons; FEC and retransmit recovering drops; duplicates and
  * reordering never delivering twice; unrecoverable losses counted;
+ * skips (messages the sender's source lost) counted by the peer as lost,
+ * before what follows them;
  * keepalive timeouts; session reset; bye. */
 #include "testutil.h"
 
@@ -24,6 +26,7 @@ struct side {
 	uint32_t got[4096];
 	size_t ngot;
 	uint64_t lost;
+	size_t lost_at; /* ngot when a loss was last reported */
 	enum netsess_admit admit;
 	int admits;
 	uint8_t rnd;
@@ -46,7 +49,12 @@ static void cb_deliver(void *arg, const uint32_t *w, size_t n)
 	memcpy(x->got + x->ngot, w, 4 * n);
 	x->ngot += n;
 }
-static void cb_lost(void *arg, uint32_t n) { ((struct side *)arg)->lost += n; }
+static void cb_lost(void *arg, uint32_t n)
+{
+	struct side *x = arg;
+	x->lost += n;
+	x->lost_at = x->ngot;
+}
 static enum netsess_admit cb_admit(void *arg, const char *name, const char *piid)
 {
 	struct side *x = arg;
@@ -604,6 +612,67 @@ static void test_loss_counted(void **state)
 	assert_int_equal(netsess_stats(H.s)->rtx_requests, 3);
 }
 
+static void test_skip(void **state)
+{
+	(void)state;
+	struct netsess_config hc = host_cfg(), cc = client_cfg();
+	start(&hc, &cc);
+	connect_ok();
+	send_notes(&C, 0, 3);
+	pump();
+	/* 5 messages lost before the session: the peer counts 5, once, before
+	 * what follows, even with nothing sent after the skip for a while */
+	netsess_skip(C.s, 5, now);
+	assert_true(C.nq >= 1); /* the gap is shown at once */
+	pump();
+	run_for(1 * SEC, 1);
+	assert_int_equal(H.lost, 5);
+	assert_int_equal(H.lost_at, 3);
+	send_notes(&C, 3, 2);
+	run_for(1 * SEC, 1);
+	check_notes(&H, 5);
+	assert_int_equal(H.lost, 5);
+	assert_int_equal(netsess_stats(C.s)->skipped, 5);
+
+	/* a skip wider than the peer's reorder window and the traffic after
+	 * it wider too: exactly the skip is lost, everything after arrives */
+	start(&hc, &cc);
+	connect_ok();
+	send_notes(&C, 0, 3);
+	pump();
+	netsess_skip(C.s, 100, now);
+	send_notes(&C, 3, 40);
+	pump();
+	run_for(1 * SEC, 1);
+	assert_int_equal(H.lost, 100);
+	assert_int_equal(H.lost_at, 3);
+	check_notes(&H, 43);
+
+	/* a real loss just before the skip: the request gets what is kept up
+	 * to the hole, then a Retransmit Error for the hole */
+	cc.fec = NETSESS_NO_FEC;
+	start(&hc, &cc);
+	connect_ok();
+	send_notes(&C, 0, 2); /* seq 0, 1 */
+	netsess_skip(C.s, 3, now); /* 2..4 left out, an empty command at 5 */
+	send_notes(&C, 2, 2); /* seq 6, 7 */
+	drop(&C, 1); /* seq 1 */
+	pump();
+	run_for(1 * SEC, 1);
+	check_notes(&H, 4);
+	assert_int_equal(H.lost, 3);
+	assert_int_equal(H.lost_at, 2);
+	assert_true(netsess_stats(C.s)->rtx_resent >= 1);
+	assert_true(netsess_stats(C.s)->rtx_errors >= 1);
+
+	/* not in session: nothing */
+	netsess_bye(C.s, NETPKT_BYE_USER_TERMINATED, now);
+	run_for(2 * SEC, 1);
+	size_t q = (size_t)C.nq;
+	netsess_skip(C.s, 3, now);
+	assert_int_equal(C.nq, q);
+}
+
 /* ---- keepalive, timeouts, reset, bye ---- */
 
 static void test_timeouts(void **state)
@@ -787,6 +856,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_retransmit, teardown),
 		cmocka_unit_test_teardown(test_reorder_duplicates, teardown),
 		cmocka_unit_test_teardown(test_loss_counted, teardown),
+		cmocka_unit_test_teardown(test_skip, teardown),
 		cmocka_unit_test_teardown(test_timeouts, teardown),
 		cmocka_unit_test_teardown(test_reset, teardown),
 		cmocka_unit_test_teardown(test_bye, teardown),

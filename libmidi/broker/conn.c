@@ -53,9 +53,10 @@
 #define HOST_CHECK_NS 100000000ull
 #define PAST_TOLERANCE_NS 10000000ull    /* 10 ms */
 #define FUTURE_MAX_NS 3600000000000ull   /* 1 hour */
-/* After a connection's latest scheduled due time, its "now" messages still
- * go through the scheduler this long, so they cannot overtake a scheduled
- * message the scheduler is about to write. */
+/* A connection's "now" messages go through the scheduler while something
+ * it scheduled may not be written yet, so they cannot overtake it; the
+ * scheduler says when all of it is (sched_written). A scheduler that does
+ * not say: this long after the latest due time. */
 #define SCHED_SETTLE_NS 100000000ull
 /* A waiting receiver looks this often whether anything is queued for the
  * scheduler, and while something is, at every wake-up (at most
@@ -804,16 +805,29 @@ static void wb_end(struct wbatch *b)
 
 /* Due time of a packet stamped t: 0 = write it now; else hand it to the
  * scheduler with that due time. A "now" packet still goes through the
- * scheduler while the connection's scheduled messages may be on their way,
- * so that ties and near-ties keep the order in which it sent them. */
+ * scheduler while the connection's scheduled messages may be on their way
+ * (sched_max_due set: see sched_settle), so that ties and near-ties keep
+ * the order in which it sent them. */
 MIDI_HOT
 static uint64_t due_of(const struct midi_conn *c, uint64_t t, uint64_t now)
 {
 	if (t > now)
 		return t;
-	if (c->sched_max_due && c->sched_max_due + SCHED_SETTLE_NS > now)
-		return now;
-	return 0;
+	return c->sched_max_due ? now : 0;
+}
+
+/* Once everything the connection scheduled is written (the scheduler says
+ * so; one that does not: SCHED_SETTLE_NS after the latest due time), its
+ * "now" messages go straight to the ring again. A scheduler starved on a
+ * busy machine is waited for however late it is: a "now" message never
+ * overtakes what was sent before it. */
+static void sched_settle(struct midi_conn *c, uint64_t now)
+{
+	if (!c->sched_max_due || c->sched_max_due > now)
+		return;
+	int w = c->sc ? sched_written(c->sc, c->sched_max_due) : -1;
+	if (w > 0 || (w < 0 && c->sched_max_due + SCHED_SETTLE_NS <= now))
+		c->sched_max_due = 0;
 }
 
 /* The connection's scheduler client, made on first use. */
@@ -1000,6 +1014,7 @@ static int send_packets(midi_conn *c, const midi_packet *p, size_t n, uint64_t n
 		if (!endpoint_gone(c, e, &st))
 			return st;
 	}
+	sched_settle(c, now);
 	r = sched_room(c, p, n, now, e);
 	if (r < 0)
 		return r;

@@ -428,6 +428,17 @@ int sched_put(struct rt *rt, struct sched_client *sc, const struct sched_in *v, 
 	return sched_ensure(rt, &sc->lockfd, e);
 }
 
+int sched_written(const struct sched_client *sc, uint64_t due)
+{
+	const struct sched_hdr *h = sc->m.hdr;
+	uint64_t pos = __atomic_load_n(&h->written_pos, __ATOMIC_ACQUIRE);
+	uint64_t through = __atomic_load_n(&h->written_through, __ATOMIC_ACQUIRE);
+	if (!through)
+		return -1;
+	/* untrusted: garbage can only make a "now" message overtake */
+	return (int64_t)(pos - sc->last_pos) >= 0 && through >= due;
+}
+
 int sched_wait_taken(struct rt *rt, struct sched_client *sc, uint64_t end, midi_error *e)
 {
 	long sleep_ns = 1000;

@@ -114,6 +114,11 @@ struct sched_hdr {
 			     * (moving an entry into the table leaves it alone) */
 	uint64_t cancel_pos[SCHED_REPLIES]; /* ring position + 1 of a cancel taken */
 	uint64_t cancel_n[SCHED_REPLIES];   /* how many entries it freed */
+	/* After every delivery pass: each entry taken before ring position
+	 * written_pos whose due time is at most written_through is in its
+	 * ring (through stored first, then pos). 0: not said yet. */
+	uint64_t written_through;
+	uint64_t written_pos;
 };
 
 /* Check sum of an entry at ring position pos (the same for its input slot
@@ -183,6 +188,10 @@ int sched_put(struct rt *rt, struct sched_client *sc, const struct sched_in *v, 
  * replaced meanwhile, a garbled reply). */
 int sched_cancel(struct rt *rt, struct sched_client *sc, uint64_t owner, uint64_t end,
 		 uint64_t *n, midi_error *e);
+/* Whether everything this client wrote that is due by `due` is in its
+ * ring now: 1 yes, 0 not yet, -1 the scheduler does not say (none has run
+ * a delivery pass in this file yet). One look at two shared words. */
+int sched_written(const struct sched_client *sc, uint64_t due);
 /* Wait until the scheduler took everything this client wrote (end: an
  * absolute CLOCK_MONOTONIC deadline, UINT64_MAX = for ever). */
 int sched_wait_taken(struct rt *rt, struct sched_client *sc, uint64_t end, midi_error *e);

@@ -660,6 +660,9 @@ static void run(struct sched *s, int lockfd)
 		take_input(s, broker_now_ns());
 		uint64_t now = broker_now_ns();
 		deliver_due(s, now);
+		/* what senders' "now" messages wait for (sched_written) */
+		__atomic_store_n(&s->hdr->written_through, now, __ATOMIC_RELEASE);
+		__atomic_store_n(&s->hdr->written_pos, s->cur, __ATOMIC_RELEASE);
 		restore_hdr(s);
 		uint64_t head = ring_head(&s->m.in);
 		if (head != s->wait_head || (s->full && s->nfree))

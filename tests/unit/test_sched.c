@@ -7,7 +7,8 @@
  * anything; sched_pidfd names the running scheduler and tells when it dies;
  * a full queue is refused; an endpoint removed before the due time has its
  * messages dropped and counted; midi_cancel takes back one connection's
- * pending messages and says how many. Fresh MIDI_RUNTIME_DIR per test; senders
+ * pending messages and says how many; a "now" message never overtakes a
+ * scheduled one, however late a starved scheduler. Fresh MIDI_RUNTIME_DIR per test; senders
  * are forked processes, which pick their due times themselves and report
  * them through a pipe, so that nothing assumes how fast a process starts
  * (valgrind makes that 5-10 times slower). Garbage in the scheduler's file:
@@ -644,6 +645,50 @@ static void test_cancel(void **state)
 	midi_close(b);
 }
 
+/* A "now" message sent after a scheduled one never overtakes it, however
+ * late a starved scheduler is: here it is stopped (SIGSTOP) before it
+ * takes the scheduled message, and the "now" message is sent 200 ms after
+ * that one's due time. Before the scheduler said what it has written, a
+ * connection's "now" messages went straight to the ring 100 ms after its
+ * latest due time, and this one arrived first. */
+static void test_now_waits_for_starved_scheduler(void **state)
+{
+	(void)state;
+	midi_error e;
+	midi_conn *b = midi_open("diag:loopback-b", 0, &e);
+	midi_conn *a = midi_open("diag:loopback-a", MIDI_OPEN_SEND_ONLY, &e);
+	assert_non_null(b);
+	assert_non_null(a);
+	assert_int_equal(midi_schedule_ready(a, 10000, &e), 0);
+	struct sched_stats st;
+	assert_int_equal(sched_get_stats(&st, &e), 0);
+	assert_true(st.pid > 0);
+	assert_int_equal(kill(st.pid, SIGSTOP), 0);
+	uint64_t due = test_now_ns() + 20000000ull;
+	midi_packet p = test_pk(due, 0x20903c01, 0);
+	assert_int_equal(midi_send(a, &p, 1, &e), 0);
+	while (test_now_ns() < due + 200000000ull)
+		usleep(10000);
+	midi_packet m = test_pk(0, 0x20904001, 0);
+	assert_int_equal(midi_send(a, &m, 1, &e), 0);
+	usleep(50000);
+	assert_int_equal(kill(st.pid, SIGCONT), 0);
+	midi_packet r[2];
+	assert_int_equal(recv_n(b, r, 2, 20000), 2);
+	assert_int_equal(r[0].ump.w[0], 0x20903c01);
+	assert_int_equal(r[1].ump.w[0], 0x20904001);
+	/* all written: "now" goes straight out again (no scheduler needed) */
+	assert_int_equal(midi_flush(a, 10000, &e), 0);
+	assert_int_equal(sched_get_stats(&st, &e), 0);
+	uint64_t delivered = st.delivered;
+	assert_int_equal(midi_send(a, &m, 1, &e), 0);
+	assert_int_equal(recv_n(b, r, 1, 20000), 1);
+	assert_int_equal(sched_get_stats(&st, &e), 0);
+	assert_int_equal(st.delivered, delivered);
+	midi_close(a);
+	midi_close(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -657,6 +702,7 @@ int main(void)
 		cmocka_unit_test_setup(test_queue_full, fresh_runtime),
 		cmocka_unit_test_setup(test_removed_endpoint_dropped, fresh_runtime),
 		cmocka_unit_test_setup(test_cancel, fresh_runtime),
+		cmocka_unit_test_setup(test_now_waits_for_starved_scheduler, fresh_runtime),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -144,9 +144,11 @@ slow_scheduler() {
 		finish $mon_pid 15
 		assert_equal "$status" 0
 		# 50 ms apart, none bunched with the one before (it took the
-		# scheduler 0.5 s to come up); late by some ms on a busy machine.
+		# scheduler 0.5 s to come up; bunched is a gap near 0); one may be
+		# late by tens of ms on a busy machine (a 2-CPU machine at a load
+		# of 6 made one more than 20 ms late).
 		for k in 1 2 3 4 5; do
-			at_least "$(secs $k "$T/mon-$how")" "$(secs $((k + 1)) "$T/mon-$how")" 0.05 0.02
+			at_least "$(secs $k "$T/mon-$how")" "$(secs $((k + 1)) "$T/mon-$how")" 0.05 0.03
 		done
 		# the next round in a runtime directory of its own: no scheduler yet
 		MIDI_RUNTIME_DIR=$T/rt2

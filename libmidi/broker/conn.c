@@ -517,11 +517,22 @@ uint64_t midi_conn_reconnects(const midi_conn *c)
 	return c ? c->reconnects : 0;
 }
 
+/* What the transport lost since the connection attached: the segment's
+ * counter less its value then. Untrusted: a counter that went back or
+ * leapt further than any real loss (garbage written over the file) counts
+ * nothing rather than billions of lost messages. */
+#define TLOST_JUMP_MAX (1ull << 40)
+static uint64_t tlost_since(const midi_conn *c)
+{
+	uint64_t d = __atomic_load_n(&c->own.hdr->transport_lost, __ATOMIC_ACQUIRE) - c->tlost0;
+	return d > TLOST_JUMP_MAX ? 0 : d;
+}
+
 uint64_t midi_conn_lost(const midi_conn *c)
 {
 	uint64_t t = c->tlost;
 	if (c->own.base)
-		t += __atomic_load_n(&c->own.hdr->transport_lost, __ATOMIC_ACQUIRE) - c->tlost0;
+		t += tlost_since(c);
 	return c->cur.lost + t;
 }
 
@@ -532,7 +543,7 @@ static void fd_detach(struct midi_conn *c);
 static void unmap_all(struct midi_conn *c)
 {
 	if (c->own.base) {
-		c->tlost += __atomic_load_n(&c->own.hdr->transport_lost, __ATOMIC_ACQUIRE) - c->tlost0;
+		c->tlost += tlost_since(c);
 		seg_client_remove(&c->own, c->client_idx);
 		if (c->client_idx >= 0)
 			reg_clients_changed(c->rt, &c->slot);

@@ -8,7 +8,8 @@
  *   process end with a clear -MIDI_ERR_RUNTIME error; new connections work.
  * - garbage close flag and reason: reported as corruption, never printed.
  * - garbage ring head: a reader resynchronises without counting absurd
- *   losses; real losses are still counted.
+ *   losses; real losses are still counted. The same for a garbage
+ *   transport loss counter.
  * - client table: 300 connections from three processes are all counted.
  * - a segment of the format before (another build's) is refused with a
  *   message saying so, and left as it is. */
@@ -487,6 +488,45 @@ static void test_closed_garbage(void **state)
 	assert_loopback_works();
 }
 
+/* transport_lost (what a transport lost on the way, counted by every
+ * reader) scribbled over: below the value a reader started from, or far
+ * above any real loss, it is garbage and counts nothing; a believable
+ * increase is still loss. */
+static void set_transport_lost(const char *id, uint64_t v, int add)
+{
+	char path[600];
+	seg_path(id, path, sizeof path);
+	size_t size;
+	struct seg_hdr *h = map_file(path, &size);
+	if (add)
+		__atomic_add_fetch(&h->transport_lost, v, __ATOMIC_SEQ_CST);
+	else
+		__atomic_store_n(&h->transport_lost, v, __ATOMIC_SEQ_CST);
+	munmap(h, size);
+}
+
+static void test_transport_lost_garbage(void **state)
+{
+	(void)state;
+	midi_error e;
+	midi_conn *mon = midi_open("diag:loopback-b", 0, &e);
+	assert_non_null(mon);
+	set_transport_lost("diag:loopback-b", 0x7563a2b1c9d8e7f6ull, 0);
+	assert_int_equal(midi_conn_lost(mon), 0);
+	midi_close(mon);
+	mon = midi_open("diag:loopback-b", 0, &e); /* starts from the garbage */
+	assert_non_null(mon);
+	set_transport_lost("diag:loopback-b", 5, 0); /* went back */
+	assert_int_equal(midi_conn_lost(mon), 0);
+	midi_close(mon);
+	mon = midi_open("diag:loopback-b", 0, &e);
+	assert_non_null(mon);
+	set_transport_lost("diag:loopback-b", 7, 1);
+	assert_int_equal(midi_conn_lost(mon), 7);
+	midi_close(mon);
+	assert_loopback_works();
+}
+
 /* ---- another build's segment format ---- */
 
 static void test_other_segment_format(void **state)
@@ -663,6 +703,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_ring_garbage_head, fresh_runtime),
 		cmocka_unit_test_setup(test_other_segment_format, fresh_runtime),
 		cmocka_unit_test_setup(test_closed_garbage, fresh_runtime),
+		cmocka_unit_test_setup(test_transport_lost_garbage, fresh_runtime),
 		cmocka_unit_test_setup(test_truncated_segment, fresh_runtime),
 		cmocka_unit_test_setup(test_truncated_segment_hosted, fresh_runtime),
 		cmocka_unit_test_setup(test_truncated_registry, fresh_runtime),

@@ -707,6 +707,10 @@ void sched_host_main(void *arg, int lockfd)
 	s.mask = s.m.mask;
 	s.cap = s.mask + 1;
 	s.key = proc_key_self();
+	/* On time on a busy machine too: the same real-time request as the
+	 * hosts of devices (rtprio.c); its waits are sleeps but for at most
+	 * SCHED_SPIN_NS before a due time. */
+	broker_realtime();
 	__atomic_store_n(&s.hdr->pid, (uint32_t)(s.key & 0xffffffffu), __ATOMIC_RELEASE);
 	__atomic_store_n(&s.hdr->key, s.key, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&s.hdr->starts, 1, __ATOMIC_ACQ_REL);

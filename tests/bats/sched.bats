@@ -130,6 +130,37 @@ slow_scheduler() {
 	export MIDI_HELPER=$w
 }
 
+# sched_class: "CLS RTPRIO" (ps) of this runtime directory's scheduler.
+sched_class() {
+	local p
+	for p in $(pgrep -f '^midi-sched '); do
+		tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null | grep -qxF "MIDI_RUNTIME_DIR=$MIDI_RUNTIME_DIR" &&
+			ps -o cls=,rtprio= -p "$p" && return 0
+	done
+	return 1
+}
+
+@test "the scheduler runs SCHED_FIFO where permitted (MIDI_RT_PRIORITY, 0: not)" {
+	local ff=1
+	chrt -f 1 true 2>/dev/null || ff=0
+	for prio in default 0; do
+		if [ $prio = 0 ]; then # a runtime directory of its own: no scheduler yet
+			stop_helpers
+			MIDI_RUNTIME_DIR=$BATS_TEST_TMPDIR/rt0
+			mkdir -m 700 "$MIDI_RUNTIME_DIR"
+		fi
+		# held 3 s: the scheduler runs meanwhile
+		MIDI_RT_PRIORITY=${prio#default} midi-send -e diag:loopback-a +3000 on C3 100
+		run sched_class
+		assert_success
+		if [ $prio = 0 ] || [ $ff = 0 ]; then
+			assert_output --regexp '^ *TS +-$'
+		else
+			assert_output --regexp '^ *FF +10$'
+		fi
+	done
+}
+
 @test "timed messages keep their spacing while the scheduler has to start (arguments and standard input)" {
 	slow_scheduler
 	T=$BATS_TEST_TMPDIR

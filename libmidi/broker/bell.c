@@ -233,7 +233,16 @@ static struct {
 	unsigned long gen;
 } cache[BELL_CACHE];
 static uint64_t cache_tick;
-static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+/* The cache's lock: a ring writer's lock (wlock.c), no libc call when free
+ * (a pthread mutex is code on other pages, and every sporadic message
+ * pays for each page it touches). A child of fork starts with it free. */
+static struct seg_wlock cache_lock;
+
+void bell_after_fork(void)
+{
+	struct seg_wlock fresh = {0};
+	cache_lock = fresh;
+}
 
 MIDI_HOT
 void bell_ring(struct rt *rt, uint64_t id)
@@ -241,7 +250,7 @@ void bell_ring(struct rt *rt, uint64_t id)
 	if (!id)
 		return;
 	unsigned long gen = rt_fork_gen();
-	pthread_mutex_lock(&cache_mu);
+	wlock_take(&cache_lock, -1);
 	static int last;
 	int slot = -1, lru = 0;
 	if (cache[last].id == id && cache[last].gen == gen)
@@ -257,7 +266,7 @@ void bell_ring(struct rt *rt, uint64_t id)
 	if (slot < 0) {
 		int fd = bell_open(rt, id);
 		if (fd < 0) {
-			pthread_mutex_unlock(&cache_mu);
+			wlock_give(&cache_lock);
 			return; /* gone: its owner is gone too */
 		}
 		if (cache[lru].id && cache[lru].gen == gen)
@@ -271,5 +280,5 @@ void bell_ring(struct rt *rt, uint64_t id)
 	last = slot;
 	char one = 1;
 	(void)!write(cache[slot].fd, &one, 1);
-	pthread_mutex_unlock(&cache_mu);
+	wlock_give(&cache_lock);
 }

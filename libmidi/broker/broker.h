@@ -402,6 +402,8 @@ int bell_create_fifo(struct rt *rt, uint64_t *id, midi_error *e);
 void bell_unlink(struct rt *rt, uint64_t id);
 /* Ring bell id (cached descriptors; a missing bell is ignored). */
 void bell_ring(struct rt *rt, uint64_t id);
+/* In a child of fork (runtime.c's handler): the ringers' cache lock free. */
+void bell_after_fork(void);
 /* Owner side: empty it / ring it itself. */
 /* Empty a bell; 1 if it had rung. */
 int bell_drain(int fd);

@@ -24,6 +24,7 @@ static pthread_mutex_t rt_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct rt *rt_cur;
 static unsigned long fork_gen;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static int atfork_done; /* set once atfork_setup ran: no pthread_once call on every send */
 
 static uint64_t self_key; /* proc_key_self's, once per process */
 
@@ -34,6 +35,7 @@ static void on_fork_child(void)
 	/* The mutex may have been held by another thread at fork time. */
 	pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
 	rt_mu = fresh;
+	bell_after_fork();
 }
 
 static void atfork_setup(void)
@@ -44,7 +46,10 @@ static void atfork_setup(void)
 MIDI_HOT
 unsigned long rt_fork_gen(void)
 {
-	pthread_once(&atfork_once, atfork_setup);
+	if (!__atomic_load_n(&atfork_done, __ATOMIC_ACQUIRE)) {
+		pthread_once(&atfork_once, atfork_setup);
+		__atomic_store_n(&atfork_done, 1, __ATOMIC_RELEASE);
+	}
 	return __atomic_load_n(&fork_gen, __ATOMIC_RELAXED);
 }
 

@@ -134,6 +134,26 @@ gadget_state() {
 	[ -n "$ECHO" ] && ps -o pid,stat,wchan:32,args -p "$ECHO"
 	pgrep -a midi
 }
+# usbmon_start / usbmon_stop: record the USB traffic (usbmon's text API,
+# every bus) into $T/usbmon; usbmon_bulk prints its bulk transfers, the
+# last 40: whether the host's OUT transfers completed and what IN reads
+# were pending, when a round trip did not come back.
+usbmon_start() {
+	mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug 2>/dev/null
+	[ -r /sys/kernel/debug/usb/usbmon/0u ] || return 0
+	cat /sys/kernel/debug/usb/usbmon/0u > "$T/usbmon" &
+	USBMON=$!
+}
+usbmon_stop() {
+	[ -n "${USBMON:-}" ] || return 0
+	kill "$USBMON" 2>/dev/null; wait "$USBMON" 2>/dev/null; USBMON=''
+}
+usbmon_bulk() {
+	usbmon_stop
+	[ -s "$T/usbmon" ] || { echo "usbmon: nothing recorded"; return 0; }
+	echo "usbmon, bulk transfers (the last 40 of $(grep -c ' B[io]:' "$T/usbmon")):"
+	grep ' B[io]:' "$T/usbmon" | tail -n 40
+}
 gadget_echo_stop() {
 	[ -n "$ECHO" ] || return 0
 	kill "$ECHO" 2>/dev/null; wait "$ECHO" 2>/dev/null; ECHO=''

@@ -172,7 +172,10 @@ bench_rt() {
 	# the host's start, 0.2 s under TCG, and once more than the default
 	# 1 s to the first reply while two such VMs ran on the machine: the
 	# short run may wait longer for it).
-	midi-loop test "$ID1" "$ID1" -c 20 -i 10 --settle 10000 > /dev/null || { dmesg | tail -n 8; gadget_state; return 1; }
+	usbmon_start
+	midi-loop test "$ID1" "$ID1" -c 20 -i 10 --settle 10000 > /dev/null ||
+		{ dmesg | tail -n 8; gadget_state; usbmon_bulk; return 1; }
+	usbmon_stop
 	BENCH_RT=$(midi-loop test "$ID1" "$ID1" -c 200 -i 10 --json) && echo "$BENCH_RT" && return 0
 	echo "$BENCH_RT"
 	gadget_state

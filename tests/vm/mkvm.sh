@@ -19,6 +19,7 @@ MODULES=(
 	snd-usb-audio                          # the kernel's USB-MIDI host driver
 	snd-seq snd-seq-midi snd-seq-dummy     # the ALSA sequencer, its raw MIDI ports, Midi Through
 	snd-virmidi                            # virtual raw MIDI cables (the alsa transport's checks)
+	usbmon                                 # USB traffic, printed when a round trip fails
 )
 BUSYBOX=$(command -v busybox)
 if ldd "$BUSYBOX" >/dev/null 2>&1; then echo "$BUSYBOX is not static: install busybox-static" >&2; exit 1; fi

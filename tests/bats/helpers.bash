@@ -60,6 +60,8 @@ stop_helpers() {
 # wait_for SECONDS COMMAND... (tests/wait.sh, shared with the scripts the
 # usb tests run inside the fake device's environment).
 . "$BATS_TEST_DIRNAME/../wait.sh"
+# helper_sched WHAT: scheduling class of a helper of this runtime directory
+. "$BATS_TEST_DIRNAME/../helper_sched.sh"
 
 # clients_of ID: the client count midi-list reports for endpoint ID.
 clients_of() {

@@ -130,16 +130,6 @@ slow_scheduler() {
 	export MIDI_HELPER=$w
 }
 
-# sched_class: "CLS RTPRIO" (ps) of this runtime directory's scheduler.
-sched_class() {
-	local p
-	for p in $(pgrep -f '^midi-sched '); do
-		tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null | grep -qxF "MIDI_RUNTIME_DIR=$MIDI_RUNTIME_DIR" &&
-			ps -o cls=,rtprio= -p "$p" && return 0
-	done
-	return 1
-}
-
 @test "the scheduler runs SCHED_FIFO where permitted (MIDI_RT_PRIORITY, 0: not)" {
 	local ff=1
 	chrt -f 1 true 2>/dev/null || ff=0
@@ -151,7 +141,7 @@ sched_class() {
 		fi
 		# held 3 s: the scheduler runs meanwhile
 		MIDI_RT_PRIORITY=${prio#default} midi-send -e diag:loopback-a +3000 on C3 100
-		run sched_class
+		run helper_sched midi-sched
 		assert_success
 		if [ $prio = 0 ] || [ $ff = 0 ]; then
 			assert_output --regexp '^ *TS +-$'

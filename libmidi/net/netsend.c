@@ -116,6 +116,8 @@ long ns_tx_send(struct netsess *s, const uint32_t *words, size_t n, uint64_t now
 	return (long)n;
 }
 
+#define NS_KEPT_SPAN 24576u /* below 32768 by more than any ring of kept commands */
+
 /* The kept command with the oldest seq at or after seq q (commands are
  * kept in seq order; a skip leaves holes between them), or -1 (`back`
  * counts from the newest as for kept()). */
@@ -172,7 +174,15 @@ void ns_tx_skip(struct netsess *s, uint32_t n, uint64_t now)
 {
 	if (s->st != NETSESS_ESTABLISHED || n == 0)
 		return;
-	s->tx_seq = (uint16_t)(s->tx_seq + (n < NETSESS_SKIP_MAX ? n : NETSESS_SKIP_MAX));
+	uint32_t k = n < NETSESS_SKIP_MAX ? n : NETSESS_SKIP_MAX;
+	/* Kept commands stay within NS_KEPT_SPAN of the next number, so that
+	 * 16-bit sequence numbers compare exactly (several skips would
+	 * otherwise wrap them, and a request could get a command from 65536
+	 * numbers before): the older ones go. */
+	while (s->tx_count && (uint32_t)(uint16_t)(s->tx_seq - kept(s, s->tx_count - 1)->seq) + k >
+				      NS_KEPT_SPAN)
+		s->tx_count--;
+	s->tx_seq = (uint16_t)(s->tx_seq + k);
 	s->stats.skipped += n;
 	/* sent at once, so the gap shows even if nothing follows */
 	ns_flush(s);

@@ -665,6 +665,25 @@ static void test_skip(void **state)
 	assert_true(netsess_stats(C.s)->rtx_resent >= 1);
 	assert_true(netsess_stats(C.s)->rtx_errors >= 1);
 
+	/* skips of the largest size in a row (more than 65536 numbers in
+	 * all) with a note after each, one of them lost: the retransmit is
+	 * that very note, not one kept 65536 numbers before */
+	start(&hc, &cc);
+	connect_ok();
+	for (unsigned i = 0; i < 5; i++) {
+		send_notes(&C, i, 1);
+		netsess_skip(C.s, NETSESS_SKIP_MAX, now);
+		pump();
+		run_for(1 * SEC, 1);
+	}
+	send_notes(&C, 5, 1);
+	drop(&C, C.nq - 1); /* note 5 */
+	send_notes(&C, 6, 1);
+	pump();
+	run_for(2 * SEC, 1);
+	check_notes(&H, 7);
+	assert_int_equal(H.lost, 5ull * NETSESS_SKIP_MAX);
+
 	/* not in session: nothing */
 	netsess_bye(C.s, NETPKT_BYE_USER_TERMINATED, now);
 	run_for(2 * SEC, 1);

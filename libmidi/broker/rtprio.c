@@ -1,7 +1,7 @@
 /* rtprio.c: real-time scheduling for the hosts of devices (transport.h,
  * midi_transport.realtime) and for the scheduler (schedhost.c: what it
- * holds is due at a time, whatever else the machine does), best effort. What a device sends reaches the
- * host through kernel buffers that do not wait for it (the ALSA
+ * holds is due at a time, whatever else the machine does), best effort.
+ * What a device sends reaches the host through kernel buffers that do not wait for it (the ALSA
  * sequencer's input pool drops events when full, and snd-virmidi then
  * stops dispatching; a raw MIDI device's 4 KiB buffer overruns): a host
  * that a busy machine leaves waiting for tens of milliseconds loses data,

@@ -86,6 +86,14 @@ static void send_cmd(struct netsess *s, const uint32_t *words, size_t n)
 	send_newest(s);
 }
 
+/* After new data: up to `fec` (at least 1) zero-length commands follow at
+ * tail_interval, so a lost last datagram is recovered or noticed. */
+static void arm_tail(struct netsess *s, uint64_t now)
+{
+	s->tail_left = s->cfg.fec ? s->cfg.fec : 1;
+	s->tail_due = now + s->cfg.tail_interval;
+}
+
 long ns_tx_send(struct netsess *s, const uint32_t *words, size_t n, uint64_t now)
 {
 	for (size_t i = 0; i < n;) {
@@ -109,10 +117,8 @@ long ns_tx_send(struct netsess *s, const uint32_t *words, size_t n, uint64_t now
 		send_cmd(s, words + i, m);
 		i += m;
 	}
-	if (n) {
-		s->tail_left = s->cfg.fec ? s->cfg.fec : 1;
-		s->tail_due = now + s->cfg.tail_interval;
-	}
+	if (n)
+		arm_tail(s, now);
 	return (long)n;
 }
 
@@ -187,8 +193,7 @@ void ns_tx_skip(struct netsess *s, uint32_t n, uint64_t now)
 	/* sent at once, so the gap shows even if nothing follows */
 	ns_flush(s);
 	send_cmd(s, NULL, 0);
-	s->tail_left = s->cfg.fec ? s->cfg.fec : 1;
-	s->tail_due = now + s->cfg.tail_interval;
+	arm_tail(s, now);
 }
 
 void ns_tx_timeout(struct netsess *s, uint64_t now)

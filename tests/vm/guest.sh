@@ -173,8 +173,20 @@ bench_rt() {
 	# 1 s to the first reply while two such VMs ran on the machine: the
 	# short run may wait longer for it).
 	usbmon_start
-	midi-loop test "$ID1" "$ID1" -c 20 -i 10 --settle 10000 > /dev/null ||
-		{ dmesg | tail -n 8; gadget_state; usbmon_bulk; return 1; }
+	# What happened to the endpoint meanwhile (removed and added back, with
+	# the reason), shown if nothing comes back: run 111 found no midi-host
+	# left at the end of such a failure.
+	midi-watch > "$T/rtwatch" 2>&1 &
+	local rtw=$!
+	if ! midi-loop test "$ID1" "$ID1" -c 20 -i 10 --settle 10000 > /dev/null; then
+		dmesg | tail -n 8
+		gadget_state
+		usbmon_bulk
+		kill "$rtw"; wait "$rtw" 2>/dev/null
+		echo "midi-watch during the run:"; cat "$T/rtwatch"
+		return 1
+	fi
+	kill "$rtw"; wait "$rtw" 2>/dev/null
 	usbmon_stop
 	BENCH_RT=$(midi-loop test "$ID1" "$ID1" -c 200 -i 10 --json) && echo "$BENCH_RT" && return 0
 	echo "$BENCH_RT"

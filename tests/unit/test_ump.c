@@ -31,6 +31,20 @@ static midi_msg roundtrip(midi_ump p, unsigned kind)
 	return m;
 }
 
+/* The packet size of every message type (UMP 1.1, table 4), and that only the
+ * top four bits of a word choose it. */
+static void test_mt_words(void **state)
+{
+	(void)state;
+	static const unsigned want[16] = {1, 1, 1, 2, 2, 4, 1, 1, 2, 2, 2, 3, 3, 4, 4, 4};
+	for (unsigned mt = 0; mt < 16; mt++) {
+		assert_int_equal(midi_mt_words(mt), want[mt]);
+		assert_int_equal(midi_mt_words(mt | 0x30), want[mt]);
+		midi_ump u = midi_ump_make((uint32_t)mt << 28 | 0x0FFFFFFF, 0, 0, 0);
+		assert_int_equal(midi_ump_words(&u), want[mt]);
+	}
+}
+
 static void test_layouts_midi1(void **state)
 {
 	midi_ump p = midi_ump_m1_note_on(0, 0, 60, 100);
@@ -466,6 +480,7 @@ static void test_encode_rejects_out_of_range(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mt_words),
 		cmocka_unit_test(test_layouts_midi1),
 		cmocka_unit_test(test_layouts_midi2),
 		cmocka_unit_test(test_layouts_data),

@@ -115,6 +115,11 @@ struct rt *host_rt(const struct host *h)
 	return h->rt;
 }
 
+const char *host_key(const struct host *h)
+{
+	return h->key;
+}
+
 int host_fd_add(struct host *h, int fd, uint32_t events, host_fd_cb cb, void *arg)
 {
 	for (int k = 0; k < HOST_FDS; k++) {
@@ -283,8 +288,33 @@ static void ep_attach(struct host *h, const struct reg_slot *slot)
 	if (__atomic_exchange_n(&hdr->host_sleeping, 0, __ATOMIC_ACQ_REL))
 		ring_sleeper_release(&ep->seg.in);
 	h->eps[h->neps++] = ep;
-	if (h->tp->host_attach && h->tp->host_attach(h, ep) < 0)
+	if (h->tp->host_attach && h->tp->host_attach(h, ep) < 0) {
 		ep_detach(h, h->neps - 1);
+		/* Its clients would wait for a host that never takes it on. */
+		agent_remove(h, slot->info.id, "is gone: its host could not open it");
+	}
+}
+
+/* host_open failed: the group's endpoints go, with the reason, so that
+ * their clients and watchers are told (a client would otherwise start a
+ * host again and again, each exiting at once, and time out with no
+ * reason). */
+static void group_failed(struct host *h, const char *why)
+{
+	static struct reg_slot v[REG_SLOTS];
+	size_t n = 0;
+	char reason[sizeof ((midi_error *)0)->msg + 40];
+	snprintf(reason, sizeof reason, "is gone: its host could not start%s%s", *why ? ": " : "",
+		 why);
+	if (reg_snapshot(h->rt, v, &n, NULL) < 0)
+		return;
+	for (size_t j = 0; j < n; j++) {
+		char key[64];
+		host_key_of(&v[j], key, sizeof key);
+		if (v[j].hosted && strcmp(key, h->key) == 0 &&
+		    strcmp(v[j].info.transport, h->tp->name) == 0)
+			agent_remove(h, v[j].info.id, reason);
+	}
 }
 
 /* Attach the group's endpoints that appeared, detach those gone. */
@@ -583,8 +613,12 @@ _Noreturn void host_main(const char *transport, const char *key, int lockfd)
 		_exit(1);
 	if (h.tp->realtime)
 		broker_realtime();
-	if (h.tp->host_open && h.tp->host_open(&h, NULL) < 0)
+	midi_error err = {0};
+	if (h.tp->host_open && h.tp->host_open(&h, &err) < 0) {
+		group_failed(&h, err.msg);
+		loop_close(&h); /* its bell too: one file a start otherwise */
 		_exit(1);
+	}
 	scan(&h);
 	do /* idle: but a client may have come as it was deciding to leave */
 		loop(&h);
@@ -706,8 +740,10 @@ _Noreturn void tagent_main(const char *transport, int lockfd)
 	int r = h.tp->agent_open(&h, NULL);
 	/* The first enumeration is done (or failed): programs waiting go on. */
 	__atomic_add_fetch(&h.rt->reg->agent_ready[idx], 1, __ATOMIC_SEQ_CST);
-	if (r < 0)
+	if (r < 0) {
+		loop_close(&h);
 		_exit(1);
+	}
 	loop(&h);
 	if (h.tp->agent_close)
 		h.tp->agent_close(&h);

@@ -8,8 +8,9 @@
  * 0 = as fast as it comes), optionally followed by " lose=K": every K-th
  * message a port takes is lost on the way back (a link without recovery:
  * host_ep_lost counts it for the clients, as the net transport does for a
- * gap never filled). The transport is active only while that folder
- * exists (agent_wanted).
+ * gap never filled). A file that ends in " broken" is a device the host
+ * cannot open (host_open fails). The transport is active only while that
+ * folder exists (agent_wanted).
  *   Agent: enumerates the folder, then watches it with inotify (a
  *   descriptor in the host loop): a file written is a device plugged in
  *   (endpoints test:NAME-1 .. test:NAME-N appear, each discovered by UMP
@@ -43,6 +44,7 @@
 struct tdev {
 	char name[41];
 	unsigned ports, rate, lose;
+	int broken;
 };
 
 /* Read device file `name` (in the folder dirfd). 0 or -1. */
@@ -64,6 +66,7 @@ static int read_dev(int dirfd, const char *name, struct tdev *d)
 	if (sscanf(buf, "ports=%u rate=%u lose=%u", &d->ports, &d->rate, &d->lose) < 2 || d->ports < 1 ||
 	    d->ports > MAX_PORTS || d->rate > 1000000)
 		return -1;
+	d->broken = strstr(buf, " broken") != NULL;
 	return 0;
 }
 
@@ -223,6 +226,17 @@ static void on_tick(struct host *h, int fd, uint32_t revents, void *arg)
 
 static int test_host_open(struct host *h, midi_error *e)
 {
+	/* The group is test-NAME: a device that says it is broken cannot be
+	 * opened (as a USB device another program holds). */
+	struct tdev d;
+	int dirfd = open_dir(host_rt(h));
+	int r = dirfd >= 0 && strncmp(host_key(h), "test-", 5) == 0
+			? read_dev(dirfd, host_key(h) + 5, &d) : -1;
+	if (dirfd >= 0)
+		close(dirfd);
+	if (r == 0 && d.broken)
+		return midi_error_set(e, MIDI_ERR_RUNTIME, "test device %s cannot be opened (broken)",
+				      d.name);
 	struct thost *t = calloc(1, sizeof *t);
 	if (!t)
 		return midi_error_set(e, MIDI_ERR_RUNTIME, "out of memory");

@@ -21,8 +21,15 @@
  * UDP socket, a timerfd), so a host with nothing to do sleeps.
  *   host_open    once per host process: make the transport's private state
  *                (host_set_priv), open devices, add descriptors/timers.
+ *                If it fails, every endpoint of the group is removed, its
+ *                clients told "is gone: its host could not start: " and
+ *                e's message (rather than a wait for a host that exits at
+ *                each start).
  *   host_attach  an endpoint joins (at start, or when the agent adds one);
- *                host_detach when it leaves (removed, unplugged).
+ *                host_detach when it leaves (removed, unplugged). If it
+ *                fails, the endpoint is removed ("is gone: its host could
+ *                not open it"), unless the transport removed it already with a
+ *                better reason (agent_remove).
  *   host_input   packets clients sent to one endpoint, with the senders'
  *                connection ids as tags. Returns how many it took, from
  *                the front (0..n): a busy device takes fewer, the rest stay
@@ -137,6 +144,9 @@ extern const struct midi_transport transport_usb; /* usb.c */
 void host_set_priv(struct host *h, void *priv);
 void *host_priv(const struct host *h);
 struct rt *host_rt(const struct host *h);
+/* The host group this process serves (reg_slot.group, or the endpoint's
+ * segment when it is alone). */
+const char *host_key(const struct host *h);
 /* Watch fd for events (EPOLLIN...): cb runs from the loop. */
 typedef void (*host_fd_cb)(struct host *h, int fd, uint32_t revents, void *arg);
 int host_fd_add(struct host *h, int fd, uint32_t events, host_fd_cb cb, void *arg);

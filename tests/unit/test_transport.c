@@ -13,10 +13,13 @@
  *   - SIGKILL of the agent while a client sends: the client goes on, the
  *     next program that lists endpoints starts a new agent, hotplug works;
  *   - a message the device loses (host_ep_lost) wakes clients asleep on
- *     their poll descriptor, which count it lost.
+ *     their poll descriptor, which count it lost;
+ *   - a device its host cannot open: its ports are removed (with the
+ *     reason, for their clients), and no failed start leaves a bell file.
  * Each test uses a fresh MIDI_RUNTIME_DIR. */
 #include "testutil.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -401,6 +404,77 @@ static void test_loss_wakes_clients(void **state)
 	midi_close(s);
 }
 
+/* Bell files of processes that are gone: a pipe bell is a link to its
+ * owner's /proc/PID/fd/N, which no longer leads anywhere. */
+static int dead_bells(void)
+{
+	DIR *d = opendir(rtdir);
+	assert_non_null(d);
+	int dead = 0;
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (strncmp(de->d_name, "bell-", 5) == 0) {
+			struct stat st;
+			if (fstatat(dirfd(d), de->d_name, &st, 0) < 0 && errno == ENOENT)
+				dead++;
+		}
+	closedir(d);
+	return dead;
+}
+
+/* A device whose host cannot start (host_open fails: "broken"): its ports
+ * are removed, so that clients and watchers hear of it, rather than every
+ * client starting a host that exits at once, again and again, each start
+ * leaving its bell file behind, until a send times out with no reason. */
+static void test_broken_device(void **state)
+{
+	(void)state;
+	plug("bad", "ports=2 rate=0 broken\n");
+	plug("good", "ports=1 rate=0\n");
+	/* The agent takes the files in turn: bad's ports were added first
+	 * (UMP discovery of each starts its host at once). */
+	wait_listed("test:good-1", 1);
+	wait_listed("test:bad-1", 0);
+	wait_listed("test:bad-2", 0);
+	/* They stay removed (no client brings them back), the good device is
+	 * untouched, and every bell file belongs to a live process. */
+	sleep_ms(300);
+	midi_endpoint_info info;
+	midi_error e;
+	assert_int_not_equal(midi_find("test:bad-1", &info, &e), 0);
+	midi_conn *c = midi_open("test:good-1", 0, &e);
+	assert_non_null(c);
+	echo_round(c, 1);
+	midi_close(c);
+	assert_int_equal(dead_bells(), 0);
+
+	/* A client of a device that breaks while it runs: its host killed,
+	 * the client starts another, which cannot open the device. The client
+	 * is told why. */
+	plug("flaky", "ports=1 rate=0\n");
+	wait_listed("test:flaky-1", 1);
+	c = midi_open("test:flaky-1", 0, &e);
+	assert_non_null(c);
+	echo_round(c, 2);
+	plug("flaky", "ports=1 rate=0 broken\n"); /* the same device, as the agent sees it */
+	pid_t hp = host_pid_of("test:flaky-1");
+	assert_true(hp > 0);
+	assert_int_equal(kill(hp, SIGKILL), 0);
+	midi_packet p = {0, midi_ump_make(0x20903c64, 0, 0, 0)}, r[8];
+	int st = 0;
+	uint64_t end = test_now_ns() + 10000000000ull;
+	while (st >= 0 && test_now_ns() < end) {
+		st = midi_send(c, &p, 1, &e);
+		if (st >= 0)
+			st = midi_recv(c, r, 8, 100, &e);
+	}
+	assert_int_equal(st, -MIDI_ERR_CLOSED);
+	if (!strstr(e.msg, "its host could not start: test device flaky cannot be opened"))
+		fail_msg("the client was told: %s", e.msg);
+	midi_close(c);
+	wait_listed("test:flaky-1", 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -410,6 +484,7 @@ int main(void)
 		cmocka_unit_test_setup(test_agent_killed_while_sending, fresh_runtime),
 		cmocka_unit_test_setup(test_agent_idle_exit, fresh_runtime),
 		cmocka_unit_test_setup(test_loss_wakes_clients, fresh_runtime),
+		cmocka_unit_test_setup(test_broken_device, fresh_runtime),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -461,6 +461,8 @@ static int resolve_and_map(struct midi_conn *c, const char *spec, int exact, mid
 	c->tw_ok = 1;
 	c->tw.stalled = send_stalled;
 	c->tw.stalled_arg = c;
+	/* Messages name the endpoint written to, not its file. */
+	c->tw.label = c->txseg == &c->peer && c->slot.peer[0] ? c->slot.peer : c->slot.info.id;
 	r = open_lock(c, e);
 out:
 	free(v);

@@ -295,6 +295,15 @@ static void ep_attach(struct host *h, const struct reg_slot *slot)
 	}
 }
 
+/* Whether slot is an endpoint of the group this process hosts. */
+static int in_group(const struct host *h, const struct reg_slot *slot)
+{
+	char key[64];
+	host_key_of(slot, key, sizeof key);
+	return slot->hosted && strcmp(key, h->key) == 0 &&
+	       strcmp(slot->info.transport, h->tp->name) == 0;
+}
+
 /* host_open failed: the group's endpoints go, with the reason, so that
  * their clients and watchers are told (a client would otherwise start a
  * host again and again, each exiting at once, and time out with no
@@ -308,16 +317,14 @@ static void group_failed(struct host *h, const char *why)
 		 why);
 	if (reg_snapshot(h->rt, v, &n, NULL) < 0)
 		return;
-	for (size_t j = 0; j < n; j++) {
-		char key[64];
-		host_key_of(&v[j], key, sizeof key);
-		if (v[j].hosted && strcmp(key, h->key) == 0 &&
-		    strcmp(v[j].info.transport, h->tp->name) == 0)
+	for (size_t j = 0; j < n; j++)
+		if (in_group(h, &v[j]))
 			agent_remove(h, v[j].info.id, reason);
-	}
 }
 
-/* Attach the group's endpoints that appeared, detach those gone. */
+/* Detach the group's endpoints that are gone, then attach those that
+ * appeared: a new incarnation of an endpoint finds free what the old one
+ * held (a raw MIDI device serves one endpoint). */
 static void scan(struct host *h)
 {
 	static struct reg_slot v[REG_SLOTS];
@@ -328,27 +335,22 @@ static void scan(struct host *h)
 	h->seen_seq = seq;
 	for (size_t k = 0; k < h->neps; k++)
 		h->eps[k]->seen = 0;
-	for (size_t j = 0; j < n; j++) {
-		char key[64];
-		host_key_of(&v[j], key, sizeof key);
-		if (!v[j].hosted || strcmp(key, h->key) != 0 ||
-		    strcmp(v[j].info.transport, h->tp->name) != 0)
-			continue;
-		int have = 0;
-		for (size_t k = 0; k < h->neps && !have; k++)
-			if (h->eps[k]->slot.uid == v[j].uid) {
-				h->eps[k]->seen = have = 1;
+	for (size_t j = 0; j < n; j++)
+		for (size_t k = 0; k < h->neps; k++)
+			if (h->eps[k]->slot.uid == v[j].uid && in_group(h, &v[j])) {
+				h->eps[k]->seen = 1;
 				h->eps[k]->slot = v[j];
 			}
-		if (!have && h->neps < REG_SLOTS) {
-			ep_attach(h, &v[j]);
-			if (h->neps && h->eps[h->neps - 1]->slot.uid == v[j].uid)
-				h->eps[h->neps - 1]->seen = 1;
-		}
-	}
 	for (size_t k = h->neps; k-- > 0;)
 		if (!h->eps[k]->seen || seg_closed(&h->eps[k]->seg, NULL, 0))
 			ep_detach(h, k);
+	for (size_t j = 0; j < n && h->neps < REG_SLOTS; j++) {
+		int have = 0;
+		for (size_t k = 0; k < h->neps && !have; k++)
+			have = h->eps[k]->slot.uid == v[j].uid;
+		if (!have && in_group(h, &v[j]))
+			ep_attach(h, &v[j]);
+	}
 	if (h->tp->host_registry && h->neps)
 		h->tp->host_registry(h);
 }

@@ -17,7 +17,7 @@
  *   discovery), a file removed is a device unplugged (its endpoints go
  *   away, "is gone: device unplugged").
  *   Host: one host process per device serves all its ports (host group
- *   test-NAME). Each port echoes what it takes to its clients (a device's
+ *   test-NAME); a port serves one endpoint at a time. Each port echoes what it takes to its clients (a device's
  *   thru) and answers UMP discovery as "Test NAME port P". With a rate, a
  *   timerfd (another descriptor) gives R tokens a second and the port
  *   takes only as many packets as it has tokens: a busy device, whose
@@ -190,6 +190,7 @@ struct thost {
 	struct tdev dev;
 	int tfd;
 	uint64_t tokens, milli; /* milli: thousandths of a token */
+	struct tport *port[MAX_PORTS + 1]; /* [P]: the endpoint port P serves */
 };
 
 struct tport {
@@ -199,6 +200,7 @@ struct tport {
 	size_t nout;
 	struct host *h;
 	struct host_ep *ep;
+	unsigned number; /* P of test:NAME-P */
 	uint32_t tag;
 	unsigned taken; /* messages taken, for lose=K */
 };
@@ -275,20 +277,32 @@ static int test_attach(struct host *h, struct host_ep *ep)
 				return -1;
 		}
 	}
+	/* A port serves one endpoint at a time, as a raw MIDI device does: a
+	 * new incarnation of test:NAME-P is refused while the old one holds
+	 * the port (the host detaches the old one first). */
+	const char *dash = strrchr(s->info.id, '-');
+	unsigned number = dash ? (unsigned)strtoul(dash + 1, NULL, 10) : 0;
+	if (number < 1 || number > MAX_PORTS || t->port[number])
+		return -1;
 	struct tport *p = calloc(1, sizeof *p);
 	if (!p)
 		return -1;
 	midi_device_decl_init(&p->decl, s->info.transport_name);
 	p->h = h;
 	p->ep = ep;
+	p->number = number;
+	t->port[number] = p;
 	host_ep_set_priv(ep, p);
 	return 0;
 }
 
 static void test_detach(struct host *h, struct host_ep *ep)
 {
-	(void)h;
-	free(host_ep_priv(ep));
+	struct thost *t = host_priv(h);
+	struct tport *p = host_ep_priv(ep);
+	if (p && t && t->port[p->number] == p)
+		t->port[p->number] = NULL;
+	free(p);
 	host_ep_set_priv(ep, NULL);
 }
 

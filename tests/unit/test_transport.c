@@ -15,7 +15,9 @@
  *   - a message the device loses (host_ep_lost) wakes clients asleep on
  *     their poll descriptor, which count it lost;
  *   - a device its host cannot open: its ports are removed (with the
- *     reason, for their clients), and no failed start leaves a bell file.
+ *     reason, for their clients), and no failed start leaves a bell file;
+ *   - a device unplugged and plugged again while its host is stopped: the
+ *     host lets the old ports go before it takes the new ones.
  * Each test uses a fresh MIDI_RUNTIME_DIR. */
 #include "testutil.h"
 
@@ -475,6 +477,33 @@ static void test_broken_device(void **state)
 	wait_listed("test:flaky-1", 0);
 }
 
+/* The device unplugged and plugged again while its host is stopped: woken,
+ * the host sees the old port gone and a new incarnation of it in one look.
+ * It lets the old one go before it takes the new one (a port serves one
+ * endpoint at a time, as a raw MIDI device does), and a reconnecting client
+ * goes on with the same host. */
+static void test_replug_while_host_stopped(void **state)
+{
+	(void)state;
+	midi_error e;
+	plug("re", "ports=1 rate=0\n");
+	wait_listed("test:re-1", 1);
+	midi_conn *c = midi_open("test:re-1", MIDI_OPEN_RECONNECT, &e);
+	assert_non_null(c);
+	echo_round(c, 1);
+	pid_t hp = host_pid_of("test:re-1");
+	assert_true(hp > 0);
+	assert_int_equal(kill(hp, SIGSTOP), 0);
+	unplug("re");
+	wait_listed("test:re-1", 0);
+	plug("re", "ports=1 rate=0\n");
+	wait_listed("test:re-1", 1);
+	assert_int_equal(kill(hp, SIGCONT), 0);
+	echo_round(c, 2);
+	assert_int_equal(host_pid_of("test:re-1"), hp);
+	midi_close(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -485,6 +514,7 @@ int main(void)
 		cmocka_unit_test_setup(test_agent_idle_exit, fresh_runtime),
 		cmocka_unit_test_setup(test_loss_wakes_clients, fresh_runtime),
 		cmocka_unit_test_setup(test_broken_device, fresh_runtime),
+		cmocka_unit_test_setup(test_replug_while_host_stopped, fresh_runtime),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -90,7 +90,6 @@ struct host {
 	uint64_t bell;
 	struct hfd fds[HOST_FDS];
 	struct htimer timers[HOST_TIMERS];
-	int timers_hi;                /* timers[timers_hi..] are all free */
 	uint64_t seen_seq;
 	int fired;                    /* a descriptor or timer fired: offer again */
 	uint64_t last_use, last_check;
@@ -149,8 +148,6 @@ int host_timer_add(struct host *h, uint64_t due_ns, host_timer_cb cb, void *arg)
 	for (int k = 0; k < HOST_TIMERS; k++)
 		if (!h->timers[k].cb) {
 			h->timers[k] = (struct htimer){due_ns, cb, arg};
-			if (k >= h->timers_hi)
-				h->timers_hi = k + 1;
 			return k;
 		}
 	return -1;
@@ -453,11 +450,7 @@ MIDI_HOT
 static int timers(struct host *h, uint64_t now)
 {
 	uint64_t next = h->last_check + HOST_CHECK_NS;
-	/* Only up to the highest timer in use: a host without timers reads
-	 * none of the table at each wake-up (13 cache lines). */
-	while (h->timers_hi > 0 && !h->timers[h->timers_hi - 1].cb)
-		h->timers_hi--;
-	for (int k = 0; k < h->timers_hi; k++) {
+	for (int k = 0; k < HOST_TIMERS; k++) {
 		struct htimer *t = &h->timers[k];
 		if (!t->cb)
 			continue;

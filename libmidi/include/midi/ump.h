@@ -44,12 +44,11 @@ enum midi_mt {
 	MIDI_MT_STREAM = 0xF,     /* 4 words: UMP Stream */
 };
 
-/* Words in a packet of message type mt (0-15): 1,1,1,2,2,4,1,1,2,2,2,3,3,4,4,4,
- * held as words - 1 in two bits each of one constant: no table to read (a
- * page of read-only data less on the path of every send). */
+/* Words in a packet of message type mt (0-15): 1,1,1,2,2,4,1,1,2,2,2,3,3,4,4,4. */
 static inline unsigned midi_mt_words(unsigned mt)
 {
-	return ((0xfe950d40u >> ((mt & 0xF) * 2)) & 3) + 1;
+	static const unsigned char n[16] = {1, 1, 1, 2, 2, 4, 1, 1, 2, 2, 2, 3, 3, 4, 4, 4};
+	return n[mt & 0xF];
 }
 static inline unsigned midi_ump_mt(const midi_ump *p) { return p->w[0] >> 28; }
 static inline unsigned midi_ump_words(const midi_ump *p) { return midi_mt_words(p->w[0] >> 28); }

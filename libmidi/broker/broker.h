@@ -444,7 +444,7 @@ struct ring_writer {
 	/* called (if set) about every 100 ms while waiting for the host */
 	void (*stalled)(void *arg);
 	void *stalled_arg;
-	const char *label;       /* the endpoint's id in messages (NULL: the segment's name) */
+	const char *label;       /* who messages name: the segment's name, or the endpoint's id */
 };
 int rw_init(struct ring_writer *w, struct rt *rt, struct seg *seg, int in, midi_error *e);
 void rw_fini(struct ring_writer *w);

@@ -23,6 +23,7 @@ int rw_init(struct ring_writer *w, struct rt *rt, struct seg *seg, int in, midi_
 	memset(w, 0, sizeof *w);
 	w->rt = rt;
 	w->seg = seg;
+	w->label = seg->name;
 	w->in = in;
 	if (in && !seg->has_in)
 		return midi_error_set(e, MIDI_ERR_RUNTIME, "segment %s has no input ring",
@@ -62,7 +63,7 @@ static int in_room(struct ring_writer *w, uint64_t need, midi_error *e)
 			return midi_error_set(e, MIDI_ERR_TIMEOUT,
 					      "endpoint %s is not taking messages: its host took "
 					      "none for %lld ms (%llu waiting)",
-					      w->label ? w->label : w->seg->name, RW_IN_STALL_NS / 1000000,
+					      w->label, RW_IN_STALL_NS / 1000000,
 					      (unsigned long long)(head - hc));
 		}
 		if (w->stalled && now - called >= RW_STALL_CALL_NS) {
@@ -105,7 +106,7 @@ int rw_begin(struct ring_writer *w, midi_error *e)
 	if (r < 0)
 		return midi_error_set(e, MIDI_ERR_TIMEOUT,
 				      "the writer lock of %s was held by another process for more "
-				      "than %d ms", w->label ? w->label : w->seg->name, RW_LOCK_MS);
+				      "than %d ms", w->label, RW_LOCK_MS);
 	w->owner = pthread_self();
 	__atomic_store_n(&w->locked, 1, __ATOMIC_RELEASE);
 	w->pos = w->published = ring_wpos(w->ring);

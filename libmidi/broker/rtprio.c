@@ -1,9 +1,10 @@
 /* rtprio.c: real-time scheduling for the hosts of devices (transport.h,
  * midi_transport.realtime) and for the scheduler (schedhost.c: what it
  * holds is due at a time, whatever else the machine does), best effort.
- * What a device sends reaches the host through kernel buffers that do not wait for it (the ALSA
- * sequencer's input pool drops events when full, and snd-virmidi then
- * stops dispatching; a raw MIDI device's 4 KiB buffer overruns): a host
+ * What a device sends reaches the host through kernel buffers that do
+ * not wait for it (the ALSA sequencer's input pool drops events when full,
+ * and snd-virmidi then stops dispatching; a raw MIDI device's 4 KiB buffer
+ * overruns): a host
  * that a busy machine leaves waiting for tens of milliseconds loses data,
  * and its wake-ups add jitter to every message. So the host asks for
  * SCHED_FIFO at $MIDI_RT_PRIORITY (default RT_DEFAULT_PRIO, 0 = do not

@@ -17,11 +17,12 @@
  *   discovery), a file removed is a device unplugged (its endpoints go
  *   away, "is gone: device unplugged").
  *   Host: one host process per device serves all its ports (host group
- *   test-NAME); a port serves one endpoint at a time. Each port echoes what it takes to its clients (a device's
- *   thru) and answers UMP discovery as "Test NAME port P". With a rate, a
- *   timerfd (another descriptor) gives R tokens a second and the port
- *   takes only as many packets as it has tokens: a busy device, whose
- *   senders are slowed by back-pressure and lose nothing. */
+ *   test-NAME); a port serves one endpoint at a time. Each port echoes what
+ *   it takes to its clients (a device's thru) and answers UMP discovery as
+ *   "Test NAME port P". With a rate, a timerfd (another descriptor) gives
+ *   R tokens a second and the port takes only as many packets as it has
+ *   tokens: a busy device, whose senders are slowed by back-pressure and
+ *   lose nothing. */
 #include "transport/transport.h"
 #include "midi/discovery.h"
 
@@ -226,24 +227,48 @@ static void on_tick(struct host *h, int fd, uint32_t revents, void *arg)
 		host_ready(h, eps[k]);
 }
 
-static int test_host_open(struct host *h, midi_error *e)
+/* Read the device of the host's group (test-NAME) into t->dev and, with a
+ * rate, start ticking. 0 or -1. */
+static int load_dev(struct host *h, struct thost *t)
 {
-	/* The group is test-NAME: a device that says it is broken cannot be
-	 * opened (as a USB device another program holds). */
-	struct tdev d;
 	int dirfd = open_dir(host_rt(h));
 	int r = dirfd >= 0 && strncmp(host_key(h), "test-", 5) == 0
-			? read_dev(dirfd, host_key(h) + 5, &d) : -1;
+			? read_dev(dirfd, host_key(h) + 5, &t->dev) : -1;
 	if (dirfd >= 0)
 		close(dirfd);
-	if (r == 0 && d.broken)
-		return midi_error_set(e, MIDI_ERR_RUNTIME, "test device %s cannot be opened (broken)",
-				      d.name);
+	if (r == 0 && t->dev.rate && !t->dev.broken) {
+		t->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+		struct itimerspec its = {{0, TICK_NS}, {0, TICK_NS}};
+		if (t->tfd < 0 || timerfd_settime(t->tfd, 0, &its, NULL) < 0 ||
+		    host_fd_add(h, t->tfd, EPOLLIN, on_tick, NULL) < 0) {
+			if (t->tfd >= 0)
+				close(t->tfd);
+			t->tfd = -1;
+			r = -1;
+		}
+	}
+	if (r < 0) /* not loaded: the next attach tries again */
+		memset(&t->dev, 0, sizeof t->dev);
+	return r;
+}
+
+static int test_host_open(struct host *h, midi_error *e)
+{
 	struct thost *t = calloc(1, sizeof *t);
 	if (!t)
 		return midi_error_set(e, MIDI_ERR_RUNTIME, "out of memory");
 	t->tfd = -1;
 	host_set_priv(h, t);
+	/* A device that says it is broken cannot be opened (as a USB device
+	 * another program holds). One not readable now is tried again when its
+	 * first port is attached. */
+	if (load_dev(h, t) == 0 && t->dev.broken) {
+		midi_error_set(e, MIDI_ERR_RUNTIME, "test device %s cannot be opened (broken)",
+			       t->dev.name);
+		host_set_priv(h, NULL);
+		free(t);
+		return -MIDI_ERR_RUNTIME;
+	}
 	return 0;
 }
 
@@ -261,22 +286,8 @@ static int test_attach(struct host *h, struct host_ep *ep)
 {
 	struct thost *t = host_priv(h);
 	const struct reg_slot *s = host_ep_slot(ep);
-	if (!t->dev.ports) {
-		/* The first port: read the device (its rate) and start ticking. */
-		int dirfd = open_dir(host_rt(h));
-		int r = dirfd >= 0 ? read_dev(dirfd, s->group + 5, &t->dev) : -1;
-		if (dirfd >= 0)
-			close(dirfd);
-		if (r < 0)
-			return -1;
-		if (t->dev.rate) {
-			t->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-			struct itimerspec its = {{0, TICK_NS}, {0, TICK_NS}};
-			if (t->tfd < 0 || timerfd_settime(t->tfd, 0, &its, NULL) < 0 ||
-			    host_fd_add(h, t->tfd, EPOLLIN, on_tick, NULL) < 0)
-				return -1;
-		}
-	}
+	if (!t->dev.ports && load_dev(h, t) < 0) /* not readable when the host opened */
+		return -1;
 	/* A port serves one endpoint at a time, as a raw MIDI device does: a
 	 * new incarnation of test:NAME-P is refused while the old one holds
 	 * the port (the host detaches the old one first). */

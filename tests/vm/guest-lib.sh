@@ -85,16 +85,12 @@ ms_driver() { if_driver 1; }
 driver_is() { [ "$(ms_driver)" = "$1" ]; }
 pgrep_none() { ! pgrep -x "$1" > /dev/null; }
 
-# Someone has the input of the gadget's raw MIDI open: f_midi drops what the
-# host sends while nobody reads.
-input_open() {
-	awk '/^Input/ { i = 1 } i && /Owner PID/ { f = 1 } END { exit !f }' "/proc/asound/card$GC/midi0" 2>/dev/null
-}
-# Process $1 waits in a raw MIDI read. Open is not enough: ALSA triggers a
-# raw MIDI input at its first read, and f_midi drops what comes from the host
-# until then. A reader that had opened the file but not yet read (the shell
-# opens the redirection, then execs cat, slow under TCG) would lose the first
-# messages, or a whole short run.
+# Process $1 (the gadget side's reader) waits in a raw MIDI read. Having the
+# input open is not enough: ALSA triggers a raw MIDI input at its first read,
+# and f_midi drops what comes from the host until then. A reader that had
+# opened the file but not yet read (the shell opens the redirection, then
+# execs cat, slow under TCG) would lose the first messages, or a whole short
+# run.
 reading() {
 	[ "$(cat "/proc/$1/wchan" 2>/dev/null)" = snd_rawmidi_read ]
 }
@@ -104,7 +100,7 @@ gadget_read_start() {
 	gadget_read_stop
 	cat "/dev/snd/midiC${GC}D0" > "$T/gin" &
 	GREAD=$!
-	wait_for "$LIMIT" input_open && wait_for "$LIMIT" reading "$GREAD"
+	wait_for "$LIMIT" reading "$GREAD"
 }
 # Close the gadget side's raw MIDI files before an unbind: it waits for them.
 gadget_read_stop() {
@@ -132,7 +128,7 @@ gadget_echo_start() {
 	gadget_echo_stop
 	cat < "/dev/snd/midiC${GC}D0" > "/dev/snd/midiC${GC}D0" &
 	ECHO=$!
-	wait_for "$LIMIT" input_open && wait_for "$LIMIT" reading "$ECHO"
+	wait_for "$LIMIT" reading "$ECHO"
 }
 # What the gadget side's raw MIDI counted (Rx: what f_midi passed up from
 # the host, Tx: what it sent) and the state of its echo: the diagnostics of

@@ -173,9 +173,9 @@ bench_rt() {
 	# 1 s to the first reply while two such VMs ran on the machine: the
 	# short run may wait longer for it).
 	usbmon_start
-	# What happened to the endpoint meanwhile (removed and added back, with
-	# the reason), shown if nothing comes back: run 111 found no midi-host
-	# left at the end of such a failure.
+	# What happened to the endpoint meanwhile (removed, added back), shown if
+	# nothing comes back: run 111 found no midi-host left at the end of such
+	# a failure.
 	midi-watch > "$T/rtwatch" 2>&1 &
 	local rtw=$!
 	if ! midi-loop test "$ID1" "$ID1" -c 20 -i 10 --settle 10000 > /dev/null; then

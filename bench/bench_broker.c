@@ -2,7 +2,10 @@
  * each with a baseline measured in the same run. Prints ONE JSON object:
  * {"bench":"broker","results":[{"name":...,"unit":...,...}],"note":...}
  * - ping_rtt: round trip through diag:ping (client -> in ring -> host
- *   process -> out ring -> client) vs a pipe ping-pong between two processes
+ *   process -> out ring -> client) vs a pipe ping-pong between two processes;
+ *   sporadic (1 ms and 10 ms gaps) through midi_conn_fd, next to the floor
+ *   of a shared-memory broker and an app-to-app round trip through a
+ *   loopback pair (loop_pair_rtt_fd_*), all against the same pipe
  * - oneway_sporadic / oneway_burst: loopback-a -> loopback-b, 1 message per
  *   ms and back-to-back bursts, vs a pipe (latency from the writer's stamp)
  * - throughput_single / throughput_batch64: packets/s between two
@@ -22,6 +25,7 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -349,13 +353,93 @@ static uint64_t fd_ping(midi_conn *c, int fd)
 	return bench_now_ns() - t0;
 }
 
-static void gap_pair(uint64_t *v, uint64_t *b, uint64_t *fl, size_t n, int gap_us)
+/* App to app: the partner is another client of the broker, a child that
+ * waits in poll(2) on midi_conn_fd of loop:bench-pp-b and sends back what
+ * it receives; the ping goes to loop:bench-pp-a. No host on the way: both
+ * ends run the library's send and receive paths. The child leaves when
+ * the pipe from its parent closes. */
+struct loop_pp {
+	midi_conn *c;
+	int fd, hup;
+	pid_t pid;
+};
+
+static void loop_echo(int hup)
+{
+	midi_error e;
+	midi_conn *ec = midi_open("loop:bench-pp-b", 0, &e);
+	int efd = ec ? midi_conn_fd(ec, &e) : -1;
+	if (efd < 0)
+		_exit(1);
+	if (write(hup, "", 1) != 1) /* ready */
+		_exit(1);
+	for (;;) {
+		struct pollfd pf[2] = {{.fd = efd, .events = POLLIN}, {.fd = hup, .events = POLLIN}};
+		if (poll(pf, 2, -1) < 0 || pf[1].revents)
+			break;
+		midi_packet r[4];
+		int got = midi_recv(ec, r, 4, 0, &e);
+		if (got < 0)
+			_exit(1);
+		for (int k = 0; k < got; k++)
+			r[k].time_ns = 0;
+		if (got > 0 && midi_send(ec, r, (size_t)got, &e) < 0)
+			_exit(1);
+	}
+	midi_close(ec);
+	_exit(0);
+}
+
+static void loop_pp_start(struct loop_pp *lp)
+{
+	midi_error e;
+	int s[2];
+	char ready;
+	if (midi_loop_create("bench-pp", &e) < 0)
+		die("loop bench-pp", &e);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, s) < 0)
+		die("socketpair", NULL);
+	lp->pid = fork();
+	if (lp->pid < 0)
+		die("fork", NULL);
+	if (lp->pid == 0) {
+		close(s[0]);
+		loop_echo(s[1]);
+	}
+	close(s[1]);
+	lp->hup = s[0];
+	if (read(lp->hup, &ready, 1) != 1)
+		die("loop echo did not start", NULL);
+	lp->c = midi_open("loop:bench-pp-a", 0, &e);
+	if (!lp->c || (lp->fd = midi_conn_fd(lp->c, &e)) < 0)
+		die("open loop:bench-pp-a", &e);
+}
+
+static void loop_pp_stop(struct loop_pp *lp)
+{
+	midi_error e;
+	close(lp->hup);
+	waitpid(lp->pid, NULL, 0);
+	midi_close(lp->c);
+	midi_loop_remove("bench-pp", &e);
+}
+
+static void gap_pair(uint64_t *v, uint64_t *b, uint64_t *fl, uint64_t *lpv, size_t n,
+		     int gap_us)
 {
 	midi_error e;
 	midi_conn *c = NULL;
 	int fd = -1;
 	struct pipe_pp pp;
 	struct floor_pp fp = {0};
+	struct loop_pp lp = {0};
+	/* Children first, so that none inherits the ping's connection. */
+	if (lpv)
+		loop_pp_start(&lp);
+	if (b)
+		pipe_pp_start(&pp, 1);
+	if (fl)
+		floor_start(&fp);
 	if (v) {
 		c = midi_open("diag:ping", 0, &e);
 		if (!c)
@@ -364,10 +448,6 @@ static void gap_pair(uint64_t *v, uint64_t *b, uint64_t *fl, size_t n, int gap_u
 		if (fd < 0)
 			die("midi_conn_fd", &e);
 	}
-	if (b)
-		pipe_pp_start(&pp, 1);
-	if (fl)
-		floor_start(&fp);
 	for (int i = -20; i < (int)n; i++) {
 		if (v) {
 			sleep_us(gap_us);
@@ -387,15 +467,23 @@ static void gap_pair(uint64_t *v, uint64_t *b, uint64_t *fl, size_t n, int gap_u
 			if (i >= 0)
 				fl[i] = t;
 		}
+		if (lpv) {
+			sleep_us(gap_us);
+			uint64_t t = fd_ping(lp.c, lp.fd);
+			if (i >= 0)
+				lpv[i] = t;
+		}
 	}
-	/* The floor's child holds inherited ends of the pipe ping-pong's pipes:
-	 * it goes first. */
+	if (c)
+		midi_close(c);
+	/* Later children hold inherited ends of earlier ones' pipes: they go
+	 * first. */
 	if (fl)
 		floor_stop(&fp);
 	if (b)
 		pipe_pp_stop(&pp);
-	if (c)
-		midi_close(c);
+	if (lpv)
+		loop_pp_stop(&lp);
 }
 
 /* ---- one-way latency ---- */
@@ -682,20 +770,21 @@ static void memory(const char *dir)
 /* `bench_broker pipe-gap MS N`: only the pipe baseline of a sporadic
  * round trip (bench_ping.sh compares midi-loop ping with it); `fd-gap MS
  * N` only the round trip through midi_conn_fd; `both-gap MS N` the two
- * alternating; `all-gap MS N` those two and the floor (floor_ping).
+ * alternating; `all-gap MS N` those two, the floor (floor_ping) and the
+ * app-to-app round trip through a loopback pair (loop_pp).
  * Prints "p50 p99" in microseconds for each, in that order. */
-enum { GAP_FD = 1, GAP_PIPE = 2, GAP_FLOOR = 4 };
+enum { GAP_FD = 1, GAP_PIPE = 2, GAP_FLOOR = 4, GAP_LOOP = 8 };
 
 static int gap_only(int which, int ms, int n)
 {
-	static uint64_t v[NSAMPLES], b[NSAMPLES], fl[NSAMPLES];
+	static uint64_t v[NSAMPLES], b[NSAMPLES], fl[NSAMPLES], lp[NSAMPLES];
 	if (n < 1 || n > NSAMPLES || ms < 0)
 		return 2;
 	gap_pair(which & GAP_FD ? v : NULL, which & GAP_PIPE ? b : NULL,
-		 which & GAP_FLOOR ? fl : NULL, (size_t)n, ms * 1000);
-	uint64_t *arr[3] = {v, b, fl};
+		 which & GAP_FLOOR ? fl : NULL, which & GAP_LOOP ? lp : NULL, (size_t)n, ms * 1000);
+	uint64_t *arr[4] = {v, b, fl, lp};
 	const char *sep = "";
-	for (int k = 0; k < 3; k++) {
+	for (int k = 0; k < 4; k++) {
 		if (!(which & (1 << k)))
 			continue;
 		qsort(arr[k], (size_t)n, sizeof *v, bench_cmp_u64);
@@ -715,7 +804,8 @@ int main(int argc, char **argv)
 	if (argc == 4 && strcmp(argv[1], "both-gap") == 0)
 		return gap_only(GAP_FD | GAP_PIPE, atoi(argv[2]), atoi(argv[3]));
 	if (argc == 4 && strcmp(argv[1], "all-gap") == 0)
-		return gap_only(GAP_FD | GAP_PIPE | GAP_FLOOR, atoi(argv[2]), atoi(argv[3]));
+		return gap_only(GAP_FD | GAP_PIPE | GAP_FLOOR | GAP_LOOP, atoi(argv[2]),
+				atoi(argv[3]));
 	char dir[256];
 	const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
 	snprintf(dir, sizeof dir, "%s/midi-bench.XXXXXX", base);
@@ -727,7 +817,7 @@ int main(int argc, char **argv)
 	setenv("MIDI_CONFIG", conf, 1);
 	signal(SIGPIPE, SIG_IGN);
 
-	static uint64_t v[NSAMPLES], b[NSAMPLES], fl[NSAMPLES];
+	static uint64_t v[NSAMPLES], b[NSAMPLES], fl[NSAMPLES], lp[NSAMPLES];
 	printf("{\"bench\":\"broker\",\"results\":[");
 	fflush(stdout);
 	size_t n = ping_rtt(v);
@@ -737,17 +827,20 @@ int main(int argc, char **argv)
 	enum { GAP1_N = 2000, GAP10_N = 400 };
 	/* With each, the floor of a shared-memory broker (floor_ping) against
 	 * the same pipe, and the round trip against that floor. */
-	gap_pair(v, b, fl, GAP1_N, 1000);
+	gap_pair(v, b, fl, lp, GAP1_N, 1000);
 	emit_lat("ping_rtt_fd_1ms_gap", v, GAP1_N, "pipe_pingpong_poll_1ms_gap", b, GAP1_N);
 	emit_lat("shm_ring_bell_floor_1ms_gap", fl, GAP1_N, "pipe_pingpong_poll_1ms_gap", b,
 		 GAP1_N);
 	emit_lat("ping_rtt_fd_1ms_gap_over_floor", v, GAP1_N, "shm_ring_bell_floor_1ms_gap", fl,
 		 GAP1_N);
-	gap_pair(v, b, fl, GAP10_N, 10000);
+	emit_lat("loop_pair_rtt_fd_1ms_gap", lp, GAP1_N, "pipe_pingpong_poll_1ms_gap", b, GAP1_N);
+	gap_pair(v, b, fl, lp, GAP10_N, 10000);
 	emit_lat("ping_rtt_fd_10ms_gap", v, GAP10_N, "pipe_pingpong_poll_10ms_gap", b, GAP10_N);
 	emit_lat("shm_ring_bell_floor_10ms_gap", fl, GAP10_N, "pipe_pingpong_poll_10ms_gap", b,
 		 GAP10_N);
 	emit_lat("ping_rtt_fd_10ms_gap_over_floor", v, GAP10_N, "shm_ring_bell_floor_10ms_gap", fl,
+		 GAP10_N);
+	emit_lat("loop_pair_rtt_fd_10ms_gap", lp, GAP10_N, "pipe_pingpong_poll_10ms_gap", b,
 		 GAP10_N);
 
 	oneway_midi(ONEWAY_N, 1000, 0, v);

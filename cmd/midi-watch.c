@@ -31,7 +31,7 @@ static void usage(FILE *f)
 		"Usage: %s [OPTIONS]\n"
 		"Print endpoints as they are added, removed or updated, one event per line:\n"
 		"  added ID NAME\n"
-		"  removed ID NAME\n"
+		"  removed ID NAME (REASON)\n"
 		"  updated ID NAME (changed: PROPERTY,...)\n"
 		"  enumerated            (after the endpoints present at start)\n"
 		"  stopped               (at the end)\n\n"
@@ -82,6 +82,11 @@ static void print_text(const midi_watch_event *ev, FILE *out)
 		char names[512];
 		fprintf(out, " (changed: %s)", midi_prop_names(ev->changed, names, sizeof names));
 	}
+	if (ev->kind == MIDI_WATCH_REMOVED && ev->reason[0]) {
+		fputs(" (", out);
+		midi_text_puts(ev->reason, out);
+		fputc(')', out);
+	}
 	fputc('\n', out);
 }
 
@@ -107,6 +112,10 @@ static void print_json(const midi_watch_event *ev, FILE *out)
 			put_json_string(tok, out);
 		}
 		fputc(']', out);
+	}
+	if (ev->kind == MIDI_WATCH_REMOVED && ev->reason[0]) {
+		fputs(",\"reason\":", out);
+		put_json_string(ev->reason, out);
 	}
 	fputs("}\n", out);
 }

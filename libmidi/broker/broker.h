@@ -90,7 +90,10 @@ enum reg_event_kind { REG_EV_ADDED = 1, REG_EV_REMOVED = 2, REG_EV_UPDATED = 3 }
 #define REG_CH_SEGMENT 0x80000000u
 
 /* An event names the endpoint by id and incarnation and keeps what a
- * watcher needs to report an endpoint that is already gone again. */
+ * watcher needs to report an endpoint that is already gone again; a
+ * removal keeps its reason (what its clients are told, "is gone: device
+ * unplugged"), empty when there is none. */
+#define REG_REASON_MAX 160
 struct reg_event {
 	uint64_t seq;
 	uint32_t kind;
@@ -101,6 +104,7 @@ struct reg_event {
 	char transport[16];
 	uint32_t purpose;
 	uint32_t pad;
+	char reason[REG_REASON_MAX];
 };
 
 /* A registry slot as a process sees it: a private copy of a shm_slot
@@ -205,6 +209,9 @@ int reg_add_locked(struct rt *rt, const struct reg_slot *tmpl, midi_error *e);
 /* Remove: closes the segment with reason, posts "removed", unlinks files. */
 void reg_remove_locked(struct rt *rt, int idx, const char *reason);
 void reg_event_locked(struct rt *rt, uint32_t kind, uint32_t mask, const struct reg_slot *s);
+/* The same with a reason (NULL: none), for a removal. */
+void reg_event_why_locked(struct rt *rt, uint32_t kind, uint32_t mask, const struct reg_slot *s,
+			  const char *reason);
 /* Under the lock: store the stream (discovery) properties of *src into
  * slot idx if it is still the incarnation given, recompute the display
  * name, and post "updated" with what changed plus extra. Returns the

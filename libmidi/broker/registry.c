@@ -171,6 +171,13 @@ static void finish_events(struct reg_event *evs, size_t n, uint64_t from, int *o
 		evs[k].id[MIDI_ID_MAX - 1] = '\0';
 		evs[k].name[MIDI_NAME_MAX - 1] = '\0';
 		evs[k].transport[sizeof evs[k].transport - 1] = '\0';
+		evs[k].reason[sizeof evs[k].reason - 1] = '\0';
+		/* as for a segment's close reason (seg_state): printable text or nothing */
+		for (const char *c = evs[k].reason; *c; c++)
+			if (*c < 0x20 || *c >= 0x7f) {
+				evs[k].reason[0] = '\0';
+				break;
+			}
 		if (evs[k].seq != from + k || evs[k].kind < REG_EV_ADDED || evs[k].kind > REG_EV_UPDATED)
 			*overflow = 1;
 	}
@@ -284,6 +291,12 @@ void reg_write_end(struct rt *rt)
 
 void reg_event_locked(struct rt *rt, uint32_t kind, uint32_t mask, const struct reg_slot *s)
 {
+	reg_event_why_locked(rt, kind, mask, s, NULL);
+}
+
+void reg_event_why_locked(struct rt *rt, uint32_t kind, uint32_t mask, const struct reg_slot *s,
+			  const char *reason)
+{
 	struct reg_hdr *h = rt->reg;
 	uint64_t seq = h->event_seq;
 	struct reg_event *ev = &h->events[seq % REG_EVENTS];
@@ -295,6 +308,7 @@ void reg_event_locked(struct rt *rt, uint32_t kind, uint32_t mask, const struct 
 	snprintf(ev->name, sizeof ev->name, "%s", s->info.name);
 	snprintf(ev->transport, sizeof ev->transport, "%s", s->info.transport);
 	ev->purpose = s->info.purpose;
+	snprintf(ev->reason, sizeof ev->reason, "%s", reason ? reason : "");
 	__atomic_store_n(&h->event_seq, seq + 1, __ATOMIC_RELEASE);
 	/* Watchers sleep on their own counter (never on the sequence itself). */
 	__atomic_add_fetch(&h->ev_futex, 1, __ATOMIC_SEQ_CST);
@@ -431,7 +445,7 @@ void reg_remove_locked(struct rt *rt, int idx, const char *reason)
 	}
 	reg_write_begin(rt);
 	memset(s, 0, sizeof *s);
-	reg_event_locked(rt, REG_EV_REMOVED, 0, &copy);
+	reg_event_why_locked(rt, REG_EV_REMOVED, 0, &copy, reason);
 	reg_write_end(rt);
 	seg_unlink(rt, uid);
 }

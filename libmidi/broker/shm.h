@@ -21,7 +21,7 @@
 #ifdef MIDI_SHM_FORMAT
 #define SHM_FORMAT ((uint32_t)(MIDI_SHM_FORMAT))
 #else
-#define SHM_FORMAT 6u
+#define SHM_FORMAT 7u
 #endif
 
 /* Sizes of the text fields (bytes, NUL included) as stored. */

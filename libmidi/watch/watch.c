@@ -97,7 +97,8 @@ const char *midi_prop_names(uint32_t changed, char *buf, size_t n)
 
 /* ---- the queue and the known set ---- */
 
-static int push(midi_watcher *w, int kind, uint32_t changed, const midi_endpoint_info *info)
+static int push_why(midi_watcher *w, int kind, uint32_t changed, const midi_endpoint_info *info,
+		    const char *reason)
 {
 	if (info && info->purpose == MIDI_PURPOSE_DIAGNOSTIC && !(w->flags & MIDI_WATCH_ALL))
 		return 0;
@@ -120,7 +121,14 @@ static int push(midi_watcher *w, int kind, uint32_t changed, const midi_endpoint
 	ev->changed = changed;
 	if (info)
 		ev->info = *info;
+	if (reason)
+		snprintf(ev->reason, sizeof ev->reason, "%s", reason);
 	return 0;
+}
+
+static int push(midi_watcher *w, int kind, uint32_t changed, const midi_endpoint_info *info)
+{
+	return push_why(w, kind, changed, info, NULL);
 }
 
 static int find_known(const midi_watcher *w, const char *id)
@@ -234,7 +242,7 @@ static int apply_event(midi_watcher *w, const struct reg_event *ev)
 	case REG_EV_REMOVED:
 		if (k < 0 || w->known[k].incarnation != ev->incarnation)
 			return 0;
-		if (push(w, MIDI_WATCH_REMOVED, 0, &w->known[k]) < 0)
+		if (push_why(w, MIDI_WATCH_REMOVED, 0, &w->known[k], ev->reason) < 0)
 			return -1;
 		del_known(w, k);
 		return 0;

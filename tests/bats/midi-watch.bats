@@ -1,13 +1,13 @@
 #!/usr/bin/env bats
 # midi-watch.bats: midi-watch end to end: --once prints the endpoints
 # present and "enumerated"; --json and text events for loopback pairs
-# created and removed, a virtual device appearing (added, then updated once
-# discovery filled in what it declared) and killed (removed at once), a
-# user name set in the configuration file (updated, changed name);
-# stopping on signals, -t and -c with a final "stopped"; a watcher stopped
-# with SIGSTOP while many endpoints come and go still ends with the right
-# picture; clients connecting and leaving (updated, changed clients); usage
-# errors.
+# created and removed (with the reason), a virtual device appearing (added,
+# then updated once discovery filled in what it declared) and killed
+# (removed at once, saying its host exited), a user name set in the
+# configuration file (updated, changed name); stopping on signals, -t and
+# -c with a final "stopped"; a watcher stopped with SIGSTOP while many
+# endpoints come and go still ends with the right picture; clients
+# connecting and leaving (updated, changed clients); usage errors.
 
 load helpers
 
@@ -100,6 +100,8 @@ for e in evs[1:-1]:
     assert e["endpoint"]["transport"] == "loop", e
     if e["event"] == "updated":
         assert e["changed"] and all(isinstance(c, str) for c in e["changed"]), e
+    # a removal says why, as its connections were told; nothing else does
+    assert e.get("reason") == ("was removed" if e["event"] == "removed" else None), e
 # Every added comes before the removed of the same id.
 order = [(e["event"], e["id"]) for e in evs[1:-1] if e["event"] != "updated"]
 print(sorted(order, key=lambda x: (x[1], order.index(x))))
@@ -122,7 +124,7 @@ print(sorted(order, key=lambda x: (x[1], order.index(x))))
 	run cat "$T/w"
 	assert_line --index 0 enumerated
 	assert_line --regexp '^added loop:studio-a .+$'
-	assert_line --regexp '^removed loop:studio-a .+$'
+	assert_line --regexp '^removed loop:studio-a .+ \(was removed\)$'
 	assert_line --regexp '^added loop:studio-b .+$'
 	[ "${lines[-1]}" = stopped ]
 	# Any updated line has the documented form.
@@ -157,6 +159,11 @@ added"
 	kill -9 $host
 	wait_for 10 has_event "$T/w" removed virt:synth
 	! midi-list --ids | grep -qx virt:synth
+	run python3 -c '
+import json, sys
+print([json.loads(l).get("reason") for l in open(sys.argv[1]) if "\"removed\"" in l])
+' "$T/w"
+	assert_output "['is gone: virtual device host exited']"
 }
 
 # clients_event FILE ID N: FILE (--json) has an "updated" event for ID

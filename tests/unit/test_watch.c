@@ -4,8 +4,9 @@
  * SIGKILLed, updated after a configuration edit with no other tool
  * running, diagnostic endpoints only with MIDI_WATCH_ALL, a watcher not
  * read while 1000 loopbacks come and go (log overflow) still ending with
- * the right set, a registry scribbled over, the pollable descriptor, stop
- * from a signal handler, and the names. Fresh MIDI_RUNTIME_DIR each. */
+ * the right set, removal reasons (garbled ones dropped), a registry
+ * scribbled over, the pollable descriptor, stop from a signal handler,
+ * and the names. Fresh MIDI_RUNTIME_DIR each. */
 #include "testutil.h"
 
 #include <poll.h>
@@ -86,13 +87,18 @@ static void test_enumeration_and_loops(void **state)
 	assert_string_equal(ev.info.id, "loop:x-a");
 	assert_string_equal(ev.info.name, "Loopback x A");
 	assert_string_equal(ev.info.transport, "loop");
+	assert_string_equal(ev.reason, ""); /* only removals carry one */
 	expect(w, MIDI_WATCH_ADDED, "loop:x-b");
 	assert_int_equal(midi_loop_remove("x", &e), 0);
 	ev = next(w);
 	assert_int_equal(ev.kind, MIDI_WATCH_REMOVED);
 	assert_string_equal(ev.info.id, "loop:x-a");
 	assert_string_equal(ev.info.name, "Loopback x A"); /* as last seen */
-	expect(w, MIDI_WATCH_REMOVED, "loop:x-b");
+	assert_string_equal(ev.reason, "was removed");     /* what its clients were told */
+	ev = next(w);
+	assert_int_equal(ev.kind, MIDI_WATCH_REMOVED);
+	assert_string_equal(ev.info.id, "loop:x-b");
+	assert_string_equal(ev.reason, "was removed");
 	nothing_more(w);
 	midi_watch_close(w);
 
@@ -229,6 +235,7 @@ static void test_virtual_added_updated_removed(void **state)
 	assert_int_equal(ev.kind, MIDI_WATCH_REMOVED);
 	assert_string_equal(ev.info.id, "virt:synth");
 	assert_string_equal(ev.info.name, "My Synth");
+	assert_string_equal(ev.reason, "is gone: virtual device host exited");
 	if (took > 400)
 		fail_msg("removal noticed after %llu ms", (unsigned long long)took);
 	midi_endpoint_info info;
@@ -387,6 +394,56 @@ static void test_new_incarnation_is_removed_then_added(void **state)
 	midi_watch_close(w);
 }
 
+/* Replace every byte c of every occurrence of text in the file by r. */
+static int file_mangle(const char *path, const char *text, char c, char r)
+{
+	FILE *f = fopen(path, "r+b");
+	assert_non_null(f);
+	static char buf[1 << 20];
+	size_t n = fread(buf, 1, sizeof buf, f), len = strlen(text);
+	int hits = 0;
+	for (size_t k = 0; k + len <= n; k++) {
+		if (memcmp(buf + k, text, len) != 0)
+			continue;
+		for (size_t j = 0; j < len; j++)
+			if (buf[k + j] == c) {
+				fseek(f, (long)(k + j), SEEK_SET);
+				fputc(r, f);
+			}
+		hits++;
+	}
+	fclose(f);
+	return hits;
+}
+
+/* A removal's reason read from the shared log is untrusted: text with a
+ * control character in it is not passed on (no reason rather than raw
+ * bytes on a terminal). */
+static void test_garbled_reason_dropped(void **state)
+{
+	(void)state;
+	midi_error e;
+	assert_int_equal(midi_loop_create("g", &e), 0);
+	midi_watcher *w = midi_watch_open(0, &e);
+	assert_non_null(w);
+	expect(w, MIDI_WATCH_ADDED, "loop:g-a");
+	expect(w, MIDI_WATCH_ADDED, "loop:g-b");
+	expect(w, MIDI_WATCH_ENUMERATED, NULL);
+	assert_int_equal(midi_loop_remove("g", &e), 0);
+	char path[300];
+	snprintf(path, sizeof path, "%s/registry", rtdir);
+	/* The two events' reasons, before the watcher reads them. */
+	assert_int_equal(file_mangle(path, "was removed", ' ', '\033'), 2);
+	midi_watch_event ev = next(w);
+	assert_int_equal(ev.kind, MIDI_WATCH_REMOVED);
+	assert_string_equal(ev.info.id, "loop:g-a");
+	assert_string_equal(ev.reason, "");
+	ev = next(w);
+	assert_int_equal(ev.kind, MIDI_WATCH_REMOVED);
+	assert_string_equal(ev.reason, "");
+	midi_watch_close(w);
+}
+
 static void test_registry_scribbled(void **state)
 {
 	(void)state;
@@ -477,6 +534,7 @@ int main(void)
 		cmocka_unit_test_setup(test_config_edit_updates, fresh_runtime),
 		cmocka_unit_test_setup(test_overflow_resync, fresh_runtime),
 		cmocka_unit_test_setup(test_new_incarnation_is_removed_then_added, fresh_runtime),
+		cmocka_unit_test_setup(test_garbled_reason_dropped, fresh_runtime),
 		cmocka_unit_test_setup(test_registry_scribbled, fresh_runtime),
 		cmocka_unit_test(test_names),
 	};

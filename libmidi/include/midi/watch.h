@@ -20,10 +20,15 @@ enum midi_watch_kind {
 	MIDI_WATCH_STOPPED,
 };
 
+#define MIDI_WATCH_REASON_MAX 160
 typedef struct midi_watch_event {
 	int kind;                 /* enum midi_watch_kind */
 	uint32_t changed;         /* UPDATED: MIDI_PROP_* bits (endpoint.h) */
 	midi_endpoint_info info;  /* the endpoint now; REMOVED: as last seen */
+	/* REMOVED: why, as its connections were told ("is gone: device
+	 * unplugged", "was removed"); "" when not known (a watcher that fell
+	 * behind the log and re-synchronised). */
+	char reason[MIDI_WATCH_REASON_MAX];
 } midi_watch_event;
 
 typedef struct midi_watcher midi_watcher;

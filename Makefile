@@ -101,7 +101,7 @@ BENCH_BIN := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 PROGSA    := $(patsubst cmd/%.c,$(BA)/bin/%,$(CMD_MAIN))
 LIBX_OBJ  := $(patsubst %.c,$(BX)/%.o,$(LIB_SRC))
 CMDCX_OBJ := $(patsubst %.c,$(BX)/%.o,$(CMD_COMMON))
-PROGSX    := $(BX)/bin/midi-list $(BX)/bin/midi-loop
+PROGSX    := $(BX)/bin/midi-list $(BX)/bin/midi-loop $(BX)/libexec/midi-helper
 HELPER    := libexec/midi-helper
 HELPERA   := $(BA)/libexec/midi-helper
 
@@ -174,6 +174,9 @@ $(HELPER): $(patsubst %.c,$(B)/%.o,$(HELPER_SRC)) $(B)/libmidi.a
 $(HELPERA): $(patsubst %.c,$(BA)/%.o,$(HELPER_SRC)) $(BA)/libmidi.a
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $< $(BA)/libmidi.a $(USBLIBS) $(LDLIBS)
+$(BX)/libexec/midi-helper: $(patsubst %.c,$(BX)/%.o,$(HELPER_SRC)) $(BX)/libmidi.a
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $< $(BX)/libmidi.a $(USBLIBS) $(LDLIBS)
 
 own_obj = $(patsubst %.c,$(1)/%.o,$(wildcard cmd/$(2)/*.c))
 .SECONDEXPANSION:

@@ -39,11 +39,12 @@ unsigned long rt_fork_gen(void);
 
 /* spawn.c: start the helper program, detached (double fork + exec), as
  * `midi-ROLE ROLE ARGS... 3` with descriptor 3 sharing lockfd (whose lock
- * the caller has taken: the helper keeps it), stdio on /dev/null, no other
- * descriptor, a new session, default signal handling, the caller's
- * environment with MIDI_RUNTIME_DIR = rt->path. args: NULL-terminated (at
- * most 8). 0, or an error "cannot start WHAT: ..." (the helper program not
- * found, or it could not be run). */
+ * the caller has taken: the helper keeps it), 4 the report pipe, stdio on
+ * /dev/null, no other descriptor, a new session, default signal handling,
+ * the caller's environment with MIDI_RUNTIME_DIR = rt->path. args:
+ * NULL-terminated (at most 8). Returns once the helper reported. 0, or an
+ * error "cannot start WHAT: ..." (the helper program not found, it could
+ * not be run, it said why it cannot work, or it died before it said). */
 int broker_spawn(struct rt *rt, const char *role, const char *const *args, int lockfd,
 		 const char *what, midi_error *e);
 /* The helper program's path: $MIDI_HELPER, else ../libexec/midi-helper
@@ -53,6 +54,10 @@ int broker_helper_path(char *buf, size_t n, midi_error *e);
 /* In the helper, first: check lockfd is a file of ours and hold its lock
  * (a no-op for the lock passed by broker_spawn). 0 or -1. */
 int broker_helper_lock(int lockfd);
+/* The helper tells the library that started it how its start went: NULL
+ * when it runs, else why it cannot (then it exits). Once; nothing when it
+ * was not started by broker_spawn. */
+void broker_helper_report(const char *refused);
 /* The helper's entry points (the helper program calls them; they never
  * return): serve the hosted endpoint whose segment is uid (host.c); run
  * the discovery of endpoint id if still the given incarnation (agent.c).
@@ -61,6 +66,10 @@ _Noreturn void agent_main(const char *id, uint64_t incarnation, int lockfd);
 /* Open (flags may include O_CREAT) a file in the runtime directory without
  * following symlinks, checking it is a regular file of ours, mode 0600. */
 int rt_open(struct rt *rt, const char *name, int flags, midi_error *e);
+/* The shared-memory format of the runtime directory's registry when it is
+ * another than this build's, else 0 (ours, none yet, unreadable); path
+ * set to the directory. Looks only: no lock, nothing created. */
+uint32_t rt_format_of(char *path, size_t n);
 /* flock with a bound: LOCK_EX retried until timeout_ms (0 = try once).
  * Returns 0, 1 if busy (timeout), or -errno. */
 int lock_fd(int fd, int timeout_ms);

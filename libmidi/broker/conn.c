@@ -51,6 +51,9 @@
 #define SEND_LOCK_MS 2000
 #define WAIT_SLICE_NS 100000000ll /* futex waits recheck closed/host at least this often */
 #define HOST_CHECK_NS 100000000ull
+/* After a host could not be started: calls fail with why for this long
+ * before another start is tried. */
+#define HOST_RETRY_NS 1000000000ull
 #define PAST_TOLERANCE_NS 10000000ull    /* 10 ms */
 #define FUTURE_MAX_NS 3600000000000ull   /* 1 hour */
 /* A connection's "now" messages go through the scheduler while something
@@ -87,6 +90,7 @@ struct midi_conn {
 	int tw_ok;
 	int hostfd;
 	uint64_t host_check_ns;
+	uint64_t host_fail_ns;   /* a host could not be started then (host_fail says why) */
 	int client_idx;
 	uint32_t conn_id;
 	uint32_t tag;
@@ -138,6 +142,7 @@ struct midi_conn {
 	struct hold hold[2][16]; /* [SysEx7, SysEx8][group] */
 	midi_endpoint_info info;
 	char id[MIDI_ID_MAX];    /* exact id (reconnect) */
+	char host_fail[sizeof ((midi_error *)0)->msg];
 	char gone_why[sizeof ((midi_error *)0)->msg]; /* detached: why the endpoint went */
 };
 
@@ -380,7 +385,7 @@ static int open_lock(struct midi_conn *c, midi_error *e)
 	return 0;
 }
 
-static void check_host(struct midi_conn *c, uint64_t now);
+static int check_host(struct midi_conn *c, uint64_t now, midi_error *e);
 
 /* The ring writer waits for a host that takes nothing: make sure one runs
  * (a killed host is replaced; a gone application host ends the wait). */
@@ -388,7 +393,7 @@ static void send_stalled(void *arg)
 {
 	struct midi_conn *c = arg;
 	c->host_check_ns = 0;
-	check_host(c, broker_now_ns());
+	check_host(c, broker_now_ns(), NULL);
 }
 
 /* Resolve spec and map everything a connection needs. With exact, spec
@@ -693,11 +698,20 @@ static int closed_error(struct midi_conn *c, const struct seg *s, midi_error *e)
 			      reason[0] ? reason : "was removed");
 }
 
+/* Make sure the endpoint's host runs (start one if its lock is free). 0,
+ * or why none could be started (then again for HOST_RETRY_NS, without
+ * trying: a helper that cannot work is not started at every look). */
 MIDI_HOT
-static void check_host(struct midi_conn *c, uint64_t now)
+static int check_host(struct midi_conn *c, uint64_t now, midi_error *e)
 {
 	if (!c->slot.hosted || c->detached)
-		return;
+		return 0;
+	if (c->host_fail_ns) {
+		if (now - c->host_fail_ns < HOST_RETRY_NS)
+			return midi_error_set(e, MIDI_ERR_RUNTIME, "%s", c->host_fail);
+		c->host_fail_ns = 0;
+		c->host_check_ns = 0; /* try again now */
+	}
 	int exited = 0;
 	if (c->hostpidfd >= 0 && !c->helper_hosted) {
 		/* Readable once the application host exited. (A helper's
@@ -708,13 +722,19 @@ static void check_host(struct midi_conn *c, uint64_t now)
 	}
 	if (!exited && now - c->host_check_ns < HOST_CHECK_NS &&
 	    !__atomic_load_n(&c->host_gone, __ATOMIC_ACQUIRE))
-		return;
+		return 0;
 	c->host_check_ns = now;
 	__atomic_store_n(&c->host_gone, 0, __ATOMIC_RELEASE);
-	if (slot_app_hosted(&c->slot))
+	if (slot_app_hosted(&c->slot)) {
 		app_host_reap_one(c->rt, &c->slot); /* gone: removed, segment closed */
-	else
-		host_ensure(c->rt, &c->slot, &c->hostfd, NULL);
+		return 0;
+	}
+	midi_error why;
+	if (host_ensure(c->rt, &c->slot, &c->hostfd, &why) == 0)
+		return 0;
+	snprintf(c->host_fail, sizeof c->host_fail, "%s", why.msg);
+	c->host_fail_ns = now ? now : 1;
+	return midi_error_set(e, MIDI_ERR_RUNTIME, "%s", why.msg);
 }
 
 /* The endpoint is closed (or we are detached): with reconnect, detach and
@@ -1020,8 +1040,9 @@ MIDI_HOT
 static int send_packets(midi_conn *c, const midi_packet *p, size_t n, uint64_t now,
 			midi_error *e)
 {
-	int r;
-	check_host(c, now);
+	int r = check_host(c, now, e);
+	if (r < 0)
+		return r; /* nothing was taken */
 	if (is_closed(c)) {
 		int st;
 		if (!endpoint_gone(c, e, &st))
@@ -1131,7 +1152,9 @@ int midi_flush(midi_conn *c, int timeout_ms, midi_error *e)
 					      "endpoint %s: host did not take %llu message(s) within "
 					      "%d ms", c->info.id,
 					      (unsigned long long)(c->last_wpos - hc), timeout_ms);
-		check_host(c, now);
+		int hr = check_host(c, now, e);
+		if (hr < 0)
+			return hr;
 		struct timespec ts = {0, sleep_ns};
 		nanosleep(&ts, NULL);
 		if (sleep_ns < 1000000)
@@ -1360,7 +1383,11 @@ int midi_recv(midi_conn *c, midi_packet *out, size_t max, int timeout_ms, midi_e
 			return (int)n;
 		}
 		now = broker_now_ns();
-		check_host(c, now);
+		int hr = check_host(c, now, e);
+		if (hr < 0) {
+			fd_rearm(c);
+			return hr;
+		}
 		if (now - c->sched_watch_ns >= SCHED_WATCH_NS) {
 			/* Something queued: look again at every wake-up (0). */
 			c->sched_watch_ns = sched_watch(c->rt, &c->sc, NULL) > 0 ? 0 : now;

@@ -9,15 +9,19 @@
  * where LOCKFD is an inherited descriptor of the lock file whose lock the
  * starting client took for it (the helper keeps it until it exits), KEY
  * the host group a host serves (transport.h) and INCARNATION 16 hex
- * digits. It names itself after the role and calls the role's entry
- * point, which never returns. */
+ * digits. It names itself after the role, checks it can do the job (the
+ * runtime directory is of its shared-memory format, it has the transport)
+ * and tells the library that started it (broker_helper_report: ready, or
+ * why not), then calls the role's entry point, which never returns. */
 #include "midi/helper.h"
 
 #include "broker/broker.h"
 #include "broker/sched.h"
+#include "transport/transport.h"
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +58,29 @@ static int parse_fd(const char *s, int *fd)
 	return 0;
 }
 
+/* Whether this helper can do the job it was started for; why not in why.
+ * Before any lock: a program of another version must not wait here for a
+ * lock its caller holds. */
+static int can_work(const char *role, const char *transport, char *why, size_t n)
+{
+	char dir[PATH_MAX];
+	uint32_t other = rt_format_of(dir, sizeof dir);
+	if (other) {
+		snprintf(why, n,
+			 "it uses shared-memory format %u and the runtime directory %.80s holds "
+			 "format %u: install matching versions (or set MIDI_HELPER to the "
+			 "program's own helper)",
+			 SHM_FORMAT, dir, other);
+		return 0;
+	}
+	if ((strcmp(role, "host") == 0 || strcmp(role, "agent") == 0) &&
+	    !transport_find(transport)) {
+		snprintf(why, n, "it has no transport \"%.32s\" (built without it?)", transport);
+		return 0;
+	}
+	return 1;
+}
+
 int midi_helper_main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -81,8 +108,16 @@ int midi_helper_main(int argc, char **argv)
 	char name[16];
 	snprintf(name, sizeof name, "midi-%s", role);
 	prctl(PR_SET_NAME, name, 0, 0, 0);
-	if (broker_helper_lock(fd) < 0)
+	char why[240];
+	if (!can_work(role, argv[2], why, sizeof why)) {
+		broker_helper_report(why);
 		return 1;
+	}
+	if (broker_helper_lock(fd) < 0) {
+		broker_helper_report("its lock descriptor is not a lock file of this user");
+		return 1;
+	}
+	broker_helper_report(NULL);
 	if (strcmp(role, "host") == 0)
 		host_main(argv[2], argv[3], fd);
 	if (strcmp(role, "agent") == 0)

@@ -122,6 +122,26 @@ static int open_dir(const char *path, int *dirfd, midi_error *e)
 	return 0;
 }
 
+uint32_t rt_format_of(char *path, size_t n)
+{
+	if (runtime_path(path, n, NULL) < 0)
+		return 0;
+	char reg[PATH_MAX + 16];
+	snprintf(reg, sizeof reg, "%s/registry", path);
+	int fd = open(reg, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	struct {
+		uint64_t magic;
+		uint32_t format;
+	} head = {0, 0};
+	uint32_t other = 0;
+	if (pread(fd, &head, sizeof head, 0) == (ssize_t)sizeof head)
+		other = reg_other_format(head.magic, head.format);
+	close(fd);
+	return other;
+}
+
 int midi_runtime_dir(char *buf, size_t n, midi_error *e)
 {
 	struct rt *rt = rt_get(e);

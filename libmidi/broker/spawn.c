@@ -27,8 +27,20 @@
  * stderr on /dev/null, the lock on descriptor 3 and no other descriptor,
  * default signal dispositions and an empty signal mask. Everything that
  * allocates (the path, argv, envp) is done before fork: between fork and
- * exec of a possibly multithreaded caller only async-signal-safe calls. A
- * close-on-exec pipe tells the caller whether the exec worked. */
+ * exec of a possibly multithreaded caller only async-signal-safe calls.
+ *
+ * A pipe tells the caller how the start went. The children write a report
+ * into it when fork, /dev/null, the descriptors or exec fail. The helper
+ * inherits it as descriptor 4 (MIDI_HELPER_REPORT=4 in its environment,
+ * which it removes) and reports once it has looked at what it was asked
+ * to do: ready, or why it cannot (a runtime directory of another
+ * shared-memory format, a transport it was built without), before it
+ * takes any lock. End of file with no report means it died before that
+ * (its libraries could not be loaded, a crash). So a helper that cannot
+ * work is an error of the call that started it, with its reason, and not
+ * a process that exits at once and is started again at every look. A
+ * helper that has not reported within SPAWN_READY_MS (a machine very
+ * busy, valgrind) is taken as started. */
 #include "broker/broker.h"
 
 #include <errno.h>
@@ -52,8 +64,10 @@
 
 #define HELPER_NAME "midi-helper"
 #define HELPER_LOCKFD 3
+#define HELPER_REPFD 4
+#define HELPER_REPORT_ENV "MIDI_HELPER_REPORT"
 #define SPAWN_ARGS 8
-#define SPAWN_REPORT_MS 5000
+#define SPAWN_READY_MS 10000
 
 extern char **environ;
 
@@ -101,15 +115,26 @@ int broker_helper_path(char *buf, size_t n, midi_error *e)
 			      near, *near ? " and " : "", built_in);
 }
 
-/* What the pre-exec children report through the pipe when they fail. */
+/* What goes through the pipe: one report, written at once (it is smaller
+ * than PIPE_BUF). */
+enum {
+	REP_FORK = 1,
+	REP_DEVNULL,
+	REP_EXEC,
+	REP_FDS,
+	REP_REFUSED, /* the helper cannot do it: msg says why */
+	REP_READY,   /* the helper runs */
+};
+
 struct report {
-	int stage; /* 1 fork, 2 /dev/null, 3 exec, 4 descriptors */
+	int stage;
 	int err;
+	char msg[240];
 };
 
 static _Noreturn void report(int fd, int stage, int err)
 {
-	struct report r = {stage, err};
+	struct report r = {stage, err, ""};
 	ssize_t w = write(fd, &r, sizeof r);
 	(void)w;
 	_exit(127);
@@ -159,9 +184,9 @@ static _Noreturn void child(const struct plan *p)
 	int lock = fcntl(p->lockfd, F_DUPFD, HELPER_LOCKFD + 1);
 	int rep = fcntl(p->repfd, F_DUPFD_CLOEXEC, HELPER_LOCKFD + 1);
 	if (rep < 0)
-		report(p->repfd, 4, errno);
+		report(p->repfd, REP_FDS, errno);
 	if (lock < 0)
-		report(rep, 4, errno);
+		report(rep, REP_FDS, errno);
 	if (lock < rep)
 		close_all_but(lock, rep, p->maxfd);
 	else
@@ -185,31 +210,42 @@ static _Noreturn void child(const struct plan *p)
 	setsid();
 	pid_t pid = fork_raw();
 	if (pid < 0)
-		report(rep, 1, errno);
+		report(rep, REP_FORK, errno);
 	if (pid > 0)
 		_exit(0);
-	/* The grandchild: /dev/null on 0, 1, 2 (all free now), the lock on 3. */
+	/* The grandchild: /dev/null on 0, 1, 2 (all free now), the lock on 3,
+	 * the report pipe on 4 (kept across exec). */
 	int null = open("/dev/null", O_RDWR);
 	if (null != 0 || dup2(0, 1) != 1 || dup2(0, 2) != 2)
-		report(rep, 2, null < 0 ? errno : EBADF);
+		report(rep, REP_DEVNULL, null < 0 ? errno : EBADF);
 	if (dup2(lock, HELPER_LOCKFD) != HELPER_LOCKFD)
-		report(rep, 4, errno);
+		report(rep, REP_FDS, errno);
 	close(lock);
+	if (rep == HELPER_REPFD) {
+		if (fcntl(rep, F_SETFD, 0) < 0)
+			report(rep, REP_FDS, errno);
+	} else {
+		if (dup2(rep, HELPER_REPFD) != HELPER_REPFD)
+			report(rep, REP_FDS, errno);
+		close(rep);
+	}
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	execve(p->path, p->argv, p->envp);
-	report(rep, 3, errno);
+	report(HELPER_REPFD, REP_EXEC, errno);
 }
 
-/* The caller's environment with MIDI_RUNTIME_DIR=dir (allocated: free the
- * array and *own). */
+/* The caller's environment with MIDI_RUNTIME_DIR=dir and the report
+ * descriptor (allocated: free the array and *own). */
 static char **helper_env(const char *dir, char **own)
 {
+	static char repvar[] = HELPER_REPORT_ENV "=4";
+	_Static_assert(HELPER_REPFD == 4, "repvar names descriptor 4");
 	size_t n = 0;
 	for (char **v = environ; v && *v; v++)
 		n++;
-	char **env = malloc((n + 2) * sizeof *env);
+	char **env = malloc((n + 3) * sizeof *env);
 	size_t len = strlen(dir) + sizeof "MIDI_RUNTIME_DIR=";
 	*own = malloc(len);
 	if (!env || !*own) {
@@ -220,9 +256,11 @@ static char **helper_env(const char *dir, char **own)
 	snprintf(*own, len, "MIDI_RUNTIME_DIR=%s", dir);
 	size_t k = 0;
 	for (char **v = environ; v && *v; v++)
-		if (strncmp(*v, "MIDI_RUNTIME_DIR=", 17) != 0)
+		if (strncmp(*v, "MIDI_RUNTIME_DIR=", 17) != 0 &&
+		    strncmp(*v, HELPER_REPORT_ENV "=", sizeof HELPER_REPORT_ENV) != 0)
 			env[k++] = *v;
 	env[k++] = *own;
+	env[k++] = repvar;
 	env[k] = NULL;
 	return env;
 }
@@ -280,15 +318,23 @@ int broker_spawn(struct rt *rt, const char *role, const char *const *args, int l
 	int st = 0; /* stays 0 if a SIGCHLD handler of the caller reaped it */
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
-	/* EOF when the exec worked (the pipe is close-on-exec); bounded in
-	 * case another thread forked a copy of the write end meanwhile. */
-	struct report rep = {0, 0};
+	/* One report, or end of file (the helper died before it reported; or
+	 * another thread's fork holds a copy of the write end, hence the
+	 * bound). */
+	struct report rep = {0, 0, ""};
 	struct pollfd pl = {.fd = pfd[0], .events = POLLIN};
 	int pr;
-	while ((pr = poll(&pl, 1, SPAWN_REPORT_MS)) < 0 && errno == EINTR)
-		;
-	if (pr > 0 && read(pfd[0], &rep, sizeof rep) != (ssize_t)sizeof rep)
+	uint64_t until = broker_now_ns() + SPAWN_READY_MS * 1000000ull;
+	for (;;) {
+		uint64_t now = broker_now_ns();
+		pr = now < until ? poll(&pl, 1, (int)((until - now + 999999) / 1000000)) : 0;
+		if (pr >= 0 || errno != EINTR)
+			break;
+	}
+	ssize_t got = pr > 0 ? read(pfd[0], &rep, sizeof rep) : -1;
+	if (got != (ssize_t)sizeof rep)
 		rep.stage = 0;
+	rep.msg[sizeof rep.msg - 1] = '\0';
 	close(pfd[0]);
 	r = 0;
 	/* Failures are reported through the pipe; the starter's exit status
@@ -296,17 +342,44 @@ int broker_spawn(struct rt *rt, const char *role, const char *const *args, int l
 	if (!rep.stage && WIFSIGNALED(st))
 		r = midi_error_set(e, MIDI_ERR_RUNTIME, "cannot start %s: killed by signal %d",
 				   what, WTERMSIG(st));
-	else if (rep.stage == 3)
+	else if (rep.stage == REP_EXEC)
 		r = midi_error_sys(e, rep.err, "cannot start %s: cannot run %s", what, path);
-	else if (rep.stage)
+	else if (rep.stage == REP_REFUSED)
+		r = midi_error_set(e, MIDI_ERR_RUNTIME, "cannot start %s: the helper %s says: %s",
+				   what, path, rep.msg);
+	else if (pr > 0 && got == 0)
+		r = midi_error_set(e, MIDI_ERR_RUNTIME,
+				   "cannot start %s: the helper %s ended before it was ready (run "
+				   "it by hand to see why)", what, path);
+	else if (rep.stage && rep.stage != REP_READY)
 		r = midi_error_sys(e, rep.err, "cannot start %s: %s", what,
-				   rep.stage == 1	? "fork"
-				   : rep.stage == 2 ? "/dev/null"
-						    : "descriptors");
+				   rep.stage == REP_FORK      ? "fork"
+				   : rep.stage == REP_DEVNULL ? "/dev/null"
+							      : "descriptors");
 out:
 	free(envp);
 	free(own);
 	return r;
+}
+
+/* The helper's side of the report pipe: descriptor 4 when the environment
+ * names it and it is a pipe (not when run by hand), once. */
+void broker_helper_report(const char *refused)
+{
+	static int done;
+	const char *v = getenv(HELPER_REPORT_ENV);
+	int ours = !done && v && strcmp(v, "4") == 0;
+	struct stat st;
+	unsetenv(HELPER_REPORT_ENV); /* not for the helpers it starts */
+	done = 1;
+	if (!ours || fstat(HELPER_REPFD, &st) < 0 || !S_ISFIFO(st.st_mode))
+		return;
+	struct report r = {refused ? REP_REFUSED : REP_READY, 0, ""};
+	if (refused)
+		snprintf(r.msg, sizeof r.msg, "%s", refused);
+	ssize_t w = write(HELPER_REPFD, &r, sizeof r);
+	(void)w;
+	close(HELPER_REPFD);
 }
 
 int broker_helper_lock(int lockfd)

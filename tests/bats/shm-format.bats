@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # shm-format.bats: two builds of different shared-memory formats sharing a
 # runtime directory: each says which format it found and where, exits 1,
-# and changes nothing, so neither destroys the other's endpoints. The
-# other build is build-fmt99/ (the same sources with MIDI_SHM_FORMAT=99).
+# and changes nothing, so neither destroys the other's endpoints; a program
+# whose helper is of the other format says so at once. The other build is
+# build-fmt99/ (the same sources with MIDI_SHM_FORMAT=99).
 
 load helpers
 
@@ -47,4 +48,26 @@ digest() { (cd "$MIDI_RUNTIME_DIR" && find . -type f ! -name '*.lock' -print0 | 
 	run other midi-list
 	assert_success
 	assert_line --regexp '^loop:theirs-a '
+}
+
+@test "a helper of another format: the program says so at once, status 1, and starts no other" {
+	other_helper=$MIDI_TOP/build-fmt99/libexec/midi-helper
+	start=$(date +%s%N)
+	MIDI_HELPER=$other_helper run midi-loop ping -c 1
+	took=$(( ($(date +%s%N) - start) / 1000000 ))
+	assert_failure 1
+	assert_output --partial "cannot start a host for diag:ping: the helper $other_helper says: it uses shared-memory format 99 and the runtime directory $MIDI_RUNTIME_DIR holds format $FMT"
+	[ "$took" -lt 5000 ]
+	! pgrep -f "$other_helper"
+	# The other way round: the other build's program, this build's helper.
+	rt2=$BATS_TEST_TMPDIR/rt99
+	mkdir -m 700 "$rt2"
+	MIDI_RUNTIME_DIR=$rt2 run other midi-loop ping -c 1
+	assert_failure 1
+	assert_output --partial "says: it uses shared-memory format $FMT and the runtime directory $rt2 holds format 99"
+	# With its own helper, each works.
+	run midi-loop ping -c 1
+	assert_success
+	MIDI_RUNTIME_DIR=$rt2 MIDI_HELPER=$other_helper run other midi-loop ping -c 1
+	assert_success
 }

@@ -5,7 +5,10 @@
  * not as our children, with /dev/null as stdio, the lock on descriptor 3
  * and no descriptor of ours (a pipe and a file opened before), default
  * signal handling, our environment; a SIGKILLed host is replaced while a
- * client pings; a wrong MIDI_HELPER gives a clear error, no hang. The
+ * client pings; a wrong MIDI_HELPER gives a clear error, no hang; a helper
+ * that cannot work (another shared-memory format, dies before it is
+ * ready) fails the call with its reason and is not started at every
+ * look. The
  * caller is multithreaded while it starts them. Run with MIDI_HELPER set
  * (tests/run.sh); without it, ../../libexec/midi-helper is used for a
  * binary in build/tests. */
@@ -497,6 +500,106 @@ static void test_wrong_helper(void **state)
 	midi_close(c);
 }
 
+/* A helper script at path that counts its starts in count and then runs
+ * body (sh). */
+static void helper_script(const char *path, const char *count, const char *body)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "#!/bin/sh\necho start >> '%s'\n%s\n", count, body);
+	fclose(f);
+	assert_int_equal(chmod(path, 0700), 0);
+}
+
+static int lines_of(const char *path)
+{
+	char buf[4096];
+	int k = read_text(path, buf, sizeof buf), n = 0;
+	for (int i = 0; i < k; i++)
+		n += buf[i] == '\n';
+	return n;
+}
+
+/* A helper that cannot work says why, and the call that started it fails
+ * with that at once: one of another shared-memory format (a program and
+ * a helper of different versions), one that dies before it reports (its
+ * libraries missing). A connection whose host is killed and whose new
+ * helper cannot work is told why at its next call, and the helper is not
+ * started again for a second (before, each look started one: hundreds a
+ * second); once a good helper is back, pings get through again. */
+static void test_helper_cannot_work(void **state)
+{
+	(void)state;
+	char saved[PATH_MAX], dir[PATH_MAX], script[PATH_MAX], count[PATH_MAX], body[3 * PATH_MAX];
+	snprintf(saved, sizeof saved, "%s", getenv("MIDI_HELPER"));
+	/* A runtime directory of another format, for the helper to see. */
+	snprintf(dir, sizeof dir, "%s/other", rtdir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	char reg[PATH_MAX + 16];
+	snprintf(reg, sizeof reg, "%s/registry", dir);
+	FILE *f = fopen(reg, "w");
+	assert_non_null(f);
+	struct {
+		uint64_t magic;
+		uint32_t format;
+	} head = {REG_MAGIC, SHM_FORMAT + 1};
+	assert_int_equal(fwrite(&head, sizeof head, 1, f), 1);
+	fclose(f);
+	snprintf(script, sizeof script, "%s/helper.sh", rtdir);
+	snprintf(count, sizeof count, "%s/starts", rtdir);
+	snprintf(body, sizeof body, "MIDI_RUNTIME_DIR='%s' exec '%s' \"$@\"", dir, saved);
+	helper_script(script, count, body);
+
+	midi_error e;
+	midi_conn *c = midi_open("diag:ping", 0, &e);
+	assert_non_null(c);
+	ping(c, 0x20903c01);
+	setenv("MIDI_HELPER", script, 1);
+	pid_t h = ping_host_pid();
+	assert_true(h > 0);
+	assert_int_equal(kill(h, SIGKILL), 0);
+	/* Sends for 0.6 s: each fails with the helper's reason, at once. */
+	uint64_t t0 = now_ns();
+	int failed = 0;
+	midi_packet p = pk(0, 0x20903c02);
+	while (now_ns() - t0 < 600000000ull) {
+		if (midi_send(c, &p, 1, &e) < 0) {
+			failed++;
+			char want[64];
+			snprintf(want, sizeof want, "shared-memory format %u", SHM_FORMAT);
+			if (!strstr(e.msg, "cannot start a host for diag:ping") ||
+			    !strstr(e.msg, script) || !strstr(e.msg, want) || !strstr(e.msg, dir))
+				fail_msg("unclear error: %s", e.msg);
+		}
+		usleep(5000);
+	}
+	assert_true(failed > 10);
+	if (lines_of(count) > 2)
+		fail_msg("the helper was started %d times in 0.6 s", lines_of(count));
+	/* A good helper again: after the pause, pings get through. */
+	setenv("MIDI_HELPER", saved, 1);
+	usleep(1100000);
+	ping(c, 0x20903c03);
+	midi_close(c);
+
+	/* A helper that dies before it reports: the open fails and says so. */
+	unlink(count);
+	helper_script(script, count, "exit 3");
+	setenv("MIDI_HELPER", script, 1);
+	h = ping_host_pid();
+	for (int k = 0; k < 1000 && h > 0 && kill(h, 0) == 0; k++)
+		usleep(20000); /* the old host leaves (idle, 2 s) */
+	assert_false(h > 0 && kill(h, 0) == 0);
+	t0 = now_ns();
+	c = midi_open("diag:ping", 0, &e);
+	if (c)
+		fail_msg("opened with a helper that dies");
+	if (!strstr(e.msg, "ended before it was ready") || !strstr(e.msg, script))
+		fail_msg("unclear error: %s", e.msg);
+	assert_true(now_ns() - t0 < 5000000000ull);
+	setenv("MIDI_HELPER", saved, 1);
+}
+
 /* With MIDI_HELPER unset, the helper is looked up beside the program or in
  * the install prefix; if neither has it, the message names both and the
  * variable. */
@@ -640,6 +743,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_host_is_helper, fresh_runtime),
 		cmocka_unit_test_setup(test_host_replaced, fresh_runtime),
 		cmocka_unit_test_setup(test_wrong_helper, fresh_runtime),
+		cmocka_unit_test_setup(test_helper_cannot_work, fresh_runtime),
 		cmocka_unit_test_setup(test_lookup_unset, fresh_runtime),
 		cmocka_unit_test_setup(test_sched_is_helper, fresh_runtime),
 		cmocka_unit_test_setup(test_discovery_is_helper, fresh_runtime),

@@ -70,6 +70,23 @@ static void nothing_more(midi_watcher *w)
 		fail_msg("expected no event, got %s %s", midi_watch_kind_name(ev.kind), ev.info.id);
 }
 
+/* Pair NAME made, then a watcher opened that has reported it and
+ * "enumerated". */
+static midi_watcher *watch_pair(const char *name)
+{
+	midi_error e;
+	char a[MIDI_ID_MAX], b[MIDI_ID_MAX];
+	assert_int_equal(midi_loop_create(name, &e), 0);
+	midi_watcher *w = midi_watch_open(0, &e);
+	assert_non_null(w);
+	snprintf(a, sizeof a, "loop:%s-a", name);
+	snprintf(b, sizeof b, "loop:%s-b", name);
+	expect(w, MIDI_WATCH_ADDED, a);
+	expect(w, MIDI_WATCH_ADDED, b);
+	expect(w, MIDI_WATCH_ENUMERATED, NULL);
+	return w;
+}
+
 static void test_enumeration_and_loops(void **state)
 {
 	(void)state;
@@ -377,12 +394,7 @@ static void test_new_incarnation_is_removed_then_added(void **state)
 {
 	(void)state;
 	midi_error e;
-	assert_int_equal(midi_loop_create("r", &e), 0);
-	midi_watcher *w = midi_watch_open(0, &e);
-	assert_non_null(w);
-	expect(w, MIDI_WATCH_ADDED, "loop:r-a");
-	expect(w, MIDI_WATCH_ADDED, "loop:r-b");
-	expect(w, MIDI_WATCH_ENUMERATED, NULL);
+	midi_watcher *w = watch_pair("r");
 	/* Both happen before the watcher looks: still reported in order. */
 	assert_int_equal(midi_loop_remove("r", &e), 0);
 	assert_int_equal(midi_loop_create("r", &e), 0);
@@ -423,12 +435,7 @@ static void test_garbled_reason_dropped(void **state)
 {
 	(void)state;
 	midi_error e;
-	assert_int_equal(midi_loop_create("g", &e), 0);
-	midi_watcher *w = midi_watch_open(0, &e);
-	assert_non_null(w);
-	expect(w, MIDI_WATCH_ADDED, "loop:g-a");
-	expect(w, MIDI_WATCH_ADDED, "loop:g-b");
-	expect(w, MIDI_WATCH_ENUMERATED, NULL);
+	midi_watcher *w = watch_pair("g");
 	assert_int_equal(midi_loop_remove("g", &e), 0);
 	char path[300];
 	snprintf(path, sizeof path, "%s/registry", rtdir);

@@ -175,14 +175,14 @@ host_sched_with() {
 	assert_line --index 1 --regexp '^ *TS +-$'
 }
 
-@test "usb: hotplug: midi-watch sees the device added, then removed" {
+@test "usb: hotplug: midi-watch sees the device added, then removed, saying it was unplugged" {
 	need_umockdev
 	in_fake --hotplug --add-after 1 --remove-after 6 -- midi-watch -c 3 -t 20
 	assert_success
 	assert_line --index 0 enumerated
 	assert_line --index 1 "added $ID Two Cable MIDI"
 	assert_line --index 2 --partial "updated $ID Two Cable MIDI (changed:"
-	assert_line --index 3 "removed $ID Two Cable MIDI"
+	assert_line --index 3 "removed $ID Two Cable MIDI (is gone: device unplugged)"
 }
 
 @test "usb: unplugging closes a connection with the reason" {

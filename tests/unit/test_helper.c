@@ -539,11 +539,12 @@ static void test_helper_cannot_work(void **state)
 	snprintf(reg, sizeof reg, "%s/registry", dir);
 	FILE *f = fopen(reg, "w");
 	assert_non_null(f);
-	struct {
-		uint64_t magic;
-		uint32_t format;
-	} head = {REG_MAGIC, SHM_FORMAT + 1};
-	assert_int_equal(fwrite(&head, sizeof head, 1, f), 1);
+	unsigned char head[16] = {0}; /* the magic, then the format */
+	uint64_t magic = REG_MAGIC;
+	uint32_t format = SHM_FORMAT + 1;
+	memcpy(head, &magic, sizeof magic);
+	memcpy(head + 8, &format, sizeof format);
+	assert_int_equal(fwrite(head, sizeof head, 1, f), 1);
 	fclose(f);
 	snprintf(script, sizeof script, "%s/helper.sh", rtdir);
 	snprintf(count, sizeof count, "%s/starts", rtdir);

@@ -216,9 +216,15 @@ static void check_helper(pid_t pid, const char *comm, const char *role, const ch
 	assert_true(has_env(pid, buf));
 
 	/* Descriptors: 0-2 /dev/null, 3 the lock, the rest its own files in
-	 * the runtime directory; nothing of ours. */
-	char dirp[64];
+	 * the runtime directory; nothing of ours. A helper another process
+	 * started may not have reported yet: its report pipe (4) goes then. */
+	char dirp[64], fd4[80];
 	proc_file(dirp, sizeof dirp, pid, "fd");
+	snprintf(fd4, sizeof fd4, "%s/4", dirp);
+	struct stat st4;
+	for (int w = 0; w < 250 && stat(fd4, &st4) == 0 && S_ISFIFO(st4.st_mode) &&
+			!is_bell_pipe(&st4); w++)
+		usleep(20000);
 	DIR *d = opendir(dirp);
 	assert_non_null(d);
 	int saw_lock = 0;

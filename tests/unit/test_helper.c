@@ -207,19 +207,19 @@ static int fd_problem(pid_t pid, const char *lock_suffix, const char *forbid,
 		if (stat(path, &st) == 0 &&
 		    ((st.st_dev == o->pipe_st.st_dev && st.st_ino == o->pipe_st.st_ino) ||
 		     (st.st_dev == o->file_st.st_dev && st.st_ino == o->file_st.st_ino))) {
-			snprintf(why, n, "helper %d has our descriptor (its fd %d: %s)", (int)pid, fd,
+			snprintf(why, n, "helper %d has our descriptor (its fd %d: %.300s)", (int)pid, fd,
 				 link);
 			bad = 1;
 		} else if (fd <= 2) {
 			if (strcmp(link, "/dev/null") != 0) {
-				snprintf(why, n, "helper %d fd %d is %s, not /dev/null", (int)pid, fd, link);
+				snprintf(why, n, "helper %d fd %d is %.300s, not /dev/null", (int)pid, fd, link);
 				bad = 1;
 			}
 		} else if (fd == 3) {
 			size_t ll = strlen(link), sl = strlen(lock_suffix);
 			if (strncmp(link, rtdir, rl) != 0 || ll < sl ||
 			    strcmp(link + ll - sl, lock_suffix) != 0) {
-				snprintf(why, n, "helper fd 3 is %s, expected %s/...%s", link, rtdir,
+				snprintf(why, n, "helper fd 3 is %.300s, expected %.256s/...%.64s", link, rtdir,
 					 lock_suffix);
 				bad = 1;
 			}
@@ -230,11 +230,11 @@ static int fd_problem(pid_t pid, const char *lock_suffix, const char *forbid,
 			 * pidfds, bell): what the test checks is that nothing of
 			 * ours leaked */
 		} else if (strncmp(link, rtdir, rl) != 0 || (link[rl] != '/' && link[rl] != '\0')) {
-			snprintf(why, n, "helper %d has fd %d: %s (not in %s)", (int)pid, fd, link, rtdir);
+			snprintf(why, n, "helper %d has fd %d: %.300s (not in %.256s)", (int)pid, fd, link, rtdir);
 			bad = 1;
 		} else if (forbid && strlen(link) >= strlen(forbid) &&
 			   strcmp(link + strlen(link) - strlen(forbid), forbid) == 0) {
-			snprintf(why, n, "helper %d has fd %d: %s", (int)pid, fd, link);
+			snprintf(why, n, "helper %d has fd %d: %.300s", (int)pid, fd, link);
 			bad = 1;
 		}
 	}
